@@ -1,0 +1,131 @@
+"""The single access layer: what a user may see and do.
+
+Every view in every module finds objects through a model's ``QuerySet.for_user(user)`` and
+``get_object_for_user``; an object the user may not see is a 404, never a hint that it exists.
+Visibility is one SQL condition on the unit tree path (a membership at a unit covers its whole
+subtree), plus django-guardian grants for the rare per-object exceptions.
+"""
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models.functions import Cast
+from django.http import Http404
+from guardian.models import UserObjectPermission
+from guardian.shortcuts import assign_perm, remove_perm
+
+from ims.models.org import Membership, OrgUnit, Role
+
+# Roles that see and manage everything in their subtree, in every module.
+MANAGER_ROLES = frozenset({Role.DIRECTOR, Role.QUALITY_MANAGER})
+# Roles that run their own unit (process owners).
+HEAD_ROLES = frozenset({Role.UNIT_HEAD, Role.PRINCIPAL})
+AUDITOR_ROLES = frozenset({Role.AUDITOR, Role.LEAD_AUDITOR})
+
+
+def units_visible_to(user, roles=None):
+    """Units in the subtree of any active membership of ``user`` (optionally with ``roles``).
+
+    A single query: each unit row is kept when a membership's unit path is a prefix of its path.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return OrgUnit.objects.none()
+    if user.is_superuser:
+        return OrgUnit.objects.all()
+    memberships = (
+        Membership.objects.active().filter(user=user).covering_outer(models.OuterRef("path"))
+    )
+    if roles is not None:
+        memberships = memberships.filter(role__in=list(roles))
+    condition = models.Exists(memberships)
+    if roles is None:
+        condition |= models.Exists(_grants(user, "ims.view_orgunit", OrgUnit))
+    return OrgUnit.objects.filter(condition)
+
+
+def has_role(user, unit, roles):
+    """True when ``user`` holds one of ``roles`` at ``unit`` or at a unit above it."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return (
+        Membership.objects.active().filter(user=user, role__in=list(roles)).covering(unit).exists()
+    )
+
+
+def roles_for(user, unit):
+    """The set of roles ``user`` holds at ``unit`` or above it."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    if user.is_superuser:
+        return set(Role.values)
+    return set(
+        Membership.objects.active().filter(user=user).covering(unit).values_list("role", flat=True)
+    )
+
+
+def member_roles(user):
+    """Every role the user holds anywhere (for menus; never for an object-level decision)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    if user.is_superuser:
+        return set(Role.values)
+    cached = getattr(user, "_ims_member_roles", None)
+    if cached is None:
+        cached = set(Membership.objects.active().filter(user=user).values_list("role", flat=True))
+        user._ims_member_roles = cached
+    return cached
+
+
+def get_object_for_user(model_or_queryset, user, **lookup):
+    """The object matching ``lookup`` among those ``user`` may see, or 404."""
+    queryset = model_or_queryset
+    if isinstance(model_or_queryset, type) and issubclass(model_or_queryset, models.Model):
+        queryset = model_or_queryset._default_manager.all()
+    try:
+        return queryset.for_user(user).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def require(allowed, message=None):
+    """Raise 403 unless ``allowed``: for actions on an object the user may already see."""
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+# --- per-object grants (django-guardian) ------------------------------------------------------
+
+
+def grant(user, perm, obj):
+    assign_perm(perm, user, obj)
+
+
+def revoke(user, perm, obj):
+    remove_perm(perm, user, obj)
+
+
+def _grants(user, perm, model, outer="pk"):
+    app_label, codename = perm.split(".", 1)
+    return UserObjectPermission.objects.filter(
+        user=user,
+        permission__codename=codename,
+        permission__content_type__app_label=app_label,
+        content_type=ContentType.objects.get_for_model(model),
+        object_pk=Cast(models.OuterRef(outer), models.CharField()),
+    )
+
+
+def granted(user, perm, model, outer="pk"):
+    """An ``Exists`` condition: ``user`` holds ``perm`` on the outer row through guardian."""
+    return models.Exists(_grants(user, perm, model, outer))
+
+
+class UnitScopedQuerySet(models.QuerySet):
+    """A QuerySet whose rows belong to a unit: visible to members of the unit or above."""
+
+    unit_field = "unit"
+
+    def for_user(self, user):
+        return self.filter(**{f"{self.unit_field}__in": units_visible_to(user)})

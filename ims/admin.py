@@ -1,0 +1,107 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+from guardian.admin import GuardedModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from ims.models import (
+    Clause,
+    CriteriaSet,
+    Membership,
+    Notification,
+    OrgUnit,
+    SchoolLevel,
+    Signature,
+    TransitionEvent,
+    UnitKind,
+    User,
+)
+
+
+class NoDeleteMixin:
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(NoDeleteMixin, admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["unit"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(User)
+class UserAdmin(NoDeleteMixin, SimpleHistoryAdmin, BaseUserAdmin):
+    list_display = ["username", "full_name", "email", "is_active", "language", "locked_until"]
+    search_fields = ["username", "full_name", "email"]
+    fieldsets = BaseUserAdmin.fieldsets + (
+        (_("IMS"), {"fields": ["full_name", "phone", "language", "email_delivery"]}),
+    )
+    readonly_fields = ["locked_until", "failed_login_count"]
+    inlines = [MembershipInline]
+    actions = ["unlock"]
+
+    @admin.action(description=_("Unlock the selected accounts"))
+    def unlock(self, request, queryset):
+        queryset.update(locked_until=None, failed_login_count=0)
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(NoDeleteMixin, GuardedModelAdmin, SimpleHistoryAdmin):
+    list_display = ["code", "name", "kind", "parent", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["code", "name", "search_text"]
+    autocomplete_fields = ["parent"]
+    filter_horizontal = ["levels"]
+
+
+admin.site.register(UnitKind)
+admin.site.register(SchoolLevel)
+
+
+@admin.register(CriteriaSet)
+class CriteriaSetAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "title", "edition", "kind", "is_active"]
+
+
+@admin.register(Clause)
+class ClauseAdmin(SimpleHistoryAdmin):
+    list_display = ["number", "title", "criteria_set"]
+    list_filter = ["criteria_set"]
+    search_fields = ["number", "title", "title_en"]
+    filter_horizontal = ["mapped_to"]
+
+
+@admin.register(TransitionEvent)
+class TransitionEventAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "content_type",
+        "object_id",
+        "action",
+        "from_state",
+        "to_state",
+        "actor",
+    ]
+    list_filter = ["content_type"]
+
+
+@admin.register(Signature)
+class SignatureAdmin(ReadOnlyAdmin):
+    list_display = ["signed_at", "signer_name", "meaning", "content_type", "object_id"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "kind", "title", "read_at"]
+    list_filter = ["kind"]

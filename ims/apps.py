@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ImsConfig(AppConfig):
+    name = "ims"
+    verbose_name = _("Integrated management system")
+
+    def ready(self):
+        from ims.registry import register_nav
+
+        register_nav("home", _("Home"), "home", order=0)
+        register_nav("org", _("Organisation"), "ims:unit_list", order=80)
+        register_nav("people", _("People"), "ims:user_list", order=85)
+
+        from ims.report_kinds import UnitReport
+        from ims.reports import register_report
+
+        register_report(UnitReport())

@@ -1,0 +1,91 @@
+"""Server-side SVG charts: readable without JavaScript, printable, identical in PDFs.
+
+Each chart has a <title> and <desc>, and pages show the data table beside it; colours are not
+the only carrier of meaning (values are written on the bars and points).
+"""
+
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+PALETTE = ["#0b5cad", "#e07b00", "#1f7a3a", "#b3261e", "#6a3fb5", "#00838f"]
+
+
+def _svg(width, height, title, desc, body):
+    return mark_safe(  # noqa: S308 — every interpolated text is escaped below
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'class="chart" style="max-width:100%;height:auto" aria-labelledby="t d">'
+        f'<title id="t">{escape(title)}</title><desc id="d">{escape(desc)}</desc>{body}</svg>'
+    )
+
+
+def bar_chart(items, *, title, desc="", maximum=None, width=640, unit=""):
+    """Horizontal bars. ``items`` is a list of (label, value or None); None shows as "—"."""
+    row, label_width, pad = 28, 190, 8
+    height = max(row * len(items) + pad * 2, 40)
+    top = maximum or max([v for _l, v in items if v is not None] or [1]) or 1
+    scale = (width - label_width - 70) / top
+    parts = []
+    for i, (label, value) in enumerate(items):
+        y = pad + i * row
+        parts.append(
+            f'<text x="{label_width - 6}" y="{y + 18}" text-anchor="end" font-size="13">{escape(str(label)[:32])}</text>'
+        )
+        if value is None:
+            parts.append(
+                f'<text x="{label_width + 4}" y="{y + 18}" font-size="13" fill="#666">—</text>'
+            )
+            continue
+        length = max(value * scale, 1)
+        parts.append(
+            f'<rect x="{label_width}" y="{y + 4}" width="{length:.1f}" height="{row - 10}" fill="{PALETTE[0]}" rx="2"/>'
+        )
+        parts.append(
+            f'<text x="{label_width + length + 5:.1f}" y="{y + 18}" font-size="13">{_number(value)}{escape(unit)}</text>'
+        )
+    return _svg(width, height, title, desc, "".join(parts))
+
+
+def line_chart(categories, series, *, title, desc="", width=640, height=260, maximum=None):
+    """Lines over ``categories`` (x labels). ``series`` is a list of (name, [value or None, ...])."""
+    left, right, top_pad, bottom = 40, 20, 20, 60
+    values = [v for _n, vals in series for v in vals if v is not None]
+    top = maximum or (max(values) if values else 1) or 1
+    plot_w, plot_h = width - left - right, height - top_pad - bottom
+    step = plot_w / max(len(categories) - 1, 1)
+    parts = [
+        f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{width - right}" y2="{top_pad + plot_h}" stroke="#999"/>'
+    ]
+    for i, category in enumerate(categories):
+        x = left + i * step
+        parts.append(
+            f'<text x="{x:.1f}" y="{top_pad + plot_h + 18}" text-anchor="middle" font-size="12">{escape(str(category))}</text>'
+        )
+    for s, (name, vals) in enumerate(series):
+        colour = PALETTE[s % len(PALETTE)]
+        points = [
+            (left + i * step, top_pad + plot_h - (v / top) * plot_h, v)
+            for i, v in enumerate(vals)
+            if v is not None
+        ]
+        if len(points) > 1:
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _v in points)
+            parts.append(
+                f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2.5"/>'
+            )
+        for x, y, v in points:
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>')
+            parts.append(
+                f'<text x="{x:.1f}" y="{y - 8:.1f}" text-anchor="middle" font-size="11">{_number(v)}</text>'
+            )
+        legend_y = height - 18
+        parts.append(
+            f'<rect x="{left + s * 170}" y="{legend_y - 10}" width="12" height="12" fill="{colour}"/>'
+        )
+        parts.append(
+            f'<text x="{left + s * 170 + 16}" y="{legend_y}" font-size="12">{escape(str(name)[:24])}</text>'
+        )
+    return _svg(width, height, title, desc, "".join(parts))
+
+
+def _number(value):
+    return f"{value:.1f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)

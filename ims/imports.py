@@ -1,0 +1,365 @@
+"""Import of organisation units and users from CSV or XLSX.
+
+Every row is checked first and errors are reported by row number; the import itself runs in one
+transaction, so a file with any bad row imports nothing. Rows are matched by code (units) or
+username (users): importing the same file twice changes nothing the second time.
+"""
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ims.access import MANAGER_ROLES, has_role, units_visible_to
+from ims.models import Membership, OrgUnit, Role, SchoolLevel, UnitKind, User
+
+UNIT_COLUMNS = ("code", "name", "kind", "parent_code", "levels", "address", "active")
+UNIT_REQUIRED = ("code", "name", "kind")
+USER_COLUMNS = ("username", "full_name", "email", "unit_code", "role", "job_title", "language")
+USER_REQUIRED = ("username", "unit_code", "role")
+USERNAME_RE = re.compile(r"^[\w.@+-]{1,150}$")
+MAX_ROWS = 20000
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read."""
+
+
+@dataclass
+class RowResult:
+    line: int
+    key: str
+    errors: list = field(default_factory=list)
+    action: str = ""
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    rows: list
+    file_errors: list = field(default_factory=list)
+    applied: bool = False
+
+    @property
+    def ok(self):
+        return not self.file_errors and not any(row.errors for row in self.rows)
+
+    @property
+    def error_rows(self):
+        return [row for row in self.rows if row.errors]
+
+    def count(self, action):
+        return sum(1 for row in self.rows if row.action == action)
+
+
+def read_table(data, filename=""):
+    """Rows of the file as a list of dicts with lower-case headers; type from the content."""
+    if not data:
+        raise ImportFileError(_("The file is empty."))
+    rows = _read_xlsx(data) if data[:4] == b"PK\x03\x04" else _read_csv(data)
+    if not rows:
+        raise ImportFileError(_("The file has a header row but no data rows."))
+    if len(rows) > MAX_ROWS:
+        raise ImportFileError(_("The file has more than %(n)s rows.") % {"n": MAX_ROWS})
+    return rows
+
+
+def _normalise_header(value):
+    return str(value or "").strip().lower().replace(" ", "_")
+
+
+def _read_csv(data):
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            _("The file is neither an XLSX workbook nor a UTF-8 CSV file.")
+        ) from None
+    if "\x00" in text:
+        raise ImportFileError(_("The file is neither an XLSX workbook nor a UTF-8 CSV file."))
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        table = list(reader)
+    except csv.Error as error:
+        raise ImportFileError(
+            _("The CSV file is malformed: %(error)s") % {"error": error}
+        ) from None
+    return _rows_from_table(table)
+
+
+def _read_xlsx(data):
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise ImportFileError(_("The XLSX workbook is damaged or not a workbook.")) from None
+    try:
+        sheet = workbook.worksheets[0]
+        table = [
+            ["" if cell is None else cell for cell in row]
+            for row in sheet.iter_rows(values_only=True)
+        ]
+    finally:
+        workbook.close()
+    return _rows_from_table(table)
+
+
+def _rows_from_table(table):
+    table = [row for row in table if any(str(cell).strip() for cell in row)]
+    if not table:
+        raise ImportFileError(_("The file is empty."))
+    headers = [_normalise_header(h) for h in table[0]]
+    rows = []
+    for number, values in enumerate(table[1:], start=2):
+        row = {h: str(v).strip() for h, v in zip(headers, values, strict=False) if h}
+        row["__line__"] = number
+        rows.append(row)
+    return rows
+
+
+def _parse_bool(value):
+    lowered = value.strip().lower()
+    if lowered in {"", "1", "true", "yes", "x", "có", "co"}:
+        return True
+    if lowered in {"0", "false", "no", "không", "khong"}:
+        return False
+    raise ValueError(value)
+
+
+def _check_columns(rows, required):
+    present = set(rows[0]) if rows else set()
+    missing = [column for column in required if column not in present]
+    if missing:
+        raise ImportFileError(
+            _("Required columns are missing: %(columns)s.") % {"columns": ", ".join(missing)}
+        )
+
+
+def import_units(data, *, user, dry_run=True, filename=""):
+    try:
+        rows = read_table(data, filename)
+        _check_columns(rows, UNIT_REQUIRED)
+    except ImportFileError as error:
+        return ImportResult("units", [], [str(error)])
+    kinds = {k.code: k for k in UnitKind.objects.all()}
+    levels = {lv.code: lv for lv in SchoolLevel.objects.all()}
+    codes_in_file = {}
+    results, parsed = [], []
+    for row in rows:
+        code = row.get("code", "")
+        result = RowResult(row["__line__"], code)
+        results.append(result)
+        if not code:
+            result.errors.append(_("Code is empty."))
+        elif len(code) > 40:
+            result.errors.append(_("Code is longer than 40 characters."))
+        elif code in codes_in_file:
+            result.errors.append(_("Code %(code)s appears twice in the file.") % {"code": code})
+        else:
+            codes_in_file[code] = row
+        if not row.get("name"):
+            result.errors.append(_("Name is empty."))
+        elif len(row["name"]) > 200:
+            result.errors.append(_("Name is longer than 200 characters."))
+        kind = kinds.get(row.get("kind", ""))
+        if kind is None:
+            result.errors.append(
+                _("Unknown kind %(kind)r (known: %(known)s).")
+                % {"kind": row.get("kind", ""), "known": ", ".join(kinds)}
+            )
+        level_codes = [c.strip() for c in re.split(r"[;,]", row.get("levels", "")) if c.strip()]
+        unknown = [c for c in level_codes if c not in levels]
+        if unknown:
+            result.errors.append(
+                _("Unknown school level: %(levels)s.") % {"levels": ", ".join(unknown)}
+            )
+        if level_codes and kind is not None and not kind.is_school:
+            result.errors.append(_("Only schools have school levels."))
+        try:
+            active = _parse_bool(row.get("active", ""))
+        except ValueError:
+            result.errors.append(_("Active must be yes or no."))
+            active = True
+        parsed.append((result, row, kind, level_codes, active))
+
+    existing = {
+        u.code: u
+        for u in OrgUnit.objects.filter(
+            code__in=[*codes_in_file, *(r.get("parent_code", "") for r in rows)]
+        )
+    }
+    visible = set(
+        units_visible_to(user).filter(code__in=list(existing)).values_list("code", flat=True)
+    )
+    for result, row, _kind, _levels, _active in parsed:
+        parent_code = row.get("parent_code", "")
+        code = row.get("code", "")
+        if parent_code:
+            if parent_code == code:
+                result.errors.append(_("A unit cannot be its own parent."))
+            elif parent_code not in codes_in_file and parent_code not in existing:
+                result.errors.append(
+                    _("Parent unit %(code)s does not exist.") % {"code": parent_code}
+                )
+            elif (
+                parent_code in existing
+                and not user.is_superuser
+                and not (
+                    parent_code in visible and has_role(user, existing[parent_code], MANAGER_ROLES)
+                )
+            ):
+                result.errors.append(
+                    _("You may not add units under %(code)s.") % {"code": parent_code}
+                )
+        elif not user.is_superuser:
+            result.errors.append(_("Only an administrator may import a top-level unit."))
+        if code in existing and not user.is_superuser and code not in visible:
+            result.errors.append(
+                _("Unit %(code)s exists outside your organisation.") % {"code": code}
+            )
+    _check_cycles(parsed, codes_in_file, existing)
+
+    outcome = ImportResult("units", results)
+    if not outcome.ok:
+        return outcome
+    order = _parent_first(parsed, codes_in_file)
+    with transaction.atomic():
+        units = dict(existing)
+        for result, row, kind, level_codes, active in order:
+            unit = units.get(row["code"])
+            parent = units.get(row.get("parent_code", "")) if row.get("parent_code") else None
+            result.action = "update" if unit else "create"
+            unit = unit or OrgUnit(code=row["code"])
+            unit.name, unit.kind, unit.parent, unit.is_active = row["name"], kind, parent, active
+            unit.address = row.get("address", unit.address)
+            unit.save()
+            unit.levels.set([levels[c] for c in level_codes])
+            units[unit.code] = unit
+        if dry_run:
+            transaction.set_rollback(True)
+    outcome.applied = not dry_run
+    return outcome
+
+
+def _check_cycles(parsed, codes_in_file, existing):
+    parents = {
+        row["code"]: row.get("parent_code", "") for _r, row, *_rest in parsed if row.get("code")
+    }
+    for result, row, *_rest in parsed:
+        seen, code = set(), row.get("code")
+        while code in parents and parents[code]:
+            if code in seen:
+                result.errors.append(_("The parent chain loops back to this unit."))
+                break
+            seen.add(code)
+            code = parents[code]
+        else:
+            # A parent that already exists must not sit below this unit (a move into itself).
+            parent = existing.get(row.get("parent_code", ""))
+            own = existing.get(row.get("code", ""))
+            if parent and own and parent.path.startswith(own.path):
+                result.errors.append(_("A unit cannot be placed under itself."))
+
+
+def _parent_first(parsed, codes_in_file):
+    by_code = {row["code"]: item for item in parsed for row in [item[1]]}
+    ordered, done = [], set()
+
+    def visit(code):
+        if code in done or code not in by_code:
+            return
+        done.add(code)
+        visit(by_code[code][1].get("parent_code", ""))
+        ordered.append(by_code[code])
+
+    for code in by_code:
+        visit(code)
+    return ordered
+
+
+def import_users(data, *, user, dry_run=True, filename=""):
+    try:
+        rows = read_table(data, filename)
+        _check_columns(rows, USER_REQUIRED)
+    except ImportFileError as error:
+        return ImportResult("users", [], [str(error)])
+    unit_codes = {row.get("unit_code", "") for row in rows}
+    units = {u.code: u for u in units_visible_to(user).filter(code__in=unit_codes)}
+    languages = {code for code, _name in settings.LANGUAGES}
+    results, parsed, seen, names = [], [], set(), {}
+    for row in rows:
+        username = row.get("username", "")
+        result = RowResult(row["__line__"], username)
+        results.append(result)
+        if not USERNAME_RE.match(username):
+            result.errors.append(_("Username must be 1–150 letters, digits or . @ + - _."))
+        email = row.get("email", "")
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                result.errors.append(_("Email %(email)s is not valid.") % {"email": email})
+        unit = units.get(row.get("unit_code", ""))
+        if unit is None:
+            result.errors.append(
+                _("Unit %(code)s does not exist or is outside your organisation.")
+                % {"code": row.get("unit_code", "")}
+            )
+        elif not user.is_superuser and not has_role(user, unit, MANAGER_ROLES):
+            result.errors.append(_("You may not add people to %(code)s.") % {"code": unit.code})
+        role = row.get("role", "")
+        if role not in Role.values:
+            result.errors.append(
+                _("Unknown role %(role)r (known: %(known)s).")
+                % {"role": role, "known": ", ".join(Role.values)}
+            )
+        language = row.get("language", "") or settings.LANGUAGE_CODE
+        if language not in languages:
+            result.errors.append(_("Unknown language %(code)r.") % {"code": language})
+        key = (username.lower(), row.get("unit_code", ""), role)
+        if key in seen:
+            result.errors.append(_("This membership appears twice in the file."))
+        seen.add(key)
+        full_name = row.get("full_name", "")
+        if full_name and names.setdefault(username.lower(), full_name) != full_name:
+            result.errors.append(_("The same username has different full names in the file."))
+        parsed.append((result, row, unit, role, language))
+
+    outcome = ImportResult("users", results)
+    if not outcome.ok:
+        return outcome
+    with transaction.atomic():
+        for result, row, unit, role, language in parsed:
+            person = User.objects.filter(username__iexact=row["username"]).first()
+            result.action = "update" if person else "create"
+            if person is None:
+                person = User(username=row["username"], language=language)
+                person.set_unusable_password()
+            person.full_name = row.get("full_name") or person.full_name
+            person.email = row.get("email") or person.email
+            person.save()
+            Membership.objects.update_or_create(
+                user=person,
+                unit=unit,
+                role=role,
+                defaults={"title": row.get("job_title", ""), "is_active": True},
+            )
+        if dry_run:
+            transaction.set_rollback(True)
+    outcome.applied = not dry_run
+    return outcome
+
+
+IMPORTERS = {"units": import_units, "users": import_users}

@@ -1,0 +1,22 @@
+from ims.models.criteria import Clause, CriteriaSet
+from ims.models.notifications import Notification
+from ims.models.org import Membership, OrgUnit, Role, SchoolLevel, UnitKind
+from ims.models.records import Signature, TransitionEvent, WorkerHeartbeat
+from ims.models.reports import ReportJob
+from ims.models.users import User
+
+__all__ = [
+    "Clause",
+    "CriteriaSet",
+    "Membership",
+    "Notification",
+    "OrgUnit",
+    "ReportJob",
+    "Role",
+    "SchoolLevel",
+    "Signature",
+    "TransitionEvent",
+    "UnitKind",
+    "User",
+    "WorkerHeartbeat",
+]

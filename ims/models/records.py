@@ -1,0 +1,144 @@
+"""Trustworthy records: workflow transition events and electronic signatures."""
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnlyModel(models.Model):
+    """A row that, once written, is never changed or deleted."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionDenied(_("This record cannot be changed once written."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied(_("This record cannot be deleted."))
+
+
+class ObjectRefQuerySet(models.QuerySet):
+    def for_object(self, obj):
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+            object_id=str(obj.pk),
+        )
+
+    def delete(self):
+        raise PermissionDenied(_("This record cannot be deleted."))
+
+
+class TransitionEvent(AppendOnlyModel):
+    """One workflow step: who moved which record from which state to which, when and why."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.CharField(max_length=64)
+    content_object = GenericForeignKey("content_type", "object_id")
+    action = models.CharField(_("action"), max_length=60)
+    from_state = models.CharField(_("from"), max_length=40, blank=True)
+    to_state = models.CharField(_("to"), max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    objects = ObjectRefQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("transition event")
+        verbose_name_plural = _("transition events")
+        indexes = [models.Index(fields=["content_type", "object_id", "created_at"])]
+
+    def __str__(self):
+        return f"{self.action}: {self.from_state} → {self.to_state}"
+
+
+def content_hash(payload):
+    """SHA-256 of a canonical JSON form of ``payload`` (keys sorted, no whitespace)."""
+    data = json.dumps(
+        payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    )
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+class Signature(AppendOnlyModel):
+    """An electronic signature bound to a hash of the exact content the signer saw.
+
+    The signed model implements ``signature_payload()``; when the record changes afterwards the
+    hash no longer matches and the signature shows as invalid wherever it is displayed.
+    """
+
+    class Meaning(models.TextChoices):
+        AUTHORED = "authored", _("Authored")
+        REVIEWED = "reviewed", _("Reviewed")
+        APPROVED = "approved", _("Approved")
+        VERIFIED = "verified", _("Verified")
+        ISSUED = "issued", _("Issued")
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.CharField(max_length=64)
+    content_object = GenericForeignKey("content_type", "object_id")
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="signatures"
+    )
+    signer_name = models.CharField(_("signer"), max_length=150)
+    meaning = models.CharField(_("meaning"), max_length=20, choices=Meaning.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    content_sha256 = models.CharField(max_length=64)
+    signed_at = models.DateTimeField(_("signed at"), auto_now_add=True)
+
+    objects = ObjectRefQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["signed_at", "pk"]
+        verbose_name = _("electronic signature")
+        verbose_name_plural = _("electronic signatures")
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(content_sha256__regex=r"^[0-9a-f]{64}$"),
+                name="ims_signature_sha256_hex",
+            )
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.signer_name} · {self.get_meaning_display()} · {self.signed_at:%Y-%m-%d %H:%M}"
+        )
+
+    def is_valid_for(self, obj):
+        return content_hash(obj.signature_payload()) == self.content_sha256
+
+    @property
+    def is_valid(self):
+        obj = self.content_object
+        return obj is not None and self.is_valid_for(obj)
+
+
+class WorkerHeartbeat(models.Model):
+    """Written by a Celery worker every minute; /healthz reads the newest."""
+
+    hostname = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.hostname} {self.created_at:%Y-%m-%d %H:%M:%S}"

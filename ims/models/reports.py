@@ -1,0 +1,60 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportJobQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """A job is its requester's: the PDF was rendered with that person's access."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(requested_by=user)
+
+
+class ReportJob(models.Model):
+    """One PDF rendering, done by a Celery worker on the ``reports`` queue; pages poll it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("report"), max_length=40)
+    object_id = models.CharField(max_length=64, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="report_jobs"
+    )
+    language = models.CharField(max_length=8, default="vi")
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    file = models.FileField(upload_to="reports/", blank=True)
+    filename = models.CharField(max_length=200, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("report job")
+        verbose_name_plural = _("report jobs")
+        indexes = [models.Index(fields=["requested_by", "kind", "object_id"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="done") | ~models.Q(file=""),
+                name="ims_reportjob_done_has_file",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.object_id} ({self.status})"
+
+    @property
+    def is_finished(self):
+        return self.status in {self.Status.DONE, self.Status.FAILED}

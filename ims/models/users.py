@@ -1,0 +1,77 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class UserQuerySet(models.QuerySet):
+    def delete(self):
+        raise PermissionDenied(_("User accounts are deactivated, never deleted."))
+
+    def for_user(self, user):
+        """People this user may see: those with a membership in a unit the user can see."""
+        from ims.access import units_visible_to
+        from ims.models.org import Membership
+
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        visible = Membership.objects.filter(
+            user=models.OuterRef("pk"), unit__in=units_visible_to(user)
+        )
+        return self.filter(models.Q(pk=user.pk) | models.Exists(visible))
+
+
+class IMSUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    class EmailDelivery(models.TextChoices):
+        IMMEDIATE = "immediate", _("Each notification at once")
+        DIGEST = "digest", _("One daily digest")
+        NONE = "none", _("No email")
+
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="vi"
+    )
+    email_delivery = models.CharField(
+        _("email notifications"),
+        max_length=10,
+        choices=EmailDelivery.choices,
+        default=EmailDelivery.IMMEDIATE,
+    )
+    failed_login_count = models.PositiveIntegerField(default=0, editable=False)
+    locked_until = models.DateTimeField(null=True, blank=True, editable=False)
+    deactivated_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = IMSUserManager()
+    history = HistoricalRecords(excluded_fields=["last_login", "password", "failed_login_count"])
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["username"]
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="ims_user_username_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        return self.full_name or self.get_full_name() or self.username
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied(_("User accounts are deactivated, never deleted."))
+
+    def is_locked(self, now=None):
+        return self.locked_until is not None and self.locked_until > (now or timezone.now())

@@ -1,0 +1,124 @@
+"""The daily reminder pass: modules register providers; each reminder is sent exactly once.
+
+A provider is a function ``provider(today)`` that yields ``Reminder`` rows. The pass writes each
+to the recipient's inbox with a deduplication key (kind, item, recipient, day) that a unique
+constraint enforces, so running the pass twice, or on two workers at once, sends it once.
+Emails follow each user's choice: immediately, or in one daily digest.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.functional import lazy
+
+from ims.models import Notification, User
+from ims.notifications import language_of, notify, send_notification_email
+
+_providers = {}
+
+
+@dataclass(frozen=True)
+class Reminder:
+    user: object
+    kind: str
+    item_key: str
+    title: object
+    body: object = ""
+    url: str = ""
+
+    def key_for(self, today):
+        return f"{self.kind}:{self.item_key}:{self.user.pk}:{today.isoformat()}"[:200]
+
+
+def lazy_format(template, **values):
+    """A lazy string: ``template % values``, translated when rendered in the recipient's language."""
+    return lazy(lambda: str(template) % values, str)()
+
+
+def register_reminders(name, provider):
+    _providers[name] = provider
+
+
+def providers():
+    return dict(_providers)
+
+
+def send_reminders(today=None):
+    """Run every provider for ``today``; returns how many notifications were newly written."""
+    today = today or timezone.localdate()
+    written = 0
+    for provider in _providers.values():
+        for reminder in provider(today):
+            if not reminder.user.is_active:
+                continue
+            if notify(
+                reminder.user,
+                title=reminder.title,
+                body=reminder.body,
+                url=reminder.url,
+                kind=reminder.kind,
+                dedupe_key=reminder.key_for(today),
+            ):
+                written += 1
+    flush_pending_emails()
+    return written
+
+
+def flush_pending_emails(window=timedelta(days=2)):
+    """Email notifications of immediate-delivery users that were not emailed (e.g. SMTP down)."""
+    pending = (
+        Notification.objects.filter(
+            emailed_at__isnull=True,
+            created_at__gte=timezone.now() - window,
+            user__email_delivery=User.EmailDelivery.IMMEDIATE,
+            user__is_active=True,
+        )
+        .exclude(user__email="")
+        .values_list("pk", flat=True)
+    )
+    return sum(1 for pk in list(pending) if send_notification_email(pk))
+
+
+def send_digests():
+    """One email per digest user with every notification not yet emailed."""
+    sent = 0
+    users = (
+        User.objects.filter(
+            email_delivery=User.EmailDelivery.DIGEST,
+            is_active=True,
+            notifications__emailed_at__isnull=True,
+        )
+        .exclude(email="")
+        .distinct()
+    )
+    for user in users:
+        with transaction.atomic():
+            items = list(
+                Notification.objects.select_for_update(skip_locked=True)
+                .filter(user=user, emailed_at__isnull=True)
+                .order_by("created_at")
+            )
+            if not items:
+                continue
+            Notification.objects.filter(pk__in=[n.pk for n in items]).update(
+                emailed_at=timezone.now()
+            )
+            _send_digest(user, items)
+        sent += 1
+    return sent
+
+
+def _send_digest(user, items):
+    with translation.override(language_of(user)):
+        context = {"user": user, "items": items, "site_url": settings.SITE_URL}
+        subject = render_to_string("ims/email/digest_subject.txt", context).strip()
+        message = EmailMultiAlternatives(
+            subject, render_to_string("ims/email/digest.txt", context), to=[user.email]
+        )
+        message.attach_alternative(render_to_string("ims/email/digest.html", context), "text/html")
+        message.send()

@@ -1,0 +1,62 @@
+"""Thin Celery tasks: load by id, call a service. Retries are declared on each task."""
+
+import socket
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from ims import reminders, reports
+from ims.models import ReportJob, WorkerHeartbeat
+
+RETRY = {
+    "autoretry_for": (Exception,),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "max_retries": 5,
+    "acks_late": True,
+}
+
+
+@shared_task(**RETRY)
+def record_heartbeat(marker=""):
+    """Write a heartbeat row: proves a worker can reach the database. Returns its id."""
+    return WorkerHeartbeat.objects.create(hostname=(marker or socket.gethostname())[:255]).pk
+
+
+@shared_task(**RETRY)
+def prune_heartbeats():
+    cutoff = timezone.now() - timedelta(days=1)
+    return WorkerHeartbeat.objects.filter(created_at__lt=cutoff).delete()[0]
+
+
+@shared_task(**{**RETRY, "max_retries": 2}, soft_time_limit=240, time_limit=300)
+def render_report_task(job_id):
+    """Render one report job (``reports`` queue). Safe to run twice: one file results."""
+    job = reports.report_run(job_id)
+    return job.status if job else None
+
+
+@shared_task(**RETRY)
+def requeue_stale_reports(minutes=5):
+    """Re-send jobs left queued (broker was down) or running on a worker that died."""
+    cutoff = timezone.now() - timedelta(minutes=minutes)
+    stale = (
+        ReportJob.objects.filter(created_at__lt=cutoff)
+        .filter(
+            status__in=[ReportJob.Status.QUEUED, ReportJob.Status.RUNNING],
+            attempts__lt=3,
+        )
+        .values_list("pk", flat=True)
+    )
+    return sum(1 for pk in stale if reports.enqueue(pk))
+
+
+@shared_task(**RETRY)
+def send_reminders_task():
+    return reminders.send_reminders()
+
+
+@shared_task(**RETRY)
+def send_digests_task():
+    return reminders.send_digests()

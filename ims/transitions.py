@@ -1,0 +1,36 @@
+"""Recording workflow steps. Each domain service calls ``record_transition`` inside its
+transaction, after checking the step is allowed and before side effects are scheduled."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from ims.models import TransitionEvent
+
+
+class TransitionError(ValidationError):
+    """A workflow step that is not allowed from the current state, or by this user."""
+
+
+def check_transition(current, target, allowed):
+    """Raise ``TransitionError`` unless ``target`` is allowed from ``current``."""
+    if target not in allowed.get(current, ()):
+        raise TransitionError(
+            _("This step is not allowed: %(current)s → %(target)s.")
+            % {"current": current, "target": target}
+        )
+
+
+def record_transition(obj, *, actor, action, from_state, to_state, reason=""):
+    return TransitionEvent.objects.create(
+        content_object=obj,
+        object_id=str(obj.pk),
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        from_state=from_state or "",
+        to_state=to_state,
+        reason=reason or "",
+    )
+
+
+def history_of(obj):
+    return TransitionEvent.objects.for_object(obj).select_related("actor")

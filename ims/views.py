@@ -1,0 +1,302 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from ims import imports, reports
+from ims.access import MANAGER_ROLES, get_object_for_user, member_roles, require
+from ims.files import serve_file
+from ims.forms import ImportForm, LoginForm, UnitFilterForm
+from ims.models import Membership, Notification, OrgUnit, ReportJob, User, WorkerHeartbeat
+from ims.notifications import mark_read
+from ims.search import search
+
+PAGE_SIZE = 50
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+
+@login_required
+def home(request):
+    memberships = (
+        Membership.objects.active().filter(user=request.user).select_related("unit", "unit__kind")
+    )
+    notifications = Notification.objects.for_user(request.user).unread()[:5]
+    return render(
+        request, "ims/home.html", {"memberships": memberships, "notifications": notifications}
+    )
+
+
+def _safe_next(request, fallback="/"):
+    target = request.POST.get("next") or request.headers.get("referer") or fallback
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return fallback
+
+
+@require_POST
+def set_language(request):
+    """Switch the interface language; an unknown code changes nothing and says so."""
+    code = request.POST.get("language", "")
+    supported = dict(settings.LANGUAGES)
+    response = HttpResponseRedirect(_safe_next(request))
+    if code not in supported:
+        messages.error(request, _("That language is not available. The language was not changed."))
+        return response
+    translation.activate(code)
+    if request.user.is_authenticated and request.user.language != code:
+        request.user.language = code
+        request.user.save(update_fields=["language"])
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+    return response
+
+
+@login_required
+def notification_list(request):
+    queryset = Notification.objects.for_user(request.user)
+    if request.GET.get("unread") == "1":
+        queryset = queryset.unread()
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "ims/notification_list.html",
+        {"page": page, "unread_only": request.GET.get("unread") == "1"},
+    )
+
+
+@login_required
+@require_POST
+def notification_read(request):
+    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+    count = mark_read(request.user, ids if ids else None)
+    messages.success(request, _("%(n)s notification(s) marked as read.") % {"n": count})
+    return redirect("ims:notification_list")
+
+
+@login_required
+def notification_open(request, pk):
+    notification = get_object_for_user(Notification, request.user, pk=pk)
+    if notification.read_at is None:
+        mark_read(request.user, [notification.pk])
+    target = notification.url
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("ims:notification_list")
+
+
+@login_required
+def unit_list(request):
+    form = UnitFilterForm(request.GET or None)
+    units = (
+        OrgUnit.objects.for_user(request.user)
+        .select_related("kind")
+        .annotate(member_count=Count("memberships", filter=Q(memberships__is_active=True)))
+        .prefetch_related("levels")
+        .order_by("path")
+    )
+    if form.is_valid():
+        units = search(units, form.cleaned_data["q"])
+        if form.cleaned_data["kind"]:
+            units = units.filter(kind=form.cleaned_data["kind"])
+    page = Paginator(units, PAGE_SIZE).get_page(request.GET.get("page"))
+    can_import = bool(member_roles(request.user) & MANAGER_ROLES)
+    return render(
+        request, "ims/unit_list.html", {"page": page, "form": form, "can_import": can_import}
+    )
+
+
+@login_required
+def unit_detail(request, pk):
+    unit = get_object_for_user(
+        OrgUnit.objects.select_related("kind", "parent"), request.user, pk=pk
+    )
+    ancestors = OrgUnit.objects.for_user(request.user).ancestors_of(unit).exclude(pk=unit.pk)
+    children = unit.children.select_related("kind").order_by("name")
+    members = unit.memberships.active().select_related("user").order_by("role", "user__full_name")
+    return render(
+        request,
+        "ims/unit_detail.html",
+        {
+            "unit": unit,
+            "ancestors": ancestors,
+            "children": children,
+            "members": members,
+        },
+    )
+
+
+@login_required
+def user_list(request):
+    people = (
+        User.objects.for_user(request.user)
+        .filter(is_active=True)
+        .prefetch_related(
+            Prefetch("memberships", queryset=Membership.objects.active().select_related("unit"))
+        )
+    )
+    query = request.GET.get("q", "").strip()
+    if query:
+        people = people.filter(
+            Q(username__icontains=query) | Q(full_name__icontains=query) | Q(email__icontains=query)
+        )
+    page = Paginator(people.order_by("full_name", "username"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "ims/user_list.html", {"page": page, "q": query})
+
+
+@login_required
+def user_detail(request, pk):
+    person = get_object_for_user(User, request.user, pk=pk)
+    memberships = person.memberships.filter(
+        unit__in=OrgUnit.objects.for_user(request.user)
+    ).select_related("unit", "unit__kind")
+    return render(request, "ims/user_detail.html", {"person": person, "memberships": memberships})
+
+
+@login_required
+def import_view(request):
+    require(
+        bool(member_roles(request.user) & MANAGER_ROLES),
+        _("Only directors and quality managers import."),
+    )
+    result = None
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        importer = imports.IMPORTERS[form.cleaned_data["kind"]]
+        result = importer(
+            upload.read(),
+            user=request.user,
+            dry_run=form.cleaned_data["dry_run"],
+            filename=upload.name,
+        )
+        if result.applied:
+            messages.success(
+                request,
+                _("Imported: %(created)s created, %(updated)s updated.")
+                % {"created": result.count("create"), "updated": result.count("update")},
+            )
+        elif not result.ok:
+            messages.error(
+                request, _("Nothing was imported. Correct the rows below and try again.")
+            )
+    return render(request, "ims/import.html", {"form": form, "result": result})
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """Database and broker status as JSON: 200 when healthy, 503 when not."""
+    status = {"database": "ok", "broker": "disabled", "worker": None}
+    healthy = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 — any database failure means unhealthy
+        status["database"] = "error"
+        healthy = False
+    if settings.REDIS_URL:
+        status["broker"] = _broker_status()
+        healthy = healthy and status["broker"] == "ok"
+    if status["database"] == "ok":
+        beat = (
+            WorkerHeartbeat.objects.order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        status["worker"] = beat.isoformat() if beat else None
+    status["status"] = "ok" if healthy else "error"
+    status["time"] = timezone.now().isoformat()
+    return JsonResponse(
+        status, status=200 if healthy else 503, json_dumps_params={"ensure_ascii": False}
+    )
+
+
+def _broker_status():
+    import redis
+
+    try:
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+        )
+        client.ping()
+    except redis.RedisError:
+        return "error"
+    return "ok"
+
+
+def csrf_failure(request, reason=""):
+    return render(
+        request,
+        "ims/error.html",
+        {
+            "title": _("The form expired"),
+            "message": _(
+                "Your session or the form expired. Go back, reload the page and try again."
+            ),
+        },
+        status=403,
+    )
+
+
+# --- reports --------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def report_request_view(request):
+    """Queue a PDF of an object the user may see; the job page polls until it is ready."""
+    params = {k: v for k, v in request.POST.items() if k.startswith("f_")}
+    job = reports.report_request(
+        request.user, request.POST.get("kind", ""), request.POST.get("object_id", ""), params
+    )
+    return redirect("ims:report_job", pk=job.pk)
+
+
+@login_required
+def report_job(request, pk):
+    job = get_object_for_user(ReportJob, request.user, pk=pk)
+    template = "ims/partials/report_job.html" if request.htmx else "ims/report_job.html"
+    response = render(request, template, {"job": job, "kind": reports.report_kinds().get(job.kind)})
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@login_required
+@require_POST
+def report_retry_view(request, pk):
+    job = get_object_for_user(ReportJob, request.user, pk=pk)
+    if not reports.report_retry(job):
+        messages.error(request, _("Only a failed report can be retried."))
+    return redirect("ims:report_job", pk=job.pk)
+
+
+@login_required
+def report_download(request, pk):
+    job = get_object_for_user(ReportJob, request.user, pk=pk)
+    if job.status != ReportJob.Status.DONE:
+        raise Http404
+    return serve_file(job.file, filename=job.filename or f"report-{job.pk}.pdf", inline=True)

@@ -1,0 +1,136 @@
+"""Shared fixtures: a small province (``world``) with the demo roles, and browser settings."""
+
+import os
+import shutil
+from types import SimpleNamespace
+
+import pytest
+
+from ims.models import Role
+from tests.factories import MembershipFactory, UnitFactory, UserFactory, kind
+
+# Playwright runs an event loop in the test thread; pytest-django's database setup must still
+# be allowed to run synchronously there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+@pytest.fixture(autouse=True)
+def _no_network_email(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+def build_world():
+    """Department → division, commune → two schools; each demo role in its place.
+
+    principal and teacher belong to ``school``; principal2 to ``school2``, in another commune.
+    """
+    root = UnitFactory(code="SO", name="Sở Giáo dục và Đào tạo", kind=kind("department"))
+    division = UnitFactory(
+        code="GDTH", name="Phòng Giáo dục Tiểu học", kind=kind("division"), parent=root
+    )
+    quality = UnitFactory(
+        code="QLCL", name="Phòng Quản lý chất lượng", kind=kind("division"), parent=root
+    )
+    commune = UnitFactory(code="XA1", name="Phường Tô Hiệu", kind=kind("commune"), parent=root)
+    commune2 = UnitFactory(code="XA2", name="Phường Chiềng Sinh", kind=kind("commune"), parent=root)
+    school = UnitFactory(code="TH1", name="Trường Tiểu học Tô Hiệu", parent=commune)
+    school2 = UnitFactory(code="TH2", name="Trường Tiểu học Chiềng Sinh", parent=commune2)
+    people = {}
+    for username, unit, role in [
+        ("director", root, Role.DIRECTOR),
+        ("iso", root, Role.QUALITY_MANAGER),
+        ("auditor", root, Role.AUDITOR),
+        ("leadauditor", root, Role.LEAD_AUDITOR),
+        ("head", division, Role.UNIT_HEAD),
+        ("principal", school, Role.PRINCIPAL),
+        ("teacher", school, Role.STAFF),
+        ("principal2", school2, Role.PRINCIPAL),
+    ]:
+        people[username] = UserFactory(username=username)
+        MembershipFactory(user=people[username], unit=unit, role=role)
+    MembershipFactory(user=people["iso"], unit=quality, role=Role.STAFF)
+    MembershipFactory(user=people["auditor"], unit=division, role=Role.STAFF)
+    return SimpleNamespace(
+        root=root,
+        division=division,
+        quality=quality,
+        commune=commune,
+        commune2=commune2,
+        school=school,
+        school2=school2,
+        **people,
+    )
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+@pytest.fixture
+def client_for(client):
+    """``client_for(user)`` returns a test client signed in as ``user``."""
+    from django.test import Client
+
+    def make(user):
+        c = Client()
+        c.force_login(user)
+        return c
+
+    return make
+
+
+# --- browser tests ---------------------------------------------------------------------------
+
+
+def _browser_available():
+    return os.path.exists(CHROMIUM) or shutil.which("chromium")
+
+
+def pytest_collection_modifyitems(config, items):
+    if _browser_available():
+        return
+    browser_items = [item for item in items if "browser" in item.keywords]
+    if not browser_items:
+        return
+    if os.environ.get("CI"):
+        raise pytest.UsageError(
+            f"Browser tests need Chromium at {CHROMIUM}, and CI must run them: install "
+            "Debian's chromium (see .ci/run)."
+        )
+    skip = pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    for item in browser_items:
+        item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "en-US"}

@@ -1,0 +1,96 @@
+"""Sign-in: wrong credentials, lockout after the configured count, Vietnamese by default."""
+
+from django.urls import reverse
+
+from ims.models import User
+
+
+def _login(client, username, password):
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+def test_wrong_credentials_show_clear_vietnamese_message(world, client):
+    response = _login(client, "director", "nope")
+    assert response.status_code == 200
+    assert "Tên đăng nhập hoặc mật khẩu không đúng" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_failed_logins_lock_out_after_configured_count(world, client, settings):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    for _ in range(2):
+        _login(client, "director", "bad")
+    response = _login(client, "director", "bad")
+    assert "tạm khóa" in response.content.decode()
+    # Even the right password is refused while locked.
+    response = _login(client, "director", "demo")
+    assert "_auth_user_id" not in client.session
+    assert "tạm khóa" in response.content.decode()
+    assert User.objects.get(username="director").locked_until is not None
+
+
+def test_lock_expires(world, client, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    User.objects.filter(username="director").update(
+        locked_until=timezone.now() - timedelta(minutes=1)
+    )
+    response = _login(client, "director", "demo")
+    assert response.status_code == 302
+    assert User.objects.get(username="director").locked_until is None
+
+
+def test_success_resets_failure_count(world, client):
+    _login(client, "director", "bad")
+    assert User.objects.get(username="director").failed_login_count == 1
+    _login(client, "director", "demo")
+    assert User.objects.get(username="director").failed_login_count == 0
+
+
+def test_source_is_locked_after_many_unknown_usernames(world, client, settings):
+    settings.LOGIN_FAILURE_LIMIT = 2
+    for i in range(8):
+        _login(client, f"ghost{i}", "x")
+    response = _login(client, "director", "demo")
+    assert "tạm khóa" in response.content.decode()
+
+
+def test_login_page_is_vietnamese_even_for_english_browsers(db, client):
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    body = response.content.decode()
+    assert '<html lang="vi">' in body
+    assert "Đăng nhập" in body
+
+
+def test_deactivated_user_cannot_sign_in(world, client):
+    world.teacher.is_active = False
+    world.teacher.save()
+    _login(client, "teacher", "demo")
+    assert "_auth_user_id" not in client.session
+
+
+def test_users_are_never_deleted(world):
+    import pytest
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        world.teacher.delete()
+    with pytest.raises(PermissionDenied):
+        User.objects.filter(username="teacher").delete()
+
+
+def test_usernames_are_unique_ignoring_case(world):
+    import pytest
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username="TEACHER")
+
+
+def test_password_reset_sends_email(world, client, mailoutbox):
+    response = client.post(reverse("password_reset"), {"email": world.teacher.email})
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1
+    assert "/accounts/reset/" in mailoutbox[0].body
