@@ -7,7 +7,10 @@ class ImsConfig(AppConfig):
     verbose_name = _("Integrated management system")
 
     def ready(self):
-        from ims.registry import register_nav
+        from ims.criteria import load_reference_data
+        from ims.registry import register_nav, register_reference_data
+
+        register_reference_data("ims", load_reference_data)
 
         register_nav("home", _("Home"), "home", order=0)
         register_nav("org", _("Organisation"), "ims:unit_list", order=80)

@@ -29,6 +29,26 @@ def _fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Reference rows come from data migrations; a transactional test flushes them. Put them back."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if not (marker or transactional or "db" in request.fixturenames):
+        return
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from django.apps import apps
+
+    from ims.models import UnitKind
+    from ims.registry import reference_loaders
+
+    if not UnitKind.objects.exists():
+        for loader in reference_loaders():
+            loader(apps)
+
+
 def build_world():
     """Department → division, commune → two schools; each demo role in its place.
 

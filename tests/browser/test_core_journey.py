@@ -6,16 +6,10 @@ import pytest
 from playwright.sync_api import expect
 
 from ims.notifications import notify
+from tests.browser.helpers import login
 from tests.conftest import build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def login(page, base_url, username, password="demo"):
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("[data-testid=login-submit]")
 
 
 def test_director_signs_in_in_vietnamese_switches_to_english_and_signs_out(live_server, page):

@@ -1,12 +1,15 @@
 from django.apps import apps
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
-from ims.criteria import load_reference_data
+from ims.registry import reference_loaders
 
 
 class Command(BaseCommand):
-    help = "Load or refresh unit kinds, school levels and the ISO 9001 / ISO 21001 clause trees."
+    help = "Load or refresh reference data: unit kinds, school levels, clause trees, each app's lists."
 
     def handle(self, *args, **options):
-        load_reference_data(apps)
+        with transaction.atomic():
+            for loader in reference_loaders():
+                loader(apps)
         self.stdout.write(self.style.SUCCESS("Reference data loaded."))
