@@ -47,6 +47,22 @@ class LoginForm(AuthenticationForm):
         return self.cleaned_data
 
 
+class AdminLoginForm(LoginForm):
+    """The admin site's sign-in: the same lockout, and only staff get in."""
+
+    error_messages = {
+        **LoginForm.error_messages,
+        "invalid_login": _(
+            "Enter the username and password of a staff account. Both may be case-sensitive."
+        ),
+    }
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if not user.is_staff:
+            raise self.get_invalid_login_error()
+
+
 class SignForm(forms.Form):
     """Re-enter the password to sign: used by every module's approval step."""
 

@@ -94,3 +94,18 @@ def test_password_reset_sends_email(world, client, mailoutbox):
     assert response.status_code == 302
     assert len(mailoutbox) == 1
     assert "/accounts/reset/" in mailoutbox[0].body
+
+
+def test_admin_sign_in_is_locked_out_too(world, client, settings):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    User.objects.filter(pk=world.director.pk).update(is_staff=True)
+    for _ in range(3):
+        client.post("/admin/login/", {"username": "director", "password": "bad"})
+    response = client.post("/admin/login/", {"username": "director", "password": "demo"})
+    assert "_auth_user_id" not in client.session
+    assert "tạm khóa" in response.content.decode()
+
+
+def test_admin_sign_in_refuses_non_staff(world, client):
+    client.post("/admin/login/", {"username": "teacher", "password": "demo"})
+    assert "_auth_user_id" not in client.session
