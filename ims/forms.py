@@ -1,11 +1,12 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from ims import lockout
-from ims.models import UnitKind
+from ims.models import UnitKind, User
 
 
 class LoginForm(AuthenticationForm):
@@ -61,6 +62,14 @@ class AdminLoginForm(LoginForm):
         super().confirm_login_allowed(user)
         if not user.is_staff:
             raise self.get_invalid_login_error()
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Reset by email, also for accounts created by an import that have no password yet."""
+
+    def get_users(self, email):
+        email_field = User.get_email_field_name()
+        return User.objects.filter(**{f"{email_field}__iexact": email, "is_active": True})
 
 
 class SignForm(forms.Form):

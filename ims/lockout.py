@@ -43,9 +43,24 @@ def check(username, address=None):
 
 
 def record_failure(username, address=None):
-    """Count one failure; lock when the limit is reached. Returns the user, if any."""
+    """Count one failure; lock when the limit is reached. Returns the user, if any.
+
+    A wrong password for a real account counts against that account only; the source address
+    counts guesses of usernames that do not exist, so one teacher's typos never lock a school.
+    """
     limit = settings.LOGIN_FAILURE_LIMIT
     lock_for = timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(username__iexact=username).first()
+        if user is not None:
+            user.failed_login_count += 1
+            if user.failed_login_count >= limit:
+                user.locked_until = timezone.now() + lock_for
+                user.failed_login_count = 0
+            User.objects.filter(pk=user.pk).update(
+                failed_login_count=user.failed_login_count, locked_until=user.locked_until
+            )
+            return user
     if address:
         key = _source_key(address)
         cache.add(key, 0, timeout=int(lock_for.total_seconds()))
@@ -56,18 +71,7 @@ def record_failure(username, address=None):
         if count >= limit * SOURCE_FACTOR:
             cache.set(key + ":until", timezone.now() + lock_for, int(lock_for.total_seconds()))
             cache.delete(key)
-    with transaction.atomic():
-        user = User.objects.select_for_update().filter(username__iexact=username).first()
-        if user is None:
-            return None
-        user.failed_login_count += 1
-        if user.failed_login_count >= limit:
-            user.locked_until = timezone.now() + lock_for
-            user.failed_login_count = 0
-        User.objects.filter(pk=user.pk).update(
-            failed_login_count=user.failed_login_count, locked_until=user.locked_until
-        )
-    return user
+    return None
 
 
 def record_success(user):

@@ -4,6 +4,7 @@ import socket
 from datetime import timedelta
 
 from celery import shared_task
+from django.db.models import Q
 from django.utils import timezone
 
 from ims import reminders, reports
@@ -41,14 +42,11 @@ def render_report_task(job_id):
 def requeue_stale_reports(minutes=5):
     """Re-send jobs left queued (broker was down) or running on a worker that died."""
     cutoff = timezone.now() - timedelta(minutes=minutes)
-    stale = (
-        ReportJob.objects.filter(created_at__lt=cutoff)
-        .filter(
-            status__in=[ReportJob.Status.QUEUED, ReportJob.Status.RUNNING],
-            attempts__lt=3,
-        )
-        .values_list("pk", flat=True)
-    )
+    stale = ReportJob.objects.filter(
+        Q(status=ReportJob.Status.QUEUED, created_at__lt=cutoff)
+        | Q(status=ReportJob.Status.RUNNING, started_at__lt=cutoff),
+        attempts__lt=3,
+    ).values_list("pk", flat=True)
     return sum(1 for pk in stale if reports.enqueue(pk))
 
 

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.safestring import mark_safe
 
 from ims.signatures import signatures_for
 from ims.transitions import history_of
@@ -28,3 +29,16 @@ def query_string(context, **changes):
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def css_string(value):
+    """``value`` escaped for the inside of a double-quoted CSS string (page headers in PDFs)."""
+    escaped = []
+    for char in str(value):
+        if char in '"\\' or ord(char) < 0x20 or char in "<>":
+            escaped.append(f"\\{ord(char):x} ")
+        else:
+            escaped.append(char)
+    # Safe: the characters that could end the string or the <style> element are escaped above.
+    return mark_safe("".join(escaped))  # noqa: S308

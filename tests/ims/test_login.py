@@ -109,3 +109,20 @@ def test_admin_sign_in_is_locked_out_too(world, client, settings):
 def test_admin_sign_in_refuses_non_staff(world, client):
     client.post("/admin/login/", {"username": "teacher", "password": "demo"})
     assert "_auth_user_id" not in client.session
+
+
+def test_imported_account_without_password_can_reset_by_email(world, client, mailoutbox):
+    from ims.imports import import_users
+
+    data = b"username,full_name,email,unit_code,role\ngv.moi,Lo Thi Moi,moi@example.vn,TH1,staff\n"
+    assert import_users(data, user=world.iso, dry_run=False).applied
+    client.post(reverse("password_reset"), {"email": "moi@example.vn"})
+    assert len(mailoutbox) == 1 and "/accounts/reset/" in mailoutbox[0].body
+
+
+def test_wrong_passwords_for_a_real_account_do_not_lock_the_whole_school(world, client, settings):
+    settings.LOGIN_FAILURE_LIMIT = 2
+    for _ in range(8):
+        _login(client, "teacher", "typo")
+    response = _login(client, "principal", "demo")
+    assert response.status_code == 302

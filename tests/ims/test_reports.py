@@ -181,3 +181,32 @@ def test_report_command_writes_pdf(world, tmp_path):
     out = tmp_path / "unit.pdf"
     call_command("report", "unit", str(world.school.pk), "-o", str(out))
     assert "Trường Tiểu học Tô Hiệu" in pdf_text(out.read_bytes(), tmp_path)
+
+
+def test_page_header_keeps_punctuation_of_the_organisation_name(world, tmp_path, settings):
+    from ims.reports import render_report, report_kind
+
+    settings.ORGANISATION_NAME = 'Sở GD-ĐT "Sơn La"'
+    data = render_report(report_kind("unit"), world.school, {}, user=world.director)
+    assert 'Sở GD-ĐT "Sơn La"' in pdf_text(data, tmp_path)
+
+
+def test_requeue_leaves_a_job_that_is_running_now_alone(world, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ims import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.reports, "enqueue", lambda pk: sent.append(pk) or True)
+    long_ago = timezone.now() - timedelta(hours=1)
+    running_now = report_request(world.director, "unit", world.school.pk)
+    stuck = report_request(world.director, "unit", world.school2.pk)
+    ReportJob.objects.filter(pk__in=[running_now.pk, stuck.pk]).update(
+        status=ReportJob.Status.RUNNING, created_at=long_ago
+    )
+    ReportJob.objects.filter(pk=running_now.pk).update(started_at=timezone.now())
+    ReportJob.objects.filter(pk=stuck.pk).update(started_at=long_ago)
+    assert tasks.requeue_stale_reports() == 1
+    assert sent == [stuck.pk]
