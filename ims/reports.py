@@ -118,7 +118,7 @@ def enqueue(job_id):
     try:
         with app.connection_for_write() as connection:
             render_report_task.apply_async(
-                args=[job_id], queue="reports", retry=False, connection=connection
+                args=[job_id], queue=settings.REPORTS_QUEUE, retry=False, connection=connection
             )
     except Exception as error:  # noqa: BLE001 — broker failures take many shapes
         logger.warning("Report job %s stays queued: broker unavailable (%s)", job_id, error)

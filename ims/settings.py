@@ -132,7 +132,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 # PDF rendering runs on its own queue so it cannot starve reminders.
-CELERY_TASK_ROUTES = {"ims.tasks.render_report_task": {"queue": "reports"}}
+REPORTS_QUEUE = env_str("REPORTS_QUEUE", "reports")
+CELERY_TASK_ROUTES = {"ims.tasks.render_report_task": {"queue": REPORTS_QUEUE}}
 # Fail fast when the broker is down: the caller keeps the work (a queued job, an unsent
 # reminder) and a later pass sends it, instead of a request hanging on retries.
 CELERY_TASK_PUBLISH_RETRY = False
