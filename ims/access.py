@@ -78,6 +78,25 @@ def member_roles(user):
     return cached
 
 
+def may_manage_account(user, person, memberships=None):
+    """Whether ``user`` may change ``person``'s account (deactivate, rename, add roles).
+
+    Only where ``user`` manages every unit ``person`` belongs to: a manager of one school never
+    changes a colleague who also works elsewhere, an administrator or themselves.
+    ``memberships`` may be given (prefetched active memberships) to save queries.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if person.pk == user.pk or person.is_staff or person.is_superuser:
+        return False
+    if memberships is None:
+        memberships = person.memberships.filter(is_active=True).select_related("unit")
+    units = {m.unit for m in memberships}
+    return bool(units) and all(has_role(user, unit, MANAGER_ROLES) for unit in units)
+
+
 def get_object_for_user(model_or_queryset, user, **lookup):
     """The object matching ``lookup`` among those ``user`` may see, or 404."""
     queryset = model_or_queryset

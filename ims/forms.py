@@ -109,3 +109,17 @@ class UnitFilterForm(forms.Form):
     kind = forms.ModelChoiceField(
         label=_("Kind"), queryset=UnitKind.objects.all(), required=False, empty_label=_("All kinds")
     )
+
+
+class ProfileForm(forms.ModelForm):
+    """What a person sets for themselves: contact, language, and how notifications reach them."""
+
+    class Meta:
+        model = User
+        fields = ["full_name", "phone", "language", "email_delivery"]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )

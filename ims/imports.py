@@ -19,7 +19,7 @@ from django.db.models import Prefetch
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
-from ims.access import MANAGER_ROLES, has_role, units_visible_to
+from ims.access import MANAGER_ROLES, has_role, may_manage_account, units_visible_to
 from ims.files import zip_is_reasonable
 from ims.models import Membership, OrgUnit, Role, SchoolLevel, UnitKind, User
 
@@ -407,13 +407,7 @@ def _check_existing_people(user, parsed):
         person = people.get(row.get("username", "").lower())
         if person is None or user.is_superuser:
             continue
-        units = {m.unit for m in person.active_memberships}
-        if (
-            person.is_staff
-            or person.is_superuser
-            or not units
-            or not all(has_role(user, unit, MANAGER_ROLES) for unit in units)
-        ):
+        if not may_manage_account(user, person, person.active_memberships):
             result.errors.append(
                 _("The account %(username)s exists and belongs to units you do not manage.")
                 % {"username": person.username}
