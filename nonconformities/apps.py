@@ -8,7 +8,8 @@ class NonconformitiesConfig(AppConfig):
     url_prefix = "nonconformities/"
 
     def ready(self):
-        from ims.registry import register_reference_data
+        from ims.registry import register_nav, register_reference_data
         from nonconformities.data import load_reference_data
 
         register_reference_data("nonconformities", load_reference_data)
+        register_nav("nonconformities", _("Nonconformities"), "nonconformities:register", order=40)

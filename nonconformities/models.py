@@ -262,9 +262,15 @@ class Nonconformity(models.Model):
                 ),
                 name="nc_closed_requires_loop",
             ),
+            # Steps happen in order: past "open" there is a containment, past "contained" a
+            # root cause.
             models.CheckConstraint(
-                condition=models.Q(status__in=["open", "closed"]) | ~models.Q(containment=""),
+                condition=models.Q(status="open") | ~models.Q(containment=""),
                 name="nc_past_open_requires_containment",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["open", "contained"]) | ~models.Q(root_cause=""),
+                name="nc_past_contained_requires_root_cause",
             ),
         ]
         indexes = [
