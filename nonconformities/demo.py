@@ -311,6 +311,9 @@ CASES = [
     ),
 ]
 
+IMPROVEMENT = CASES[9]
+PROBLEMS = [case for case in CASES if case is not IMPROVEMENT]
+
 # Units with demo people: (unit code, head, staff who own actions).
 STAFFED = {
     "SL-TH-TH": ("principal", ["teacher", "teacher2"]),
@@ -408,9 +411,7 @@ def seed(ctx):
         _plan(rng, unit_codes)
     ):
         unit = ctx.units[unit_code]
-        case = CASES[index % len(CASES)]
-        if kind == "improvement":
-            case = CASES[9]  # the improvement proposal
+        case = IMPROVEMENT if kind == "improvement" else PROBLEMS[index % len(PROBLEMS)]
         count = used[(unit_code, case.title)] = used.get((unit_code, case.title), 0) + 1
         title = case.title if count == 1 else f"{case.title} (lần {count})"
         if Nonconformity.objects.filter(unit=unit, title=title).exists():
@@ -458,8 +459,6 @@ class _People:
         self.closer = next(u for u in closers if u.pk != self.opener.pk)
 
 
-
-
 def _advance(nc, state, case, people, categories, today, days_ago):
     """Take ``nc`` through the real services to ``state``, then move the dates back."""
     target = {
@@ -495,21 +494,18 @@ def _advance(nc, state, case, people, categories, today, days_ago):
         owner=people.owner,
         due=today + timedelta(days=30),
     )
-    # The plan is for a date after the last action; both dates are moved back below.
+    due = _action_due(state, reported, today, days_ago)
+    CorrectiveAction.objects.filter(pk=action.pk).update(due=due)
+    # The effectiveness check is planned after the last action's due date.
     if state != "in_action" or days_ago > 30:
         services.nonconformity_plan_verification(
             nc,
             actor=people.worker,
             verifier=people.verifier,
-            planned_on=today + timedelta(days=60),
+            planned_on=max(due + timedelta(days=1), min(due + timedelta(days=30), today))
+            if state == "awaiting_verification"
+            else due + timedelta(days=30),
         )
-    due = _action_due(state, reported, today, days_ago)
-    CorrectiveAction.objects.filter(pk=action.pk).update(due=due)
-    Nonconformity.objects.filter(pk=nc.pk, planned_verifier__isnull=False).update(
-        verification_due=min(due + timedelta(days=30), today)
-        if state == "awaiting_verification"
-        else due + timedelta(days=30)
-    )
     if state in ("in_action", "overdue"):
         return
     services.action_complete(action, actor=people.owner, evidence=case.evidence)

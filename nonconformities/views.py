@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -17,6 +18,7 @@ from ims import lockout
 from ims.access import get_object_for_user
 from ims.exports import FORMATS, export_response
 from ims.files import serve_file
+from ims.models import TransitionEvent
 from ims.signatures import SignatureError, signatures_for
 from ims.transitions import TransitionError, history_of
 from nonconformities import forms, services
@@ -231,7 +233,7 @@ def _render_detail(request, nc, bound=None, status=200):
         "attachments": nc.attachments.filter(action__isnull=True).select_related("uploaded_by"),
         "related": nc.related.for_user(user).select_related("unit"),
         "repeats": nc.repeats.for_user(user),
-        "events": history_of(nc),
+        "events": _labelled(_events(nc, actions)),
         "signatures": signatures_for(nc),
         "source_link": _source_link(nc, user),
         "forms": _step_forms(nc, user, bound),
@@ -241,6 +243,30 @@ def _render_detail(request, nc, bound=None, status=200):
         "age": nc.age_days(),
     }
     return render(request, "nonconformities/detail.html", context, status=status)
+
+
+def _events(nc, actions):
+    """The NC's steps and its actions' steps (added, completed, cancelled), in time order."""
+    action_type = ContentType.objects.get_for_model(CorrectiveAction)
+    action_events = TransitionEvent.objects.filter(
+        content_type=action_type, object_id__in=[str(a.pk) for a in actions]
+    ).select_related("actor")
+    by_id = {str(a.pk): a for a in actions}
+    merged = list(history_of(nc))
+    for event in action_events:
+        event.action_obj = by_id.get(event.object_id)
+        merged.append(event)
+    return sorted(merged, key=lambda e: (e.created_at, e.pk))
+
+
+def _labelled(events):
+    """Transition events with the states' names in the user's language."""
+    labels = {**dict(CorrectiveAction.Status.choices), **dict(Nonconformity.Status.choices)}
+    events = list(events)
+    for event in events:
+        event.from_label = labels.get(event.from_state, event.from_state)
+        event.to_label = labels.get(event.to_state, event.to_state)
+    return events
 
 
 @login_required
