@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import (
+    MAX_PHOTOS_PER_FINDING,
     Audit,
     AuditProgramme,
     AuditTeamMember,
@@ -12,7 +13,6 @@ from audits.models import (
     ChecklistTemplate,
     FindingEvidence,
     FindingGrade,
-    MAX_PHOTOS_PER_FINDING,
     Process,
 )
 from ims.access import AUDITOR_ROLES, MANAGER_ROLES, units_visible_to
@@ -258,11 +258,10 @@ class FindingForm(forms.Form):
         data = super().clean()
         if not (
             data.get("note", "").strip() or data.get("reference", "").strip() or data.get("photos")
-        ):
-            if not self.has_error("photos"):
-                raise forms.ValidationError(
-                    _("AUD-R3: add at least one evidence item: a photo, a note or a document.")
-                )
+        ) and not self.has_error("photos"):
+            raise forms.ValidationError(
+                _("AUD-R3: add at least one evidence item: a photo, a note or a document.")
+            )
         return data
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audits.models import (
+    MAX_PHOTOS_PER_FINDING,
     Audit,
     AuditProgramme,
     AuditTeamMember,
@@ -20,7 +21,6 @@ from audits.models import (
     ChecklistQuestion,
     Finding,
     FindingEvidence,
-    MAX_PHOTOS_PER_FINDING,
 )
 from audits.photos import process_photo
 from ims.access import HEAD_ROLES
@@ -29,6 +29,7 @@ from ims.notifications import notify
 from ims.reminders import lazy_format
 from ims.signatures import sign
 from ims.transitions import TransitionError, check_transition, record_transition
+from nonconformities.services import nonconformity_raise
 
 
 class AuditRuleError(ValidationError):
@@ -412,8 +413,6 @@ def raise_nonconformities(audit, *, actor):
 
 def raise_nonconformity(finding, *, actor):
     """The single call into the nonconformities module (the seam of AUD-R4)."""
-    from nonconformities.services import nonconformity_raise
-
     audit = finding.audit
     source = "internal_audit" if audit.kind == Audit.Kind.INTERNAL else "external_audit"
     return nonconformity_raise(

@@ -42,6 +42,7 @@ from ims.lockout import client_address
 from ims.search import search
 from ims.signatures import signatures_for
 from ims.transitions import record_transition
+from nonconformities.models import Nonconformity
 
 PAGE_SIZE = 30
 
@@ -517,8 +518,6 @@ def finding_detail(request, pk):
 
 def _nonconformities_of(finding):
     """The nonconformities raised from this finding (AUD-R4), through the NC module's lookup."""
-    from nonconformities.models import Nonconformity
-
     return list(Nonconformity.objects.for_source(finding))
 
 
