@@ -56,9 +56,12 @@ class ProgrammeFactory(factory.django.DjangoModelFactory):
 
 
 def make_audit(world, *, status=Audit.Status.PLANNED, scope=None, team=True, **fields):
-    programme = fields.pop("programme", None) or ProgrammeFactory(
-        unit=world.root, owner=world.iso, start_year=fields.pop("start_year", 2025)
-    )
+    programme = fields.pop("programme", None)
+    if programme is None:
+        year = fields.pop("start_year", 2025)
+        programme = AuditProgramme.objects.filter(
+            unit=world.root, start_year=year
+        ).first() or ProgrammeFactory(unit=world.root, owner=world.iso, start_year=year)
     defaults = {
         "code": f"DG-{Audit.objects.count() + 1:03d}",
         "title": "Đánh giá nội bộ quá trình dạy học",
