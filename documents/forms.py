@@ -123,6 +123,7 @@ class RevisionForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
         help_text=_("PDF, DOCX, XLSX or ODT. The type is checked from the content."),
+        error_messages={"empty": _("The file is empty (0 bytes).")},
     )
     change_summary = forms.CharField(
         label=_("Change summary"),
