@@ -85,7 +85,7 @@ def effective_document(world, *, distribute_to=(), users=(), effective_date=None
     return document
 
 
-def bulk_documents(world, count, unit=None):
+def bulk_documents(world, count, unit=None, prefix="BULK"):
     """``count`` effective documents created directly (fast), for query-count tests."""
     from ims.files import sha256_of
 
@@ -94,7 +94,7 @@ def bulk_documents(world, count, unit=None):
     created = []
     for i in range(count):
         document = Document.objects.create(
-            code=f"BULK-{i:04d}",
+            code=f"{prefix}-{i:04d}",
             title=f"Quy trình số {i}",
             doc_type=DocumentType.PROCEDURE,
             owner_unit=unit,
