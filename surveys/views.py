@@ -324,6 +324,7 @@ def results(request, pk):
             "raise_form": raise_form,
             "actions": campaign.actions.filter(unit=scope).select_related("area"),
             "formats": FORMATS,
+            "report_filters": {"unit": scope.pk},
         },
     )
 
