@@ -76,7 +76,7 @@ def campaign_list(request):
     campaigns = (
         Campaign.objects.for_user(request.user)
         .select_related("owner_unit", "version__instrument")
-        .annotate(responses=_responses_subquery())
+        .annotate(response_count=_responses_subquery())
     )
     if form.is_valid():
         if form.cleaned_data["status"]:
@@ -361,7 +361,7 @@ def results_export(request, pk):
             )  # fmt: skip
     for row in data.units:
         rows.append(
-            [_("Unit"), row.unit.code, row.label, row.n, "", "" if row.hidden else _round(row.index, 1), "", "", _("hidden") if row.hidden else ""]
+            [_("Unit"), row.unit.code, row.label, row.n if row.n >= data.k else f"<{data.k}", "", "" if row.hidden else _round(row.index, 1), "", "", _("hidden") if row.hidden else ""]
         )  # fmt: skip
     return export_response(fmt, f"ket-qua-khao-sat-{campaign.pk}", headers, rows)
 
