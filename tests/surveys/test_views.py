@@ -100,7 +100,7 @@ def test_aggregate_export_applies_suppression(client_for, world):
     text = b"".join(response.streaming_content).decode()
     assert "XA2" in text
     line = next(line for line in text.splitlines() if "XA2" in line)
-    assert ",2," not in line and "<5" in line and line.endswith("hidden")
+    assert ",2," not in line and "<5" in line and line.endswith(",ẩn")
     assert "XA1" in text and next(l for l in text.splitlines() if "XA1" in l).count(",,") >= 1
 
 
