@@ -15,6 +15,7 @@ from nonconformities.models import CorrectiveAction, Nonconformity
 from surveys.models import (
     Area,
     Campaign,
+    CampaignUnit,
     Instrument,
     InstrumentVersion,
     Question,
@@ -145,7 +146,7 @@ def _instrument_fields(owner_unit, creator, group):
 
 
 def campaign(version, owner_unit, *, opens_on, group="parents", status="closed"):
-    return Campaign.objects.create(
+    record = Campaign.objects.create(
         version=version,
         title=f"Khảo sát {group} {opens_on:%m/%Y}",
         group=group,
@@ -154,6 +155,8 @@ def campaign(version, owner_unit, *, opens_on, group="parents", status="closed")
         closes_on=opens_on + timedelta(days=14),
         status=status,
     )
+    CampaignUnit.objects.create(campaign=record, unit=owner_unit)
+    return record
 
 
 def answers(campaign_record, unit, questions, n, value):
