@@ -81,9 +81,19 @@ def test_audit_programme_progress_and_findings_by_grade(world):
     year = SchoolYear.current()
     programme = f.programme(world.root, world.iso, year)
     today = timezone.localdate()
-    f.audit(programme, world.school, world.iso, status=Audit.Status.CLOSED, end=today - timedelta(days=40))
+    f.audit(
+        programme,
+        world.school,
+        world.iso,
+        status=Audit.Status.CLOSED,
+        end=today - timedelta(days=40),
+    )
     late = f.audit(
-        programme, world.school2, world.iso, status=Audit.Status.REPORTING, end=today - timedelta(days=30)
+        programme,
+        world.school2,
+        world.iso,
+        status=Audit.Status.REPORTING,
+        end=today - timedelta(days=30),
     )
     f.audit(programme, world.school, world.iso, end=today + timedelta(days=20))
     f.finding(late, world.school2, world.auditor, "major_nc")
