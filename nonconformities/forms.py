@@ -1,12 +1,13 @@
 import re
 
 from django import forms
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ims.access import AUDITOR_ROLES, HEAD_ROLES, MANAGER_ROLES, units_visible_to
 from ims.forms import SignForm
-from ims.models import Clause, OrgUnit, Role, User
+from ims.models import Clause, Membership, OrgUnit, Role, User
 from nonconformities.models import CauseCategory, Nonconformity
 
 RAISE_ROLES = MANAGER_ROLES | HEAD_ROLES | AUDITOR_ROLES | {Role.STAFF}
@@ -27,7 +28,12 @@ def clause_queryset():
 
 
 def people_for(user):
-    return User.objects.for_user(user).filter(is_active=True).order_by("full_name", "username")
+    """Who may own an action or verify: anyone active in the organisation (an NC of a division
+    is often corrected in a school), so not limited to the people ``user`` manages."""
+    if not getattr(user, "is_authenticated", False):
+        return User.objects.none()
+    in_organisation = Membership.objects.active().filter(user=OuterRef("pk"))
+    return User.objects.filter(Exists(in_organisation)).order_by("full_name", "username")
 
 
 class PersonChoiceField(forms.ModelChoiceField):
