@@ -396,3 +396,32 @@ def test_export_contains_only_visible_ncs(loop, world, client_for):
     )
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert other.number in text and mine.number not in text
+
+
+def test_register_lists_my_open_actions_and_checks(loop, world, client_for):
+    nc = loop.in_action()
+    services.nonconformity_plan_verification(
+        nc,
+        actor=world.principal,
+        verifier=world.director,
+        planned_on=loop.action.due + timedelta(days=10),
+    )
+    url = reverse("nonconformities:register")
+    todo = client_for(world.teacher).get(url).content.decode()
+    assert 'data-testid="nc-todo"' in todo and loop.action.description[:30] in todo
+    assert 'data-testid="nc-todo"' not in client_for(world.principal).get(url).content.decode()
+    services.action_complete(loop.action, actor=world.teacher, evidence="Đã làm")
+    assert f"{nc.number}</a> · " in client_for(world.director).get(url).content.decode()
+
+
+def test_action_owner_member_outsider_on_complete(loop, world, client_for):
+    nc = loop.in_action()
+    url = reverse("nonconformities:action_complete", args=[nc.pk, loop.action.pk])
+    data = {f"a{loop.action.pk}-evidence": "Đã làm"}
+    assert client_for(world.principal2).post(url, data).status_code == 404
+    client_for(world.principal).post(url, data)  # sees it, does not own it
+    loop.action.refresh_from_db()
+    assert loop.action.status == "open"
+    assert client_for(world.teacher).post(url, data).status_code == 302
+    loop.action.refresh_from_db()
+    assert loop.action.status == "done"
