@@ -57,13 +57,18 @@ class RaiseForm(forms.Form):
         queryset=Clause.objects.none(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Hold Ctrl (or ⌘) to choose several."),
     )
     due = forms.DateField(label=_("Target date"), required=False, widget=DATE)
     attachment = forms.FileField(label=_("Attachment"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units_visible_to(user, roles=RAISE_ROLES).order_by("path")
+        units = units_visible_to(user, roles=RAISE_ROLES).order_by("path")
+        self.fields["unit"].queryset = units
+        first_two = list(units.values_list("pk", flat=True)[:2])
+        if len(first_two) == 1:
+            self.fields["unit"].initial = first_two[0]
         self.fields["clauses"].queryset = clause_queryset()
 
     def clean_due(self):
