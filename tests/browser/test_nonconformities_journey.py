@@ -1,6 +1,7 @@
 """The NC loop in the browser: head contains, analyses (5 whys), adds an action for teacher;
 teacher completes it with evidence; iso verifies it effective and closes it with a signature."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -85,3 +86,11 @@ def test_nc_loop_from_containment_to_signed_closure(live_server, page):
     expect(page.locator("#step-closure")).to_contain_text("Hợp lệ")
     nc.refresh_from_db()
     assert nc.status == Nonconformity.Status.CLOSED and nc.closed_by == world.iso
+
+    # The register filters in place (htmx) and keeps the filter in the address.
+    page.goto(f"{live_server.url}/nonconformities/")
+    page.select_option("select[name=status]", "in_action")
+    expect(page.get_by_text("Không có sự không phù hợp nào phù hợp điều kiện lọc.")).to_be_visible()
+    page.select_option("select[name=status]", "closed")
+    expect(page.get_by_test_id("nc-register")).to_contain_text(nc.number)
+    expect(page).to_have_url(re.compile(r"status=closed"))
