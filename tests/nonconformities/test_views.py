@@ -425,3 +425,20 @@ def test_action_owner_member_outsider_on_complete(loop, world, client_for):
     assert client_for(world.teacher).post(url, data).status_code == 302
     loop.action.refresh_from_db()
     assert loop.action.status == "done"
+
+
+def test_register_counts_per_unit_and_overdue(loop, world, client_for):
+    loop.raised()
+    loop.raised()
+    loop.in_action()
+    type(loop.action).objects.filter(pk=loop.action.pk).update(
+        due=timezone.localdate() - timedelta(days=1)
+    )
+    services.nonconformity_raise(
+        actor=world.principal2, unit=world.school2, title="x", description="x", source="survey"
+    )
+    response = client_for(world.director).get(reverse("nonconformities:register"))
+    rows = {row["unit__name"]: (row["total"], row["open"]) for row in response.context["per_unit"]}
+    assert rows == {world.school.name: (3, 3), world.school2.name: (1, 1)}
+    assert response.context["totals"] == {"total": 4, "open": 4}
+    assert response.context["overdue_total"] == 1
