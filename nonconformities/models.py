@@ -29,6 +29,8 @@ class CauseCategory(LocalizedLookup):
 
     is_active = models.BooleanField(_("active"), default=True)
 
+    history = HistoricalRecords()
+
     class Meta(LocalizedLookup.Meta):
         verbose_name = _("cause category")
         verbose_name_plural = _("cause categories")
