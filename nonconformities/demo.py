@@ -312,7 +312,28 @@ CASES = [
 ]
 
 IMPROVEMENT = CASES[9]
-PROBLEMS = [case for case in CASES if case is not IMPROVEMENT]
+# Where each kind of problem is usually found (index in CASES → sources).
+FOUND_BY = {
+    0: ("internal_audit", "external_audit", "self_assessment"),
+    1: ("process_monitoring", "internal_audit"),
+    2: ("complaint",),
+    3: ("process_monitoring", "management_review"),
+    4: ("survey",),
+    5: ("internal_audit", "process_monitoring", "complaint"),
+    6: ("external_audit", "internal_audit"),
+    7: ("internal_audit", "self_assessment"),
+    8: ("management_review", "self_assessment"),
+    10: ("external_audit", "self_assessment", "internal_audit"),
+    11: ("management_review",),
+    12: ("self_assessment",),
+    13: ("external_audit",),
+    14: ("internal_audit", "process_monitoring"),
+    15: ("survey", "complaint"),
+}
+CASES_BY_SOURCE = {
+    source: [CASES[i] for i, sources in FOUND_BY.items() if source in sources]
+    for source in Nonconformity.Source.values
+}
 
 # Units with demo people: (unit code, head, staff who own actions).
 STAFFED = {
@@ -411,7 +432,8 @@ def seed(ctx):
         _plan(rng, unit_codes)
     ):
         unit = ctx.units[unit_code]
-        case = IMPROVEMENT if kind == "improvement" else PROBLEMS[index % len(PROBLEMS)]
+        candidates = CASES_BY_SOURCE[source]
+        case = IMPROVEMENT if kind == "improvement" else candidates[index % len(candidates)]
         count = used[(unit_code, case.title)] = used.get((unit_code, case.title), 0) + 1
         title = case.title if count == 1 else f"{case.title} (lần {count})"
         if Nonconformity.objects.filter(unit=unit, title=title).exists():

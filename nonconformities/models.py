@@ -29,6 +29,8 @@ class CauseCategory(LocalizedLookup):
 
     is_active = models.BooleanField(_("active"), default=True)
 
+    history = HistoricalRecords()
+
     class Meta(LocalizedLookup.Meta):
         verbose_name = _("cause category")
         verbose_name_plural = _("cause categories")
@@ -315,12 +317,17 @@ class Nonconformity(models.Model):
         return set(self.actions.values_list("owner_id", flat=True))
 
     def find_repeat_of(self):
-        """The closed NC of the same unit and a shared clause closed within the last 12 months."""
+        """The latest NC of the same unit citing the same (or an equivalent) clause that was
+        closed within the last 12 months."""
         if not self.pk or self.kind != self.Kind.NONCONFORMITY:
             return None
-        clause_ids = list(self.clauses.values_list("pk", flat=True))
-        if not clause_ids:
+        own = list(self.clauses.values_list("pk", flat=True))
+        if not own:
             return None
+        # The same requirement cited through an equivalent clause (ISO 9001 ↔ ISO 21001) counts.
+        clause_ids = set(own) | set(
+            Clause.objects.filter(mapped_to__in=own).values_list("pk", flat=True)
+        )
         since = timezone.now() - timedelta(days=REPEAT_WINDOW_DAYS)
         return (
             Nonconformity.objects.filter(

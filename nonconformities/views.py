@@ -70,6 +70,20 @@ def register(request):
     today = timezone.localdate()
     for nc in page.object_list:
         nc.age = nc.age_days(today)
+    my_actions = (
+        CorrectiveAction.objects.filter(
+            owner=request.user,
+            status=CorrectiveAction.Status.OPEN,
+            nonconformity__status=Nonconformity.Status.IN_ACTION,
+        )
+        .select_related("nonconformity")
+        .order_by("due")[:20]
+    )
+    to_verify = (
+        Nonconformity.objects.for_user(request.user)
+        .filter(planned_verifier=request.user, status=Nonconformity.Status.AWAITING_VERIFICATION)
+        .order_by("verification_due")[:20]
+    )
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
@@ -82,6 +96,9 @@ def register(request):
             "per_unit": per_unit,
             "totals": totals,
             "overdue_total": overdue_total,
+            "my_actions": my_actions,
+            "to_verify": to_verify,
+            "today": today,
             "query": query.urlencode(),
             "can_raise": forms.RaiseForm(user=request.user).fields["unit"].queryset.exists(),
         },

@@ -106,7 +106,7 @@ def test_register_query_count_is_flat_for_10_and_500_ncs(
     for _ in range(10):
         loop.raised()
     client.get(url)
-    with django_assert_max_num_queries(14) as small:
+    with django_assert_max_num_queries(16) as small:
         client.get(url)
     for _ in range(490):
         loop.raised(source="survey")
@@ -325,3 +325,120 @@ def test_raise_page_is_404_for_viewer_without_roles(world, client_for):
     viewer = UserFactory(username="viewer")
     MembershipFactory(user=viewer, unit=world.school, role="viewer")
     assert client_for(viewer).get(reverse("nonconformities:raise")).status_code == 404
+
+
+def test_detail_links_to_the_source_only_for_those_who_may_see_it(loop, world, client_for):
+    source = services.nonconformity_raise(
+        actor=world.principal2, unit=world.school2, title="Nguồn", description="x", source="survey"
+    )
+    nc = services.nonconformity_raise(
+        actor=world.iso,
+        unit=world.school,
+        title="Phát sinh từ nguồn",
+        description="x",
+        source="survey",
+        source_object=source,
+    )
+    link = f'href="{source.get_absolute_url()}" data-testid="nc-source-link"'
+    assert link in client_for(world.iso).get(detail_url(nc)).content.decode()
+    assert link not in client_for(world.principal).get(detail_url(nc)).content.decode()
+    assert list(Nonconformity.objects.for_source(source)) == [nc]
+
+
+def test_not_effective_through_the_view_reopens(loop, world, client_for):
+    nc = loop.awaiting_verification()
+    url = reverse("nonconformities:verify", args=[nc.pk])
+    response = client_for(world.director).post(url, {"result": "maybe", "notes": "x"})
+    assert response.status_code == 400
+    response = client_for(world.director).post(
+        url, {"result": "not_effective", "notes": "Vẫn còn lớp chưa thực hiện."}
+    )
+    assert response.status_code == 302
+    nc.refresh_from_db()
+    assert nc.status == "in_action" and nc.round == 2
+    page = client_for(world.principal).get(detail_url(nc)).content.decode()
+    assert "nc-action-add" in page  # step 4 is open again
+
+
+def test_plan_verification_and_cancel_through_the_views(loop, world, client_for):
+    nc = loop.in_action()
+    url = reverse("nonconformities:plan_verification", args=[nc.pk])
+    planned = (loop.action.due + timedelta(days=20)).isoformat()
+    # The action owner as verifier is refused with a message.
+    response = client_for(world.principal).post(
+        url, {"verifier": world.teacher.pk, "planned_on": planned}
+    )
+    assert response.status_code == 400
+    response = client_for(world.teacher).post(
+        url, {"verifier": world.director.pk, "planned_on": planned}
+    )
+    nc.refresh_from_db()
+    assert nc.planned_verifier is None  # staff cannot plan
+    client_for(world.principal).post(url, {"verifier": world.director.pk, "planned_on": planned})
+    nc.refresh_from_db()
+    assert nc.planned_verifier == world.director
+    cancel = reverse("nonconformities:action_cancel", args=[nc.pk, loop.action.pk])
+    client_for(world.teacher).post(cancel, {"reason": "Không cần"})
+    loop.action.refresh_from_db()
+    assert loop.action.status == "open"
+    client_for(world.principal).post(cancel, {"reason": "Trùng với kế hoạch khác"})
+    loop.action.refresh_from_db()
+    assert loop.action.status == "cancelled"
+
+
+def test_export_contains_only_visible_ncs(loop, world, client_for):
+    mine = loop.raised()
+    other = services.nonconformity_raise(
+        actor=world.principal2, unit=world.school2, title="x", description="x", source="survey"
+    )
+    response = client_for(world.principal2).get(
+        reverse("nonconformities:register"), {"format": "csv"}
+    )
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert other.number in text and mine.number not in text
+
+
+def test_register_lists_my_open_actions_and_checks(loop, world, client_for):
+    nc = loop.in_action()
+    services.nonconformity_plan_verification(
+        nc,
+        actor=world.principal,
+        verifier=world.director,
+        planned_on=loop.action.due + timedelta(days=10),
+    )
+    url = reverse("nonconformities:register")
+    todo = client_for(world.teacher).get(url).content.decode()
+    assert 'data-testid="nc-todo"' in todo and loop.action.description[:30] in todo
+    assert 'data-testid="nc-todo"' not in client_for(world.principal).get(url).content.decode()
+    services.action_complete(loop.action, actor=world.teacher, evidence="Đã làm")
+    assert f"{nc.number}</a> · " in client_for(world.director).get(url).content.decode()
+
+
+def test_action_owner_member_outsider_on_complete(loop, world, client_for):
+    nc = loop.in_action()
+    url = reverse("nonconformities:action_complete", args=[nc.pk, loop.action.pk])
+    data = {f"a{loop.action.pk}-evidence": "Đã làm"}
+    assert client_for(world.principal2).post(url, data).status_code == 404
+    client_for(world.principal).post(url, data)  # sees it, does not own it
+    loop.action.refresh_from_db()
+    assert loop.action.status == "open"
+    assert client_for(world.teacher).post(url, data).status_code == 302
+    loop.action.refresh_from_db()
+    assert loop.action.status == "done"
+
+
+def test_register_counts_per_unit_and_overdue(loop, world, client_for):
+    loop.raised()
+    loop.raised()
+    loop.in_action()
+    type(loop.action).objects.filter(pk=loop.action.pk).update(
+        due=timezone.localdate() - timedelta(days=1)
+    )
+    services.nonconformity_raise(
+        actor=world.principal2, unit=world.school2, title="x", description="x", source="survey"
+    )
+    response = client_for(world.director).get(reverse("nonconformities:register"))
+    rows = {row["unit__name"]: (row["total"], row["open"]) for row in response.context["per_unit"]}
+    assert rows == {world.school.name: (3, 3), world.school2.name: (1, 1)}
+    assert response.context["totals"] == {"total": 4, "open": 4}
+    assert response.context["overdue_total"] == 1
