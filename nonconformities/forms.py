@@ -1,12 +1,13 @@
 import re
 
 from django import forms
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ims.access import AUDITOR_ROLES, HEAD_ROLES, MANAGER_ROLES, units_visible_to
 from ims.forms import SignForm
-from ims.models import Clause, OrgUnit, Role, User
+from ims.models import Clause, Membership, OrgUnit, Role, User
 from nonconformities.models import CauseCategory, Nonconformity
 
 RAISE_ROLES = MANAGER_ROLES | HEAD_ROLES | AUDITOR_ROLES | {Role.STAFF}
@@ -27,7 +28,12 @@ def clause_queryset():
 
 
 def people_for(user):
-    return User.objects.for_user(user).filter(is_active=True).order_by("full_name", "username")
+    """Who may own an action or verify: anyone active in the organisation (an NC of a division
+    is often corrected in a school), so not limited to the people ``user`` manages."""
+    if not getattr(user, "is_authenticated", False):
+        return User.objects.none()
+    in_organisation = Membership.objects.active().filter(user=OuterRef("pk"))
+    return User.objects.filter(Exists(in_organisation)).order_by("full_name", "username")
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -51,13 +57,18 @@ class RaiseForm(forms.Form):
         queryset=Clause.objects.none(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Hold Ctrl (or ⌘) to choose several."),
     )
     due = forms.DateField(label=_("Target date"), required=False, widget=DATE)
     attachment = forms.FileField(label=_("Attachment"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units_visible_to(user, roles=RAISE_ROLES).order_by("path")
+        units = units_visible_to(user, roles=RAISE_ROLES).order_by("path")
+        self.fields["unit"].queryset = units
+        first_two = list(units.values_list("pk", flat=True)[:2])
+        if len(first_two) == 1:
+            self.fields["unit"].initial = first_two[0]
         self.fields["clauses"].queryset = clause_queryset()
 
     def clean_due(self):

@@ -316,7 +316,7 @@ class Nonconformity(models.Model):
 
     def find_repeat_of(self):
         """The closed NC of the same unit and a shared clause closed within the last 12 months."""
-        if not self.pk:
+        if not self.pk or self.kind != self.Kind.NONCONFORMITY:
             return None
         clause_ids = list(self.clauses.values_list("pk", flat=True))
         if not clause_ids:
@@ -325,6 +325,7 @@ class Nonconformity(models.Model):
         return (
             Nonconformity.objects.filter(
                 unit_id=self.unit_id,
+                kind=self.Kind.NONCONFORMITY,
                 status=self.Status.CLOSED,
                 closed_at__gte=since,
                 clauses__in=clause_ids,

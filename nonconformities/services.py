@@ -68,8 +68,12 @@ def nonconformity_raise(
     source_object=None,
     clauses=(),
     due=None,
+    reported_on=None,
 ):
     """Open a nonconformity (or opportunity for improvement) and return it.
+
+    ``reported_on`` (default today) is the date the problem was reported, e.g. the date of an
+    external audit recorded later; it picks the year the NC is numbered in.
 
     Idempotent per ``source_object``: raising again from the same object returns the NC already
     raised from it, also when two calls race (the unique constraint decides, the loser reads the
@@ -83,6 +87,10 @@ def nonconformity_raise(
     kind = kind or Nonconformity.Kind.NONCONFORMITY
     if kind not in Nonconformity.Kind.values:
         raise ValueError(f"Unknown kind: {kind!r}")
+    today = timezone.localdate()
+    reported_on = reported_on or today
+    if reported_on > today:
+        raise ValidationError(_("The report date cannot be in the future."))
     content_type, object_id = _source_reference(source_object)
     if content_type is not None:
         existing = _raised_from(content_type, object_id)
@@ -102,6 +110,7 @@ def nonconformity_raise(
                 object_id=object_id,
                 clauses=clauses,
                 due=due,
+                reported_on=reported_on,
             )
     except IntegrityError:
         if content_type is not None:
@@ -131,12 +140,13 @@ def _create(
     object_id,
     clauses,
     due,
+    reported_on,
 ):
-    today = timezone.localdate()
-    sequence = _next_number(today.year)
+    year = reported_on.year
+    sequence = _next_number(year)
     nc = Nonconformity(
-        number=f"NC-{today.year}-{sequence:04d}",
-        year=today.year,
+        number=f"NC-{year}-{sequence:04d}",
+        year=year,
         sequence=sequence,
         unit=unit,
         title=str(title)[:255],
@@ -147,7 +157,7 @@ def _create(
         source_content_type=content_type,
         source_object_id=object_id,
         reported_by=actor,
-        reported_on=today,
+        reported_on=reported_on,
         due=due,
     )
     nc.save()

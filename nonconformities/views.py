@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -17,6 +18,7 @@ from ims import lockout
 from ims.access import get_object_for_user
 from ims.exports import FORMATS, export_response
 from ims.files import serve_file
+from ims.models import TransitionEvent
 from ims.signatures import SignatureError, signatures_for
 from ims.transitions import TransitionError, history_of
 from nonconformities import forms, services
@@ -68,6 +70,20 @@ def register(request):
     today = timezone.localdate()
     for nc in page.object_list:
         nc.age = nc.age_days(today)
+    my_actions = (
+        CorrectiveAction.objects.filter(
+            owner=request.user,
+            status=CorrectiveAction.Status.OPEN,
+            nonconformity__status=Nonconformity.Status.IN_ACTION,
+        )
+        .select_related("nonconformity")
+        .order_by("due")[:20]
+    )
+    to_verify = (
+        Nonconformity.objects.for_user(request.user)
+        .filter(planned_verifier=request.user, status=Nonconformity.Status.AWAITING_VERIFICATION)
+        .order_by("verification_due")[:20]
+    )
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
@@ -80,6 +96,9 @@ def register(request):
             "per_unit": per_unit,
             "totals": totals,
             "overdue_total": overdue_total,
+            "my_actions": my_actions,
+            "to_verify": to_verify,
+            "today": today,
             "query": query.urlencode(),
             "can_raise": forms.RaiseForm(user=request.user).fields["unit"].queryset.exists(),
         },
@@ -231,7 +250,7 @@ def _render_detail(request, nc, bound=None, status=200):
         "attachments": nc.attachments.filter(action__isnull=True).select_related("uploaded_by"),
         "related": nc.related.for_user(user).select_related("unit"),
         "repeats": nc.repeats.for_user(user),
-        "events": history_of(nc),
+        "events": _labelled(_events(nc, actions)),
         "signatures": signatures_for(nc),
         "source_link": _source_link(nc, user),
         "forms": _step_forms(nc, user, bound),
@@ -241,6 +260,30 @@ def _render_detail(request, nc, bound=None, status=200):
         "age": nc.age_days(),
     }
     return render(request, "nonconformities/detail.html", context, status=status)
+
+
+def _events(nc, actions):
+    """The NC's steps and its actions' steps (added, completed, cancelled), in time order."""
+    action_type = ContentType.objects.get_for_model(CorrectiveAction)
+    action_events = TransitionEvent.objects.filter(
+        content_type=action_type, object_id__in=[str(a.pk) for a in actions]
+    ).select_related("actor")
+    by_id = {str(a.pk): a for a in actions}
+    merged = list(history_of(nc))
+    for event in action_events:
+        event.action_obj = by_id.get(event.object_id)
+        merged.append(event)
+    return sorted(merged, key=lambda e: (e.created_at, e.pk))
+
+
+def _labelled(events):
+    """Transition events with the states' names in the user's language."""
+    labels = {**dict(CorrectiveAction.Status.choices), **dict(Nonconformity.Status.choices)}
+    events = list(events)
+    for event in events:
+        event.from_label = labels.get(event.from_state, event.from_state)
+        event.to_label = labels.get(event.to_state, event.to_state)
+    return events
 
 
 @login_required
