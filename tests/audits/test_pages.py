@@ -163,6 +163,8 @@ def test_lead_issues_the_report_with_password_through_the_page(world, client_for
     nc = Nonconformity.objects.for_source(finding).get()
     page = client.get(finding.get_absolute_url()).content.decode()
     assert nc.get_absolute_url() in page and nc.number in page
+    nc_page = client.get(nc.get_absolute_url()).content.decode()
+    assert finding.get_absolute_url() in nc_page  # linked both ways
 
 
 def test_print_view_has_every_required_part(world, client_for):
