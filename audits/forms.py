@@ -79,18 +79,6 @@ class ProgrammeForm(forms.ModelForm):
         years = recent_years(3, until=SchoolYear(SchoolYear.current().start_year + 1))
         self.fields["start_year"].choices = [(y.start_year, y.label) for y in years]
 
-    def validate_unique(self):
-        try:
-            super().validate_unique()
-        except forms.ValidationError:
-            raise
-        unit, year = self.cleaned_data.get("unit"), self.cleaned_data.get("start_year")
-        clash = AuditProgramme.objects.filter(unit=unit, start_year=year)
-        if self.instance.pk:
-            clash = clash.exclude(pk=self.instance.pk)
-        if unit and year and clash.exists():
-            self.add_error("start_year", _("This unit already has a programme for that year."))
-
 
 class AuditForm(forms.ModelForm):
     programme = forms.ModelChoiceField(

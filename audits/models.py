@@ -16,7 +16,7 @@ from ims.access import (
     has_role,
     units_visible_to,
 )
-from ims.models import Clause, OrgUnit, Role
+from ims.models import Clause, Membership, OrgUnit, Role
 from ims.models.i18n import localized
 from ims.models.org import LocalizedLookup
 from ims.schoolyear import SchoolYear
@@ -192,16 +192,18 @@ class AuditQuerySet(models.QuerySet):
         if user.is_superuser:
             return self
         visible = units_visible_to(user)
+        # an audited unit at or above one of the user's own units: auditees below the scope
+        member_below = Membership.objects.active().filter(
+            user=user, unit__path__startswith=models.OuterRef("orgunit__path")
+        )
+        scoped = Audit.scope_units.through.objects.filter(audit=models.OuterRef("pk"))
         return self.filter(
             models.Exists(AuditTeamMember.objects.filter(audit=models.OuterRef("pk"), user=user))
             | models.Exists(
                 Audit.auditees.through.objects.filter(audit=models.OuterRef("pk"), user=user)
             )
-            | models.Exists(
-                Audit.scope_units.through.objects.filter(
-                    audit=models.OuterRef("pk"), orgunit__in=visible
-                )
-            )
+            | models.Exists(scoped.filter(orgunit__in=visible))
+            | models.Exists(scoped.filter(models.Exists(member_below)))
             | models.Q(
                 programme__unit__in=units_visible_to(user, roles=MANAGER_ROLES | AUDITOR_ROLES)
             )

@@ -4,10 +4,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -419,10 +420,13 @@ def checklist_item(request, pk, item_pk):
                 form.add_error(None, _error_text(error))
             else:
                 if item.result == ChecklistItem.Result.NONCONFORMING and not item.findings.exists():
+                    target = reverse("audits:finding_create", args=[audit.pk]) + f"?item={item.pk}"
+                    if request.htmx:
+                        return HttpResponse(headers={"HX-Redirect": target})
                     messages.info(request, _("Not conforming: record the finding now."))
-                    return redirect(
-                        reverse("audits:finding_create", args=[audit.pk]) + f"?item={item.pk}"
-                    )
+                    return redirect(target)
+                if request.htmx:
+                    return _checklist_item_fragment(request, audit, item)
                 messages.success(request, _("Checklist item saved."))
                 return redirect(
                     reverse("audits:audit_detail", args=[audit.pk]) + f"#item-{item.pk}"
@@ -435,6 +439,22 @@ def checklist_item(request, pk, item_pk):
     return render(
         request, "audits/checklist_item.html", {"audit": audit, "item": item, "form": form}
     )
+
+
+def _checklist_item_fragment(request, audit, item):
+    """The item's card alone, for htmx: one tap updates it in place on a slow network."""
+    item = (
+        audit.checklist.prefetch_related("clauses__criteria_set")
+        .annotate(finding_count=Count("findings"))
+        .get(pk=item.pk)
+    )
+    response = render(
+        request,
+        "audits/partials/checklist_item.html",
+        {"audit": audit, "item": item, "can_record": audit.can_record(request.user)},
+    )
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 # --- findings ------------------------------------------------------------------------------------

@@ -113,3 +113,22 @@ def test_only_managers_plan_audits(world, client_for):
 def test_anonymous_is_sent_to_login(client, setup):
     response = client.get(reverse("audits:audit_list"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_audit_of_a_commune_is_visible_to_its_schools_but_not_to_others(world, client_for):
+    audit = make_audit(world, scope=[world.commune], team=False)
+    url = reverse("audits:audit_detail", args=[audit.pk])
+    assert client_for(world.teacher).get(url).status_code == 200
+    assert client_for(world.principal2).get(url).status_code == 404
+    assert Audit.objects.for_user(world.principal).count() == 1
+
+
+def test_programme_form_refuses_a_second_programme_for_the_same_year(world, client_for):
+    from audits.models import AuditProgramme
+
+    make_audit(world)
+    response = client_for(world.iso).post(
+        reverse("audits:programme_create"),
+        {"unit": world.root.pk, "start_year": 2025, "title": "Trùng năm học"},
+    )
+    assert response.status_code == 200 and AuditProgramme.objects.count() == 1

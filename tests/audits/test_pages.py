@@ -163,6 +163,8 @@ def test_lead_issues_the_report_with_password_through_the_page(world, client_for
     nc = Nonconformity.objects.for_source(finding).get()
     page = client.get(finding.get_absolute_url()).content.decode()
     assert nc.get_absolute_url() in page and nc.number in page
+    nc_page = client.get(nc.get_absolute_url()).content.decode()
+    assert finding.get_absolute_url() in nc_page  # linked both ways
 
 
 def test_print_view_has_every_required_part(world, client_for):
@@ -282,3 +284,23 @@ def test_steps_by_the_wrong_person_change_nothing_and_never_500(world, client_fo
     response = client_for(world.teacher).post(reverse("audits:audit_step", args=[audit.pk, step]))
     assert response.status_code == 302
     assert Audit.objects.get(pk=audit.pk).status == Audit.Status.PLANNED
+
+
+def test_checklist_tap_updates_the_item_in_place_with_htmx(world, client_for):
+    audit = make_audit(world, status=Audit.Status.IN_PROGRESS)
+    services.audit_generate_checklist(audit, actor=world.auditor)
+    item = audit.checklist.get(clause__number="8.5.1")
+    client = client_for(world.auditor)
+    url = reverse("audits:checklist_item", args=[audit.pk, item.pk])
+    response = client.post(
+        url, {"result": "conforming", "note": "", "evidence": ""}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200 and "HX-Request" in response["Vary"]
+    assert f'id="item-{item.pk}"' in response.content.decode()
+    assert 'data-result="conforming"' in response.content.decode()
+    response = client.post(
+        url, {"result": "nonconforming", "note": "", "evidence": ""}, headers={"HX-Request": "true"}
+    )
+    assert response["HX-Redirect"].endswith(f"?item={item.pk}")
+    response = client.post(url, {"result": "bogus"}, headers={"HX-Request": "true"})
+    assert ChecklistItem.objects.get(pk=item.pk).result == "nonconforming"

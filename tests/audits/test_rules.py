@@ -25,7 +25,7 @@ def test_member_of_an_audited_unit_is_refused_on_the_team(world):
 
 def test_head_of_a_unit_below_the_scope_is_refused(world):
     audit = make_audit(world, scope=[world.commune], team=False)
-    with pytest.raises(AuditRuleError, match="heads"):
+    with pytest.raises(AuditRuleError, match="đứng đầu"):
         services.audit_assign_team(audit, actor=world.iso, user=world.principal, role="auditor")
 
 
@@ -179,9 +179,9 @@ def test_finding_with_clause_and_evidence_is_recorded(world):
 
 def test_finding_outside_scope_or_criteria_is_refused(world):
     audit = make_audit(world, status=Audit.Status.IN_PROGRESS)
-    with pytest.raises(Exception, match="scope|phạm vi"):
+    with pytest.raises(Exception, match="phạm vi"):
         _record(audit, world, unit=world.school2)
-    with pytest.raises(Exception, match="criteria|tiêu chí"):
+    with pytest.raises(Exception, match="chuẩn mực"):
         _record(audit, world, clauses=clauses("9.3"))
     assert not Finding.objects.exists()
 
