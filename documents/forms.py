@@ -1,10 +1,12 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from ims.access import units_visible_to
 from ims.files import check_upload
-from ims.models import Clause, OrgUnit, User
+from ims.models import Clause, Membership, OrgUnit, User
+from ims.models.org import PATH_SEGMENT_WIDTH
 
 from .models import (
     AUTHOR_ROLES,
@@ -15,8 +17,37 @@ from .models import (
 )
 
 
+def _roots(user):
+    return {
+        path[: PATH_SEGMENT_WIDTH + 1]
+        for path in Membership.objects.active()
+        .filter(user=user)
+        .values_list("unit__path", flat=True)
+    }
+
+
+def _units_in_tree(user):
+    """Units a distribution may name: the whole organisation tree the user works in."""
+    if user.is_superuser:
+        return OrgUnit.objects.filter(is_active=True)
+    condition = Q(pk__in=[])
+    for root in _roots(user):
+        condition |= Q(path__startswith=root)
+    return OrgUnit.objects.filter(is_active=True).filter(condition).order_by("path")
+
+
 def _people(user):
-    return User.objects.for_user(user).filter(is_active=True).order_by("full_name", "username")
+    """People who can be named reviewer, approver, recipient or reader: everyone with an active
+    role in the same organisation tree (a school's staff name a division head or the director)."""
+    roots = _roots(user)
+    if user.is_superuser:
+        return User.objects.filter(is_active=True).order_by("full_name", "username")
+    condition = Q(pk=user.pk)
+    for root in roots:
+        condition |= Exists(
+            Membership.objects.active().filter(user=OuterRef("pk"), unit__path__startswith=root)
+        )
+    return User.objects.filter(is_active=True).filter(condition).order_by("full_name", "username")
 
 
 class ClauseChoiceField(forms.ModelMultipleChoiceField):
@@ -190,7 +221,7 @@ class DistributionForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["units"].queryset = OrgUnit.objects.for_user(user).filter(is_active=True)
+        self.fields["units"].queryset = _units_in_tree(user)
         self.fields["users"].queryset = _people(user)
 
     def clean(self):
