@@ -285,3 +285,11 @@ class RegisterFilterForm(forms.Form):
                 value = f"{value.number} {value.label}"
             pairs.append((field.label, str(value)))
         return pairs
+
+
+class CoverageForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = OrgUnit.objects.for_user(user).order_by("path")

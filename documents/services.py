@@ -609,3 +609,72 @@ def coverage(revision):
         units.append({"unit": distribution.unit, **summary(group)})
     result["units"] = units
     return result
+
+
+def unit_coverage(unit, *, viewer):
+    """For each effective revision (visible to ``viewer``) that reaches people of ``unit``'s
+    subtree: ``{revision, total, done, percent, missing}`` over those people."""
+    from django.db.models import Prefetch, Q
+
+    members = list(
+        User.objects.filter(is_active=True)
+        .filter(
+            pk__in=Membership.objects.active()
+            .filter(unit__path__startswith=unit.path)
+            .values("user_id")
+        )
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.active().select_related("unit"),
+            )
+        )
+        .order_by("full_name", "username")
+    )
+    member_ids = [m.pk for m in members]
+    ancestor_paths = unit.ancestor_paths()
+    revisions = (
+        Revision.objects.for_user(viewer)
+        .filter(status=S.EFFECTIVE)
+        .filter(
+            Q(distributions__unit__path__in=ancestor_paths)
+            | Q(distributions__unit__path__startswith=unit.path)
+            | Q(distributions__user__in=member_ids)
+        )
+        .distinct()
+        .select_related("document")
+        .prefetch_related(
+            Prefetch("distributions", queryset=Distribution.objects.select_related("unit"))
+        )
+        .order_by("document__code")
+    )
+    revisions = list(revisions)
+    done = set(
+        Acknowledgement.objects.filter(revision__in=revisions, user__in=member_ids).values_list(
+            "revision_id", "user_id"
+        )
+    )
+    rows = []
+    for revision in revisions:
+        reached = [m for m in members if _reaches(revision.distributions.all(), m)]
+        if not reached:
+            continue
+        acknowledged = [m for m in reached if (revision.pk, m.pk) in done]
+        rows.append(
+            {
+                "revision": revision,
+                "total": len(reached),
+                "done": len(acknowledged),
+                "percent": round(100 * len(acknowledged) / len(reached)),
+                "missing": [m for m in reached if (revision.pk, m.pk) not in done],
+            }
+        )
+    return rows
+
+
+def _reaches(distributions, user):
+    paths = [m.unit.path for m in user.memberships.all()]
+    return any(
+        d.user_id == user.pk or (d.unit_id and any(p.startswith(d.unit.path) for p in paths))
+        for d in distributions
+    )

@@ -114,3 +114,19 @@ def test_distribution_form_adds_units_and_people(world, client_for):
     assert Distribution.objects.filter(pk=entry.pk).exists()  # teacher cannot see the draft
     client.post(reverse("documents:distribution_remove", args=[entry.pk]))
     assert not Distribution.objects.filter(pk=entry.pk).exists()
+
+
+def test_coverage_by_unit_page(world, client_for, django_assert_max_num_queries):
+    document = effective_document(world, code="QT-01", distribute_to=[world.root])
+    services.revision_acknowledge(document.effective_revision, user=world.teacher)
+    url = reverse("documents:unit_coverage") + f"?unit={world.school.pk}"
+    client = client_for(world.principal)
+    with django_assert_max_num_queries(15):
+        response = client.get(url)
+    rows = response.context["rows"]
+    assert [(r["revision"].document.code, r["done"], r["total"]) for r in rows] == [("QT-01", 1, 2)]
+    assert rows[0]["missing"] == [world.principal]
+    assert world.principal.display_name in response.content.decode()
+    # an outsider cannot choose the school: the form refuses it and nothing is shown
+    response = client_for(world.principal2).get(url)
+    assert response.status_code == 200 and response.context["rows"] == []
