@@ -10,6 +10,7 @@ from ims.models.org import PATH_SEGMENT_WIDTH
 
 from .models import (
     AUTHOR_ROLES,
+    LOCKED_STATES,
     Document,
     DocumentType,
     ExternalStatus,
@@ -110,6 +111,12 @@ class DocumentForm(forms.ModelForm):
         self.fields["review_interval_months"].widget.attrs.update(min=1, max=120)
         if not self.instance.pk:
             self.fields["owner"].initial = user.pk
+        elif self.instance.revisions.filter(status__in=LOCKED_STATES).exists():
+            # Code, title and type are part of what every signature of a published revision
+            # binds to: they change only with a new revision's document, never in place.
+            for name in ("code", "title", "doc_type", "owner_unit"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("Fixed once a revision has been published.")
 
     def clean_code(self):
         code = self.cleaned_data["code"].strip()

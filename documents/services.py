@@ -77,7 +77,7 @@ def _store_file(revision, upload):
     revision.file.save(checked.name, upload, save=False)
 
 
-def _sync_document(document, fields=None):
+def _sync_document(document):
     """Refresh the document's denormalised state from its revisions."""
     effective = document.revisions.filter(status=S.EFFECTIVE).first()
     latest = document.revisions.order_by("-number").first()
@@ -178,7 +178,6 @@ def revision_create(document, *, user, upload, change_summary, reviewers=(), app
     revision.reviewers.set(reviewers)
     record_transition(revision, actor=user, action="create", from_state="", to_state=S.DRAFT)
     _sync_document(document)
-    document.save(update_fields=["search_text"])
     return revision
 
 
@@ -410,16 +409,20 @@ def _publish(document, revision, user, effective_date):
     record_transition(
         revision, actor=user, action="publish", from_state=S.APPROVED, to_state=S.EFFECTIVE
     )
-    if previous is not None and not revision.distributions.exists():
+    if previous is not None:
         _copy_distribution(previous, revision, user)
     _sync_document(document)
     _after_commit(notify_recipients, revision.pk)
 
 
 def _copy_distribution(source, target, user):
+    """The new effective revision goes to everyone who had the previous one (plus any entries
+    added to the draft)."""
+    have = set(target.distributions.values_list("unit_id", "user_id"))
     Distribution.objects.bulk_create(
         Distribution(revision=target, unit_id=d.unit_id, user_id=d.user_id, created_by=user)
         for d in source.distributions.all()
+        if (d.unit_id, d.user_id) not in have
     )
 
 

@@ -207,3 +207,29 @@ def test_detail_trio_for_a_draft_with_signatures(world, client_for):
     assert client_for(world.iso).get(url).status_code == 200
     assert client_for(world.head).get(url).status_code == 200  # named reviewer
     assert client_for(world.principal2).get(url).status_code == 404
+
+
+def test_published_document_keeps_code_and_title_so_signatures_stay_valid(world, client_for):
+    from ims.signatures import signatures_for
+
+    document = effective_document(world)
+    url = reverse("documents:document_edit", args=[document.pk])
+    data = {
+        "code": "KHAC",
+        "title": "Tên khác",
+        "doc_type": "form",
+        "owner_unit": world.school.pk,
+        "owner": world.iso.pk,
+        "confidentiality": "internal",
+        "review_interval_months": 6,
+    }
+    assert client_for(world.iso).post(url, data).status_code == 302
+    document.refresh_from_db()
+    assert (document.code, document.title, document.review_interval_months) != (
+        "KHAC",
+        "Tên khác",
+        12,
+    )
+    assert document.code != "KHAC" and document.title != "Tên khác"
+    assert document.review_interval_months == 6
+    assert all(s.valid for s in signatures_for(document.effective_revision))
