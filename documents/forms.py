@@ -1,13 +1,16 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from ims.access import units_visible_to
 from ims.files import check_upload
-from ims.models import Clause, OrgUnit, User
+from ims.models import Clause, Membership, OrgUnit, User
+from ims.models.org import PATH_SEGMENT_WIDTH
 
 from .models import (
     AUTHOR_ROLES,
+    LOCKED_STATES,
     Document,
     DocumentType,
     ExternalStatus,
@@ -15,8 +18,37 @@ from .models import (
 )
 
 
+def _roots(user):
+    return {
+        path[: PATH_SEGMENT_WIDTH + 1]
+        for path in Membership.objects.active()
+        .filter(user=user)
+        .values_list("unit__path", flat=True)
+    }
+
+
+def _units_in_tree(user):
+    """Units a distribution may name: the whole organisation tree the user works in."""
+    if user.is_superuser:
+        return OrgUnit.objects.filter(is_active=True)
+    condition = Q(pk__in=[])
+    for root in _roots(user):
+        condition |= Q(path__startswith=root)
+    return OrgUnit.objects.filter(is_active=True).filter(condition).order_by("path")
+
+
 def _people(user):
-    return User.objects.for_user(user).filter(is_active=True).order_by("full_name", "username")
+    """People who can be named reviewer, approver, recipient or reader: everyone with an active
+    role in the same organisation tree (a school's staff name a division head or the director)."""
+    roots = _roots(user)
+    if user.is_superuser:
+        return User.objects.filter(is_active=True).order_by("full_name", "username")
+    condition = Q(pk=user.pk)
+    for root in roots:
+        condition |= Exists(
+            Membership.objects.active().filter(user=OuterRef("pk"), unit__path__startswith=root)
+        )
+    return User.objects.filter(is_active=True).filter(condition).order_by("full_name", "username")
 
 
 class ClauseChoiceField(forms.ModelMultipleChoiceField):
@@ -79,6 +111,12 @@ class DocumentForm(forms.ModelForm):
         self.fields["review_interval_months"].widget.attrs.update(min=1, max=120)
         if not self.instance.pk:
             self.fields["owner"].initial = user.pk
+        elif self.instance.revisions.filter(status__in=LOCKED_STATES).exists():
+            # Code, title and type are part of what every signature of a published revision
+            # binds to: they change only with a new revision's document, never in place.
+            for name in ("code", "title", "doc_type", "owner_unit"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("Fixed once a revision has been published.")
 
     def clean_code(self):
         code = self.cleaned_data["code"].strip()
@@ -190,7 +228,7 @@ class DistributionForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["units"].queryset = OrgUnit.objects.for_user(user).filter(is_active=True)
+        self.fields["units"].queryset = _units_in_tree(user)
         self.fields["users"].queryset = _people(user)
 
     def clean(self):
@@ -254,3 +292,11 @@ class RegisterFilterForm(forms.Form):
                 value = f"{value.number} {value.label}"
             pairs.append((field.label, str(value)))
         return pairs
+
+
+class CoverageForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = OrgUnit.objects.for_user(user).order_by("path")

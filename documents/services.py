@@ -77,7 +77,7 @@ def _store_file(revision, upload):
     revision.file.save(checked.name, upload, save=False)
 
 
-def _sync_document(document, fields=None):
+def _sync_document(document):
     """Refresh the document's denormalised state from its revisions."""
     effective = document.revisions.filter(status=S.EFFECTIVE).first()
     latest = document.revisions.order_by("-number").first()
@@ -178,7 +178,6 @@ def revision_create(document, *, user, upload, change_summary, reviewers=(), app
     revision.reviewers.set(reviewers)
     record_transition(revision, actor=user, action="create", from_state="", to_state=S.DRAFT)
     _sync_document(document)
-    document.save(update_fields=["search_text"])
     return revision
 
 
@@ -410,16 +409,26 @@ def _publish(document, revision, user, effective_date):
     record_transition(
         revision, actor=user, action="publish", from_state=S.APPROVED, to_state=S.EFFECTIVE
     )
-    if previous is not None and not revision.distributions.exists():
+    if previous is not None:
         _copy_distribution(previous, revision, user)
     _sync_document(document)
-    _after_commit(notify_recipients, revision.pk)
+    _after_commit(_notify_later, revision.pk)
+
+
+def _notify_later(revision_id):
+    from .tasks import enqueue_notify_recipients
+
+    enqueue_notify_recipients(revision_id)
 
 
 def _copy_distribution(source, target, user):
+    """The new effective revision goes to everyone who had the previous one (plus any entries
+    added to the draft)."""
+    have = set(target.distributions.values_list("unit_id", "user_id"))
     Distribution.objects.bulk_create(
         Distribution(revision=target, unit_id=d.unit_id, user_id=d.user_id, created_by=user)
         for d in source.distributions.all()
+        if (d.unit_id, d.user_id) not in have
     )
 
 
@@ -520,7 +529,7 @@ def distribution_add(revision, *, user, units=(), users=()):
         reason=", ".join(str(d) for d in added),
     )
     if revision.status == S.EFFECTIVE and added:
-        _after_commit(notify_recipients, revision.pk)
+        _after_commit(_notify_later, revision.pk)
     return added
 
 
@@ -609,3 +618,72 @@ def coverage(revision):
         units.append({"unit": distribution.unit, **summary(group)})
     result["units"] = units
     return result
+
+
+def unit_coverage(unit, *, viewer):
+    """For each effective revision (visible to ``viewer``) that reaches people of ``unit``'s
+    subtree: ``{revision, total, done, percent, missing}`` over those people."""
+    from django.db.models import Prefetch, Q
+
+    members = list(
+        User.objects.filter(is_active=True)
+        .filter(
+            pk__in=Membership.objects.active()
+            .filter(unit__path__startswith=unit.path)
+            .values("user_id")
+        )
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.active().select_related("unit"),
+            )
+        )
+        .order_by("full_name", "username")
+    )
+    member_ids = [m.pk for m in members]
+    ancestor_paths = unit.ancestor_paths()
+    revisions = (
+        Revision.objects.for_user(viewer)
+        .filter(status=S.EFFECTIVE)
+        .filter(
+            Q(distributions__unit__path__in=ancestor_paths)
+            | Q(distributions__unit__path__startswith=unit.path)
+            | Q(distributions__user__in=member_ids)
+        )
+        .distinct()
+        .select_related("document")
+        .prefetch_related(
+            Prefetch("distributions", queryset=Distribution.objects.select_related("unit"))
+        )
+        .order_by("document__code")
+    )
+    revisions = list(revisions)
+    done = set(
+        Acknowledgement.objects.filter(revision__in=revisions, user__in=member_ids).values_list(
+            "revision_id", "user_id"
+        )
+    )
+    rows = []
+    for revision in revisions:
+        reached = [m for m in members if _reaches(revision.distributions.all(), m)]
+        if not reached:
+            continue
+        acknowledged = [m for m in reached if (revision.pk, m.pk) in done]
+        rows.append(
+            {
+                "revision": revision,
+                "total": len(reached),
+                "done": len(acknowledged),
+                "percent": round(100 * len(acknowledged) / len(reached)),
+                "missing": [m for m in reached if (revision.pk, m.pk) not in done],
+            }
+        )
+    return rows
+
+
+def _reaches(distributions, user):
+    paths = [m.unit.path for m in user.memberships.all()]
+    return any(
+        d.user_id == user.pk or (d.unit_id and any(p.startswith(d.unit.path) for p in paths))
+        for d in distributions
+    )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.document_create, name="document_create"),
     path("review/", views.review_list, name="review_list"),
     path("to-acknowledge/", views.to_acknowledge, name="to_acknowledge"),
+    path("coverage/", views.unit_coverage, name="unit_coverage"),
     path("<int:pk>/", views.document_detail, name="document_detail"),
     path("<int:pk>/edit/", views.document_edit, name="document_edit"),
     path("<int:pk>/withdraw/", views.document_withdraw, name="document_withdraw"),

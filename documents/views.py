@@ -20,6 +20,7 @@ from ims.transitions import history_of
 
 from . import services
 from .forms import (
+    CoverageForm,
     DistributionForm,
     DocumentForm,
     ReasonForm,
@@ -493,4 +494,18 @@ def review_list(request):
             "overdue": visible.review_overdue(today).order_by("next_review_date"),
             "today": today,
         },
+    )
+
+
+@login_required
+def unit_coverage(request):
+    """Acknowledgement coverage per unit: for each effective document that reaches the unit's
+    people, the share who acknowledged it and who is missing."""
+    form = CoverageForm(request.GET or None, user=request.user)
+    rows, unit = [], None
+    if form.is_valid():
+        unit = form.cleaned_data["unit"]
+        rows = services.unit_coverage(unit, viewer=request.user)
+    return render(
+        request, "documents/unit_coverage.html", {"form": form, "unit": unit, "rows": rows}
     )

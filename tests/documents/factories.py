@@ -121,5 +121,6 @@ def bulk_documents(world, count, unit=None, prefix="BULK"):
             effective_revision=revision,
             effective_date=revision.effective_date,
         )
+        document.effective_revision = revision
         created.append(document)
     return created

@@ -114,3 +114,39 @@ def test_distribution_form_adds_units_and_people(world, client_for):
     assert Distribution.objects.filter(pk=entry.pk).exists()  # teacher cannot see the draft
     client.post(reverse("documents:distribution_remove", args=[entry.pk]))
     assert not Distribution.objects.filter(pk=entry.pk).exists()
+
+
+def test_coverage_by_unit_page(world, client_for, django_assert_max_num_queries):
+    document = effective_document(world, code="QT-01", distribute_to=[world.root])
+    services.revision_acknowledge(document.effective_revision, user=world.teacher)
+    url = reverse("documents:unit_coverage") + f"?unit={world.school.pk}"
+    client = client_for(world.principal)
+    with django_assert_max_num_queries(15):
+        response = client.get(url)
+    rows = response.context["rows"]
+    assert [(r["revision"].document.code, r["done"], r["total"]) for r in rows] == [("QT-01", 1, 2)]
+    assert rows[0]["missing"] == [world.principal]
+    assert world.principal.display_name in response.content.decode()
+    # an outsider cannot choose the school: the form refuses it and nothing is shown
+    response = client_for(world.principal2).get(url)
+    assert response.status_code == 200 and response.context["rows"] == []
+
+
+def test_recipients_are_notified_even_with_the_broker_down(
+    world, django_capture_on_commit_callbacks
+):
+    from ims.celery import app
+
+    eager, broker = app.conf.task_always_eager, app.conf.broker_url
+    app.conf.task_always_eager, app.conf.broker_url = False, "redis://127.0.0.1:1/0"  # dead port
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            effective_document(world, code="QT-02", distribute_to=[world.school])
+    finally:
+        app.conf.task_always_eager, app.conf.broker_url = eager, broker
+    notified = set(
+        Notification.objects.filter(kind="documents.distributed").values_list(
+            "user__username", flat=True
+        )
+    )
+    assert notified == {"principal", "teacher"}

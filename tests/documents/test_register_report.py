@@ -50,6 +50,7 @@ def test_register_button_renders_filtered_pdf_in_vietnamese(
     assert "Quy trình kiểm soát tài liệu" in text
     assert "Hướng dẫn mã hóa tài liệu" not in text
     assert "quy trinh" in text  # the filters applied are printed
+    assert "Sổ đăng ký tài liệu" in text and "Điều kiện lọc" in text
     assert "Trang 1 / 1" in text
     assert world.iso.display_name in text
 

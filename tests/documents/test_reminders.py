@@ -110,3 +110,4 @@ def test_reminder_email_in_recipients_language(
         send_reminders(EFFECTIVE + timedelta(days=7))
     subjects = {m.to[0]: m.subject for m in mailoutbox}
     assert subjects[world.teacher.email].startswith("Please read and acknowledge")
+    assert subjects[world.principal.email].startswith("Vui lòng đọc và xác nhận: QT-07")
