@@ -239,7 +239,9 @@ def answer(request, token):
             "campaign": campaign,
             "version": campaign.version,
             "section": section,
-            "items": [_item(q, values.get(str(q.pk), []), errors.get(str(q.pk))) for q in page_questions],
+            "items": [
+                _item(q, values.get(str(q.pk), []), errors.get(str(q.pk))) for q in page_questions
+            ],
             "errors": errors,
             "notice": notice,
             "index": index,

@@ -144,7 +144,9 @@ def _locked_version(version):
     version = InstrumentVersion.objects.select_for_update().get(pk=version.pk)
     if version.is_frozen:
         raise ValidationError(
-            _("This version already has responses, so its questions are frozen. Make a new version.")
+            _(
+                "This version already has responses, so its questions are frozen. Make a new version."
+            )
         )
     return version
 
@@ -431,12 +433,13 @@ def _upsert(model, key_fields, rows):
     table = quote(model._meta.db_table)
     columns = [model._meta.get_field(f).column for f in key_fields] + ["count"]
     placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    sql = (
-        f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) VALUES "
-        + ", ".join([placeholders] * len(rows))
-        + f" ON CONFLICT ({', '.join(quote(c) for c in columns[:-1])}) DO UPDATE SET "
-        f"{quote('count')} = {table}.{quote('count')} + excluded.{quote('count')}"
-    )
+    # Identifiers come from model metadata (quoted); every value is a bound parameter.
+    column_list = ", ".join(quote(c) for c in columns)
+    key_list = ", ".join(quote(c) for c in columns[:-1])
+    count = quote("count")
+    values = ", ".join([placeholders] * len(rows))
+    sql = f"INSERT INTO {table} ({column_list}) VALUES {values} "  # noqa: S608
+    sql += f"ON CONFLICT ({key_list}) DO UPDATE SET {count} = {table}.{count} + excluded.{count}"
     params = [value for row in rows for value in row]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -473,7 +476,9 @@ def tally_rebuild(campaign):
     answers = Answer.objects.filter(response__campaign=campaign)
     QuestionTally.objects.bulk_create(
         QuestionTally(
-            campaign=campaign, unit_id=row["response__unit"], question_id=row["question"],
+            campaign=campaign,
+            unit_id=row["response__unit"],
+            question_id=row["question"],
             count=row["n"],
         )  # fmt: skip
         for row in answers.values("response__unit", "question").annotate(
@@ -482,8 +487,11 @@ def tally_rebuild(campaign):
     )
     ValueTally.objects.bulk_create(
         ValueTally(
-            campaign=campaign, unit_id=row["response__unit"], question_id=row["question"],
-            value=row["value"], count=row["n"],
+            campaign=campaign,
+            unit_id=row["response__unit"],
+            question_id=row["question"],
+            value=row["value"],
+            count=row["n"],
         )  # fmt: skip
         for row in answers.filter(value__isnull=False)
         .values("response__unit", "question", "value")

@@ -166,7 +166,9 @@ def campaign_detail(request, pk):
             "campaign": campaign,
             "rows": rows,
             "total": total,
-            "rate": (total * 100 / campaign.target_responses) if campaign.target_responses else None,
+            "rate": (total * 100 / campaign.target_responses)
+            if campaign.target_responses
+            else None,
             "targets": campaign.targets.select_related("unit"),
             "can_manage": campaign.can_manage(request.user),
             "can_publish": campaign.can_publish(request.user),
@@ -224,7 +226,9 @@ def link_qr(request, pk, link_pk, fmt):
 
 def _qr_svg(url):
     buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="svg", scale=4, border=1, xmldecl=False, svgns=True)
+    segno.make(url, error="m").save(
+        buffer, kind="svg", scale=4, border=1, xmldecl=False, svgns=True
+    )
     return buffer.getvalue().decode()
 
 
@@ -353,7 +357,9 @@ def results_export(request, pk):
                     [section.label, question.code, question.label, stats.n, _("hidden (n < %(k)d)") % {"k": data.k}, "", "", "", ""]
                 )  # fmt: skip
                 continue
-            distribution = "; ".join(f"{label}: {count}" for _v, label, count, _p in stats.distribution)
+            distribution = "; ".join(
+                f"{label}: {count}" for _v, label, count, _p in stats.distribution
+            )
             rows.append(
                 [section.label, question.code, question.label, stats.n,
                  _round(stats.mean, 2), _round(stats.index, 1), _round(stats.top2, 1),
@@ -492,9 +498,7 @@ def instrument_create(request):
 
 
 def _instrument(request, pk):
-    return get_object_for_user(
-        Instrument.objects.select_related("owner_unit"), request.user, pk=pk
-    )
+    return get_object_for_user(Instrument.objects.select_related("owner_unit"), request.user, pk=pk)
 
 
 @login_required
@@ -532,7 +536,9 @@ def instrument_detail(request, pk):
 
 
 def _version_url(version):
-    return reverse("surveys:instrument_detail", args=[version.instrument_id]) + f"?v={version.number}"
+    return (
+        reverse("surveys:instrument_detail", args=[version.instrument_id]) + f"?v={version.number}"
+    )
 
 
 @login_required
@@ -541,7 +547,9 @@ def version_new(request, pk):
     instrument = _instrument(request, pk)
     require(instrument.can_manage(request.user))
     version = services.version_new(actor=request.user, instrument=instrument)
-    messages.success(request, _("Version %(n)d was created; you can edit it.") % {"n": version.number})
+    messages.success(
+        request, _("Version %(n)d was created; you can edit it.") % {"n": version.number}
+    )
     return redirect(_version_url(version))
 
 

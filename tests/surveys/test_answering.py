@@ -34,7 +34,9 @@ def answer_all(client, campaign, url, likert="4"):
     page1 = {f"q{q['p1'].pk}": "1", **{f"q{q[c].pk}": likert for c in ("p2", "p3", "p4")}}
     response = client.post(url, page1)
     assert response.status_code == 302, response.content.decode()[:500]
-    response = client.post(response["Location"], {f"q{q['p5'].pk}": likert, f"q{q['p6'].pk}": likert})
+    response = client.post(
+        response["Location"], {f"q{q['p5'].pk}": likert, f"q{q['p6'].pk}": likert}
+    )
     assert response.status_code == 302
     return client.post(response["Location"], {f"q{q['p9'].pk}": "Thầy cô tận tình"})
 
@@ -61,7 +63,7 @@ def test_missing_required_answer_reshows_page_with_answers_kept_and_error_marked
     response = client.post(url, {f"q{q['p1'].pk}": "2", f"q{q['p2'].pk}": "5"})
     assert response.status_code == 400
     html = response.content.decode()
-    assert f'data-testid="error-p3"' in html
+    assert 'data-testid="error-p3"' in html
     assert re.search(rf'name="q{q["p2"].pk}" value="5" checked', html)
     assert re.search(rf'name="q{q["p1"].pk}" value="2" checked', html)
     assert Response.objects.count() == 0

@@ -82,7 +82,12 @@ def test_show_if_page_appears_only_when_condition_met(client, world):
     q = questions(campaign)
     link = SurveyLink.objects.get(campaign=campaign)
     url = client.get(f"/s/{link.code}")["Location"]
-    data = {f"q{q['p1'].pk}": "1", f"q{q['p2'].pk}": "4", f"q{q['p3'].pk}": "4", f"q{q['p4'].pk}": "1"}
+    data = {
+        f"q{q['p1'].pk}": "1",
+        f"q{q['p2'].pk}": "4",
+        f"q{q['p3'].pk}": "4",
+        f"q{q['p4'].pk}": "1",
+    }
     page2 = client.post(url, data)["Location"]
     page3 = client.post(page2, {f"q{q['p5'].pk}": "3", f"q{q['p6'].pk}": "3"})["Location"]
     assert f'name="q{q["p8"].pk}"' in client.get(page3).content.decode()

@@ -2,9 +2,9 @@
 
 import pytest
 
+from surveys.models import QuestionTally, UnitTally, ValueTally
 from surveys.results import campaign_results, likert_index, suppress
 from surveys.services import tally_rebuild
-from surveys.models import QuestionTally, UnitTally, ValueTally
 from tests.factories import UnitFactory
 from tests.surveys.factories import make_campaign, submit
 
@@ -74,7 +74,9 @@ def test_group_below_five_is_hidden_everywhere(world):
     submit(campaign, world.school, n=4)
     results = campaign_results(campaign, world.root)
     assert results.n == 4 and results.hidden and results.index is None
-    assert all(s.hidden and not s.distribution for _sec, items in results.questions for _q, s in items)
+    assert all(
+        s.hidden and not s.distribution for _sec, items in results.questions for _q, s in items
+    )
     assert all(r.hidden for r in results.areas)
 
 

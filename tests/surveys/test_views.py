@@ -101,7 +101,7 @@ def test_aggregate_export_applies_suppression(client_for, world):
     assert "XA2" in text
     line = next(line for line in text.splitlines() if "XA2" in line)
     assert ",2," not in line and "<5" in line and line.endswith(",ẩn")
-    assert "XA1" in text and next(l for l in text.splitlines() if "XA1" in l).count(",,") >= 1
+    assert "XA1" in text and next(row for row in text.splitlines() if "XA1" in row).count(",,") >= 1
 
 
 def test_raw_export_has_no_identifying_columns_and_needs_manager(client_for, world, campaign):
@@ -130,17 +130,18 @@ def test_qr_svg_png_and_sheet(client_for, world, campaign):
 
 def test_codes_generate_and_print(client_for, world, campaign):
     client = client_for(world.principal)
-    response = client.post(
-        f"/surveys/{campaign.pk}/codes/", {"unit": world.school.pk, "count": 12}
-    )
+    response = client.post(f"/surveys/{campaign.pk}/codes/", {"unit": world.school.pk, "count": 12})
     assert response.status_code == 302
     assert OneTimeCode.objects.filter(campaign=campaign, unit=world.school).count() == 12
     sheet = client.get(f"/surveys/{campaign.pk}/codes/print/?unit={world.school.pk}")
     code = OneTimeCode.objects.first().code
     assert code in sheet.content.decode()
-    assert client_for(world.teacher).get(
-        f"/surveys/{campaign.pk}/codes/print/?unit={world.school.pk}"
-    ).status_code == 403
+    assert (
+        client_for(world.teacher)
+        .get(f"/surveys/{campaign.pk}/codes/print/?unit={world.school.pk}")
+        .status_code
+        == 403
+    )
     bad = client.post(f"/surveys/{campaign.pk}/codes/", {"unit": world.school.pk, "count": 0})
     assert bad.status_code == 302
     assert OneTimeCode.objects.count() == 12
