@@ -22,7 +22,13 @@ from django.views.decorators.http import require_http_methods
 
 from surveys.answering import AnswerError, clean_page
 from surveys.models import LIKERT_LABELS, Campaign, Choice, OneTimeCode, Question, SurveyLink
-from surveys.services import CampaignNotOpen, CodeAlreadyUsed, normalize_code, response_submit
+from surveys.services import (
+    CampaignNotOpen,
+    CodeAlreadyUsed,
+    code_candidates,
+    plain_code,
+    response_submit,
+)
 
 SESSION_KEY = "surveys_answering"
 DONE_COOKIE = "ims_svy_done"
@@ -78,7 +84,7 @@ def enter(request):
     language = _language(request)
     error = None
     if request.method == "POST":
-        code = normalize_code(request.POST.get("code", ""))
+        code = plain_code(request.POST.get("code", ""))
         if code:
             return redirect("surveys_public:start", code=code)
         error = _("Please type the code printed on your slip.")
@@ -88,12 +94,18 @@ def enter(request):
 @never_cache
 def start(request, code):
     language = _language(request)
-    code = normalize_code(code)
+    candidates = code_candidates(code)
     today = timezone.localdate()
-    link = SurveyLink.objects.filter(code=code, is_active=True).select_related("campaign").first()
+    link = (
+        SurveyLink.objects.filter(code__in=candidates, is_active=True)
+        .select_related("campaign")
+        .first()
+    )
     one_time = None
     if link is None:
-        one_time = OneTimeCode.objects.filter(code=code).select_related("campaign").first()
+        one_time = (
+            OneTimeCode.objects.filter(code__in=candidates).select_related("campaign").first()
+        )
         if one_time is None:
             return _message(request, "unknown", language, status=404)
         campaign, unit_id = one_time.campaign, one_time.unit_id

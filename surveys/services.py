@@ -55,8 +55,17 @@ def new_code(length):
 
 def normalize_code(raw):
     """A typed or scanned code in canonical form: upper case, no spaces or dashes, I/L→1, O→0."""
-    text = "".join(ch for ch in (raw or "").upper() if ch not in " -\t")
-    return text.translate(_CROCKFORD_FIX)
+    return plain_code(raw).translate(_CROCKFORD_FIX)
+
+
+def plain_code(raw):
+    """Upper case, without spaces or dashes (a fixed code such as ``DEMO2026`` keeps its O)."""
+    return "".join(ch for ch in (raw or "").upper() if ch not in " -\t")
+
+
+def code_candidates(raw):
+    """The codes a typed ``raw`` may mean: as typed, then with Crockford's confusables fixed."""
+    return list(dict.fromkeys([plain_code(raw), normalize_code(raw)]))
 
 
 def _unused_code(length):

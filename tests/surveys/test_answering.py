@@ -182,3 +182,15 @@ def test_enter_code_form_normalises_typed_code(client, campaign, world):
     typed = "-".join([code[:4].lower(), code[4:]])
     response = client.post("/s/", {"code": typed})
     assert response.status_code == 302 and response["Location"].rstrip("/").endswith(f"/s/{code}")
+
+
+def test_fixed_code_with_letter_o_and_typed_confusables_both_work(client, campaign, world):
+    link = link_of(campaign, world.school)
+    link.code = "DEMO2026"
+    link.save()
+    assert client.get("/s/DEMO2026").status_code == 302
+    assert client.get("/s/demo-2026").status_code == 302
+    from surveys.models import OneTimeCode
+
+    OneTimeCode.objects.create(campaign=campaign, unit=world.school, code="1234567890")
+    assert client.get("/s/I234567890").status_code == 302  # I typed for 1
