@@ -32,6 +32,7 @@ from surveys.forms import (
 )
 from surveys.models import (
     MANAGE_ROLES,
+    RESULT_ROLES,
     TEXT_KINDS,
     Answer,
     Campaign,
@@ -88,7 +89,12 @@ def campaign_list(request):
     return render(
         request,
         "surveys/campaign_list.html",
-        {"form": form, "page": page, "can_create": can_create},
+        {
+            "form": form,
+            "page": page,
+            "can_create": can_create,
+            "can_read_results": units_visible_to(request.user, RESULT_ROLES).exists(),
+        },
     )
 
 
@@ -630,3 +636,52 @@ def question_delete(request, pk, number, question_pk):
     else:
         messages.success(request, _("The question was deleted."))
     return redirect(_version_url(version))
+
+
+@login_required
+def overview(request):
+    """Satisfaction index per respondent group and per campaign over a unit the user may read."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from surveys.results import group_summary, min_group_size
+
+    readable = units_visible_to(request.user, RESULT_ROLES).order_by("path")
+    require(readable.exists())
+    unit_id = request.GET.get("unit")
+    try:
+        scope = readable.get(pk=int(unit_id)) if unit_id else readable.first()
+    except (OrgUnit.DoesNotExist, ValueError):
+        raise Http404 from None
+    try:
+        days = min(max(int(request.GET.get("days", 365)), 1), 3650)
+    except ValueError:
+        days = 365
+    since = timezone.localdate() - timedelta(days=days)
+    campaigns = list(
+        Campaign.objects.for_user(request.user)
+        .exclude(status=Campaign.Status.DRAFT)
+        .filter(closes_on__gte=since)
+        .select_related("version__instrument")
+        .order_by("-opens_on")
+    )
+    rows = []
+    k = min_group_size()
+    for campaign in campaigns:
+        (row,) = group_summary([campaign], scope) or [None]
+        if row is not None:
+            row.label, row.campaign = campaign.title, campaign
+            rows.append(row)
+    return render(
+        request,
+        "surveys/overview.html",
+        {
+            "scope": scope,
+            "units": readable.filter(depth__lte=scope.depth + 1)[:200],
+            "groups": group_summary(campaigns, scope),
+            "rows": rows,
+            "days": days,
+            "k": k,
+        },
+    )

@@ -187,3 +187,34 @@ def test_instrument_pages(client_for, world):
         {"section": own.version.sections.first().pk, "code": "n1", "kind": "number", "text": "Số"},
     )
     assert response.status_code in (403, 200, 400)
+
+
+def test_overview_by_group_with_suppression(client_for, world):
+    parents = make_campaign(world, units=[world.commune])
+    submit(parents, world.school, n=6, likert=5)
+    learners = make_campaign(world, template="learners", units=[world.commune])
+    from surveys.services import response_submit
+    from tests.surveys.factories import questions
+
+    q = questions(learners)
+    for _ in range(2):
+        response_submit(
+            campaign_id=learners.pk,
+            unit_id=world.school.pk,
+            answers={str(q[c].pk): ["1"] for c in ("l1", "l2", "l3", "l4", "l5")},
+            language="vi",
+        )
+    html = client_for(world.iso).get("/surveys/overview/").content.decode()
+    assert "Cha mẹ học sinh" in html and "100,0" in html
+    assert "Người học" in html and "&lt; 5" in html
+    assert client_for(world.teacher).get("/surveys/overview/").status_code == 403
+    other = client_for(world.principal2).get(f"/surveys/overview/?unit={world.school.pk}")
+    assert other.status_code == 404
+
+
+def test_instrument_list_query_count_is_flat(client_for, world, django_assert_max_num_queries):
+    for _ in range(6):
+        make_campaign(world, units=[world.school], publish=False)
+    with django_assert_max_num_queries(12):
+        response = client_for(world.iso).get("/surveys/instruments/")
+    assert response.content.decode().count("/surveys/instruments/") >= 6
