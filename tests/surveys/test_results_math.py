@@ -114,3 +114,15 @@ def test_tally_rebuild_matches_live_counters(world):
     ValueTally.objects.all().delete()
     tally_rebuild(campaign)
     assert snapshot() == before
+
+
+def test_rebuild_command(world):
+    from django.core.management import CommandError, call_command
+
+    campaign = make_campaign(world, units=[world.school])
+    submit(campaign, world.school, n=2)
+    UnitTally.objects.all().delete()
+    call_command("survey_rebuild_tallies", str(campaign.pk))
+    assert UnitTally.objects.get().count == 2
+    with pytest.raises(CommandError):
+        call_command("survey_rebuild_tallies", "999999")
