@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import IntegerField, OuterRef, Prefetch, Subquery, Sum
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -147,12 +147,12 @@ def campaign_detail(request, pk):
         .filter(pk__in=[link.unit_id for link in links])
         .values_list("pk", flat=True)
     )
-    code_counts = {}
-    for unit_id, is_used in OneTimeCode.objects.filter(
-        campaign=campaign, unit__in=visible
-    ).values_list("unit", "is_used"):
-        total, used = code_counts.get(unit_id, (0, 0))
-        code_counts[unit_id] = (total + 1, used + int(is_used))
+    code_counts = {
+        row["unit"]: (row["total"], row["used"])
+        for row in OneTimeCode.objects.filter(campaign=campaign, unit__in=visible)
+        .values("unit")
+        .annotate(total=Count("pk"), used=Count("pk", filter=Q(is_used=True)))
+    }
     rows = [
         {
             "link": link,
@@ -371,6 +371,10 @@ def results_export(request, pk):
                  _round(stats.mean, 2), _round(stats.index, 1), _round(stats.top2, 1),
                  _round(stats.nps, 1), distribution]
             )  # fmt: skip
+    for row in data.areas:
+        rows.append(
+            [_("Area"), row.area.code, row.label, row.n, "", "" if row.hidden else _round(row.index, 1), "", "", _("hidden") if row.hidden else ""]
+        )  # fmt: skip
     for row in data.units:
         rows.append(
             [_("Unit"), row.unit.code, row.label, row.n if row.n >= data.k else f"<{data.k}", "", "" if row.hidden else _round(row.index, 1), "", "", _("hidden") if row.hidden else ""]

@@ -133,6 +133,7 @@ def test_codes_generate_and_print(client_for, world, campaign):
     response = client.post(f"/surveys/{campaign.pk}/codes/", {"unit": world.school.pk, "count": 12})
     assert response.status_code == 302
     assert OneTimeCode.objects.filter(campaign=campaign, unit=world.school).count() == 12
+    assert "0 / 12" in client.get(f"/surveys/{campaign.pk}/").content.decode()
     sheet = client.get(f"/surveys/{campaign.pk}/codes/print/?unit={world.school.pk}")
     code = OneTimeCode.objects.first().code
     assert code in sheet.content.decode()
