@@ -28,7 +28,7 @@ from surveys.services import (
 ORDER = 60
 DEMO_CODE = "DEMO2026"
 # Schools with only a handful of answers, so the demo shows small groups being hidden.
-SMALL_SCHOOLS = {"SL-BY-MN": 3, "SL-PY-MN": 2, "SL-SM-PTDTBT": 4}
+SMALL_SCHOOLS = {"SL-BY-MN": 3, "SL-PY-MN": 2, "SL-SM-PTDTBT": 4, "SL-GDTX-TINH": 3}
 # Remote communes: facilities are rated lower there.
 REMOTE = ("SL-SM", "SL-BY", "SL-PY", "SL-ML", "SL-TC")
 

@@ -144,3 +144,30 @@ def test_lao_page_shows_vietnamese_for_missing_translation(client, world):
     html = client.get(response["Location"]).content.decode()
     assert 'lang="lo"' in html
     assert q["p2"].text in html and q["p3"].text_lo in html
+
+
+def test_question_add_view_validates_and_adds(client_for, world):
+    campaign = make_campaign(world, units=[world.school], publish=False)
+    version = campaign.version
+    url = f"/surveys/instruments/{version.instrument_id}/v{version.number}/questions/"
+    section = version.sections.get(order=2)
+    client = client_for(world.iso)
+    bad = client.post(
+        url,
+        {"section": section.pk, "code": "c1", "kind": "single", "text": "Chọn", "choices": "Một"},
+    )
+    assert bad.status_code == 400 and not Question.objects.filter(code="c1").exists()
+    assert "Nhập ít nhất hai phương án" in bad.content.decode()
+    good = client.post(
+        url,
+        {
+            "section": section.pk, "code": "c1", "kind": "single", "text": "Con đi học bằng gì?",
+            "choices": "Đi bộ | On foot\nXe máy | Motorbike | ລົດຈັກ",
+            "show_if": Question.objects.get(version=version, code="p1").pk, "show_if_values": "1, 2",
+        },
+    )  # fmt: skip
+    assert good.status_code == 302
+    question = Question.objects.get(code="c1")
+    assert [c.label_lo for c in question.choices.all()] == ["", "ລົດຈັກ"]
+    assert question.show_if_values == [1, 2]
+    assert client_for(world.teacher).post(url, {"section": section.pk}).status_code == 403
