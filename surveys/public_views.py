@@ -167,8 +167,18 @@ def _posted(request, questions):
     return data
 
 
+def client_address(request):
+    """The respondent's address for the rate limit only (never stored). Behind a reverse proxy,
+    ``SURVEY_CLIENT_IP_HEADER`` (e.g. ``HTTP_X_FORWARDED_FOR``) names the header the proxy sets;
+    its last entry is the one the proxy added."""
+    header = getattr(settings, "SURVEY_CLIENT_IP_HEADER", None)
+    if header and request.META.get(header):
+        return request.META[header].split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def _client_key(request):
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:24]
     return f"surveys:rate:{digest}:{int(time.time() // 3600)}"
 

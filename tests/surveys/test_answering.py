@@ -194,3 +194,12 @@ def test_fixed_code_with_letter_o_and_typed_confusables_both_work(client, campai
 
     OneTimeCode.objects.create(campaign=campaign, unit=world.school, code="1234567890")
     assert client.get("/s/I234567890").status_code == 302  # I typed for 1
+
+
+def test_rate_limit_uses_proxy_header_when_configured(rf, settings):
+    from surveys.public_views import client_address
+
+    request = rf.get("/s/", HTTP_X_FORWARDED_FOR="1.2.3.4, 10.0.0.9", REMOTE_ADDR="127.0.0.1")
+    assert client_address(request) == "127.0.0.1"
+    settings.SURVEY_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    assert client_address(request) == "10.0.0.9"
