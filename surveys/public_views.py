@@ -323,6 +323,12 @@ def _submit(request, token, state, states, campaign, questions, language):
     except CampaignNotOpen:
         return _message(request, "closed", language, campaign=campaign)
     except AnswerError:
+        # A page was skipped (e.g. by editing ?p=): send the respondent back to it.
+        answers = state["answers"]
+        for i, (_section, page_questions) in enumerate(_pages(questions, answers)):
+            data = {str(q.pk): answers.get(str(q.pk), []) for q in page_questions}
+            if clean_page(page_questions, data, answers)[1]:
+                return redirect(reverse("surveys_public:answer", args=[token]) + f"?p={i}")
         return _message(request, "tampered", language, status=400, campaign=campaign)
     del states[token]
     request.session[SESSION_KEY] = states

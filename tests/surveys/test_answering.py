@@ -203,3 +203,13 @@ def test_rate_limit_uses_proxy_header_when_configured(rf, settings):
     assert client_address(request) == "127.0.0.1"
     settings.SURVEY_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
     assert client_address(request) == "10.0.0.9"
+
+
+def test_skipping_pages_by_url_leads_back_to_the_unanswered_page(client, campaign, world):
+    q = questions(campaign)
+    url = open_survey(client, campaign, world.school)
+    data = {f"q{q['p1'].pk}": "1", **{f"q{q[c].pk}": "4" for c in ("p2", "p3", "p4")}}
+    client.post(url, data)
+    response = client.post(f"{url}?p=2", {f"q{q['p9'].pk}": "Tốt"})
+    assert response.status_code == 302 and response["Location"].endswith("?p=1")
+    assert Response.objects.count() == 0
