@@ -6,7 +6,7 @@ Answers travel as ``{question id (str): [value (str), ...]}``; a text answer is 
 
 from django.utils.translation import gettext_lazy as _
 
-from surveys.models import CHOICE_KINDS, NUMERIC_KINDS, QuestionKind, TEXT_KINDS
+from surveys.models import CHOICE_KINDS, NUMERIC_KINDS, TEXT_KINDS, QuestionKind
 
 MAX_TEXT = {QuestionKind.SHORT_TEXT: 300, QuestionKind.LONG_TEXT: 3000}
 
@@ -21,7 +21,8 @@ def parse_value(question, raw):
     if question.kind in TEXT_KINDS:
         if len(raw) > MAX_TEXT[question.kind]:
             raise AnswerError(
-                _("Please keep this answer under %(n)d characters.") % {"n": MAX_TEXT[question.kind]}
+                _("Please keep this answer under %(n)d characters.")
+                % {"n": MAX_TEXT[question.kind]}
             )
         return raw
     try:

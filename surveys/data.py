@@ -5,7 +5,12 @@
 AREAS = [
     # code, Vietnamese, English, Lao
     ("access", "Tiếp cận dịch vụ giáo dục", "Access to education", "ການເຂົ້າເຖິງການສຶກສາ"),
-    ("facilities", "Cơ sở vật chất, trang thiết bị", "Facilities and equipment", "ສິ່ງອຳນວຍຄວາມສະດວກ"),
+    (
+        "facilities",
+        "Cơ sở vật chất, trang thiết bị",
+        "Facilities and equipment",
+        "ສິ່ງອຳນວຍຄວາມສະດວກ",
+    ),
     (
         "environment",
         "Môi trường giáo dục",
@@ -57,7 +62,11 @@ TEMPLATES = {
                     (
                         "p1",
                         "single",
-                        ("Con của anh/chị đang học khối lớp nào?", "Which grade is your child in?", "ລູກຂອງທ່ານຮຽນຊັ້ນໃດ?"),
+                        (
+                            "Con của anh/chị đang học khối lớp nào?",
+                            "Which grade is your child in?",
+                            "ລູກຂອງທ່ານຮຽນຊັ້ນໃດ?",
+                        ),
                         {
                             "required": True,
                             "choices": [
@@ -240,14 +249,25 @@ TEMPLATES = {
                                 (1, ("Thể thao", "Sports", "ກິລາ")),
                                 (2, ("Văn nghệ", "Music and dance", "ສິລະປະ")),
                                 (3, ("Thư viện, đọc sách", "Library and reading", "ຫ້ອງສະໝຸດ")),
-                                (4, ("Trải nghiệm, ngoại khóa", "Outings and projects", "ທັດສະນະສຶກສາ")),
+                                (
+                                    4,
+                                    (
+                                        "Trải nghiệm, ngoại khóa",
+                                        "Outings and projects",
+                                        "ທັດສະນະສຶກສາ",
+                                    ),
+                                ),
                             ]
                         },
                     ),
                     (
                         "l7",
                         "short_text",
-                        ("Em muốn nhà trường thay đổi điều gì?", "What would you change at school?", "ເຈົ້າຢາກປ່ຽນຫຍັງ?"),
+                        (
+                            "Em muốn nhà trường thay đổi điều gì?",
+                            "What would you change at school?",
+                            "ເຈົ້າຢາກປ່ຽນຫຍັງ?",
+                        ),
                         {},
                     ),
                 ],
@@ -268,7 +288,11 @@ TEMPLATES = {
                     (
                         "s1",
                         "number",
-                        ("Số năm anh/chị công tác tại đơn vị", "Years working at this unit", "ຈຳນວນປີເຮັດວຽກ"),
+                        (
+                            "Số năm anh/chị công tác tại đơn vị",
+                            "Years working at this unit",
+                            "ຈຳນວນປີເຮັດວຽກ",
+                        ),
                         {"min": 0, "max": 45},
                     ),
                     (

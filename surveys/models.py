@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from ims.access import MANAGER_ROLES, HEAD_ROLES, has_role, units_visible_to
+from ims.access import HEAD_ROLES, MANAGER_ROLES, has_role, units_visible_to
 from ims.models import Membership, OrgUnit, Role
 from ims.models.i18n import localized
 from ims.models.org import LocalizedLookup
@@ -67,9 +67,7 @@ class Instrument(models.Model):
     title = models.CharField(_("title"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
     title_lo = models.CharField(_("title (Lao)"), max_length=200, blank=True)
-    group = models.CharField(
-        _("respondent group"), max_length=20, choices=RespondentGroup.choices
-    )
+    group = models.CharField(_("respondent group"), max_length=20, choices=RespondentGroup.choices)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
@@ -306,9 +304,7 @@ class Campaign(models.Model):
         verbose_name=_("instrument version"),
     )
     title = models.CharField(_("title"), max_length=200)
-    group = models.CharField(
-        _("respondent group"), max_length=20, choices=RespondentGroup.choices
-    )
+    group = models.CharField(_("respondent group"), max_length=20, choices=RespondentGroup.choices)
     owner_unit = models.ForeignKey(
         OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner unit")
     )
@@ -321,9 +317,7 @@ class Campaign(models.Model):
     opens_on = models.DateField(_("opens on"))
     closes_on = models.DateField(_("closes on"))
     requires_code = models.BooleanField(_("requires a one-time code"), default=False)
-    target_responses = models.PositiveIntegerField(
-        _("expected responses"), null=True, blank=True
-    )
+    target_responses = models.PositiveIntegerField(_("expected responses"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, editable=False
     )
@@ -394,6 +388,9 @@ class CampaignUnit(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["campaign", "unit"], name="surveys_campaign_unit"),
         ]
+
+    def __str__(self):
+        return f"{self.campaign_id} · {self.unit_id}"
 
 
 class SurveyLink(models.Model):
@@ -490,6 +487,9 @@ class Answer(ImmutableRow):
             ),
         ]
 
+    def __str__(self):
+        return str(self.id)
+
 
 class UnitTally(models.Model):
     """Responses per campaign and unit (the roll-up the results and response rates read)."""
@@ -502,6 +502,9 @@ class UnitTally(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["campaign", "unit"], name="surveys_unittally_key"),
         ]
+
+    def __str__(self):
+        return f"{self.campaign_id} · {self.unit_id}: {self.count}"
 
 
 class QuestionTally(models.Model):
@@ -519,6 +522,9 @@ class QuestionTally(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.campaign_id} · {self.unit_id}: {self.count}"
+
 
 class ValueTally(models.Model):
     """Answers per campaign, unit, question and value (the distribution)."""
@@ -535,6 +541,9 @@ class ValueTally(models.Model):
                 fields=["campaign", "unit", "question", "value"], name="surveys_valuetally_key"
             ),
         ]
+
+    def __str__(self):
+        return f"{self.campaign_id} · {self.unit_id}: {self.count}"
 
 
 class ResultAction(models.Model):

@@ -22,7 +22,13 @@ from django.views.decorators.http import require_http_methods
 
 from surveys.answering import AnswerError, clean_page
 from surveys.models import LIKERT_LABELS, Campaign, Choice, OneTimeCode, Question, SurveyLink
-from surveys.services import CampaignNotOpen, CodeAlreadyUsed, normalize_code, response_submit
+from surveys.services import (
+    CampaignNotOpen,
+    CodeAlreadyUsed,
+    code_candidates,
+    plain_code,
+    response_submit,
+)
 
 SESSION_KEY = "surveys_answering"
 DONE_COOKIE = "ims_svy_done"
@@ -78,7 +84,7 @@ def enter(request):
     language = _language(request)
     error = None
     if request.method == "POST":
-        code = normalize_code(request.POST.get("code", ""))
+        code = plain_code(request.POST.get("code", ""))
         if code:
             return redirect("surveys_public:start", code=code)
         error = _("Please type the code printed on your slip.")
@@ -88,12 +94,18 @@ def enter(request):
 @never_cache
 def start(request, code):
     language = _language(request)
-    code = normalize_code(code)
+    candidates = code_candidates(code)
     today = timezone.localdate()
-    link = SurveyLink.objects.filter(code=code, is_active=True).select_related("campaign").first()
+    link = (
+        SurveyLink.objects.filter(code__in=candidates, is_active=True)
+        .select_related("campaign")
+        .first()
+    )
     one_time = None
     if link is None:
-        one_time = OneTimeCode.objects.filter(code=code).select_related("campaign").first()
+        one_time = (
+            OneTimeCode.objects.filter(code__in=candidates).select_related("campaign").first()
+        )
         if one_time is None:
             return _message(request, "unknown", language, status=404)
         campaign, unit_id = one_time.campaign, one_time.unit_id
@@ -155,8 +167,18 @@ def _posted(request, questions):
     return data
 
 
+def client_address(request):
+    """The respondent's address for the rate limit only (never stored). Behind a reverse proxy,
+    ``SURVEY_CLIENT_IP_HEADER`` (e.g. ``HTTP_X_FORWARDED_FOR``) names the header the proxy sets;
+    its last entry is the one the proxy added."""
+    header = getattr(settings, "SURVEY_CLIENT_IP_HEADER", None)
+    if header and request.META.get(header):
+        return request.META[header].split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def _client_key(request):
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:24]
     return f"surveys:rate:{digest}:{int(time.time() // 3600)}"
 
@@ -239,7 +261,9 @@ def answer(request, token):
             "campaign": campaign,
             "version": campaign.version,
             "section": section,
-            "items": [_item(q, values.get(str(q.pk), []), errors.get(str(q.pk))) for q in page_questions],
+            "items": [
+                _item(q, values.get(str(q.pk), []), errors.get(str(q.pk))) for q in page_questions
+            ],
             "errors": errors,
             "notice": notice,
             "index": index,
@@ -299,6 +323,12 @@ def _submit(request, token, state, states, campaign, questions, language):
     except CampaignNotOpen:
         return _message(request, "closed", language, campaign=campaign)
     except AnswerError:
+        # A page was skipped (e.g. by editing ?p=): send the respondent back to it.
+        answers = state["answers"]
+        for i, (_section, page_questions) in enumerate(_pages(questions, answers)):
+            data = {str(q.pk): answers.get(str(q.pk), []) for q in page_questions}
+            if clean_page(page_questions, data, answers)[1]:
+                return redirect(reverse("surveys_public:answer", args=[token]) + f"?p={i}")
         return _message(request, "tampered", language, status=400, campaign=campaign)
     del states[token]
     request.session[SESSION_KEY] = states

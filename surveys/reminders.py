@@ -39,13 +39,17 @@ def survey_reminders(today):
                 kind="survey_low_response",
                 item_key=f"campaign-{campaign.pk}",
                 title=lazy_format(
-                    _("Survey “%(title)s” closes in %(days)d days with %(rate)d%% of the expected responses"),
+                    _(
+                        "Survey “%(title)s” closes in %(days)d days with %(rate)d%% of the expected responses"
+                    ),
                     title=campaign.title,
                     days=days,
                     rate=round(rate * 100),
                 ),
                 body=lazy_format(
-                    _("%(n)d of %(target)d expected responses so far. Remind the units to share the link or codes."),
+                    _(
+                        "%(n)d of %(target)d expected responses so far. Remind the units to share the link or codes."
+                    ),
                     n=n,
                     target=campaign.target_responses,
                 ),

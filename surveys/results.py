@@ -102,9 +102,9 @@ def _stats(question, counts, respondents, k):
         )
         for v in values
     ]
-    if question.kind in (QuestionKind.LIKERT, QuestionKind.NPS, QuestionKind.NUMBER):
-        if total_answers:
-            stats.mean = sum(v * c for v, c in counts.items()) / total_answers
+    numeric = (QuestionKind.LIKERT, QuestionKind.NPS, QuestionKind.NUMBER)
+    if question.kind in numeric and total_answers:
+        stats.mean = sum(v * c for v, c in counts.items()) / total_answers
     if question.kind == QuestionKind.LIKERT and total_answers:
         stats.index = likert_index(stats.mean)
         stats.top2 = (counts.get(4, 0) + counts.get(5, 0)) * 100 / total_answers
@@ -148,7 +148,11 @@ class Results:
 
     @property
     def low_areas(self):
-        return [r for r in self.areas if not r.hidden and r.index is not None and r.index < self.threshold]
+        return [
+            r
+            for r in self.areas
+            if not r.hidden and r.index is not None and r.index < self.threshold
+        ]
 
     @property
     def is_low(self):
@@ -235,9 +239,11 @@ def unit_breakdown(campaign, scope, likert, total, k):
 
     for unit_id, count in _scoped(UnitTally, campaign, scope).values_list("unit", "count"):
         by_unit[bucket(unit_id)]["n"] += count
-    for unit_id, value, count in _scoped(ValueTally, campaign, scope).filter(
-        question__in=likert
-    ).values_list("unit", "value", "count"):
+    for unit_id, value, count in (
+        _scoped(ValueTally, campaign, scope)
+        .filter(question__in=likert)
+        .values_list("unit", "value", "count")
+    ):
         by_unit[bucket(unit_id)]["values"][value] += count
     cells = [(child, by_unit[child.pk]) for child in children if by_unit[child.pk]["n"]]
     if by_unit[scope.pk]["n"]:
@@ -338,7 +344,6 @@ EMPTY = _("Hidden: fewer than %(k)d answers")
 def default_scope(campaign, user):
     """The widest unit of ``campaign`` whose results ``user`` may read, or None."""
     from ims.models import Membership
-
     from surveys.models import RESULT_ROLES
 
     allowed = campaign.result_units(user) if user is not None else OrgUnit.objects.all()

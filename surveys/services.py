@@ -55,8 +55,17 @@ def new_code(length):
 
 def normalize_code(raw):
     """A typed or scanned code in canonical form: upper case, no spaces or dashes, I/L→1, O→0."""
-    text = "".join(ch for ch in (raw or "").upper() if ch not in " -\t")
-    return text.translate(_CROCKFORD_FIX)
+    return plain_code(raw).translate(_CROCKFORD_FIX)
+
+
+def plain_code(raw):
+    """Upper case, without spaces or dashes (a fixed code such as ``DEMO2026`` keeps its O)."""
+    return "".join(ch for ch in (raw or "").upper() if ch not in " -\t")
+
+
+def code_candidates(raw):
+    """The codes a typed ``raw`` may mean: as typed, then with Crockford's confusables fixed."""
+    return list(dict.fromkeys([plain_code(raw), normalize_code(raw)]))
 
 
 def _unused_code(length):
@@ -144,7 +153,9 @@ def _locked_version(version):
     version = InstrumentVersion.objects.select_for_update().get(pk=version.pk)
     if version.is_frozen:
         raise ValidationError(
-            _("This version already has responses, so its questions are frozen. Make a new version.")
+            _(
+                "This version already has responses, so its questions are frozen. Make a new version."
+            )
         )
     return version
 
@@ -234,6 +245,25 @@ def question_add(*, actor, section, choices=(), **fields):
         Choice(question=question, value=v, label=vi, label_en=en, label_lo=lo)
         for v, vi, en, lo in choices
     )
+    return question
+
+
+EDITABLE_QUESTION_FIELDS = ("text", "text_en", "text_lo", "required")
+
+
+@transaction.atomic
+def question_update(*, actor, question, **fields):
+    """Change the wording (in each language) or the required flag of an unfrozen question."""
+    version = _locked_version(question.version)
+    _require(version.instrument.can_manage(actor))
+    unknown = set(fields) - set(EDITABLE_QUESTION_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable: {sorted(unknown)}")
+    if not (fields.get("text", question.text) or "").strip():
+        raise ValidationError({"text": _("The Vietnamese wording is required.")})
+    for name, value in fields.items():
+        setattr(question, name, value)
+    question.save(update_fields=list(fields))
     return question
 
 
@@ -431,12 +461,13 @@ def _upsert(model, key_fields, rows):
     table = quote(model._meta.db_table)
     columns = [model._meta.get_field(f).column for f in key_fields] + ["count"]
     placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    sql = (
-        f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) VALUES "
-        + ", ".join([placeholders] * len(rows))
-        + f" ON CONFLICT ({', '.join(quote(c) for c in columns[:-1])}) DO UPDATE SET "
-        f"{quote('count')} = {table}.{quote('count')} + excluded.{quote('count')}"
-    )
+    # Identifiers come from model metadata (quoted); every value is a bound parameter.
+    column_list = ", ".join(quote(c) for c in columns)
+    key_list = ", ".join(quote(c) for c in columns[:-1])
+    count = quote("count")
+    values = ", ".join([placeholders] * len(rows))
+    sql = f"INSERT INTO {table} ({column_list}) VALUES {values} "  # noqa: S608
+    sql += f"ON CONFLICT ({key_list}) DO UPDATE SET {count} = {table}.{count} + excluded.{count}"
     params = [value for row in rows for value in row]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -473,7 +504,9 @@ def tally_rebuild(campaign):
     answers = Answer.objects.filter(response__campaign=campaign)
     QuestionTally.objects.bulk_create(
         QuestionTally(
-            campaign=campaign, unit_id=row["response__unit"], question_id=row["question"],
+            campaign=campaign,
+            unit_id=row["response__unit"],
+            question_id=row["question"],
             count=row["n"],
         )  # fmt: skip
         for row in answers.values("response__unit", "question").annotate(
@@ -482,8 +515,11 @@ def tally_rebuild(campaign):
     )
     ValueTally.objects.bulk_create(
         ValueTally(
-            campaign=campaign, unit_id=row["response__unit"], question_id=row["question"],
-            value=row["value"], count=row["n"],
+            campaign=campaign,
+            unit_id=row["response__unit"],
+            question_id=row["question"],
+            value=row["value"],
+            count=row["n"],
         )  # fmt: skip
         for row in answers.filter(value__isnull=False)
         .values("response__unit", "question", "value")

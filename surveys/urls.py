@@ -7,6 +7,7 @@ app_name = "surveys"
 urlpatterns = [
     path("", views.campaign_list, name="campaign_list"),
     path("new/", views.campaign_create, name="campaign_create"),
+    path("overview/", views.overview, name="overview"),
     path("<int:pk>/", views.campaign_detail, name="campaign_detail"),
     path("<int:pk>/publish/", views.campaign_transition, {"action": "publish"}, name="publish"),
     path("<int:pk>/close/", views.campaign_transition, {"action": "close"}, name="close"),
@@ -31,6 +32,11 @@ urlpatterns = [
         "instruments/<int:pk>/v<int:number>/questions/",
         views.question_add,
         name="question_add",
+    ),
+    path(
+        "instruments/<int:pk>/v<int:number>/questions/<int:question_pk>/",
+        views.question_edit,
+        name="question_edit",
     ),
     path(
         "instruments/<int:pk>/v<int:number>/questions/<int:question_pk>/delete/",

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import IntegerField, OuterRef, Prefetch, Subquery, Sum
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,12 +26,14 @@ from surveys.forms import (
     CampaignForm,
     CodesForm,
     InstrumentForm,
+    QuestionEditForm,
     QuestionForm,
     RaiseForm,
     SectionForm,
 )
 from surveys.models import (
     MANAGE_ROLES,
+    RESULT_ROLES,
     TEXT_KINDS,
     Answer,
     Campaign,
@@ -88,7 +90,12 @@ def campaign_list(request):
     return render(
         request,
         "surveys/campaign_list.html",
-        {"form": form, "page": page, "can_create": can_create},
+        {
+            "form": form,
+            "page": page,
+            "can_create": can_create,
+            "can_read_results": units_visible_to(request.user, RESULT_ROLES).exists(),
+        },
     )
 
 
@@ -141,12 +148,12 @@ def campaign_detail(request, pk):
         .filter(pk__in=[link.unit_id for link in links])
         .values_list("pk", flat=True)
     )
-    code_counts = {}
-    for unit_id, is_used in OneTimeCode.objects.filter(
-        campaign=campaign, unit__in=visible
-    ).values_list("unit", "is_used"):
-        total, used = code_counts.get(unit_id, (0, 0))
-        code_counts[unit_id] = (total + 1, used + int(is_used))
+    code_counts = {
+        row["unit"]: (row["total"], row["used"])
+        for row in OneTimeCode.objects.filter(campaign=campaign, unit__in=visible)
+        .values("unit")
+        .annotate(total=Count("pk"), used=Count("pk", filter=Q(is_used=True)))
+    }
     rows = [
         {
             "link": link,
@@ -166,7 +173,9 @@ def campaign_detail(request, pk):
             "campaign": campaign,
             "rows": rows,
             "total": total,
-            "rate": (total * 100 / campaign.target_responses) if campaign.target_responses else None,
+            "rate": (total * 100 / campaign.target_responses)
+            if campaign.target_responses
+            else None,
             "targets": campaign.targets.select_related("unit"),
             "can_manage": campaign.can_manage(request.user),
             "can_publish": campaign.can_publish(request.user),
@@ -224,7 +233,9 @@ def link_qr(request, pk, link_pk, fmt):
 
 def _qr_svg(url):
     buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="svg", scale=4, border=1, xmldecl=False, svgns=True)
+    segno.make(url, error="m").save(
+        buffer, kind="svg", scale=4, border=1, xmldecl=False, svgns=True
+    )
     return buffer.getvalue().decode()
 
 
@@ -353,12 +364,18 @@ def results_export(request, pk):
                     [section.label, question.code, question.label, stats.n, _("hidden (n < %(k)d)") % {"k": data.k}, "", "", "", ""]
                 )  # fmt: skip
                 continue
-            distribution = "; ".join(f"{label}: {count}" for _v, label, count, _p in stats.distribution)
+            distribution = "; ".join(
+                f"{label}: {count}" for _v, label, count, _p in stats.distribution
+            )
             rows.append(
                 [section.label, question.code, question.label, stats.n,
                  _round(stats.mean, 2), _round(stats.index, 1), _round(stats.top2, 1),
                  _round(stats.nps, 1), distribution]
             )  # fmt: skip
+    for row in data.areas:
+        rows.append(
+            [_("Area"), row.area.code, row.label, row.n, "", "" if row.hidden else _round(row.index, 1), "", "", _("hidden") if row.hidden else ""]
+        )  # fmt: skip
     for row in data.units:
         rows.append(
             [_("Unit"), row.unit.code, row.label, row.n if row.n >= data.k else f"<{data.k}", "", "" if row.hidden else _round(row.index, 1), "", "", _("hidden") if row.hidden else ""]
@@ -492,9 +509,7 @@ def instrument_create(request):
 
 
 def _instrument(request, pk):
-    return get_object_for_user(
-        Instrument.objects.select_related("owner_unit"), request.user, pk=pk
-    )
+    return get_object_for_user(Instrument.objects.select_related("owner_unit"), request.user, pk=pk)
 
 
 @login_required
@@ -532,7 +547,9 @@ def instrument_detail(request, pk):
 
 
 def _version_url(version):
-    return reverse("surveys:instrument_detail", args=[version.instrument_id]) + f"?v={version.number}"
+    return (
+        reverse("surveys:instrument_detail", args=[version.instrument_id]) + f"?v={version.number}"
+    )
 
 
 @login_required
@@ -541,7 +558,9 @@ def version_new(request, pk):
     instrument = _instrument(request, pk)
     require(instrument.can_manage(request.user))
     version = services.version_new(actor=request.user, instrument=instrument)
-    messages.success(request, _("Version %(n)d was created; you can edit it.") % {"n": version.number})
+    messages.success(
+        request, _("Version %(n)d was created; you can edit it.") % {"n": version.number}
+    )
     return redirect(_version_url(version))
 
 
@@ -608,6 +627,42 @@ def question_add(request, pk, number):
 
 
 @login_required
+def question_edit(request, pk, number, question_pk):
+    version = _editable_version(request, pk, number)
+    question = Question.objects.filter(version=version, pk=question_pk).first()
+    if question is None:
+        raise Http404
+    initial = {name: getattr(question, name) for name in services.EDITABLE_QUESTION_FIELDS}
+    form = QuestionEditForm(request.POST or None, initial=initial)
+    status = 200
+    if version.is_frozen:
+        form.add_error(
+            None,
+            _(
+                "This version has responses: its questions are frozen. Make a new version to change them."
+            ),
+        )
+        status = 400 if request.method == "POST" else 200
+    elif request.method == "POST":
+        if form.is_valid():
+            try:
+                services.question_update(actor=request.user, question=question, **form.cleaned_data)
+            except ValidationError as error:
+                for message in _errors(error):
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("The question was saved."))
+                return redirect(_version_url(version))
+        status = 400
+    return render(
+        request,
+        "surveys/question_form.html",
+        {"form": form, "question": question, "version": version, "frozen": version.is_frozen},
+        status=status,
+    )
+
+
+@login_required
 @require_POST
 def question_delete(request, pk, number, question_pk):
     version = _editable_version(request, pk, number)
@@ -622,3 +677,52 @@ def question_delete(request, pk, number, question_pk):
     else:
         messages.success(request, _("The question was deleted."))
     return redirect(_version_url(version))
+
+
+@login_required
+def overview(request):
+    """Satisfaction index per respondent group and per campaign over a unit the user may read."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from surveys.results import group_summary, min_group_size
+
+    readable = units_visible_to(request.user, RESULT_ROLES).order_by("path")
+    require(readable.exists())
+    unit_id = request.GET.get("unit")
+    try:
+        scope = readable.get(pk=int(unit_id)) if unit_id else readable.first()
+    except (OrgUnit.DoesNotExist, ValueError):
+        raise Http404 from None
+    try:
+        days = min(max(int(request.GET.get("days", 365)), 1), 3650)
+    except ValueError:
+        days = 365
+    since = timezone.localdate() - timedelta(days=days)
+    campaigns = list(
+        Campaign.objects.for_user(request.user)
+        .exclude(status=Campaign.Status.DRAFT)
+        .filter(closes_on__gte=since)
+        .select_related("version__instrument")
+        .order_by("-opens_on")
+    )
+    rows = []
+    k = min_group_size()
+    for campaign in campaigns:
+        (row,) = group_summary([campaign], scope) or [None]
+        if row is not None:
+            row.label, row.campaign = campaign.title, campaign
+            rows.append(row)
+    return render(
+        request,
+        "surveys/overview.html",
+        {
+            "scope": scope,
+            "units": readable.filter(depth__lte=scope.depth + 1)[:200],
+            "groups": group_summary(campaigns, scope),
+            "rows": rows,
+            "days": days,
+            "k": k,
+        },
+    )

@@ -30,7 +30,9 @@ def test_response_tables_have_no_identifying_columns(model):
     assert model._meta.pk.get_internal_type() == "UUIDField"
 
 
-URL_ATTRS = re.compile(r"""(?:src|href|action|srcset|formaction|poster|data)\s*=\s*["']([^"']*)""", re.I)
+URL_ATTRS = re.compile(
+    r"""(?:src|href|action|srcset|formaction|poster|data)\s*=\s*["']([^"']*)""", re.I
+)
 
 
 def assert_same_host(html):

@@ -34,7 +34,9 @@ def answer_all(client, campaign, url, likert="4"):
     page1 = {f"q{q['p1'].pk}": "1", **{f"q{q[c].pk}": likert for c in ("p2", "p3", "p4")}}
     response = client.post(url, page1)
     assert response.status_code == 302, response.content.decode()[:500]
-    response = client.post(response["Location"], {f"q{q['p5'].pk}": likert, f"q{q['p6'].pk}": likert})
+    response = client.post(
+        response["Location"], {f"q{q['p5'].pk}": likert, f"q{q['p6'].pk}": likert}
+    )
     assert response.status_code == 302
     return client.post(response["Location"], {f"q{q['p9'].pk}": "Thầy cô tận tình"})
 
@@ -61,7 +63,7 @@ def test_missing_required_answer_reshows_page_with_answers_kept_and_error_marked
     response = client.post(url, {f"q{q['p1'].pk}": "2", f"q{q['p2'].pk}": "5"})
     assert response.status_code == 400
     html = response.content.decode()
-    assert f'data-testid="error-p3"' in html
+    assert 'data-testid="error-p3"' in html
     assert re.search(rf'name="q{q["p2"].pk}" value="5" checked', html)
     assert re.search(rf'name="q{q["p1"].pk}" value="2" checked', html)
     assert Response.objects.count() == 0
@@ -180,3 +182,34 @@ def test_enter_code_form_normalises_typed_code(client, campaign, world):
     typed = "-".join([code[:4].lower(), code[4:]])
     response = client.post("/s/", {"code": typed})
     assert response.status_code == 302 and response["Location"].rstrip("/").endswith(f"/s/{code}")
+
+
+def test_fixed_code_with_letter_o_and_typed_confusables_both_work(client, campaign, world):
+    link = link_of(campaign, world.school)
+    link.code = "DEMO2026"
+    link.save()
+    assert client.get("/s/DEMO2026").status_code == 302
+    assert client.get("/s/demo-2026").status_code == 302
+    from surveys.models import OneTimeCode
+
+    OneTimeCode.objects.create(campaign=campaign, unit=world.school, code="1234567890")
+    assert client.get("/s/I234567890").status_code == 302  # I typed for 1
+
+
+def test_rate_limit_uses_proxy_header_when_configured(rf, settings):
+    from surveys.public_views import client_address
+
+    request = rf.get("/s/", HTTP_X_FORWARDED_FOR="1.2.3.4, 10.0.0.9", REMOTE_ADDR="127.0.0.1")
+    assert client_address(request) == "127.0.0.1"
+    settings.SURVEY_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    assert client_address(request) == "10.0.0.9"
+
+
+def test_skipping_pages_by_url_leads_back_to_the_unanswered_page(client, campaign, world):
+    q = questions(campaign)
+    url = open_survey(client, campaign, world.school)
+    data = {f"q{q['p1'].pk}": "1", **{f"q{q[c].pk}": "4" for c in ("p2", "p3", "p4")}}
+    client.post(url, data)
+    response = client.post(f"{url}?p=2", {f"q{q['p9'].pk}": "Tốt"})
+    assert response.status_code == 302 and response["Location"].endswith("?p=1")
+    assert Response.objects.count() == 0

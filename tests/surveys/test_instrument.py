@@ -82,7 +82,12 @@ def test_show_if_page_appears_only_when_condition_met(client, world):
     q = questions(campaign)
     link = SurveyLink.objects.get(campaign=campaign)
     url = client.get(f"/s/{link.code}")["Location"]
-    data = {f"q{q['p1'].pk}": "1", f"q{q['p2'].pk}": "4", f"q{q['p3'].pk}": "4", f"q{q['p4'].pk}": "1"}
+    data = {
+        f"q{q['p1'].pk}": "1",
+        f"q{q['p2'].pk}": "4",
+        f"q{q['p3'].pk}": "4",
+        f"q{q['p4'].pk}": "1",
+    }
     page2 = client.post(url, data)["Location"]
     page3 = client.post(page2, {f"q{q['p5'].pk}": "3", f"q{q['p6'].pk}": "3"})["Location"]
     assert f'name="q{q["p8"].pk}"' in client.get(page3).content.decode()
@@ -139,3 +144,49 @@ def test_lao_page_shows_vietnamese_for_missing_translation(client, world):
     html = client.get(response["Location"]).content.decode()
     assert 'lang="lo"' in html
     assert q["p2"].text in html and q["p3"].text_lo in html
+
+
+def test_question_add_view_validates_and_adds(client_for, world):
+    campaign = make_campaign(world, units=[world.school], publish=False)
+    version = campaign.version
+    url = f"/surveys/instruments/{version.instrument_id}/v{version.number}/questions/"
+    section = version.sections.get(order=2)
+    client = client_for(world.iso)
+    bad = client.post(
+        url,
+        {"section": section.pk, "code": "c1", "kind": "single", "text": "Chọn", "choices": "Một"},
+    )
+    assert bad.status_code == 400 and not Question.objects.filter(code="c1").exists()
+    assert "Nhập ít nhất hai phương án" in bad.content.decode()
+    good = client.post(
+        url,
+        {
+            "section": section.pk, "code": "c1", "kind": "single", "text": "Con đi học bằng gì?",
+            "choices": "Đi bộ | On foot\nXe máy | Motorbike | ລົດຈັກ",
+            "show_if": Question.objects.get(version=version, code="p1").pk, "show_if_values": "1, 2",
+        },
+    )  # fmt: skip
+    assert good.status_code == 302
+    question = Question.objects.get(code="c1")
+    assert [c.label_lo for c in question.choices.all()] == ["", "ລົດຈັກ"]
+    assert question.show_if_values == [1, 2]
+    assert client_for(world.teacher).post(url, {"section": section.pk}).status_code == 403
+
+
+def test_question_edit_adds_lao_translation_until_frozen(client_for, world):
+    campaign = make_campaign(world, units=[world.school])
+    version = campaign.version
+    question = Question.objects.get(version=version, code="p9")
+    url = f"/surveys/instruments/{version.instrument_id}/v{version.number}/questions/{question.pk}/"
+    client = client_for(world.iso)
+    data = {"text": question.text, "text_en": "Best thing?", "text_lo": "ດີທີ່ສຸດ?"}
+    assert client.post(url, {**data, "text": ""}).status_code == 400
+    assert client.post(url, data).status_code == 302
+    question.refresh_from_db()
+    assert question.text_lo == "ດີທີ່ສຸດ?" and not question.required
+    assert client_for(world.teacher).post(url, data).status_code == 403
+    submit(campaign, world.school)
+    response = client.post(url, {**data, "text_lo": "ປ່ຽນ"})
+    assert response.status_code == 400
+    question.refresh_from_db()
+    assert question.text_lo == "ດີທີ່ສຸດ?"

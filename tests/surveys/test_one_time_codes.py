@@ -19,7 +19,9 @@ from tests.surveys.factories import make_campaign, parent_answers
 @pytest.mark.django_db
 def test_generated_codes_are_crockford_base32_and_unique(world):
     campaign = make_campaign(world, units=[world.school], requires_code=True)
-    assert codes_generate(actor=world.principal, campaign=campaign, unit=world.school, count=50) == 50
+    assert (
+        codes_generate(actor=world.principal, campaign=campaign, unit=world.school, count=50) == 50
+    )
     codes = list(OneTimeCode.objects.values_list("code", flat=True))
     assert len(set(codes)) == 50
     assert all(len(c) >= 10 and set(c) <= set(CROCKFORD) for c in codes)

@@ -44,9 +44,10 @@ def test_good_result_cannot_be_raised(client_for, world):
     campaign = make_campaign(world, units=[world.school])
     submit(campaign, world.school, n=6, likert=5)
     client = client_for(world.iso)
-    assert 'data-testid="raise-box"' not in client.get(
-        f"/surveys/{campaign.pk}/results/"
-    ).content.decode()
+    assert (
+        'data-testid="raise-box"'
+        not in client.get(f"/surveys/{campaign.pk}/results/").content.decode()
+    )
     client.post(
         f"/surveys/{campaign.pk}/results/raise/",
         {"kind": "nonconformity", "unit": world.school.pk, "area": ""},

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def campaign(world):
     today = timezone.localdate()
-    c = make_campaign(world, units=[world.school], target_responses=20, closes_on=today + timedelta(days=3))
+    c = make_campaign(
+        world, units=[world.school], target_responses=20, closes_on=today + timedelta(days=3)
+    )
     submit(c, world.school, n=6)  # 30 % < 50 %
     return c
 

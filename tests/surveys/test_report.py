@@ -72,3 +72,9 @@ def test_report_command(world, campaign, tmp_path):
     out = tmp_path / "s.pdf"
     call_command("report", "survey", str(campaign.pk), "-o", str(out))
     assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_charts_have_distinct_ids(client_for, world, campaign):
+    html = client_for(world.iso).get(f"/surveys/{campaign.pk}/results/").content.decode()
+    assert html.count('id="chart-areas-t"') == 1 and html.count('id="chart-units-t"') == 1
+    assert 'id="t"' not in html

@@ -2,9 +2,9 @@
 
 import pytest
 
+from surveys.models import QuestionTally, UnitTally, ValueTally
 from surveys.results import campaign_results, likert_index, suppress
 from surveys.services import tally_rebuild
-from surveys.models import QuestionTally, UnitTally, ValueTally
 from tests.factories import UnitFactory
 from tests.surveys.factories import make_campaign, submit
 
@@ -74,7 +74,9 @@ def test_group_below_five_is_hidden_everywhere(world):
     submit(campaign, world.school, n=4)
     results = campaign_results(campaign, world.root)
     assert results.n == 4 and results.hidden and results.index is None
-    assert all(s.hidden and not s.distribution for _sec, items in results.questions for _q, s in items)
+    assert all(
+        s.hidden and not s.distribution for _sec, items in results.questions for _q, s in items
+    )
     assert all(r.hidden for r in results.areas)
 
 
@@ -112,3 +114,15 @@ def test_tally_rebuild_matches_live_counters(world):
     ValueTally.objects.all().delete()
     tally_rebuild(campaign)
     assert snapshot() == before
+
+
+def test_rebuild_command(world):
+    from django.core.management import CommandError, call_command
+
+    campaign = make_campaign(world, units=[world.school])
+    submit(campaign, world.school, n=2)
+    UnitTally.objects.all().delete()
+    call_command("survey_rebuild_tallies", str(campaign.pk))
+    assert UnitTally.objects.get().count == 2
+    with pytest.raises(CommandError):
+        call_command("survey_rebuild_tallies", "999999")

@@ -38,11 +38,13 @@ def test_campaign_detail_owner_member_outsider(client_for, world, campaign):
     url = f"/surveys/{campaign.pk}/"
     html = client_for(world.iso).get(url).content.decode()
     assert "Publish" not in html and reverse("surveys:close", args=[campaign.pk]) in html
+    assert "6 / 40 (15%)" in html
     member = client_for(world.teacher).get(url)
     assert member.status_code == 200
     page = member.content.decode()
     assert reverse("surveys:close", args=[campaign.pk]) not in page
     assert 'data-testid="results-link"' not in page  # staff: no results
+    assert "/ 40" not in page
     assert client_for(world.principal2).get(url).status_code == 404
 
 
@@ -101,7 +103,7 @@ def test_aggregate_export_applies_suppression(client_for, world):
     assert "XA2" in text
     line = next(line for line in text.splitlines() if "XA2" in line)
     assert ",2," not in line and "<5" in line and line.endswith(",ẩn")
-    assert "XA1" in text and next(l for l in text.splitlines() if "XA1" in l).count(",,") >= 1
+    assert "XA1" in text and next(row for row in text.splitlines() if "XA1" in row).count(",,") >= 1
 
 
 def test_raw_export_has_no_identifying_columns_and_needs_manager(client_for, world, campaign):
@@ -130,17 +132,19 @@ def test_qr_svg_png_and_sheet(client_for, world, campaign):
 
 def test_codes_generate_and_print(client_for, world, campaign):
     client = client_for(world.principal)
-    response = client.post(
-        f"/surveys/{campaign.pk}/codes/", {"unit": world.school.pk, "count": 12}
-    )
+    response = client.post(f"/surveys/{campaign.pk}/codes/", {"unit": world.school.pk, "count": 12})
     assert response.status_code == 302
     assert OneTimeCode.objects.filter(campaign=campaign, unit=world.school).count() == 12
+    assert "0 / 12" in client.get(f"/surveys/{campaign.pk}/").content.decode()
     sheet = client.get(f"/surveys/{campaign.pk}/codes/print/?unit={world.school.pk}")
     code = OneTimeCode.objects.first().code
     assert code in sheet.content.decode()
-    assert client_for(world.teacher).get(
-        f"/surveys/{campaign.pk}/codes/print/?unit={world.school.pk}"
-    ).status_code == 403
+    assert (
+        client_for(world.teacher)
+        .get(f"/surveys/{campaign.pk}/codes/print/?unit={world.school.pk}")
+        .status_code
+        == 403
+    )
     bad = client.post(f"/surveys/{campaign.pk}/codes/", {"unit": world.school.pk, "count": 0})
     assert bad.status_code == 302
     assert OneTimeCode.objects.count() == 12
@@ -186,3 +190,35 @@ def test_instrument_pages(client_for, world):
         {"section": own.version.sections.first().pk, "code": "n1", "kind": "number", "text": "Số"},
     )
     assert response.status_code in (403, 200, 400)
+
+
+def test_overview_by_group_with_suppression(client_for, world):
+    parents = make_campaign(world, units=[world.commune])
+    submit(parents, world.school, n=6, likert=5)
+    learners = make_campaign(world, template="learners", units=[world.commune])
+    from surveys.services import response_submit
+    from tests.surveys.factories import questions
+
+    q = questions(learners)
+    for _ in range(2):
+        response_submit(
+            campaign_id=learners.pk,
+            unit_id=world.school.pk,
+            answers={str(q[c].pk): ["1"] for c in ("l1", "l2", "l3", "l4", "l5")},
+            language="vi",
+        )
+    html = client_for(world.iso).get("/surveys/overview/").content.decode()
+    assert "Cha mẹ học sinh" in html and "100,0" in html
+    assert "Người học" in html and "&lt; 5" in html
+    assert client_for(world.teacher).get("/surveys/overview/").status_code == 403
+    other = client_for(world.principal2).get(f"/surveys/overview/?unit={world.school.pk}")
+    assert other.status_code == 404
+
+
+def test_instrument_list_query_count_is_flat(client_for, world, django_assert_max_num_queries):
+    for _ in range(6):
+        make_campaign(world, units=[world.school], publish=False)
+    client = client_for(world.iso)
+    with django_assert_max_num_queries(12):
+        response = client.get("/surveys/instruments/")
+    assert response.content.decode().count("/surveys/instruments/") >= 6
