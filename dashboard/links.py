@@ -73,6 +73,11 @@ def documents_effective(unit):
     return Link(_url("documents:register", {"unit": unit.pk, "status": "effective"}))
 
 
+def documents_coverage(unit):
+    """The documents app's coverage page for the unit (its rows' totals are the number)."""
+    return Link(_url("documents:unit_coverage", {"unit": unit.pk}))
+
+
 # Survey results of one campaign over a unit's subtree (n is the page's n).
 
 

@@ -120,6 +120,7 @@ def cards(board, at_root):
         "doc_due": (board.documents["due"], links.documents_review(scope, "due")),
         "doc_overdue": (board.documents["overdue"], links.documents_review(scope, "overdue")),
         "doc_effective": (board.documents["effective"], links.documents_effective(scope)),
+        "doc_coverage": (board.documents["expected"], links.documents_coverage(scope)),
     }
 
 

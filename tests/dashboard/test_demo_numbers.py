@@ -21,6 +21,8 @@ def register_count(response):
     context = response.context
     if "page" in context:
         return context["page"].paginator.count
+    if "rows" in context:  # acknowledgement coverage: expected acknowledgements
+        return sum(row["total"] for row in context["rows"])
     return context["results"].n
 
 

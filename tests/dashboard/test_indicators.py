@@ -157,6 +157,11 @@ def test_acknowledgement_coverage_counts_recipients_of_effective_revisions(world
     Acknowledgement.objects.create(revision=revision, user=world.teacher)
     docs = board_for(world.director).documents
     assert (docs["expected"], docs["acknowledged"], docs["coverage"]) == (3, 1, 33)
+    school = board_for(world.principal).documents  # the school's own people only
+    assert (school["expected"], school["acknowledged"], school["coverage"]) == (2, 1, 50)
+    other = board_for(world.principal2).documents
+    assert (other["expected"], other["acknowledged"], other["coverage"]) == (1, 0, 0)
+    assert board_for(world.head).documents["coverage"] is None  # nothing reaches the division
 
 
 def test_satisfaction_latest_against_previous_with_suppression(world):
