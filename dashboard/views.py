@@ -76,7 +76,7 @@ def index(request):
         "root": root,
         "roots": roots,
         "at_root": scope.pk == root.pk,
-        "years": recent_years(5),
+        "years": sorted({*recent_years(5), year}, key=lambda y: -y.start_year),
         "bad_year": bad_year,
         "sort": sort,
         "columns": [
