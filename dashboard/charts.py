@@ -1,9 +1,21 @@
 """The dashboard's trend charts: server-side SVG (``ims.charts``) with a title, a description
 and, on the page, the same numbers as a table."""
 
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from ims.charts import line_chart
+
+
+def _own_ids(svg, prefix):
+    """``ims.charts`` names every chart's title and description ``t`` and ``d``; two charts on
+    one page (or PDF) need their own ids for ``aria-labelledby`` to point at the right text."""
+    return mark_safe(  # noqa: S308 — the SVG is already escaped by ims.charts
+        str(svg)
+        .replace('aria-labelledby="t d"', f'aria-labelledby="{prefix}-t {prefix}-d"', 1)
+        .replace('<title id="t">', f'<title id="{prefix}-t">', 1)
+        .replace('<desc id="d">', f'<desc id="{prefix}-d">', 1)
+    )
 
 
 def dashboard_charts(board):
@@ -46,4 +58,9 @@ def dashboard_charts(board):
             )
             % {"unit": board.scope.label, "k": board.k},
         )
-    return {"nc": nc, "satisfaction": satisfaction}
+    return {
+        "nc": _own_ids(nc, "chart-nc-trend"),
+        "satisfaction": _own_ids(satisfaction, "chart-satisfaction-trend")
+        if satisfaction
+        else None,
+    }

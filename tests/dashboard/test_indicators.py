@@ -215,4 +215,6 @@ def test_charts_are_svg_with_title_description_and_a_data_table(world, client_fo
     f.nc(world.school, world.iso)
     page = client_for(world.director).get(URL).content.decode()
     assert "<svg" in page and "<title" in page and "<desc" in page
+    assert 'aria-labelledby="chart-nc-trend-t chart-nc-trend-d"' in page
+    assert '<desc id="chart-nc-trend-d">' in page and 'id="d"' not in page
     assert 'data-testid="compare-table"' in page and "<caption" in page
