@@ -574,7 +574,15 @@ def _units(board, root, per_child, per_unit, unit_ids):
         ).select_related("kind")
     }
     board.ancestors = [units[p] for p in ancestor_paths if p in units and p != scope.path]
-    children = sorted((u for u in units.values() if u.parent_id == scope.pk), key=lambda u: u.name)
+    # Closed-down units stay listed only while they still hold records.
+    children = sorted(
+        (
+            u
+            for u in units.values()
+            if u.parent_id == scope.pk and (u.is_active or u.path in per_child)
+        ),
+        key=lambda u: u.name,
+    )
     rows = [UnitRow(unit=child, **per_child.get(child.path, {})) for child in children]
     if scope.path in per_child:
         rows.append(UnitRow(unit=scope, is_scope=True, **per_child[scope.path]))

@@ -117,3 +117,13 @@ def test_an_older_school_year_is_shown_and_its_audit_links_are_not_claimed_exact
     assert response.context["cards"]["audits_planned"][1].exact is False
     current = client_for(world.director).get(URL).context["cards"]["audits_planned"][1]
     assert current.exact is True
+
+
+def test_a_closed_down_unit_without_records_is_not_listed(world, client_for):
+    from tests.factories import UnitFactory
+
+    UnitFactory(code="CU", parent=world.commune, is_active=False)
+    kept = UnitFactory(code="CU2", parent=world.commune, is_active=False)
+    f.nc(kept, world.iso)
+    board = client_for(world.director).get(URL, {"unit": world.commune.pk}).context["board"]
+    assert {row.unit.code for row in board.units} == {"TH1", "CU2"}
