@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ims import lockout
@@ -278,19 +278,19 @@ def _events(nc, actions):
 
 
 STEP_NAMES = {
-    "raise": _l("Opened"),
-    "contain": _l("Containment recorded"),
-    "analyse": _l("Root cause recorded"),
-    "check_extent": _l("Extent checked"),
-    "plan_actions": _l("Corrective actions planned"),
-    "add": _l("Action added"),
-    "complete": _l("Action completed"),
-    "cancel": _l("Action cancelled"),
-    "actions_done": _l("All actions finished"),
-    "plan_verification": _l("Effectiveness check planned"),
-    "verify": _l("Verified effective"),
-    "verify_not_effective": _l("Verified not effective: back to actions"),
-    "close": _l("Closed with signature"),
+    "raise": gettext_lazy("Opened"),
+    "contain": gettext_lazy("Containment recorded"),
+    "analyse": gettext_lazy("Root cause recorded"),
+    "check_extent": gettext_lazy("Extent checked"),
+    "plan_actions": gettext_lazy("Corrective actions planned"),
+    "add": gettext_lazy("Action added"),
+    "complete": gettext_lazy("Action completed"),
+    "cancel": gettext_lazy("Action cancelled"),
+    "actions_done": gettext_lazy("All actions finished"),
+    "plan_verification": gettext_lazy("Effectiveness check planned"),
+    "verify": gettext_lazy("Verified effective"),
+    "verify_not_effective": gettext_lazy("Verified not effective: back to actions"),
+    "close": gettext_lazy("Closed with signature"),
 }
 
 
