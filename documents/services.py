@@ -174,7 +174,12 @@ def revision_create(document, *, user, upload, change_summary, reviewers=(), app
         approver=approver,
     )
     _store_file(revision, upload)
-    revision.save()
+    try:
+        with transaction.atomic():
+            revision.save()
+    except Exception:
+        revision.file.storage.delete(revision.file.name)  # no orphan file on a refused save
+        raise
     revision.reviewers.set(reviewers)
     record_transition(revision, actor=user, action="create", from_state="", to_state=S.DRAFT)
     _sync_document(document)

@@ -14,6 +14,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from ims.access import HEAD_ROLES, MANAGER_ROLES, roles_for, units_visible_to
@@ -477,7 +478,7 @@ class CorrectiveActionQuerySet(models.QuerySet):
 
 class CorrectiveAction(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("corrective action status", "Open")
         DONE = "done", _("Completed")
         CANCELLED = "cancelled", _("Cancelled")
 
@@ -485,7 +486,7 @@ class CorrectiveAction(models.Model):
         Nonconformity, on_delete=models.PROTECT, related_name="actions"
     )
     round = models.PositiveSmallIntegerField(_("round"), default=1, editable=False)
-    description = models.TextField(_("action"))
+    description = models.TextField(_("corrective action"))
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

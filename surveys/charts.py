@@ -1,21 +1,9 @@
 """The charts of a results page, drawn on the server by ``ims.charts`` (SVG): the same picture
 on screen, on paper and in the PDF. Hidden (suppressed) cells are drawn as "—"."""
 
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from ims.charts import bar_chart, line_chart
-
-
-def _unique_ids(svg, prefix):
-    """``ims.charts`` gives every chart the ids "t" and "d"; several charts on one page (or in
-    one PDF) need their own, or the labels point at the wrong chart."""
-    return mark_safe(  # noqa: S308 — the SVG is already escaped by ims.charts
-        str(svg)
-        .replace('id="t"', f'id="{prefix}-t"')
-        .replace('id="d"', f'id="{prefix}-d"')
-        .replace('aria-labelledby="t d"', f'aria-labelledby="{prefix}-t {prefix}-d"')
-    )
 
 
 def results_charts(results, history):
@@ -47,4 +35,4 @@ def results_charts(results, history):
             desc=_("Satisfaction index of each campaign of this instrument."),
             maximum=100,
         )
-    return {key: _unique_ids(svg, f"chart-{key}") for key, svg in charts.items()}
+    return charts

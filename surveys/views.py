@@ -173,8 +173,9 @@ def campaign_detail(request, pk):
             "campaign": campaign,
             "rows": rows,
             "total": total,
+            # The rate against the expected total only for those who see every unit.
             "rate": (total * 100 / campaign.target_responses)
-            if campaign.target_responses
+            if campaign.target_responses and campaign.can_manage(request.user)
             else None,
             "targets": campaign.targets.select_related("unit"),
             "can_manage": campaign.can_manage(request.user),

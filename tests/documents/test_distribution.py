@@ -150,3 +150,14 @@ def test_recipients_are_notified_even_with_the_broker_down(
         )
     )
     assert notified == {"principal", "teacher"}
+
+
+def test_notify_task_twice_notifies_once_and_tolerates_a_missing_row(world):
+    from documents.tasks import notify_recipients_task
+
+    document = effective_document(world, code="QT-02", distribute_to=[world.school])
+    Notification.objects.all().delete()
+    revision_id = document.effective_revision.pk
+    assert notify_recipients_task(revision_id) == 2
+    assert notify_recipients_task(revision_id) == 0
+    assert notify_recipients_task(999999) == 0
