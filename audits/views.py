@@ -130,9 +130,11 @@ def audit_today(request):
         .distinct()
         .prefetch_related(TEAM, "scope_units")
         .annotate(rank=order)
-        .order_by("rank", "planned_start", "code")
     )
-    return render(request, "audits/today.html", {"audits": audits, "today": timezone.localdate()})
+    today = timezone.localdate()
+    # In each group, the audit nearest to today first: today's audit, then the next ones.
+    audits = sorted(audits, key=lambda a: (a.rank, abs((a.planned_start - today).days), a.code))
+    return render(request, "audits/today.html", {"audits": audits, "today": today})
 
 
 @login_required

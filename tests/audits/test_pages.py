@@ -304,3 +304,19 @@ def test_checklist_tap_updates_the_item_in_place_with_htmx(world, client_for):
     assert response["HX-Redirect"].endswith(f"?item={item.pk}")
     response = client.post(url, {"result": "bogus"}, headers={"HX-Request": "true"})
     assert ChecklistItem.objects.get(pk=item.pk).result == "nonconforming"
+
+
+def test_today_puts_todays_audit_before_an_older_one_still_running(world, client_for):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    make_audit(world, title="Cuộc cũ còn dở", status=Audit.Status.IN_PROGRESS)
+    make_audit(
+        world,
+        title="Cuộc hôm nay",
+        status=Audit.Status.IN_PROGRESS,
+        planned_start=today,
+        planned_end=today,
+    )
+    page = client_for(world.auditor).get(reverse("audits:audit_today")).content.decode()
+    assert page.index("Cuộc hôm nay") < page.index("Cuộc cũ còn dở")
