@@ -393,10 +393,14 @@ class Audit(models.Model):
     # --- predicates ---
 
     def can_edit_plan(self, user):
+        """Only a plan not yet approved changes; an approved one is reopened first."""
+        return self.status == self.Status.PLANNED and (self.is_manager(user) or self.is_lead(user))
+
+    def can_prepare_checklist(self, user):
         return self.status in self.EDITABLE_STATES and (self.is_manager(user) or self.is_lead(user))
 
     def can_manage_team(self, user):
-        return self.status in self.EDITABLE_STATES and self.is_manager(user)
+        return self.status == self.Status.PLANNED and self.is_manager(user)
 
     def can_approve_plan(self, user):
         return self.status == self.Status.PLANNED and self.is_manager(user)

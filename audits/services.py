@@ -487,7 +487,7 @@ def _generate_checklist(audit, templates=()):
 def audit_generate_checklist(audit, *, actor, templates=()):
     with transaction.atomic():
         audit = _lock(Audit, audit)
-        if not (audit.can_edit_plan(actor) or audit.can_record(actor)):
+        if not (audit.can_prepare_checklist(actor) or audit.can_record(actor)):
             raise PermissionDenied(_("Only the audit team prepares the checklist."))
         return _generate_checklist(audit, templates)
 

@@ -280,6 +280,7 @@ def _detail_context(request, audit):
         "is_team": audit.is_team(user),
         "can_record": audit.can_record(user),
         "can_edit_plan": audit.can_edit_plan(user),
+        "can_prepare_checklist": audit.can_prepare_checklist(user),
         "can_manage_team": audit.can_manage_team(user),
         "can_approve_plan": audit.can_approve_plan(user),
         "can_revise_plan": audit.status == Audit.Status.PLAN_APPROVED and audit.is_manager(user),
