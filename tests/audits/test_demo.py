@@ -28,8 +28,7 @@ def _counts():
     )
 
 
-def test_demo_has_every_state_and_is_idempotent(db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_demo_has_every_state_and_is_idempotent(db):
     context = _seed()
     first = _counts()
     _seed()
