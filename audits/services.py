@@ -556,6 +556,12 @@ def finding_record(
         _check_in_scope(audit, unit, clauses)
         if checklist_item is not None and checklist_item.audit_id != audit.pk:
             raise ValidationError(_("This checklist item belongs to another audit."))
+        # A second send of the same finding waited on the audit's lock: it finds the first one.
+        again = Finding.objects.filter(pk=finding_id).first()
+        if again is not None:
+            if again.audit_id != audit.pk:
+                raise ValidationError(_("This finding id belongs to another audit."))
+            return again
         finding = Finding.objects.create(
             id=finding_id,
             audit=audit,
