@@ -8,6 +8,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from ims.access import (
@@ -221,12 +222,12 @@ class AuditQuerySet(models.QuerySet):
 
 class Audit(models.Model):
     class Status(models.TextChoices):
-        PLANNED = "planned", _("Planned")
-        PLAN_APPROVED = "plan_approved", _("Plan approved")
-        IN_PROGRESS = "in_progress", _("In progress")
-        REPORTING = "reporting", _("Reporting")
-        REPORT_ISSUED = "report_issued", _("Report issued")
-        CLOSED = "closed", _("Closed")
+        PLANNED = "planned", pgettext_lazy("audit status", "Planned")
+        PLAN_APPROVED = "plan_approved", pgettext_lazy("audit status", "Plan approved")
+        IN_PROGRESS = "in_progress", pgettext_lazy("audit status", "In progress")
+        REPORTING = "reporting", pgettext_lazy("audit status", "Reporting")
+        REPORT_ISSUED = "report_issued", pgettext_lazy("audit status", "Report issued")
+        CLOSED = "closed", pgettext_lazy("audit status", "Closed")
 
     class Kind(models.TextChoices):
         INTERNAL = "internal", _("Internal audit")
@@ -517,7 +518,7 @@ class AuditTeamMember(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="audit_team_memberships",
-        verbose_name=_("person"),
+        verbose_name=pgettext_lazy("audit team", "person"),
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.AUDITOR)
     conflict = models.TextField(_("conflict of interest"), blank=True, editable=False)
@@ -681,8 +682,8 @@ class Finding(models.Model):
     """One audit finding. The id may come from the device that recorded it (offline sync)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        OPEN = "open", pgettext_lazy("finding status", "Open")
+        CLOSED = "closed", pgettext_lazy("finding status", "Closed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     audit = models.ForeignKey(Audit, on_delete=models.PROTECT, related_name="findings")
