@@ -171,7 +171,8 @@ class AuditProgramme(models.Model):
         return user.pk == self.owner_id or has_role(user, self.unit, MANAGER_ROLES)
 
     def can_edit(self, user):
-        return self.is_manager(user)
+        """A draft changes; an approved programme's signature would no longer hold."""
+        return self.status == self.Status.DRAFT and self.is_manager(user)
 
     def can_approve(self, user):
         return (

@@ -172,6 +172,18 @@ def programme_create(request):
 
 
 @login_required
+def programme_edit(request, pk):
+    programme = get_object_for_user(AuditProgramme, request.user, pk=pk)
+    require(programme.can_edit(request.user), _("Only a draft programme can be changed."))
+    form = ProgrammeForm(request.POST or None, instance=programme, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Audit programme saved."))
+        return redirect(programme)
+    return render(request, "audits/form.html", {"form": form, "title": programme.title})
+
+
+@login_required
 def programme_detail(request, pk):
     programme = get_object_for_user(
         AuditProgramme.objects.select_related("unit", "owner"), request.user, pk=pk
@@ -192,6 +204,7 @@ def programme_detail(request, pk):
             "audits": audits,
             "stats": programme_stats(programme),
             "can_approve": programme.can_approve(request.user),
+            "can_edit": programme.can_edit(request.user),
             "can_add_audit": programme.is_manager(request.user),
             "sign_form": sign_form,
             "today": timezone.localdate(),

@@ -320,3 +320,18 @@ def test_today_puts_todays_audit_before_an_older_one_still_running(world, client
     )
     page = client_for(world.auditor).get(reverse("audits:audit_today")).content.decode()
     assert page.index("Cuộc hôm nay") < page.index("Cuộc cũ còn dở")
+
+
+def test_only_a_draft_programme_is_edited_by_its_manager(world, client_for):
+    programme = AuditProgramme.objects.create(
+        unit=world.root, start_year=2026, title="Chương trình 2026–2027", owner=world.iso
+    )
+    url = reverse("audits:programme_edit", args=[programme.pk])
+    assert client_for(world.auditor).get(url).status_code == 403
+    assert client_for(world.principal2).get(url).status_code == 404
+    client = client_for(world.iso)
+    data = {"unit": world.root.pk, "start_year": 2026, "title": "Chương trình (sửa)"}
+    assert client.post(url, data).status_code == 302
+    assert AuditProgramme.objects.get(pk=programme.pk).title == "Chương trình (sửa)"
+    services.programme_approve(programme, actor=world.director, password="demo")
+    assert client.get(url).status_code == 403
