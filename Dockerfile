@@ -8,7 +8,8 @@ COPY pyproject.toml README.md ./
 COPY . .
 RUN pip install --no-cache-dir . \
     && python manage.py compilemessages --ignore=.venv -v0 \
-    && DEBUG=true python manage.py collectstatic --noinput -v0
+    && DEBUG=false SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
+       python manage.py collectstatic --noinput -v0
 RUN useradd --system --home /app ims && mkdir -p /app/media && chown ims /app/media
 USER ims
 EXPOSE 8000

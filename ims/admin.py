@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from ims.forms import AdminLoginForm
 from ims.models import (
     Clause,
     CriteriaSet,
@@ -16,6 +17,9 @@ from ims.models import (
     UnitKind,
     User,
 )
+
+# The admin's own sign-in page must not be a way around the lockout.
+admin.site.login_form = AdminLoginForm
 
 
 class NoDeleteMixin:

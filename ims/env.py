@@ -63,17 +63,25 @@ def env_choice(name, default, choices):
     return value
 
 
+def redacted(url):
+    """``url`` with its password replaced, for error messages that end up in logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)
+
+
 def parse_database_url(url, *, pool=True):
     """Turn ``postgres://user:pass@host:port/name`` or ``sqlite:///path`` into a DATABASES entry."""
     parts = urlsplit(url)
     if parts.scheme in {"postgres", "postgresql", "pgsql"}:
         name = unquote(parts.path.lstrip("/"))
         if not name:
-            raise ImproperlyConfigured(f"DATABASE_URL {url!r} names no database.")
+            raise ImproperlyConfigured(f"DATABASE_URL {redacted(url)!r} names no database.")
         try:
             port = parts.port
         except ValueError:
-            raise ImproperlyConfigured(f"DATABASE_URL {url!r} has a bad port.") from None
+            raise ImproperlyConfigured(f"DATABASE_URL {redacted(url)!r} has a bad port.") from None
         options = dict(parse_qsl(parts.query))
         if pool:
             options["pool"] = True
@@ -113,5 +121,5 @@ def env_redis_url(name):
         return None
     parts = urlsplit(url)
     if parts.scheme not in {"redis", "rediss"} or not parts.hostname:
-        raise ImproperlyConfigured(f"{name}={url!r} is not a redis:// URL.")
+        raise ImproperlyConfigured(f"{name}={redacted(url)!r} is not a redis:// URL.")
     return url

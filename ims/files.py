@@ -59,9 +59,27 @@ def sniff(head, stream=None):
     return None
 
 
+# An Office file expands a few times at most; far more is a zip bomb.
+ZIP_MAX_MEMBERS = 10000
+ZIP_MAX_EXPANDED_BYTES = 100 * 1024 * 1024
+ZIP_MAX_RATIO = 200
+
+
+def zip_is_reasonable(archive):
+    """Whether a zip's declared sizes are those of an office file rather than a zip bomb."""
+    infos = archive.infolist()
+    if len(infos) > ZIP_MAX_MEMBERS:
+        return False
+    expanded = sum(info.file_size for info in infos)
+    packed = sum(info.compress_size for info in infos) or 1
+    return expanded <= ZIP_MAX_EXPANDED_BYTES and expanded / packed <= ZIP_MAX_RATIO
+
+
 def _sniff_zip(stream):
     try:
         with zipfile.ZipFile(stream) as archive:
+            if not zip_is_reasonable(archive):
+                return None
             names = set(archive.namelist())
             if "mimetype" in names:
                 mimetype = archive.read("mimetype").decode("ascii", "replace").strip()

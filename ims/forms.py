@@ -1,11 +1,12 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth.forms import AuthenticationForm, _unicode_ci_compare
 from django.utils.translation import gettext_lazy as _
 
 from ims import lockout
-from ims.models import UnitKind
+from ims.models import UnitKind, User
 
 
 class LoginForm(AuthenticationForm):
@@ -47,6 +48,32 @@ class LoginForm(AuthenticationForm):
         return self.cleaned_data
 
 
+class AdminLoginForm(LoginForm):
+    """The admin site's sign-in: the same lockout, and only staff get in."""
+
+    error_messages = {
+        **LoginForm.error_messages,
+        "invalid_login": _(
+            "Enter the username and password of a staff account. Both may be case-sensitive."
+        ),
+    }
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if not user.is_staff:
+            raise self.get_invalid_login_error()
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Reset by email, also for accounts created by an import that have no password yet."""
+
+    def get_users(self, email):
+        email_field = User.get_email_field_name()
+        candidates = User.objects.filter(**{f"{email_field}__iexact": email, "is_active": True})
+        # As Django does: no match through Unicode case folding tricks.
+        return (u for u in candidates if _unicode_ci_compare(email, getattr(u, email_field)))
+
+
 class SignForm(forms.Form):
     """Re-enter the password to sign: used by every module's approval step."""
 
@@ -83,4 +110,22 @@ class UnitFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     kind = forms.ModelChoiceField(
         label=_("Kind"), queryset=UnitKind.objects.all(), required=False, empty_label=_("All kinds")
+    )
+
+
+class ProfileForm(forms.ModelForm):
+    """What a person sets for themselves: contact, language, and how notifications reach them."""
+
+    class Meta:
+        model = User
+        # Not the name: signatures show it, so it is set by managers and imports only.
+        fields = ["phone", "language", "email_delivery"]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Give a reason for this change.")},
     )

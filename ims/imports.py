@@ -15,9 +15,19 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Prefetch
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
-from ims.access import MANAGER_ROLES, has_role, units_visible_to
+from ims.access import (
+    MANAGER_ROLES,
+    has_role,
+    manager_paths,
+    may_assign_role,
+    may_manage_account,
+    units_visible_to,
+)
+from ims.files import zip_is_reasonable
 from ims.models import Membership, OrgUnit, Role, SchoolLevel, UnitKind, User
 
 UNIT_COLUMNS = ("code", "name", "kind", "parent_code", "levels", "address", "active")
@@ -101,18 +111,26 @@ def _read_csv(data):
 def _read_xlsx(data):
     from openpyxl import load_workbook
 
+    damaged = ImportFileError(_("The XLSX workbook is damaged or not a workbook."))
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if not zip_is_reasonable(archive):
+                raise damaged
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise ImportFileError(_("The XLSX workbook is damaged or not a workbook.")) from None
-    try:
-        sheet = workbook.worksheets[0]
-        table = [
-            ["" if cell is None else cell for cell in row]
-            for row in sheet.iter_rows(values_only=True)
-        ]
-    finally:
-        workbook.close()
+        try:
+            table = []
+            for row in workbook.worksheets[0].iter_rows(values_only=True):
+                if all(cell is None or not str(cell).strip() for cell in row):
+                    continue  # formatted but empty rows do not count towards the limit
+                table.append(["" if cell is None else cell for cell in row])
+                if len(table) > MAX_ROWS + 1:
+                    raise ImportFileError(_("The file has more than %(n)s rows.") % {"n": MAX_ROWS})
+        finally:
+            workbook.close()
+    except ImportFileError:
+        raise
+    except Exception:  # openpyxl raises many kinds of error on a damaged workbook
+        raise damaged from None
     return _rows_from_table(table)
 
 
@@ -196,7 +214,7 @@ def import_units(data, *, user, dry_run=True, filename=""):
 
     existing = {
         u.code: u
-        for u in OrgUnit.objects.filter(
+        for u in OrgUnit.objects.select_related("parent").filter(
             code__in=[*codes_in_file, *(r.get("parent_code", "") for r in rows)]
         )
     }
@@ -204,31 +222,7 @@ def import_units(data, *, user, dry_run=True, filename=""):
         units_visible_to(user).filter(code__in=list(existing)).values_list("code", flat=True)
     )
     for result, row, _kind, _levels, _active in parsed:
-        parent_code = row.get("parent_code", "")
-        code = row.get("code", "")
-        if parent_code:
-            if parent_code == code:
-                result.errors.append(_("A unit cannot be its own parent."))
-            elif parent_code not in codes_in_file and parent_code not in existing:
-                result.errors.append(
-                    _("Parent unit %(code)s does not exist.") % {"code": parent_code}
-                )
-            elif (
-                parent_code in existing
-                and not user.is_superuser
-                and not (
-                    parent_code in visible and has_role(user, existing[parent_code], MANAGER_ROLES)
-                )
-            ):
-                result.errors.append(
-                    _("You may not add units under %(code)s.") % {"code": parent_code}
-                )
-        elif not user.is_superuser:
-            result.errors.append(_("Only an administrator may import a top-level unit."))
-        if code in existing and not user.is_superuser and code not in visible:
-            result.errors.append(
-                _("Unit %(code)s exists outside your organisation.") % {"code": code}
-            )
+        _check_unit_authority(user, result, row, codes_in_file, existing, visible)
     _check_cycles(parsed, codes_in_file, existing)
 
     outcome = ImportResult("units", results)
@@ -251,6 +245,42 @@ def import_units(data, *, user, dry_run=True, filename=""):
             transaction.set_rollback(True)
     outcome.applied = not dry_run
     return outcome
+
+
+def _check_unit_authority(user, result, row, codes_in_file, existing, visible):
+    """Changing a unit needs the manager role on it; placing one needs it on both parents."""
+    code, parent_code = row.get("code", ""), row.get("parent_code", "")
+    if parent_code and parent_code == code:
+        result.errors.append(_("A unit cannot be its own parent."))
+        return
+    if parent_code and parent_code not in codes_in_file and parent_code not in existing:
+        result.errors.append(_("Parent unit %(code)s does not exist.") % {"code": parent_code})
+        return
+    if user.is_superuser:
+        return
+    unit = existing.get(code)
+    if unit is not None:
+        if code not in visible:
+            result.errors.append(
+                _("Unit %(code)s exists outside your organisation.") % {"code": code}
+            )
+            return
+        if not has_role(user, unit, MANAGER_ROLES):
+            result.errors.append(_("You may not change unit %(code)s.") % {"code": code})
+            return
+        if parent_code == (unit.parent.code if unit.parent else ""):
+            return
+        if not (unit.parent and has_role(user, unit.parent, MANAGER_ROLES)):
+            result.errors.append(
+                _("You may not move unit %(code)s out of its current parent.") % {"code": code}
+            )
+            return
+    if not parent_code:
+        result.errors.append(_("Only an administrator may import a top-level unit."))
+    elif parent_code in existing and not (
+        parent_code in visible and has_role(user, existing[parent_code], MANAGER_ROLES)
+    ):
+        result.errors.append(_("You may not add units under %(code)s.") % {"code": parent_code})
 
 
 def _check_cycles(parsed, codes_in_file, existing):
@@ -297,6 +327,7 @@ def import_users(data, *, user, dry_run=True, filename=""):
         return ImportResult("users", [], [str(error)])
     unit_codes = {row.get("unit_code", "") for row in rows}
     units = {u.code: u for u in units_visible_to(user).filter(code__in=unit_codes)}
+    paths = manager_paths(user)
     languages = {code for code, _name in settings.LANGUAGES}
     results, parsed, seen, names = [], [], set(), {}
     for row in rows:
@@ -317,13 +348,16 @@ def import_users(data, *, user, dry_run=True, filename=""):
                 _("Unit %(code)s does not exist or is outside your organisation.")
                 % {"code": row.get("unit_code", "")}
             )
-        elif not user.is_superuser and not has_role(user, unit, MANAGER_ROLES):
-            result.errors.append(_("You may not add people to %(code)s.") % {"code": unit.code})
         role = row.get("role", "")
         if role not in Role.values:
             result.errors.append(
                 _("Unknown role %(role)r (known: %(known)s).")
                 % {"role": role, "known": ", ".join(Role.values)}
+            )
+        elif unit is not None and not user.is_superuser and not may_assign_role(unit, role, paths):
+            result.errors.append(
+                _("You may not give the role %(role)s in %(code)s.")
+                % {"role": Role(role).label, "code": unit.code}
             )
         language = row.get("language", "") or settings.LANGUAGE_CODE
         if language not in languages:
@@ -336,6 +370,7 @@ def import_users(data, *, user, dry_run=True, filename=""):
         if full_name and names.setdefault(username.lower(), full_name) != full_name:
             result.errors.append(_("The same username has different full names in the file."))
         parsed.append((result, row, unit, role, language))
+    _check_existing_people(user, parsed, paths)
 
     outcome = ImportResult("users", results)
     if not outcome.ok:
@@ -347,8 +382,8 @@ def import_users(data, *, user, dry_run=True, filename=""):
             if person is None:
                 person = User(username=row["username"], language=language)
                 person.set_unusable_password()
+                person.email = row.get("email", "")
             person.full_name = row.get("full_name") or person.full_name
-            person.email = row.get("email") or person.email
             person.save()
             Membership.objects.update_or_create(
                 user=person,
@@ -360,6 +395,36 @@ def import_users(data, *, user, dry_run=True, filename=""):
             transaction.set_rollback(True)
     outcome.applied = not dry_run
     return outcome
+
+
+def _check_existing_people(user, parsed, paths):
+    """An import may touch an existing account only where the importer manages all of it.
+
+    Otherwise a manager of one school could rename a colleague elsewhere or give them a role.
+    An existing account's email is never changed by an import (it is where password resets go).
+    """
+    usernames = {row.get("username", "").lower() for _r, row, *_rest in parsed}
+    people = {
+        person.username.lower(): person
+        for person in User.objects.annotate(lower=Lower("username"))
+        .filter(lower__in=usernames)
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.filter(is_active=True).select_related("unit"),
+                to_attr="active_memberships",
+            )
+        )
+    }
+    for result, row, *_rest in parsed:
+        person = people.get(row.get("username", "").lower())
+        if person is None or user.is_superuser:
+            continue
+        if not may_manage_account(user, person, person.active_memberships, paths):
+            result.errors.append(
+                _("The account %(username)s exists and belongs to units you do not manage.")
+                % {"username": person.username}
+            )
 
 
 IMPORTERS = {"units": import_units, "users": import_users}

@@ -6,6 +6,7 @@ constraint enforces, so running the pass twice, or on two workers at once, sends
 Emails follow each user's choice: immediately, or in one daily digest.
 """
 
+import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -32,7 +33,11 @@ class Reminder:
     url: str = ""
 
     def key_for(self, today):
-        return f"{self.kind}:{self.item_key}:{self.user.pk}:{today.isoformat()}"[:200]
+        key = f"{self.kind}:{self.item_key}:{self.user.pk}:{today.isoformat()}"
+        if len(key) <= 200:
+            return key
+        # Never truncate: two long keys sharing a prefix would swallow each other's reminders.
+        return f"{key[:120]}#{hashlib.sha256(key.encode()).hexdigest()}"
 
 
 def lazy_format(template, **values):

@@ -107,8 +107,9 @@ REDIS_URL = env_redis_url("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "ims.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "ims"),
             "TIMEOUT": 300,
         }
@@ -132,7 +133,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 # PDF rendering runs on its own queue so it cannot starve reminders.
-CELERY_TASK_ROUTES = {"ims.tasks.render_report_task": {"queue": "reports"}}
+REPORTS_QUEUE = env_str("REPORTS_QUEUE", "reports")
+CELERY_TASK_ROUTES = {"ims.tasks.render_report_task": {"queue": REPORTS_QUEUE}}
 # Fail fast when the broker is down: the caller keeps the work (a queued job, an unsent
 # reminder) and a later pass sends it, instead of a request hanging on retries.
 CELERY_TASK_PUBLISH_RETRY = False
@@ -227,6 +229,9 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int(
+    "EMAIL_TIMEOUT", 20, minimum=1
+)  # seconds; a hung mail server must not hang a worker
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ims@localhost")
 
 # --- Security (production) --------------------------------------------------------------------

@@ -21,6 +21,8 @@ def sign(obj, *, signer, password, meaning, comment="", address=None):
     """
     if meaning not in Signature.Meaning.values:
         raise SignatureError(_("Unknown signature meaning."))
+    if not signer.is_active:
+        raise SignatureError(_("This account has been deactivated and cannot sign."))
     try:
         lockout.check(signer.username, address)
     except lockout.Locked as locked:

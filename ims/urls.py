@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from ims import views
+from ims.forms import PasswordResetForm
 
 ims_patterns = (
     [
@@ -15,6 +16,19 @@ ims_patterns = (
         path("org/import/", views.import_view, name="import"),
         path("people/", views.user_list, name="user_list"),
         path("people/<int:pk>/", views.user_detail, name="user_detail"),
+        path(
+            "people/<int:pk>/deactivate/",
+            views.user_set_active,
+            {"active": False},
+            name="user_deactivate",
+        ),
+        path(
+            "people/<int:pk>/reactivate/",
+            views.user_set_active,
+            {"active": True},
+            name="user_reactivate",
+        ),
+        path("me/", views.profile, name="profile"),
         path("reports/request/", views.report_request_view, name="report_request"),
         path("reports/<int:pk>/", views.report_job, name="report_job"),
         path("reports/<int:pk>/retry/", views.report_retry_view, name="report_retry"),
@@ -38,7 +52,11 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("accounts/password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password/reset/",
+        auth_views.PasswordResetView.as_view(form_class=PasswordResetForm),
+        name="password_reset",
+    ),
     path(
         "accounts/password/reset/done/",
         auth_views.PasswordResetDoneView.as_view(),
@@ -57,9 +75,15 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-# Domain apps are mounted from their AppConfig (``url_prefix``): the core imports none of them.
+# Domain apps are mounted from their AppConfig (``url_prefix``, and ``extra_urls``: pairs of
+# prefix and urlconf, e.g. public pages at the root): the core imports none of them.
 urlpatterns += [
     path(config.url_prefix, include(f"{config.name}.urls"))
     for config in apps.get_app_configs()
     if getattr(config, "url_prefix", None)
+]
+urlpatterns += [
+    path(prefix, include(urlconf))
+    for config in apps.get_app_configs()
+    for prefix, urlconf in getattr(config, "extra_urls", ())
 ]

@@ -14,13 +14,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from ims import imports, reports
-from ims.access import MANAGER_ROLES, get_object_for_user, member_roles, require
+from ims import accounts, imports, reports
+from ims.access import (
+    MANAGER_ROLES,
+    get_object_for_user,
+    may_manage_account,
+    member_roles,
+    require,
+)
 from ims.files import serve_file
-from ims.forms import ImportForm, LoginForm, UnitFilterForm
+from ims.forms import ImportForm, LoginForm, ProfileForm, ReasonForm, UnitFilterForm
 from ims.models import Membership, Notification, OrgUnit, ReportJob, User, WorkerHeartbeat
 from ims.notifications import mark_read
 from ims.search import search
+from ims.transitions import TransitionError
 
 PAGE_SIZE = 50
 
@@ -149,9 +156,10 @@ def unit_detail(request, pk):
 
 @login_required
 def user_list(request):
+    show_deactivated = request.GET.get("status") == "deactivated"
     people = (
         User.objects.for_user(request.user)
-        .filter(is_active=True)
+        .filter(is_active=not show_deactivated)
         .prefetch_related(
             Prefetch("memberships", queryset=Membership.objects.active().select_related("unit"))
         )
@@ -164,7 +172,11 @@ def user_list(request):
     page = Paginator(people.order_by("full_name", "username"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(request, "ims/user_list.html", {"page": page, "q": query})
+    return render(
+        request,
+        "ims/user_list.html",
+        {"page": page, "q": query, "show_deactivated": show_deactivated},
+    )
 
 
 @login_required
@@ -173,7 +185,48 @@ def user_detail(request, pk):
     memberships = person.memberships.filter(
         unit__in=OrgUnit.objects.for_user(request.user)
     ).select_related("unit", "unit__kind")
-    return render(request, "ims/user_detail.html", {"person": person, "memberships": memberships})
+    return render(
+        request,
+        "ims/user_detail.html",
+        {
+            "person": person,
+            "memberships": memberships,
+            "can_manage": may_manage_account(request.user, person),
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def user_set_active(request, pk, active):
+    person = get_object_for_user(User, request.user, pk=pk)
+    require(may_manage_account(request.user, person), _("You may not change this account."))
+    form = ReasonForm(request.POST)
+    change = accounts.user_reactivate if active else accounts.user_deactivate
+    try:
+        if not form.is_valid():
+            raise TransitionError([e for errors in form.errors.values() for e in errors])
+        change(request.user, person, form.cleaned_data["reason"])
+    except TransitionError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("The account is active again.") if active else _("The account is deactivated."),
+        )
+    return redirect("ims:user_detail", pk=person.pk)
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        translation.activate(form.instance.language)
+        messages.success(request, _("Your settings are saved."))
+        return redirect("ims:profile")
+    return render(request, "ims/profile.html", {"form": form})
 
 
 @login_required

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ims import lockout
@@ -276,11 +277,29 @@ def _events(nc, actions):
     return sorted(merged, key=lambda e: (e.created_at, e.pk))
 
 
+STEP_NAMES = {
+    "raise": gettext_lazy("Opened"),
+    "contain": gettext_lazy("Containment recorded"),
+    "analyse": gettext_lazy("Root cause recorded"),
+    "check_extent": gettext_lazy("Extent checked"),
+    "plan_actions": gettext_lazy("Corrective actions planned"),
+    "add": gettext_lazy("Action added"),
+    "complete": gettext_lazy("Action completed"),
+    "cancel": gettext_lazy("Action cancelled"),
+    "actions_done": gettext_lazy("All actions finished"),
+    "plan_verification": gettext_lazy("Effectiveness check planned"),
+    "verify": gettext_lazy("Verified effective"),
+    "verify_not_effective": gettext_lazy("Verified not effective: back to actions"),
+    "close": gettext_lazy("Closed with signature"),
+}
+
+
 def _labelled(events):
-    """Transition events with the states' names in the user's language."""
+    """Transition events with the step and states named in the user's language."""
     labels = {**dict(CorrectiveAction.Status.choices), **dict(Nonconformity.Status.choices)}
     events = list(events)
     for event in events:
+        event.step_name = STEP_NAMES.get(event.action, event.action)
         event.from_label = labels.get(event.from_state, event.from_state)
         event.to_label = labels.get(event.to_state, event.to_state)
     return events

@@ -30,6 +30,20 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _eager_tasks(request):
+    """Tasks run in the test process, even with REDIS_URL set, except in real-worker tests."""
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    from ims.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
+
+
+@pytest.fixture(autouse=True)
 def _reference_data(request):
     """Reference rows come from data migrations; a transactional test flushes them. Put them back."""
     marker = request.node.get_closest_marker("django_db")

@@ -126,26 +126,32 @@ class OrgUnit(models.Model):
 
     @transaction.atomic
     def save(self, *args, **kwargs):
-        old_path = None
-        if self.pk:
-            old_path = OrgUnit.objects.filter(pk=self.pk).values_list("path", flat=True).first()
-        if self.parent_id and self.pk and self.parent.path.startswith(old_path or "\0"):
+        # Paths are read from the database under row locks, never from possibly stale objects:
+        # two moves at once must not write a path built on an old parent path.
+        locked = OrgUnit.objects.select_for_update()
+        old_path = (
+            locked.filter(pk=self.pk).values_list("path", flat=True).first() if self.pk else None
+        )
+        parent_path = (
+            locked.filter(pk=self.parent_id).values_list("path", flat=True).get()
+            if self.parent_id
+            else ""
+        )
+        if old_path and parent_path.startswith(old_path):
             raise ValidationError(_("A unit cannot be placed under itself."))
         if not self.pk:
             self.path = f"tmp-{id(self)}"
             super().save(*args, **kwargs)
             kwargs.pop("force_insert", None)
             kwargs["update_fields"] = None
-        self._set_path()
+        self.path = parent_path + path_segment(self.pk)
+        self.depth = self.path.count("/") - 1
         self.search_text = fold_join(self.code, self.name, self.name_en)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "path", "depth", "search_text"}
         super().save(*args, **kwargs)
         if old_path and old_path != self.path:
             self._move_descendants(old_path)
-
-    def _set_path(self):
-        parent_path = self.parent.path if self.parent_id else ""
-        self.path = parent_path + path_segment(self.pk)
-        self.depth = self.path.count("/") - 1
 
     def _move_descendants(self, old_path):
         depth_change = self.path.count("/") - old_path.count("/")

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.safestring import mark_safe
 
 from ims.signatures import signatures_for
 from ims.transitions import history_of
@@ -14,7 +15,14 @@ def signature_table(obj):
 
 @register.inclusion_tag("ims/partials/transitions.html")
 def transition_table(obj):
-    return {"events": history_of(obj)}
+    """The workflow steps of ``obj``; states shown with the labels of its model's ``Status``."""
+    status = getattr(type(obj), "Status", None)
+    labels = dict(status.choices) if status is not None else {}
+    events = list(history_of(obj))
+    for event in events:
+        event.from_label = labels.get(event.from_state, event.from_state)
+        event.to_label = labels.get(event.to_state, event.to_state)
+    return {"events": events}
 
 
 @register.simple_tag(takes_context=True)
@@ -28,3 +36,16 @@ def query_string(context, **changes):
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def css_string(value):
+    """``value`` escaped for the inside of a double-quoted CSS string (page headers in PDFs)."""
+    escaped = []
+    for char in str(value):
+        if char in '"\\' or ord(char) < 0x20 or char in "<>":
+            escaped.append(f"\\{ord(char):x} ")
+        else:
+            escaped.append(char)
+    # Safe: the characters that could end the string or the <style> element are escaped above.
+    return mark_safe("".join(escaped))  # noqa: S308

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from ims.access import get_object_for_user, has_role, units_visible_to
 from ims.models import OrgUnit, Role, User
+from ims.search import fold_join
 from tests.factories import MembershipFactory, UnitFactory
 
 
@@ -116,3 +117,26 @@ def test_unit_list_query_count_is_flat(world, client_for, django_assert_max_num_
     with django_assert_max_num_queries(12):
         response = c.get(reverse("ims:unit_list"))
     assert response.status_code == 200
+
+
+def test_moving_a_unit_uses_the_parents_current_path_not_a_stale_copy(world):
+    stale_commune = OrgUnit.objects.get(pk=world.commune.pk)
+    world.commune.parent = world.division
+    world.commune.save()
+    world.school.refresh_from_db()
+    assert world.school.path.startswith(world.division.path)
+    # A second object loaded before the move still points at the old path of XA1.
+    orphan = OrgUnit(
+        code="NEW", name="Điểm trường mới", kind=world.school.kind, parent=stale_commune
+    )
+    orphan.save()
+    assert orphan.path.startswith(OrgUnit.objects.get(pk=world.commune.pk).path)
+    assert OrgUnit.objects.subtree_of(world.division).filter(pk=orphan.pk).exists()
+
+
+def test_saving_with_update_fields_keeps_search_text_current(world):
+    world.school.name = "Trường Tiểu học Quyết Thắng"
+    world.school.save(update_fields=["name"])
+    assert OrgUnit.objects.get(pk=world.school.pk).search_text == fold_join(
+        world.school.code, "Trường Tiểu học Quyết Thắng", world.school.name_en
+    )

@@ -94,3 +94,47 @@ def test_password_reset_sends_email(world, client, mailoutbox):
     assert response.status_code == 302
     assert len(mailoutbox) == 1
     assert "/accounts/reset/" in mailoutbox[0].body
+
+
+def test_admin_sign_in_is_locked_out_too(world, client, settings):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    User.objects.filter(pk=world.director.pk).update(is_staff=True)
+    for _ in range(3):
+        client.post("/admin/login/", {"username": "director", "password": "bad"})
+    response = client.post("/admin/login/", {"username": "director", "password": "demo"})
+    assert "_auth_user_id" not in client.session
+    assert "tạm khóa" in response.content.decode()
+
+
+def test_admin_sign_in_refuses_non_staff(world, client):
+    client.post("/admin/login/", {"username": "teacher", "password": "demo"})
+    assert "_auth_user_id" not in client.session
+
+
+def test_imported_account_without_password_can_reset_by_email(world, client, mailoutbox):
+    from ims.imports import import_users
+
+    data = b"username,full_name,email,unit_code,role\ngv.moi,Lo Thi Moi,moi@example.vn,TH1,staff\n"
+    assert import_users(data, user=world.iso, dry_run=False).applied
+    client.post(reverse("password_reset"), {"email": "moi@example.vn"})
+    assert len(mailoutbox) == 1 and "/accounts/reset/" in mailoutbox[0].body
+
+
+def test_wrong_passwords_for_a_real_account_do_not_lock_the_whole_school(world, client, settings):
+    settings.LOGIN_FAILURE_LIMIT = 2
+    for _ in range(8):
+        _login(client, "teacher", "typo")
+    response = _login(client, "principal", "demo")
+    assert response.status_code == 302
+
+
+def test_one_address_guessing_across_many_accounts_is_locked(world, client, settings):
+    from tests.factories import UserFactory
+
+    settings.LOGIN_FAILURE_LIMIT = 2  # the source locks after 2 × 4 distinct usernames
+    for i in range(8):
+        UserFactory(username=f"gv{i}")
+        _login(client, f"gv{i}", "Password1")
+    response = _login(client, "director", "demo")
+    assert "_auth_user_id" not in client.session
+    assert "tạm khóa" in response.content.decode()

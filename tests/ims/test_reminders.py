@@ -132,3 +132,14 @@ def test_two_concurrent_passes_send_once(mailoutbox):
     assert errors == []
     assert Notification.objects.filter(kind="test.concurrent").count() == 3
     assert len(mailoutbox) == 3
+
+
+def test_long_item_keys_that_share_a_prefix_stay_distinct(world):
+    import datetime
+
+    from ims.reminders import Reminder
+
+    day = datetime.date(2026, 11, 30)
+    first = Reminder(world.teacher, "doc", "x" * 300 + "1", "t").key_for(day)
+    second = Reminder(world.teacher, "doc", "x" * 300 + "2", "t").key_for(day)
+    assert first != second and len(first) <= 200 and len(second) <= 200

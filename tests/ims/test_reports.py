@@ -4,6 +4,7 @@ import subprocess
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from ims.models import ReportJob
 from ims.pdf import BASE_URL, RefusedURL, fetcher_class, report_media_url, resolve
@@ -77,13 +78,45 @@ def test_running_a_job_twice_keeps_one_file(
     settings.MEDIA_ROOT = tmp_path
     with django_capture_on_commit_callbacks(execute=False):
         job = report_request(world.director, "unit", world.school.pk)
-    report_run(job.pk)
-    ReportJob.objects.filter(pk=job.pk).update(
-        status=ReportJob.Status.RUNNING
-    )  # a redelivered task
-    report_run(job.pk)
+    report_run(job.pk, task_id="task-1")
+    # The same message redelivered after its worker died, while the job still says running.
+    ReportJob.objects.filter(pk=job.pk).update(status=ReportJob.Status.RUNNING)
+    report_run(job.pk, task_id="task-1")
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [f"job-{job.pk}.pdf"]
     assert ReportJob.objects.get(pk=job.pk).attempts == 2
+
+
+def test_a_duplicate_message_leaves_a_running_or_done_job_alone(
+    world, tmp_path, settings, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    with django_capture_on_commit_callbacks(execute=False):
+        job = report_request(world.director, "unit", world.school.pk)
+    ReportJob.objects.filter(pk=job.pk).update(
+        status=ReportJob.Status.RUNNING, task_id="task-1", started_at=timezone.now()
+    )
+    assert report_run(job.pk, task_id="task-2").attempts == 0
+    ReportJob.objects.filter(pk=job.pk).update(status=ReportJob.Status.QUEUED)
+    report_run(job.pk, task_id="task-1")
+    assert report_run(job.pk, task_id="task-2").attempts == 1
+    assert not (tmp_path / "reports" / f"job-{job.pk}_").exists()
+
+
+def test_a_job_that_keeps_losing_its_worker_fails_with_a_message(world, monkeypatch):
+    from datetime import timedelta
+
+    from ims import reports
+
+    monkeypatch.setattr(reports, "enqueue", lambda pk: True)
+    job = report_request(world.director, "unit", world.school.pk)
+    ReportJob.objects.filter(pk=job.pk).update(
+        status=ReportJob.Status.RUNNING,
+        attempts=reports.MAX_ATTEMPTS,
+        started_at=timezone.now() - timedelta(hours=1),
+    )
+    assert reports.requeue_stale() == 0
+    job.refresh_from_db()
+    assert job.status == ReportJob.Status.FAILED and job.error
 
 
 def test_outsider_cannot_request_or_see_a_job(world, client_for, tmp_path, settings):
@@ -181,3 +214,32 @@ def test_report_command_writes_pdf(world, tmp_path):
     out = tmp_path / "unit.pdf"
     call_command("report", "unit", str(world.school.pk), "-o", str(out))
     assert "Trường Tiểu học Tô Hiệu" in pdf_text(out.read_bytes(), tmp_path)
+
+
+def test_page_header_keeps_punctuation_of_the_organisation_name(world, tmp_path, settings):
+    from ims.reports import render_report, report_kind
+
+    settings.ORGANISATION_NAME = 'Sở GD-ĐT "Sơn La"'
+    data = render_report(report_kind("unit"), world.school, {}, user=world.director)
+    assert 'Sở GD-ĐT "Sơn La"' in pdf_text(data, tmp_path)
+
+
+def test_requeue_leaves_a_job_that_is_running_now_alone(world, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ims import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.reports, "enqueue", lambda pk: sent.append(pk) or True)
+    long_ago = timezone.now() - timedelta(hours=1)
+    running_now = report_request(world.director, "unit", world.school.pk)
+    stuck = report_request(world.director, "unit", world.school2.pk)
+    ReportJob.objects.filter(pk__in=[running_now.pk, stuck.pk]).update(
+        status=ReportJob.Status.RUNNING, created_at=long_ago
+    )
+    ReportJob.objects.filter(pk=running_now.pk).update(started_at=timezone.now())
+    ReportJob.objects.filter(pk=stuck.pk).update(started_at=long_ago)
+    assert tasks.requeue_stale_reports() == 1
+    assert sent == [stuck.pk]

@@ -135,3 +135,13 @@ def test_check_deploy_is_clean_with_production_environment():
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_errors_about_urls_do_not_print_the_password():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from ims.env import parse_database_url
+
+    with pytest.raises(ImproperlyConfigured) as error:
+        parse_database_url("postgres://ims:s3cret-pw@db:notaport/ims")
+    assert "s3cret-pw" not in str(error.value) and ":***@" in str(error.value)

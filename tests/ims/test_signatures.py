@@ -66,3 +66,16 @@ def test_signature_rows_cannot_be_changed_or_deleted(world, signable):
 def test_unknown_meaning_is_refused(world, signable):
     with pytest.raises(SignatureError):
         sign(world.school, signer=world.principal, password="demo", meaning="blessed")
+
+
+def test_deactivated_account_cannot_sign(world, signable):
+    world.principal.is_active = False
+    world.principal.save()
+    with pytest.raises(SignatureError):
+        sign(
+            world.school,
+            signer=world.principal,
+            password="demo",
+            meaning=Signature.Meaning.APPROVED,
+        )
+    assert not Signature.objects.exists()

@@ -6,7 +6,9 @@ from ims.registry import reference_loaders
 
 
 class Command(BaseCommand):
-    help = "Load or refresh reference data: unit kinds, school levels, clause trees, each app's lists."
+    help = (
+        "Load or refresh reference data: unit kinds, school levels, clause trees, each app's lists."
+    )
 
     def handle(self, *args, **options):
         with transaction.atomic():

@@ -1,0 +1,61 @@
+"""The Redis cache, made optional: with Redis down, pages keep working as if the cache were empty.
+
+Django's ``RedisCache`` raises on a lost connection, which would turn a cache outage into a site
+outage (the sign-in page reads the cache). Here each call that fails on the connection logs a
+warning and behaves as a miss; writes are dropped.
+"""
+
+import logging
+
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+OUTAGE = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+def _tolerant(name, fallback):
+    method = getattr(RedisCache, name)
+
+    def call(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except OUTAGE as error:
+            logger.warning("Cache unavailable, %s ignored: %s", name, error)
+            return fallback(*args, **kwargs)
+
+    call.__name__ = name
+    return call
+
+
+def _missing_default(key, default=None, version=None):
+    return default
+
+
+def _returns(value):
+    return lambda *args, **kwargs: value
+
+
+def _all_keys_failed(data, *args, **kwargs):
+    return list(data)
+
+
+class TolerantRedisCache(RedisCache):
+    get = _tolerant("get", _missing_default)
+    get_many = _tolerant("get_many", lambda *args, **kwargs: {})
+    set = _tolerant("set", _returns(None))
+    set_many = _tolerant("set_many", _all_keys_failed)
+    add = _tolerant("add", _returns(False))
+    touch = _tolerant("touch", _returns(False))
+    delete = _tolerant("delete", _returns(False))
+    delete_many = _tolerant("delete_many", _returns(None))
+    has_key = _tolerant("has_key", _returns(False))
+    clear = _tolerant("clear", _returns(None))
+
+    def incr(self, key, delta=1, version=None):
+        try:
+            return super().incr(key, delta, version)
+        except OUTAGE as error:
+            logger.warning("Cache unavailable, incr ignored: %s", error)
+            raise ValueError(key) from None  # what callers already handle for a missing key
