@@ -132,3 +132,14 @@ def test_programme_form_refuses_a_second_programme_for_the_same_year(world, clie
         {"unit": world.root.pk, "start_year": 2025, "title": "Trùng năm học"},
     )
     assert response.status_code == 200 and AuditProgramme.objects.count() == 1
+
+
+def test_approved_plan_is_reopened_before_it_changes(world, client_for):
+    audit = make_audit(world, status=Audit.Status.PLAN_APPROVED)
+    client = client_for(world.iso)
+    assert client.get(reverse("audits:audit_edit", args=[audit.pk])).status_code == 403
+    client.post(
+        reverse("audits:audit_step", args=[audit.pk, "revise_plan"]), {"reason": "Đổi ngày"}
+    )
+    assert Audit.objects.get(pk=audit.pk).status == Audit.Status.PLANNED
+    assert client.get(reverse("audits:audit_edit", args=[audit.pk])).status_code == 200
