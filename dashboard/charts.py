@@ -1,21 +1,10 @@
 """The dashboard's trend charts: server-side SVG (``ims.charts``) with a title, a description
 and, on the page, the same numbers as a table."""
 
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from ims.charts import line_chart
-
-
-def _own_ids(svg, prefix):
-    """``ims.charts`` names every chart's title and description ``t`` and ``d``; two charts on
-    one page (or PDF) need their own ids for ``aria-labelledby`` to point at the right text."""
-    return mark_safe(  # noqa: S308 — the SVG is already escaped by ims.charts
-        str(svg)
-        .replace('aria-labelledby="t d"', f'aria-labelledby="{prefix}-t {prefix}-d"', 1)
-        .replace('<title id="t">', f'<title id="{prefix}-t">', 1)
-        .replace('<desc id="d">', f'<desc id="{prefix}-d">', 1)
-    )
 
 
 def dashboard_charts(board):
@@ -23,8 +12,14 @@ def dashboard_charts(board):
     nc = line_chart(
         years,
         [
-            (_("Opened"), [opened for _y, opened, _c in board.nc_trend]),
-            (_("Closed"), [closed for _y, _o, closed in board.nc_trend]),
+            (
+                pgettext("nonconformities per year", "Opened"),
+                [opened for _y, opened, _c in board.nc_trend],
+            ),
+            (
+                pgettext("nonconformities per year", "Closed"),
+                [closed for _y, _o, closed in board.nc_trend],
+            ),
         ],
         title=_("Nonconformities opened and closed per school year"),
         desc=_("%(unit)s, school years %(first)s to %(last)s: ")
@@ -58,9 +53,4 @@ def dashboard_charts(board):
             )
             % {"unit": board.scope.label, "k": board.k},
         )
-    return {
-        "nc": _own_ids(nc, "chart-nc-trend"),
-        "satisfaction": _own_ids(satisfaction, "chart-satisfaction-trend")
-        if satisfaction
-        else None,
-    }
+    return {"nc": nc, "satisfaction": satisfaction}
