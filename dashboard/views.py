@@ -41,11 +41,11 @@ def _year(request):
 
 
 def _sort(rows, key, descending):
-    if key == "name":
-        return sorted(rows, key=lambda r: (r.is_scope, r.unit.name.casefold()), reverse=descending)
     attr = {k: a for k, _l, a in COLUMNS}[key]
 
     def value(row):
+        if attr is None:
+            return row.unit.label.casefold()
         v = getattr(row, attr)
         return (v is not None, v or 0)
 

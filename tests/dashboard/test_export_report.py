@@ -37,6 +37,7 @@ def test_comparison_table_sorts_by_any_column(world, data, client_for):
     assert codes(client.get(URL, {"sort": "-nc_overdue"}))[0] == "XA1"
     names = codes(client.get(URL, {"sort": "name"}))
     assert names == ["GDTH", "QLCL", "XA2", "XA1"]  # Phòng…, then Phường Chiềng Sinh, Tô Hiệu
+    assert codes(client.get(URL, {"sort": "-name"})) == names[::-1]
     # An unknown column falls back to the default order instead of failing.
     assert client.get(URL, {"sort": "password"}).status_code == 200
 
