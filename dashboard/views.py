@@ -76,6 +76,7 @@ def index(request):
         "root": root,
         "roots": roots,
         "at_root": scope.pk == root.pk,
+        "has_children": any(not row.is_scope for row in board.units),
         "years": sorted({*recent_years(5), year}, key=lambda y: -y.start_year),
         "bad_year": bad_year,
         "sort": sort,
