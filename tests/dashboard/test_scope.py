@@ -127,3 +127,8 @@ def test_a_closed_down_unit_without_records_is_not_listed(world, client_for):
     f.nc(kept, world.iso)
     board = client_for(world.director).get(URL, {"unit": world.commune.pk}).context["board"]
     assert {row.unit.code for row in board.units} == {"TH1", "CU2"}
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "1e3", "-1", " ", "1;DROP"])
+def test_odd_unit_values_are_404_never_500(world, client_for, value):
+    assert client_for(world.director).get(URL, {"unit": value}).status_code == 404
