@@ -447,6 +447,11 @@ def checklist_item(request, pk, item_pk):
                 return redirect(
                     reverse("audits:audit_detail", args=[audit.pk]) + f"#item-{item.pk}"
                 )
+        if request.htmx:
+            errors = [str(e) for e in form.non_field_errors()] or [
+                _("Choose a result.") if form.has_error("result") else _error_text(form.errors)
+            ]
+            return _checklist_item_fragment(request, audit, item, error=" ".join(errors))
     else:
         require(
             audit.can_record(request.user),
@@ -457,7 +462,7 @@ def checklist_item(request, pk, item_pk):
     )
 
 
-def _checklist_item_fragment(request, audit, item):
+def _checklist_item_fragment(request, audit, item, error=None):
     """The item's card alone, for htmx: one tap updates it in place on a slow network."""
     item = (
         audit.checklist.prefetch_related("clauses__criteria_set")
@@ -467,7 +472,12 @@ def _checklist_item_fragment(request, audit, item):
     response = render(
         request,
         "audits/partials/checklist_item.html",
-        {"audit": audit, "item": item, "can_record": audit.can_record(request.user)},
+        {
+            "audit": audit,
+            "item": item,
+            "can_record": audit.can_record(request.user),
+            "error": error,
+        },
     )
     patch_vary_headers(response, ("HX-Request",))
     return response

@@ -304,6 +304,12 @@ def test_checklist_tap_updates_the_item_in_place_with_htmx(world, client_for):
     assert response["HX-Redirect"].endswith(f"?item={item.pk}")
     response = client.post(url, {"result": "bogus"}, headers={"HX-Request": "true"})
     assert ChecklistItem.objects.get(pk=item.pk).result == "nonconforming"
+    assert response.status_code == 200 and "Hãy chọn kết quả." in response.content.decode()
+    outsider = client_for(world.teacher).post(
+        url, {"result": "conforming", "note": "", "evidence": ""}, headers={"HX-Request": "true"}
+    )
+    assert "Chỉ đoàn đánh giá" in outsider.content.decode()
+    assert ChecklistItem.objects.get(pk=item.pk).result == "nonconforming"
 
 
 def test_today_puts_todays_audit_before_an_older_one_still_running(world, client_for):
