@@ -132,3 +132,11 @@ def test_a_closed_down_unit_without_records_is_not_listed(world, client_for):
 @pytest.mark.parametrize("value", ["99999999999999999999999", "1e3", "-1", " ", "1;DROP"])
 def test_odd_unit_values_are_404_never_500(world, client_for, value):
     assert client_for(world.director).get(URL, {"unit": value}).status_code == 404
+
+
+def test_dashboard_speaks_vietnamese_by_default_and_lao_on_request(world, client_for):
+    client = client_for(world.director)
+    assert "Bảng điều khiển" in client.get(URL).content.decode()
+    client.post(reverse("set_language"), {"language": "lo"})
+    page = client.get(URL).content.decode()
+    assert '<html lang="lo">' in page and "ກະດານຄວບຄຸມ" in page
