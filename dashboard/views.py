@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -161,7 +162,7 @@ def _export(board):
                 row.satisfaction_n if row.satisfaction_n >= board.k else f"<{board.k}",
             ]
         )
-    filename = f"bang-dieu-khien-{board.scope.code}-{board.year.slug}"
+    filename = f"bang-dieu-khien-{slugify(board.scope.code)}-{board.year.slug}"
     return export_response("xlsx", filename, headers, rows)
 
 
