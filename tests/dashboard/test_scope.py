@@ -140,3 +140,17 @@ def test_dashboard_speaks_vietnamese_by_default_and_lao_on_request(world, client
     client.post(reverse("set_language"), {"language": "lo"})
     page = client.get(URL).content.decode()
     assert '<html lang="lo">' in page and "ກະດານຄວບຄຸມ" in page
+
+
+def test_a_principal_of_two_schools_chooses_between_them(world, ncs, client_for):
+    from ims.models import Role
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user=world.principal, unit=world.school2, role=Role.PRINCIPAL)
+    client = client_for(world.principal)
+    response = client.get(URL)
+    assert [r.code for r in response.context["roots"]] == ["TH1", "TH2"]
+    assert b'id="id_unit"' in response.content
+    other = client.get(URL, {"unit": world.school2.pk}).context["board"]
+    assert other.scope == world.school2 and other.nc["open"] == 1
+    assert client.get(URL, {"unit": world.commune.pk}).status_code == 404
