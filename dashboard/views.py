@@ -25,6 +25,7 @@ COLUMNS = [
     ("doc_due", gettext_lazy("Reviews due"), "doc_due"),
     ("audit_overdue", gettext_lazy("Audit reports overdue"), "audit_overdue"),
     ("findings_open", gettext_lazy("Open findings"), "findings_open"),
+    ("ack", gettext_lazy("Acknowledged"), "ack_coverage"),
     ("satisfaction", gettext_lazy("Satisfaction index"), "satisfaction_index"),
 ]
 SORT_KEYS = {key for key, _label, _attr in COLUMNS}
@@ -134,6 +135,7 @@ def row_links(unit, year):
         "doc_overdue": links.documents_review(unit, "overdue"),
         "doc_due": links.documents_review(unit, "due"),
         "findings": links.findings(year),
+        "ack": links.documents_coverage(unit),
     }
 
 
@@ -158,6 +160,7 @@ def _export(board):
                 row.doc_due,
                 row.audit_overdue,
                 row.findings_open,
+                row.ack_coverage,
                 _("hidden") if row.satisfaction_hidden else _round(row.satisfaction_index),
                 row.satisfaction_n if row.satisfaction_n >= board.k else f"<{board.k}",
             ]
