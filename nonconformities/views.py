@@ -177,16 +177,24 @@ def raise_view(request):
 
 
 def _source_link(nc, user):
-    """(label, url) of the record the NC was raised from, when it has a page the user may see."""
+    """(label, url) of the record the NC was raised from, when it has a page the user may see.
+
+    The source says who may see it through its QuerySet's ``for_user(user)`` or, failing that,
+    its own ``can_view(user)``.
+    """
     if not nc.source_object_id:
         return None
     obj = nc.source_object
     if obj is None or not hasattr(obj, "get_absolute_url"):
         return None
     queryset = type(obj)._default_manager.all()
-    if not hasattr(queryset, "for_user") or not queryset.for_user(user).filter(pk=obj.pk).exists():
-        return None
-    return str(obj), obj.get_absolute_url()
+    if hasattr(queryset, "for_user"):
+        visible = queryset.for_user(user).filter(pk=obj.pk).exists()
+    elif callable(getattr(obj, "can_view", None)):
+        visible = obj.can_view(user)
+    else:
+        visible = False  # no way to tell: never link to what the user may not see
+    return (str(obj), obj.get_absolute_url()) if visible else None
 
 
 def _detail_queryset():
