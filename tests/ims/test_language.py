@@ -21,7 +21,7 @@ def test_unknown_language_code_changes_nothing_and_says_so(world, client_for):
 def test_lao_is_available_for_navigation(world, client_for):
     client = client_for(world.director)
     client.post(reverse("set_language"), {"language": "lo"})
-    body = client.get("/").content.decode()
+    body = client.get("/", follow=True).content.decode()
     assert '<html lang="lo">' in body
     assert "ການແຈ້ງເຕືອນ" in body  # "Notifications" in Lao
 

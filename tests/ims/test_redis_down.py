@@ -22,7 +22,7 @@ def test_sign_in_works_with_the_cache_down(world, client, dead_cache):
     assert wrong.status_code == 200 and "không đúng" in wrong.content.decode()
     right = client.post(reverse("login"), {"username": "director", "password": "demo"})
     assert right.status_code == 302
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("home"), follow=True).status_code == 200
 
 
 def test_account_lockout_still_works_with_the_cache_down(world, client, dead_cache, settings):
