@@ -25,16 +25,17 @@ def _url(name, params, args=None):
     return reverse(name, args=args) + (f"?{query}" if query else "")
 
 
-# Nonconformities register: q, status, source, severity, unit (subtree), clause, overdue.
-# It has no "every status but closed" filter nor an age filter, so open counts are not exact.
+# Nonconformities register: q, status, source, severity, unit (subtree), clause, overdue, open,
+# age (the buckets of ``nonconformities.models.AGE_BUCKETS``).
 
 
 def nc_open(unit, severity=""):
-    return Link(_url("nonconformities:register", {"unit": unit.pk, "severity": severity}), False)
+    params = {"unit": unit.pk, "open": "on", "severity": severity}
+    return Link(_url("nonconformities:register", params))
 
 
-def nc_age(unit):
-    return Link(_url("nonconformities:register", {"unit": unit.pk}), False)
+def nc_age(unit, bucket):
+    return Link(_url("nonconformities:register", {"unit": unit.pk, "open": "on", "age": bucket}))
 
 
 def nc_overdue(unit):

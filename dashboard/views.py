@@ -1,5 +1,7 @@
 """The director dashboard: one page per unit and school year, its comparison export."""
 
+from dataclasses import replace
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
@@ -70,7 +72,7 @@ def index(request):
     board = build(scope, year, user=request.user, root=root, today=timezone.localdate())
     board.units = _sort(board.units, sort.lstrip("-"), descending)
     for row in [*board.units, *board.attention]:
-        row.links = row_links(row.unit, year)
+        row.links = row_links(row.unit, year, own_records=row.is_scope)
     if request.GET.get("format") == "xlsx":
         return _export(board)
     context = {
@@ -111,9 +113,9 @@ def cards(board, at_root):
         "nc_major": (nc["major"], links.nc_open(scope, "major")),
         "nc_minor": (nc["minor"], links.nc_open(scope, "minor")),
         "nc_age": [
-            (_("under 30 days"), nc["age_recent"], links.nc_age(scope)),
-            (_("30–90 days"), nc["age_middle"], links.nc_age(scope)),
-            (_("over 90 days"), nc["age_old"], links.nc_age(scope)),
+            (_("under 30 days"), nc["age_recent"], links.nc_age(scope, "lt30")),
+            (_("30–90 days"), nc["age_middle"], links.nc_age(scope, "30-90")),
+            (_("over 90 days"), nc["age_old"], links.nc_age(scope, "gt90")),
         ],
         "nc_overdue": (nc["overdue"], links.nc_overdue(scope)),
         "audits_planned": (board.audits["planned"], links.audits_year(year, at_root)),
@@ -127,10 +129,12 @@ def cards(board, at_root):
     }
 
 
-def row_links(unit, year):
+def row_links(unit, year, own_records=False):
+    # The scope's own row counts only its own records; the register shows its whole subtree.
+    exact = not own_records
     return {
-        "nc_open": links.nc_open(unit),
-        "nc_major": links.nc_open(unit, "major"),
+        "nc_open": replace(links.nc_open(unit), exact=exact),
+        "nc_major": replace(links.nc_open(unit, "major"), exact=exact),
         "nc_overdue": links.nc_overdue(unit),
         "doc_overdue": links.documents_review(unit, "overdue"),
         "doc_due": links.documents_review(unit, "due"),

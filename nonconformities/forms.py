@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from ims.access import AUDITOR_ROLES, HEAD_ROLES, MANAGER_ROLES, units_visible_to
 from ims.forms import SignForm
 from ims.models import Clause, Membership, OrgUnit, Role, User
-from nonconformities.models import CauseCategory, Nonconformity
+from nonconformities.models import AGE_BUCKETS, CauseCategory, Nonconformity, age_condition
 
 RAISE_ROLES = MANAGER_ROLES | HEAD_ROLES | AUDITOR_ROLES | {Role.STAFF}
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -236,6 +236,10 @@ class FilterForm(forms.Form):
     )
     clause = ClauseChoiceField(label=_("Clause"), required=False, queryset=Clause.objects.none())
     overdue = forms.BooleanField(label=_("Overdue actions only"), required=False)
+    open = forms.BooleanField(label=_("Open only (not closed)"), required=False)
+    age = forms.ChoiceField(
+        label=_("Age since reported"), required=False, choices=[("", _("All")), *AGE_BUCKETS]
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -259,4 +263,8 @@ class FilterForm(forms.Form):
             queryset = queryset.filter(clauses=data["clause"])
         if data.get("overdue"):
             queryset = queryset.overdue()
+        if data.get("open"):
+            queryset = queryset.open()
+        if data.get("age"):
+            queryset = queryset.filter(age_condition(data["age"]))
         return queryset

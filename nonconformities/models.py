@@ -51,6 +51,25 @@ class NumberSequence(models.Model):
         return f"{self.year}: {self.last}"
 
 
+# Age of an NC since it was reported, in the buckets the register and the dashboard share.
+AGE_BUCKETS = [
+    ("lt30", _("under 30 days")),
+    ("30-90", _("30–90 days")),
+    ("gt90", _("over 90 days")),
+]
+
+
+def age_condition(bucket, today=None):
+    """The ``Q`` selecting NCs reported in age ``bucket`` (one of ``AGE_BUCKETS``) at ``today``."""
+    today = today or timezone.localdate()
+    day30, day90 = today - timedelta(days=30), today - timedelta(days=90)
+    return {
+        "lt30": models.Q(reported_on__gt=day30),
+        "30-90": models.Q(reported_on__lte=day30, reported_on__gte=day90),
+        "gt90": models.Q(reported_on__lt=day90),
+    }[bucket]
+
+
 class NonconformityQuerySet(models.QuerySet):
     def for_user(self, user):
         """NCs of units the user can see, plus those where the user owns an action or verifies.
