@@ -52,7 +52,7 @@ def bar_chart(items, *, title, desc="", maximum=None, width=640, unit=""):
 
 def line_chart(categories, series, *, title, desc="", width=640, height=260, maximum=None):
     """Lines over ``categories`` (x labels). ``series`` is a list of (name, [value or None, ...])."""
-    left, right, top_pad, bottom = 40, 20, 20, 60
+    left, right, top_pad, bottom = 50, 50, 20, 60  # room for centred labels at both ends
     values = [v for _n, vals in series for v in vals if v is not None]
     top = maximum or (max(values) if values else 1) or 1
     plot_w, plot_h = width - left - right, height - top_pad - bottom
