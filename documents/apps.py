@@ -6,3 +6,16 @@ class DocumentsConfig(AppConfig):
     name = "documents"
     verbose_name = _("Controlled documents")
     url_prefix = "documents/"
+
+    def ready(self):
+        from ims.registry import register_nav
+        from ims.reminders import register_reminders
+        from ims.reports import register_report
+
+        from .reminders import document_reminders
+        from .report_kinds import RegisterReport
+
+        register_nav("documents", _("Documents"), "documents:register", order=10)
+        register_nav("to_acknowledge", _("To acknowledge"), "documents:to_acknowledge", order=11)
+        register_reminders("documents", document_reminders)
+        register_report(RegisterReport())

@@ -1,0 +1,586 @@
+"""Controlled documents (ISO 9001 / ISO 21001 clause 7.5): documents, revisions, distribution.
+
+A ``Document`` is the identity (code, title, owner, type); each ``Revision`` carries one file and
+walks draft → in review → approved → effective → superseded (or obsolete). The document keeps a
+denormalised copy of its current state (status, effective revision, dates) that only
+``documents.services`` writes, so the register filters and sorts without joins.
+"""
+
+import calendar
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from ims.access import MANAGER_ROLES, units_visible_to
+from ims.models import Clause, Membership, OrgUnit, Role
+from ims.search import SearchTextField, fold_join
+
+# Roles that may create a draft in a unit (staff of the owner unit, heads, quality managers).
+AUTHOR_ROLES = frozenset(
+    {Role.STAFF, Role.UNIT_HEAD, Role.PRINCIPAL, Role.QUALITY_MANAGER, Role.DIRECTOR}
+)
+REVIEW_DUE_DAYS = 30
+
+
+def add_months(day, months):
+    """``day`` plus ``months`` calendar months (the 31st becomes the month's last day)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+class DocumentType(models.TextChoices):
+    POLICY = "policy", _("Policy")
+    MANUAL = "manual", _("Quality manual")
+    PROCEDURE = "procedure", _("Procedure")
+    INSTRUCTION = "instruction", _("Instruction")
+    FORM = "form", _("Form")
+    PLAN = "plan", _("Plan")
+    RECORD = "record", _("Record template")
+    EXTERNAL = "external", _("External-origin document")
+
+
+class Confidentiality(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    INTERNAL = "internal", _("Internal")
+    RESTRICTED = "restricted", _("Restricted")
+
+
+class ExternalStatus(models.TextChoices):
+    IN_FORCE = "in_force", _("In force")
+    REPEALED = "repealed", _("Repealed")
+    REPLACED = "replaced", _("Replaced")
+
+
+class RevisionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    APPROVED = "approved", _("Approved")
+    EFFECTIVE = "effective", _("Effective")
+    SUPERSEDED = "superseded", _("Superseded")
+    OBSOLETE = "obsolete", _("Obsolete")
+
+
+WORKING_STATES = (RevisionStatus.DRAFT, RevisionStatus.IN_REVIEW, RevisionStatus.APPROVED)
+PUBLISHED_STATES = (RevisionStatus.EFFECTIVE, RevisionStatus.SUPERSEDED, RevisionStatus.OBSOLETE)
+LOCKED_STATES = (RevisionStatus.EFFECTIVE, RevisionStatus.SUPERSEDED, RevisionStatus.OBSOLETE)
+# The only fields a service may still write on a locked revision (its lifecycle step).
+LOCKED_WRITABLE = frozenset({"status", "superseded_at", "obsolete_at", "obsolete_reason"})
+
+
+def _manager_units(user):
+    return units_visible_to(user, MANAGER_ROLES)
+
+
+def is_manager_for(user, unit):
+    """Directors and quality managers at ``unit`` or above it."""
+    from ims.access import has_role
+
+    return has_role(user, unit, MANAGER_ROLES)
+
+
+def recipient_condition(user, revision_ref="pk"):
+    """``Exists``: ``user`` is on the distribution of the outer revision (named, or through a
+    membership in a distributed unit's subtree)."""
+    memberships = Membership.objects.active().filter(
+        user=user, unit__path__startswith=OuterRef("unit__path")
+    )
+    return Exists(
+        Distribution.objects.filter(revision=OuterRef(revision_ref)).filter(
+            Q(user=user) | Q(unit__isnull=False) & Exists(memberships)
+        )
+    )
+
+
+class RevisionQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Revisions ``user`` may see, as one SQL condition.
+
+        - directors and quality managers over the owner unit see everything;
+        - the document owner, the author, the named reviewers and the approver see the revision
+          (drafts are visible to nobody else);
+        - a published revision (effective, superseded, obsolete) is visible to members of the
+          owner unit's subtree and to its distribution; a public one to every signed-in user;
+        - a restricted document's published revisions only to the people listed on it.
+        """
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        manager = Q(document__owner_unit__in=_manager_units(user))
+        participant = (
+            Q(author=user)
+            | Q(approver=user)
+            | Q(document__owner=user)
+            | Exists(Revision.reviewers.through.objects.filter(revision=OuterRef("pk"), user=user))
+        )
+        listed = Exists(
+            Document.restricted_to.through.objects.filter(
+                document=OuterRef("document_id"), user=user
+            )
+        )
+        open_published = Q(document__confidentiality=Confidentiality.PUBLIC) | (
+            Q(document__owner_unit__in=units_visible_to(user)) | recipient_condition(user)
+        )
+        published = Q(status__in=PUBLISHED_STATES) & (
+            Q(document__confidentiality=Confidentiality.RESTRICTED) & listed
+            | ~Q(document__confidentiality=Confidentiality.RESTRICTED) & open_published
+        )
+        return self.filter(manager | participant | published)
+
+    def update(self, **kwargs):
+        if set(kwargs) - LOCKED_WRITABLE and self.filter(status__in=LOCKED_STATES).exists():
+            raise PermissionDenied(_("An effective or superseded revision cannot be changed."))
+        return super().update(**kwargs)
+
+    def delete(self):
+        if self.exclude(status=RevisionStatus.DRAFT).exists():
+            raise PermissionDenied(_("Only a draft revision can be deleted."))
+        return super().delete()
+
+
+class DocumentQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Documents with at least one revision ``user`` may see, plus those the user owns or
+        manages (a document with no revision yet)."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(
+            Q(owner_unit__in=_manager_units(user))
+            | Q(owner=user)
+            | Exists(Revision.objects.for_user(user).filter(document=OuterRef("pk")))
+        )
+
+    def due_for_review(self, today, days=REVIEW_DUE_DAYS):
+        """Effective documents whose review falls within ``days`` from ``today`` (not overdue)."""
+        return self.filter(
+            status=RevisionStatus.EFFECTIVE,
+            next_review_date__gte=today,
+            next_review_date__lte=today + timezone.timedelta(days=days),
+        )
+
+    def review_overdue(self, today):
+        return self.filter(status=RevisionStatus.EFFECTIVE, next_review_date__lt=today)
+
+
+class Document(models.Model):
+    code = models.CharField(_("code"), max_length=40)
+    title = models.CharField(_("title"), max_length=255)
+    doc_type = models.CharField(_("type"), max_length=20, choices=DocumentType.choices)
+    owner_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="documents", verbose_name=_("owner unit")
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_documents",
+        verbose_name=_("owner"),
+    )
+    process = models.CharField(_("process"), max_length=200, blank=True)
+    clauses = models.ManyToManyField(
+        Clause, blank=True, related_name="documents", verbose_name=_("cited clauses")
+    )
+    confidentiality = models.CharField(
+        _("confidentiality"),
+        max_length=12,
+        choices=Confidentiality.choices,
+        default=Confidentiality.INTERNAL,
+    )
+    restricted_to = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="restricted_documents",
+        verbose_name=_("people who may read it (restricted)"),
+    )
+    retention_years = models.PositiveSmallIntegerField(
+        _("retention (years)"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for permanent retention."),
+    )
+    review_interval_months = models.PositiveSmallIntegerField(
+        _("review interval (months)"), default=12
+    )
+    # External-origin documents (ministry circulars, provincial decisions, standards).
+    issuer = models.CharField(_("issuer"), max_length=200, blank=True)
+    external_number = models.CharField(_("number"), max_length=60, blank=True)
+    issued_on = models.DateField(_("issue date"), null=True, blank=True)
+    external_status = models.CharField(
+        _("legal status"), max_length=10, choices=ExternalStatus.choices, blank=True
+    )
+    replaced_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaces",
+        verbose_name=_("replaced by"),
+    )
+    # Current state, written only by the services.
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=RevisionStatus.choices,
+        default=RevisionStatus.DRAFT,
+        editable=False,
+    )
+    effective_revision = models.OneToOneField(
+        "Revision",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    effective_date = models.DateField(_("effective date"), null=True, blank=True, editable=False)
+    next_review_date = models.DateField(
+        _("next review"), null=True, blank=True, editable=False, db_index=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    search_text = SearchTextField()
+
+    objects = DocumentQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["search_text"])
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner_unit", "code"], name="documents_document_code_unique_in_unit"
+            ),
+            models.CheckConstraint(
+                condition=Q(review_interval_months__gte=1, review_interval_months__lte=120),
+                name="documents_document_review_interval_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(external_status=ExternalStatus.REPLACED)
+                | Q(replaced_by__isnull=False),
+                name="documents_document_replaced_needs_target",
+            ),
+            models.CheckConstraint(
+                condition=~Q(replaced_by=models.F("pk")),
+                name="documents_document_not_replaced_by_itself",
+            ),
+            models.CheckConstraint(condition=~Q(code=""), name="documents_document_code_not_blank"),
+        ]
+        indexes = [models.Index(fields=["doc_type", "status"])]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    def save(self, *args, **kwargs):
+        self.search_text = fold_join(self.code, self.title, self.process, self.external_number)
+        if self.pk:
+            summaries = Revision.objects.filter(document_id=self.pk).values_list(
+                "change_summary", flat=True
+            )
+            self.search_text = fold_join(self.search_text, *summaries)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_external(self):
+        return self.doc_type == DocumentType.EXTERNAL
+
+    def review_state(self, today=None):
+        """ "overdue", "due" (within 30 days) or "" for an effective document."""
+        today = today or timezone.localdate()
+        if self.status != RevisionStatus.EFFECTIVE or not self.next_review_date:
+            return ""
+        if self.next_review_date < today:
+            return "overdue"
+        if (self.next_review_date - today).days <= REVIEW_DUE_DAYS:
+            return "due"
+        return ""
+
+    def can_edit(self, user):
+        return self.owner_id == user.pk or is_manager_for(user, self.owner_unit)
+
+    def can_add_revision(self, user):
+        return (
+            self.can_edit(user)
+            and not self.revisions.filter(status__in=WORKING_STATES).exists()
+            and self.status != RevisionStatus.OBSOLETE
+        )
+
+    def can_withdraw(self, user):
+        return self.status == RevisionStatus.EFFECTIVE and self.can_edit(user)
+
+    def can_confirm_review(self, user):
+        return self.status == RevisionStatus.EFFECTIVE and self.can_edit(user)
+
+
+def revision_upload_to(instance, filename):
+    return f"documents/{instance.document_id}/{instance.number}/{filename}"
+
+
+class Revision(models.Model):
+    document = models.ForeignKey(
+        Document, on_delete=models.PROTECT, related_name="revisions", verbose_name=_("document")
+    )
+    number = models.PositiveSmallIntegerField(_("revision"))
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=RevisionStatus.choices,
+        default=RevisionStatus.DRAFT,
+        editable=False,
+    )
+    change_summary = models.TextField(_("change summary"))
+    file = models.FileField(_("file"), upload_to=revision_upload_to, max_length=255)
+    file_name = models.CharField(_("file name"), max_length=200)
+    file_kind = models.CharField(max_length=10)
+    file_size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField("SHA-256", max_length=64)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="authored_revisions",
+        verbose_name=_("author"),
+    )
+    reviewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="revisions_to_review",
+        verbose_name=_("reviewers"),
+        blank=True,
+    )
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="revisions_to_approve",
+        verbose_name=_("approver"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    effective_date = models.DateField(_("effective date"), null=True, blank=True, editable=False)
+    superseded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    obsolete_at = models.DateTimeField(null=True, blank=True, editable=False)
+    obsolete_reason = models.TextField(_("reason for withdrawal"), blank=True, editable=False)
+
+    objects = RevisionQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[reviewers])
+
+    class Meta:
+        ordering = ["document", "-number"]
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "number"], name="documents_revision_number_unique"
+            ),
+            # At most one effective revision per document, even under concurrent publishes.
+            models.UniqueConstraint(
+                fields=["document"],
+                condition=Q(status="effective"),
+                name="documents_revision_one_effective",
+            ),
+            models.CheckConstraint(
+                condition=~Q(approver=models.F("author")),
+                name="documents_revision_approver_not_author",
+            ),
+            models.CheckConstraint(
+                condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="documents_revision_sha256_hex"
+            ),
+            models.CheckConstraint(
+                condition=~Q(change_summary=""), name="documents_revision_change_summary_required"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1), name="documents_revision_number_positive"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["effective", "superseded"])
+                | Q(effective_date__isnull=False),
+                name="documents_revision_published_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.document.code} rev. {self.number}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and self.pk:
+            stored = Revision.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            update_fields = kwargs.get("update_fields")
+            if stored in LOCKED_STATES and (
+                update_fields is None or set(update_fields) - LOCKED_WRITABLE
+            ):
+                raise PermissionDenied(_("An effective or superseded revision cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.status != RevisionStatus.DRAFT:
+            raise PermissionDenied(_("Only a draft revision can be deleted."))
+        return super().delete(*args, **kwargs)
+
+    def signature_payload(self):
+        """What a review or approval signature binds to: this exact content and file."""
+        return {
+            "document": self.document.code,
+            "title": self.document.title,
+            "revision": self.number,
+            "change_summary": self.change_summary,
+            "sha256": self.sha256,
+            "author": self.author_id,
+        }
+
+    # --- predicates -------------------------------------------------------------------------
+
+    def is_reviewer(self, user):
+        return self.reviewers.filter(pk=user.pk).exists()
+
+    def reviewer_ids_signed(self):
+        from ims.models import Signature
+
+        return set(
+            Signature.objects.for_object(self)
+            .filter(meaning=Signature.Meaning.REVIEWED, content_sha256=self.current_hash())
+            .values_list("signer_id", flat=True)
+        )
+
+    def current_hash(self):
+        from ims.models.records import content_hash
+
+        return content_hash(self.signature_payload())
+
+    def all_reviews_signed(self):
+        reviewers = set(self.reviewers.values_list("pk", flat=True))
+        return bool(reviewers) and reviewers <= self.reviewer_ids_signed()
+
+    def can_edit(self, user):
+        return self.status == RevisionStatus.DRAFT and (
+            self.author_id == user.pk or is_manager_for(user, self.document.owner_unit)
+        )
+
+    def can_submit(self, user):
+        return self.can_edit(user)
+
+    def can_review(self, user):
+        return (
+            self.status == RevisionStatus.IN_REVIEW
+            and self.is_reviewer(user)
+            and user.pk not in self.reviewer_ids_signed()
+        )
+
+    def can_return(self, user):
+        return self.status == RevisionStatus.IN_REVIEW and (
+            self.is_reviewer(user) or self.approver_id == user.pk
+        )
+
+    def can_approve(self, user):
+        return (
+            self.status == RevisionStatus.IN_REVIEW
+            and self.approver_id == user.pk
+            and self.author_id != user.pk
+        )
+
+    def can_publish(self, user):
+        return self.status == RevisionStatus.APPROVED and (
+            self.approver_id == user.pk or is_manager_for(user, self.document.owner_unit)
+        )
+
+    def can_distribute(self, user):
+        return self.status in (*WORKING_STATES, RevisionStatus.EFFECTIVE) and (
+            self.document.can_edit(user) or self.author_id == user.pk
+        )
+
+    def can_acknowledge(self, user):
+        return (
+            self.status == RevisionStatus.EFFECTIVE
+            and Revision.objects.filter(pk=self.pk).filter(recipient_condition(user)).exists()
+            and not self.acknowledgements.filter(user=user).exists()
+        )
+
+
+class Distribution(models.Model):
+    """One entry of a revision's distribution list: a unit (with its subtree) or a person."""
+
+    revision = models.ForeignKey(
+        Revision, on_delete=models.CASCADE, related_name="distributions", verbose_name=_("revision")
+    )
+    unit = models.ForeignKey(
+        OrgUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("unit (and the units below it)"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("distributed at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["revision", "unit__path", "user__full_name"]
+        verbose_name = _("distribution")
+        verbose_name_plural = _("distribution list")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit__isnull=True, user__isnull=False)
+                | Q(unit__isnull=False, user__isnull=True),
+                name="documents_distribution_unit_xor_user",
+            ),
+            models.UniqueConstraint(
+                fields=["revision", "unit"],
+                condition=Q(unit__isnull=False),
+                name="documents_distribution_unique_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["revision", "user"],
+                condition=Q(user__isnull=False),
+                name="documents_distribution_unique_user",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.unit or self.user)
+
+
+class Acknowledgement(models.Model):
+    """A recipient's read-and-acknowledge of one effective revision."""
+
+    revision = models.ForeignKey(
+        Revision, on_delete=models.PROTECT, related_name="acknowledgements"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="acknowledgements"
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-acknowledged_at"]
+        verbose_name = _("acknowledgement")
+        verbose_name_plural = _("acknowledgements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["revision", "user"], name="documents_acknowledgement_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.revision}"
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied(_("This record cannot be deleted."))

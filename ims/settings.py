@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "audits",
     "nonconformities",
     "surveys",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

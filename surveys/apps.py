@@ -6,3 +6,16 @@ class SurveysConfig(AppConfig):
     name = "surveys"
     verbose_name = _("Satisfaction surveys")
     url_prefix = "surveys/"
+
+    def ready(self):
+        from ims.registry import register_nav, register_reference_data
+        from ims.reminders import register_reminders
+        from ims.reports import register_report
+        from surveys.data import load_reference_data
+        from surveys.reminders import survey_reminders
+        from surveys.report_kinds import SurveyReport
+
+        register_reference_data("surveys", load_reference_data)
+        register_nav("surveys", _("Surveys"), "surveys:campaign_list", order=40)
+        register_reminders("surveys", survey_reminders)
+        register_report(SurveyReport())

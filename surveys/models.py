@@ -1,0 +1,583 @@
+"""Satisfaction surveys (ISO 9001 9.1.2, ISO 21001 9.1.2): instruments, campaigns, answers.
+
+Storage for a million responses in a province:
+
+- ``Response`` and ``Answer`` hold the raw, immutable answers. Their keys are random UUIDs and
+  they carry nothing that identifies a person: no user, code, IP, user agent or time (the date
+  only). They are read only by the raw export, which streams them.
+- Results never scan raw answers. Each submission adds, in the same transaction, to three small
+  counter tables keyed by (campaign, unit, ...): ``UnitTally`` (responses), ``QuestionTally``
+  (respondents per question) and ``ValueTally`` (answers per question and value). A results page
+  sums a few thousand counter rows for a subtree, whatever the number of responses.
+  ``tally_rebuild`` recomputes them from the raw answers when needed.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from ims.access import HEAD_ROLES, MANAGER_ROLES, has_role, units_visible_to
+from ims.models import Membership, OrgUnit, Role
+from ims.models.i18n import localized
+from ims.models.org import LocalizedLookup
+
+# Roles that may read aggregated results for the units they cover.
+RESULT_ROLES = frozenset(
+    MANAGER_ROLES | HEAD_ROLES | {Role.VIEWER, Role.AUDITOR, Role.LEAD_AUDITOR}
+)
+MANAGE_ROLES = frozenset(MANAGER_ROLES | HEAD_ROLES)
+
+
+class RespondentGroup(models.TextChoices):
+    LEARNERS = "learners", _("Learners")
+    PARENTS = "parents", _("Parents")
+    STAFF = "staff", _("Teachers and staff")
+    EMPLOYERS = "employers", _("Employers and businesses")
+    COMMUNITY = "community", _("Community")
+
+
+class Area(LocalizedLookup):
+    """An area of the Ministry's satisfaction toolkit (access, facilities, ...): data."""
+
+    class Meta(LocalizedLookup.Meta):
+        verbose_name = _("survey area")
+        verbose_name_plural = _("survey areas")
+
+
+class InstrumentQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Instruments owned by a unit the user sees, or by a unit above one of theirs."""
+        above_mine = Membership.objects.active().filter(
+            user=user, unit__path__startswith=OuterRef("owner_unit__path")
+        )
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(Q(owner_unit__in=units_visible_to(user)) | Exists(above_mine))
+
+
+class Instrument(models.Model):
+    owner_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner unit")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    title_lo = models.CharField(_("title (Lao)"), max_length=200, blank=True)
+    group = models.CharField(_("respondent group"), max_length=20, choices=RespondentGroup.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InstrumentQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["title", "pk"]
+        verbose_name = _("survey instrument")
+        verbose_name_plural = _("survey instruments")
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self):
+        return localized(self, "title")
+
+    def latest_version(self):
+        return self.versions.order_by("-number").first()
+
+    def can_manage(self, user):
+        return has_role(user, self.owner_unit, MANAGE_ROLES)
+
+
+class InstrumentVersion(models.Model):
+    """One version of an instrument. Frozen once any response exists: edits need a new version."""
+
+    instrument = models.ForeignKey(
+        Instrument, on_delete=models.PROTECT, related_name="versions", verbose_name=_("instrument")
+    )
+    number = models.PositiveIntegerField(_("version"))
+    intro = models.TextField(_("introduction"), blank=True)
+    intro_en = models.TextField(_("introduction (English)"), blank=True)
+    intro_lo = models.TextField(_("introduction (Lao)"), blank=True)
+    has_responses = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["instrument", "number"]
+        verbose_name = _("instrument version")
+        verbose_name_plural = _("instrument versions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instrument", "number"], name="surveys_version_unique_number"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="surveys_version_number_gte_1"),
+        ]
+
+    def __str__(self):
+        return f"{self.instrument.label} · v{self.number}"
+
+    @property
+    def intro_text(self):
+        return localized(self, "intro")
+
+    @property
+    def is_frozen(self):
+        return self.has_responses
+
+    def can_edit(self, user):
+        return not self.is_frozen and self.instrument.can_manage(user)
+
+
+class Section(models.Model):
+    version = models.ForeignKey(
+        InstrumentVersion, on_delete=models.CASCADE, related_name="sections"
+    )
+    order = models.PositiveSmallIntegerField(_("order"))
+    title = models.CharField(_("title"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    title_lo = models.CharField(_("title (Lao)"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["version", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "order"], name="surveys_section_order"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self):
+        return localized(self, "title")
+
+
+class QuestionKind(models.TextChoices):
+    LIKERT = "likert", _("Likert 1–5")
+    SINGLE = "single", _("Single choice")
+    MULTIPLE = "multiple", _("Multiple choice")
+    NPS = "nps", _("Recommendation 0–10 (NPS)")
+    NUMBER = "number", _("Number")
+    SHORT_TEXT = "short_text", _("Short text")
+    LONG_TEXT = "long_text", _("Long text")
+
+
+NUMERIC_KINDS = frozenset({QuestionKind.LIKERT, QuestionKind.NPS, QuestionKind.NUMBER})
+CHOICE_KINDS = frozenset({QuestionKind.SINGLE, QuestionKind.MULTIPLE})
+TEXT_KINDS = frozenset({QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT})
+
+LIKERT_LABELS = {
+    1: _("Very dissatisfied"),
+    2: _("Dissatisfied"),
+    3: _("Neutral"),
+    4: _("Satisfied"),
+    5: _("Very satisfied"),
+}
+
+
+class Question(models.Model):
+    version = models.ForeignKey(
+        InstrumentVersion, on_delete=models.CASCADE, related_name="questions"
+    )
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="questions")
+    order = models.PositiveSmallIntegerField(_("order"))
+    code = models.SlugField(_("code"), max_length=20)
+    kind = models.CharField(_("type"), max_length=12, choices=QuestionKind.choices)
+    text = models.CharField(_("question"), max_length=500)
+    text_en = models.CharField(_("question (English)"), max_length=500, blank=True)
+    text_lo = models.CharField(_("question (Lao)"), max_length=500, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("area")
+    )
+    min_value = models.IntegerField(_("minimum"), null=True, blank=True)
+    max_value = models.IntegerField(_("maximum"), null=True, blank=True)
+    # Shown only when the answer to an earlier question (in an earlier section, so pages work
+    # without JavaScript) is one of ``show_if_values``.
+    show_if = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dependents",
+        verbose_name=_("show only if"),
+    )
+    show_if_values = models.JSONField(_("when the answer is"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["section__order", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "code"], name="surveys_question_code"),
+            models.UniqueConstraint(fields=["section", "order"], name="surveys_question_order"),
+            models.CheckConstraint(
+                condition=Q(kind__in=QuestionKind.values), name="surveys_question_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_value__isnull=True)
+                | Q(max_value__isnull=True)
+                | Q(min_value__lte=models.F("max_value")),
+                name="surveys_question_range_ordered",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=QuestionKind.LIKERT) | Q(area__isnull=False),
+                name="surveys_likert_has_area",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code}. {self.text}"
+
+    @property
+    def label(self):
+        return localized(self, "text")
+
+    def value_range(self):
+        if self.kind == QuestionKind.LIKERT:
+            return 1, 5
+        if self.kind == QuestionKind.NPS:
+            return 0, 10
+        return self.min_value, self.max_value
+
+    def is_shown(self, answers):
+        """Whether the question applies, given ``answers`` ({question id: [values]})."""
+        if not self.show_if_id:
+            return True
+        given = answers.get(str(self.show_if_id)) or []
+        wanted = {int(v) for v in self.show_if_values or []}
+        return any(int(v) in wanted for v in given if str(v).lstrip("-").isdigit())
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    value = models.PositiveSmallIntegerField(_("value"))
+    label = models.CharField(_("label"), max_length=200)
+    label_en = models.CharField(_("label (English)"), max_length=200, blank=True)
+    label_lo = models.CharField(_("label (Lao)"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["question", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "value"], name="surveys_choice_value"),
+        ]
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def text(self):
+        return localized(self, "label")
+
+
+# --- campaigns ------------------------------------------------------------------------------
+
+
+class CampaignQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Campaigns owned in the user's subtree, or aimed at a unit overlapping it."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        visible = units_visible_to(user)
+        above_mine = Membership.objects.active().filter(
+            user=user, unit__path__startswith=OuterRef("unit__path")
+        )
+        targets = CampaignUnit.objects.filter(campaign=OuterRef("pk")).filter(
+            Q(unit__in=visible) | Exists(above_mine)
+        )
+        return self.filter(Q(owner_unit__in=visible) | Exists(targets))
+
+
+class Campaign(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        CLOSED = "closed", _("Closed")
+
+    version = models.ForeignKey(
+        InstrumentVersion,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        verbose_name=_("instrument version"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    group = models.CharField(_("respondent group"), max_length=20, choices=RespondentGroup.choices)
+    owner_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner unit")
+    )
+    units = models.ManyToManyField(
+        OrgUnit,
+        through="CampaignUnit",
+        related_name="survey_campaigns",
+        verbose_name=_("units (with their subtrees)"),
+    )
+    opens_on = models.DateField(_("opens on"))
+    closes_on = models.DateField(_("closes on"))
+    requires_code = models.BooleanField(_("requires a one-time code"), default=False)
+    target_responses = models.PositiveIntegerField(_("expected responses"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, editable=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CampaignQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-opens_on", "-pk"]
+        verbose_name = _("survey campaign")
+        verbose_name_plural = _("survey campaigns")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_on__gte=models.F("opens_on")),
+                name="surveys_campaign_dates_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published", "closed"]),
+                name="surveys_campaign_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "closes_on"])]
+
+    def __str__(self):
+        return self.title
+
+    def is_answerable(self, today=None):
+        today = today or timezone.localdate()
+        return self.status == self.Status.PUBLISHED and self.opens_on <= today <= self.closes_on
+
+    def phase(self, today=None):
+        """draft, upcoming, open or closed: what a respondent or manager sees."""
+        today = today or timezone.localdate()
+        if self.status == self.Status.DRAFT:
+            return "draft"
+        if self.status == self.Status.CLOSED or today > self.closes_on:
+            return "closed"
+        if today < self.opens_on:
+            return "upcoming"
+        return "open"
+
+    def can_manage(self, user):
+        return has_role(user, self.owner_unit, MANAGE_ROLES)
+
+    def can_publish(self, user):
+        return self.status == self.Status.DRAFT and self.can_manage(user)
+
+    def can_close(self, user):
+        return self.status == self.Status.PUBLISHED and self.can_manage(user)
+
+    def result_units(self, user):
+        """Units whose results ``user`` may read (a subtree-closed set)."""
+        return units_visible_to(user, RESULT_ROLES)
+
+    def can_view_results(self, user):
+        return self.result_units(user).exists()
+
+
+class CampaignUnit(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="targets")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "unit"], name="surveys_campaign_unit"),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign_id} · {self.unit_id}"
+
+
+class SurveyLink(models.Model):
+    """The open link (and QR code) of one unit in a campaign: ``/s/<code>``."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="links")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(max_length=40, unique=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["unit__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "unit"], name="surveys_link_per_unit"),
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[0-9A-Z]{8,40}$"), name="surveys_link_code_format"
+            ),
+        ]
+
+    def __str__(self):
+        return self.code
+
+
+class OneTimeCode(models.Model):
+    """A code printed on a slip; used exactly once. Nothing links it to the response it opened."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="codes")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(max_length=40, unique=True)
+    is_used = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["unit__path", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[0-9A-Z]{10,40}$"), name="surveys_onetime_code_format"
+            ),
+        ]
+        indexes = [models.Index(fields=["campaign", "unit", "is_used"])]
+
+    def __str__(self):
+        return self.code
+
+
+# --- responses (anonymous, immutable) -------------------------------------------------------
+
+
+class ImmutableRow(models.Model):
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied(_("A survey response cannot be changed once stored."))
+        super().save(*args, **kwargs)
+
+
+class Response(ImmutableRow):
+    """One anonymous submission. By design: no user, code, IP, user agent, referrer or time."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="responses")
+    version = models.ForeignKey(
+        InstrumentVersion, on_delete=models.PROTECT, related_name="responses"
+    )
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    submitted_on = models.DateField()
+    language = models.CharField(max_length=8)
+
+    class Meta:
+        indexes = [models.Index(fields=["campaign", "unit"])]
+
+    def __str__(self):
+        return str(self.id)
+
+
+class Answer(ImmutableRow):
+    """One answer: a number (scale point, choice value, number) or a text. A multiple-choice
+    answer is one row per chosen value."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    response = models.ForeignKey(Response, on_delete=models.PROTECT, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    value = models.IntegerField(null=True)
+    text = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["question", "value"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value__isnull=False) | ~Q(text=""), name="surveys_answer_not_empty"
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.id)
+
+
+class UnitTally(models.Model):
+    """Responses per campaign and unit (the roll-up the results and response rates read)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "unit"], name="surveys_unittally_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign_id} · {self.unit_id}: {self.count}"
+
+
+class QuestionTally(models.Model):
+    """Respondents who answered a question, per campaign and unit."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "unit", "question"], name="surveys_questiontally_key"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign_id} · {self.unit_id}: {self.count}"
+
+
+class ValueTally(models.Model):
+    """Answers per campaign, unit, question and value (the distribution)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    value = models.IntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "unit", "question", "value"], name="surveys_valuetally_key"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign_id} · {self.unit_id}: {self.count}"
+
+
+class ResultAction(models.Model):
+    """A low result someone turned into a nonconformity or improvement opportunity: the source
+    object the nonconformity points back to (one per campaign, unit and area)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="actions")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, null=True, blank=True)
+    index = models.DecimalField(max_digits=5, decimal_places=1)
+    n = models.PositiveIntegerField()
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "unit", "area"],
+                condition=Q(area__isnull=False),
+                name="surveys_resultaction_area_key",
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "unit"],
+                condition=Q(area__isnull=True),
+                name="surveys_resultaction_overall_key",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign} · {self.unit}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("surveys:results", args=[self.campaign_id]) + f"?unit={self.unit_id}"

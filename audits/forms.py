@@ -1,0 +1,307 @@
+import uuid
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from audits.models import (
+    MAX_PHOTOS_PER_FINDING,
+    Audit,
+    AuditProgramme,
+    AuditTeamMember,
+    ChecklistItem,
+    ChecklistTemplate,
+    FindingEvidence,
+    FindingGrade,
+    Process,
+)
+from ims.access import AUDITOR_ROLES, MANAGER_ROLES, units_visible_to
+from ims.models import Clause, OrgUnit, User
+from ims.schoolyear import SchoolYear, recent_years
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PhotoInput(forms.ClearableFileInput):
+    """Opens the phone's camera; several photos can be chosen."""
+
+    allow_multiple_selected = True
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            {"accept": "image/jpeg,image/png", "capture": "environment", **(attrs or {})}
+        )
+
+
+class PhotosField(forms.FileField):
+    widget = PhotoInput
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            files = [single(d, initial) for d in data if d]
+        else:
+            files = [single(data, initial)] if data else []
+        if len(files) > MAX_PHOTOS_PER_FINDING:
+            raise forms.ValidationError(
+                _("At most %(n)s photos per finding."), params={"n": MAX_PHOTOS_PER_FINDING}
+            )
+        return files
+
+
+class ClauseChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.criteria_set.code} · {obj.number} {obj.label}"
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.label
+
+
+class UnitMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.label
+
+
+class ProgrammeForm(forms.ModelForm):
+    unit = UnitChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none())
+    start_year = forms.TypedChoiceField(label=_("School year"), coerce=int)
+
+    class Meta:
+        model = AuditProgramme
+        fields = ["unit", "start_year", "title", "objectives"]
+        widgets = {"objectives": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units_visible_to(user, roles=MANAGER_ROLES).order_by("path")
+        years = recent_years(3, until=SchoolYear(SchoolYear.current().start_year + 1))
+        self.fields["start_year"].choices = [(y.start_year, y.label) for y in years]
+
+
+class AuditForm(forms.ModelForm):
+    programme = forms.ModelChoiceField(
+        label=_("Audit programme"), queryset=AuditProgramme.objects.none()
+    )
+    scope_units = UnitMultipleChoiceField(
+        label=_("Audited units"),
+        queryset=OrgUnit.objects.none(),
+        help_text=_("Each unit is audited with the units below it."),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    clauses = ClauseChoiceField(
+        label=_("Criteria (clauses)"),
+        queryset=Clause.objects.none(),
+        widget=forms.SelectMultiple(attrs={"size": 10}),
+    )
+    auditees = forms.ModelMultipleChoiceField(
+        label=_("Auditees"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+
+    class Meta:
+        model = Audit
+        fields = [
+            "programme",
+            "code",
+            "kind",
+            "external_body",
+            "title",
+            "objectives",
+            "scope_units",
+            "processes",
+            "clauses",
+            "planned_start",
+            "planned_end",
+            "places",
+            "auditees",
+        ]
+        widgets = {
+            "objectives": forms.Textarea(attrs={"rows": 3}),
+            "places": forms.Textarea(attrs={"rows": 2}),
+            "planned_start": DATE,
+            "planned_end": DATE,
+            "processes": forms.SelectMultiple(attrs={"size": 5}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = AuditProgramme.objects.filter(
+            unit__in=units_visible_to(user, roles=MANAGER_ROLES)
+        )
+        self.fields["scope_units"].queryset = OrgUnit.objects.for_user(user).order_by("path")
+        self.fields["processes"].queryset = Process.objects.for_user(user).filter(is_active=True)
+        self.fields["processes"].required = False
+        self.fields["clauses"].queryset = Clause.objects.filter(
+            criteria_set__is_active=True
+        ).select_related("criteria_set")
+        self.fields["auditees"].queryset = (
+            User.objects.for_user(user).filter(is_active=True).order_by("full_name")
+        )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("planned_start"), data.get("planned_end")
+        if start and end and end < start:
+            self.add_error("planned_end", _("The last day cannot be before the first day."))
+        if (
+            data.get("kind")
+            and data["kind"] != Audit.Kind.INTERNAL
+            and not data.get("external_body", "").strip()
+        ):
+            self.add_error("external_body", _("Name the certification body of an external audit."))
+        return data
+
+
+class TeamMemberForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Person"), queryset=User.objects.none())
+    role = forms.ChoiceField(label=_("Role"), choices=AuditTeamMember.Role.choices)
+    override_reason = forms.CharField(
+        label=_("Reason for an override (only if the person is not independent)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        auditors = User.objects.filter(
+            is_active=True,
+            memberships__is_active=True,
+            memberships__role__in=list(AUDITOR_ROLES),
+        ).distinct()
+        self.fields["user"].queryset = (
+            User.objects.for_user(user).filter(pk__in=auditors.values("pk")).order_by("full_name")
+        )
+
+
+class ChecklistGenerateForm(forms.Form):
+    templates = forms.ModelMultipleChoiceField(
+        label=_("Add questions from templates"),
+        queryset=ChecklistTemplate.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["templates"].queryset = ChecklistTemplate.objects.for_user(user).filter(
+            is_active=True
+        )
+
+
+class ChecklistItemForm(forms.ModelForm):
+    class Meta:
+        model = ChecklistItem
+        fields = ["result", "note", "evidence"]
+        widgets = {
+            "result": forms.RadioSelect,
+            "note": forms.Textarea(attrs={"rows": 2}),
+            "evidence": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class FindingForm(forms.Form):
+    finding_id = forms.UUIDField(widget=forms.HiddenInput)
+    grade = forms.ModelChoiceField(
+        label=_("Grade"),
+        queryset=FindingGrade.objects.all(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+    )
+    statement = forms.CharField(
+        label=_("Statement"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+    photos = PhotosField(label=_("Photos"), required=False)
+    note = forms.CharField(
+        label=_("Evidence note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What you saw, heard or read: an interview, an observation, a sampled record."),
+    )
+    reference = forms.CharField(label=_("Document and revision"), required=False, max_length=200)
+    clauses = ClauseChoiceField(
+        label=_("Clauses"), queryset=Clause.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    unit = UnitChoiceField(
+        label=_("Audited unit"), queryset=OrgUnit.objects.none(), empty_label=None
+    )
+
+    def __init__(self, *args, audit, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("finding_id", uuid.uuid4())
+        super().__init__(*args, **kwargs)
+        self.fields["clauses"].queryset = audit.clauses.select_related("criteria_set")
+        scope = list(audit.scope_units.all())
+        condition = Q()
+        for unit in scope:
+            condition |= Q(path__startswith=unit.path)
+        self.fields["unit"].queryset = (
+            OrgUnit.objects.filter(condition).order_by("path") if scope else OrgUnit.objects.none()
+        )
+
+    def clean(self):
+        data = super().clean()
+        if not (
+            data.get("note", "").strip() or data.get("reference", "").strip() or data.get("photos")
+        ) and not self.has_error("photos"):
+            raise forms.ValidationError(
+                _("AUD-R3: add at least one evidence item: a photo, a note or a document.")
+            )
+        return data
+
+
+class EvidenceForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=FindingEvidence.Kind.choices)
+    text = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    reference = forms.CharField(label=_("Document and revision"), required=False, max_length=200)
+    photo = forms.FileField(
+        label=_("Photo"),
+        required=False,
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png", "capture": "environment"}
+        ),
+    )
+
+
+class ReportForm(forms.ModelForm):
+    class Meta:
+        model = Audit
+        fields = [
+            "participants",
+            "conclusions",
+            "degree_of_conformity",
+            "diverging_opinions",
+            "sampling_statement",
+        ]
+        widgets = {f: forms.Textarea(attrs={"rows": 3}) for f in fields}
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class AuditFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All statuses")), *Audit.Status.choices]
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All kinds")), *Audit.Kind.choices]
+    )
+    year = forms.TypedChoiceField(
+        label=_("School year"), required=False, coerce=int, empty_value=None
+    )
+    overdue = forms.BooleanField(label=_("Report overdue"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [("", _("All years"))] + [
+            (y.start_year, y.label) for y in recent_years(5)
+        ]

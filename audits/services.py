@@ -1,0 +1,704 @@
+"""Audit workflow: one function per step, each atomic, locked, checked and recorded.
+
+Every step locks its row, checks the model predicate (and the rule it enforces), changes the state
+with ``update_fields``, writes a ``TransitionEvent`` and schedules notifications on commit.
+"""
+
+import uuid
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from audits.models import (
+    MAX_PHOTOS_PER_FINDING,
+    Audit,
+    AuditProgramme,
+    AuditTeamMember,
+    ChecklistItem,
+    ChecklistQuestion,
+    Finding,
+    FindingEvidence,
+)
+from audits.photos import process_photo
+from ims.access import HEAD_ROLES
+from ims.models import Membership, Signature
+from ims.notifications import notify
+from ims.reminders import lazy_format
+from ims.signatures import sign
+from ims.transitions import TransitionError, check_transition, record_transition
+from nonconformities.services import nonconformity_raise
+
+
+class AuditRuleError(ValidationError):
+    """A domain rule (AUD-R1 … AUD-R5) refused the step; the message says which and why."""
+
+
+def _lock(model, obj):
+    return model.objects.select_for_update().get(pk=obj.pk)
+
+
+def _step(audit, *, actor, action, target, reason=""):
+    check_transition(audit.status, target, Audit.TRANSITIONS)
+    from_state = audit.status
+    audit.status = target
+    return from_state
+
+
+def _record(audit, *, actor, action, from_state, reason=""):
+    record_transition(
+        audit,
+        actor=actor,
+        action=action,
+        from_state=from_state,
+        to_state=audit.status,
+        reason=reason,
+    )
+
+
+def _check_password_first(obj, *, actor, password, meaning, address):
+    """A wrong password must count as a failed sign-in even though the step rolls back:
+    check it outside the step's transaction, where ``sign`` records the failure and refuses."""
+    if not password or not actor.check_password(password):
+        sign(obj, signer=actor, password=password, meaning=meaning, address=address)
+
+
+def _notify_people(users, title, url, kind):
+    seen = set()
+    for user in users:
+        if user and user.pk not in seen and user.is_active:
+            seen.add(user.pk)
+            notify(user, title=title, url=url, kind=kind)
+
+
+# --- programme -----------------------------------------------------------------------------------
+
+
+def programme_approve(programme, *, actor, password, comment="", address=None):
+    """Approve an audit programme with the approver's electronic signature."""
+    _check_password_first(
+        programme,
+        actor=actor,
+        password=password,
+        meaning=Signature.Meaning.APPROVED,
+        address=address,
+    )
+    with transaction.atomic():
+        programme = _lock(AuditProgramme, programme)
+        if programme.status != AuditProgramme.Status.DRAFT:
+            raise TransitionError(_("This programme is already approved."))
+        if actor.pk == programme.owner_id:
+            raise PermissionDenied(_("The programme manager cannot approve their own programme."))
+        if not programme.can_approve(actor):
+            raise PermissionDenied(_("Only a director approves the audit programme."))
+        sign(
+            programme,
+            signer=actor,
+            password=password,
+            meaning=Signature.Meaning.APPROVED,
+            comment=comment,
+            address=address,
+        )
+        programme.status = AuditProgramme.Status.APPROVED
+        programme.approved_at = timezone.now()
+        programme.save(update_fields=["status", "approved_at"])
+        record_transition(
+            programme,
+            actor=actor,
+            action="programme_approve",
+            from_state=AuditProgramme.Status.DRAFT,
+            to_state=programme.status,
+            reason=comment,
+        )
+    return programme
+
+
+# --- team (AUD-R1) -------------------------------------------------------------------------------
+
+
+def team_conflicts(audit, user):
+    """Why ``user`` is not independent of what ``audit`` covers (AUD-R1); empty when clear.
+
+    Belonging to, heading or owning an audited unit (anywhere in its subtree) or an audited
+    process is a conflict. Auditor roles held at the top of the tree are not.
+    """
+    reasons = []
+    scope = list(audit.scope_units.all())
+    memberships = (
+        Membership.objects.active()
+        .filter(user=user)
+        .exclude(role__in=["auditor", "lead_auditor"])
+        .select_related("unit")
+    )
+    for membership in memberships:
+        for unit in scope:
+            if membership.unit.is_within(unit):
+                if membership.role in HEAD_ROLES:
+                    reasons.append(
+                        _("heads %(unit)s, an audited unit") % {"unit": membership.unit.label}
+                    )
+                else:
+                    reasons.append(
+                        _("belongs to %(unit)s, an audited unit") % {"unit": membership.unit.label}
+                    )
+                break
+    for process in audit.processes.select_related("unit"):
+        if process.owner_id == user.pk:
+            reasons.append(_("owns the audited process %(process)s") % {"process": process})
+        elif any(m.unit.is_within(process.unit) and m.role in HEAD_ROLES for m in memberships):
+            reasons.append(
+                _("heads the unit that runs the audited process %(process)s") % {"process": process}
+            )
+    return list(dict.fromkeys(str(r) for r in reasons))
+
+
+def audit_assign_team(audit, *, actor, user, role, override_reason=""):
+    """Put ``user`` on the team. AUD-R1: a conflict is refused unless a written reason is given;
+    such an assignment stays pending until the quality manager approves the override."""
+    override_reason = (override_reason or "").strip()
+    with transaction.atomic():
+        audit = _lock(Audit, audit)
+        if not audit.can_manage_team(actor):
+            raise PermissionDenied(_("You cannot change this audit's team."))
+        if audit.team.filter(user=user).exists():
+            raise AuditRuleError(_("%(name)s is already on the team.") % {"name": user})
+        if role == AuditTeamMember.Role.LEAD and audit.team.filter(role=role).exists():
+            raise AuditRuleError(_("This audit already has a lead auditor."))
+        conflicts = team_conflicts(audit, user)
+        if conflicts and not override_reason:
+            raise AuditRuleError(
+                _(
+                    "AUD-R1: %(name)s cannot audit this scope: %(reasons)s. To assign them "
+                    "anyway, write the reason for an override; the quality manager must approve it."
+                )
+                % {"name": user.display_name, "reasons": "; ".join(conflicts)}
+            )
+        member = AuditTeamMember.objects.create(
+            audit=audit,
+            user=user,
+            role=role,
+            conflict="; ".join(conflicts),
+            override_reason=override_reason if conflicts else "",
+            added_by=actor,
+        )
+        reason = ""
+        if conflicts:
+            reason = _("Conflict: %(conflict)s. Override requested: %(reason)s") % {
+                "conflict": member.conflict,
+                "reason": override_reason,
+            }
+        record_transition(
+            audit,
+            actor=actor,
+            action="team_assign",
+            from_state=audit.status,
+            to_state=audit.status,
+            reason=f"{user.display_name} ({member.get_role_display()}). {reason}".strip(),
+        )
+        url = audit.get_absolute_url()
+        transaction.on_commit(
+            lambda: notify(
+                user,
+                title=lazy_format(
+                    gettext_lazy("You are on the team of audit %(code)s"), code=audit.code
+                ),
+                url=url,
+                kind="audits.team",
+            )
+        )
+    return member
+
+
+def team_override_approve(member, *, actor):
+    """The quality manager approves a recorded override of AUD-R1 (not for themself)."""
+    with transaction.atomic():
+        member = (
+            AuditTeamMember.objects.select_for_update().select_related("audit").get(pk=member.pk)
+        )
+        audit = member.audit
+        if not member.override_pending:
+            raise AuditRuleError(_("There is no override waiting for approval."))
+        if actor.pk == member.user_id:
+            raise PermissionDenied(_("Nobody approves an override for themself."))
+        if audit.status not in Audit.EDITABLE_STATES or not audit.is_manager(actor):
+            raise PermissionDenied(_("Only the quality manager approves an override."))
+        member.override_approved_by = actor
+        member.override_approved_at = timezone.now()
+        member.save(update_fields=["override_approved_by", "override_approved_at"])
+        record_transition(
+            audit,
+            actor=actor,
+            action="team_override_approve",
+            from_state=audit.status,
+            to_state=audit.status,
+            reason=_("Override approved for %(name)s: %(reason)s")
+            % {"name": member.user.display_name, "reason": member.override_reason},
+        )
+    return member
+
+
+def team_remove(member, *, actor):
+    with transaction.atomic():
+        member = (
+            AuditTeamMember.objects.select_for_update()
+            .select_related("audit", "user")
+            .get(pk=member.pk)
+        )
+        audit = member.audit
+        if not audit.can_manage_team(actor):
+            raise PermissionDenied(_("You cannot change this audit's team."))
+        member.delete()
+        record_transition(
+            audit,
+            actor=actor,
+            action="team_remove",
+            from_state=audit.status,
+            to_state=audit.status,
+            reason=member.user.display_name,
+        )
+
+
+# --- audit steps ---------------------------------------------------------------------------------
+
+
+def audit_approve_plan(audit, *, actor, reason=""):
+    with transaction.atomic():
+        audit = _lock(Audit, audit)
+        if not audit.can_approve_plan(actor):
+            raise PermissionDenied(_("Only the quality manager approves the audit plan."))
+        if audit.lead_auditor is None:
+            raise AuditRuleError(_("AUD-R2: assign a lead auditor before approving the plan."))
+        if any(m.override_pending for m in audit.team_members()):
+            raise AuditRuleError(
+                _("AUD-R1: an override of the independence rule is waiting for approval.")
+            )
+        if not audit.clauses.exists() or not audit.scope_units.exists():
+            raise AuditRuleError(_("The plan needs a scope and criteria."))
+        from_state = _step(
+            audit, actor=actor, action="approve_plan", target=Audit.Status.PLAN_APPROVED
+        )
+        audit.save(update_fields=["status"])
+        _record(audit, actor=actor, action="approve_plan", from_state=from_state, reason=reason)
+        people = [m.user for m in audit.team_members()] + list(audit.auditees.all())
+        url, code = audit.get_absolute_url(), audit.code
+        transaction.on_commit(
+            lambda: _notify_people(
+                people,
+                lazy_format(gettext_lazy("Audit plan %(code)s approved"), code=code),
+                url,
+                "audits.plan_approved",
+            )
+        )
+    return audit
+
+
+def audit_revise_plan(audit, *, actor, reason=""):
+    with transaction.atomic():
+        audit = _lock(Audit, audit)
+        if audit.status != Audit.Status.PLAN_APPROVED or not audit.is_manager(actor):
+            raise PermissionDenied(_("Only the quality manager reopens an approved plan."))
+        from_state = _step(audit, actor=actor, action="revise_plan", target=Audit.Status.PLANNED)
+        audit.save(update_fields=["status"])
+        _record(audit, actor=actor, action="revise_plan", from_state=from_state, reason=reason)
+    return audit
+
+
+def audit_start(audit, *, actor):
+    """AUD-R2: an audit starts only with an approved plan and a lead auditor."""
+    with transaction.atomic():
+        audit = _lock(Audit, audit)
+        if audit.status != Audit.Status.PLAN_APPROVED:
+            raise AuditRuleError(_("AUD-R2: the audit cannot start before its plan is approved."))
+        if audit.lead_auditor is None:
+            raise AuditRuleError(_("AUD-R2: the audit cannot start without a lead auditor."))
+        if not audit.can_start(actor):
+            raise PermissionDenied(_("Only the lead auditor starts the audit."))
+        from_state = _step(audit, actor=actor, action="start", target=Audit.Status.IN_PROGRESS)
+        audit.started_at = timezone.now()
+        audit.save(update_fields=["status", "started_at"])
+        _record(audit, actor=actor, action="start", from_state=from_state)
+        if not audit.checklist.exists():
+            _generate_checklist(audit)
+    return audit
+
+
+def audit_finish_fieldwork(audit, *, actor):
+    with transaction.atomic():
+        audit = _lock(Audit, audit)
+        if not audit.can_finish_fieldwork(actor):
+            raise PermissionDenied(_("Only the lead auditor ends the fieldwork."))
+        from_state = _step(audit, actor=actor, action="finish", target=Audit.Status.REPORTING)
+        audit.fieldwork_ended_at = timezone.now()
+        audit.save(update_fields=["status", "fieldwork_ended_at"])
+        _record(audit, actor=actor, action="finish_fieldwork", from_state=from_state)
+    return audit
+
+
+def audit_resume_fieldwork(audit, *, actor, reason=""):
+    with transaction.atomic():
+        audit = _lock(Audit, audit)
+        if audit.status != Audit.Status.REPORTING or not audit.is_lead(actor):
+            raise PermissionDenied(_("Only the lead auditor resumes the fieldwork."))
+        from_state = _step(audit, actor=actor, action="resume", target=Audit.Status.IN_PROGRESS)
+        audit.save(update_fields=["status"])
+        _record(audit, actor=actor, action="resume_fieldwork", from_state=from_state, reason=reason)
+    return audit
+
+
+def audit_issue_report(audit, *, actor, password, comment="", address=None):
+    """Issue the report with the lead auditor's signature (AUD-R5: every part present), and
+    open a nonconformity for each major or minor NC finding (AUD-R4), all in one transaction."""
+    audit = Audit.objects.get(pk=audit.pk)
+    if not audit.can_issue_report(actor):
+        raise PermissionDenied(_("Only the lead auditor issues the report, once fieldwork ended."))
+    _check_report_complete(audit)
+    _check_password_first(
+        audit, actor=actor, password=password, meaning=Signature.Meaning.ISSUED, address=address
+    )
+    with transaction.atomic():
+        audit = _lock(Audit, audit)
+        if not audit.can_issue_report(actor):
+            raise PermissionDenied(_("Only the lead auditor issues the report."))
+        _check_report_complete(audit)
+        from_state = _step(audit, actor=actor, action="issue", target=Audit.Status.REPORT_ISSUED)
+        audit.report_issued_at = timezone.now()
+        audit.save(update_fields=["status", "report_issued_at"])
+        sign(
+            audit,
+            signer=actor,
+            password=password,
+            meaning=Signature.Meaning.ISSUED,
+            comment=comment,
+            address=address,
+        )
+        _record(audit, actor=actor, action="issue_report", from_state=from_state, reason=comment)
+        raise_nonconformities(audit, actor=actor)
+        people = [m.user for m in audit.team_members()] + list(audit.auditees.all())
+        people.append(audit.programme.owner)
+        url, code = audit.get_absolute_url(), audit.code
+        transaction.on_commit(
+            lambda: _notify_people(
+                people,
+                lazy_format(gettext_lazy("Audit report %(code)s issued"), code=code),
+                url,
+                "audits.report_issued",
+            )
+        )
+    return audit
+
+
+def _check_report_complete(audit):
+    missing = audit.missing_report_parts()
+    if missing:
+        raise AuditRuleError(
+            _("AUD-R5: the report cannot be issued while these parts are missing: %(parts)s.")
+            % {"parts": ", ".join(str(m) for m in missing)}
+        )
+
+
+def raise_nonconformities(audit, *, actor):
+    """AUD-R4: one nonconformity per major/minor NC finding of an issued report. Idempotent:
+    the nonconformities service returns the existing record for a finding raised before."""
+    if audit.status not in (Audit.Status.REPORT_ISSUED, Audit.Status.CLOSED):
+        return []
+    findings = (
+        audit.findings.filter(grade__severity__in=["major", "minor"])
+        .select_related("grade", "unit", "audit")
+        .prefetch_related("clauses")
+    )
+    return [raise_nonconformity(finding, actor=actor) for finding in findings]
+
+
+def raise_nonconformity(finding, *, actor):
+    """The single call into the nonconformities module (the seam of AUD-R4)."""
+    audit = finding.audit
+    source = "internal_audit" if audit.kind == Audit.Kind.INTERNAL else "external_audit"
+    return nonconformity_raise(
+        actor=actor,
+        unit=finding.unit,
+        title=_("%(grade)s — audit %(code)s") % {"grade": finding.grade.label, "code": audit.code},
+        description=finding.statement,
+        source=source,
+        severity=finding.grade.severity,
+        source_object=finding,
+        clauses=tuple(finding.clauses.all()),
+    )
+
+
+def audit_close(audit, *, actor, reason=""):
+    with transaction.atomic():
+        audit = _lock(Audit, audit)
+        if not audit.can_close(actor):
+            raise PermissionDenied(
+                _("Only the quality manager closes an audit with an issued report.")
+            )
+        if audit.findings.open().exists():
+            raise AuditRuleError(_("Close every finding before closing the audit."))
+        from_state = _step(audit, actor=actor, action="close", target=Audit.Status.CLOSED)
+        audit.closed_at = timezone.now()
+        audit.save(update_fields=["status", "closed_at"])
+        _record(audit, actor=actor, action="close", from_state=from_state, reason=reason)
+    return audit
+
+
+# --- checklist -----------------------------------------------------------------------------------
+
+
+def _generate_checklist(audit, templates=()):
+    """Items from the audit's clauses, then from template questions citing them. Idempotent."""
+    existing = set(audit.checklist.values_list("key", flat=True))
+    order = audit.checklist.count()
+    clause_ids = set()
+    created = 0
+    for clause in audit.clauses.select_related("criteria_set").order_by(
+        "criteria_set__code", "sort_key"
+    ):
+        clause_ids.add(clause.pk)
+        key = f"clause:{clause.pk}"
+        if key in existing:
+            continue
+        order += 1
+        item = ChecklistItem.objects.create(
+            audit=audit,
+            key=key,
+            clause=clause,
+            question=_("%(number)s %(title)s: is the requirement met, with evidence?")
+            % {"number": clause.number, "title": clause.label},
+            order=order,
+        )
+        item.clauses.add(clause)
+        created += 1
+    questions = ChecklistQuestion.objects.filter(template__in=templates).prefetch_related("clauses")
+    for question in questions:
+        key = f"question:{question.pk}"
+        if key in existing:
+            continue
+        order += 1
+        item = ChecklistItem.objects.create(
+            audit=audit, key=key, question=question.text, order=order
+        )
+        item.clauses.set(question.clauses.all())
+        created += 1
+    return created
+
+
+def audit_generate_checklist(audit, *, actor, templates=()):
+    with transaction.atomic():
+        audit = _lock(Audit, audit)
+        if not (audit.can_edit_plan(actor) or audit.can_record(actor)):
+            raise PermissionDenied(_("Only the audit team prepares the checklist."))
+        return _generate_checklist(audit, templates)
+
+
+def checklist_item_record(item, *, actor, result, note="", evidence=""):
+    if result not in ChecklistItem.Result.values:
+        raise ValidationError(_("Choose a result."))
+    with transaction.atomic():
+        item = ChecklistItem.objects.select_for_update().select_related("audit").get(pk=item.pk)
+        if not item.audit.can_record(actor):
+            raise PermissionDenied(_("Only the audit team records results, during the audit."))
+        item.result, item.note, item.evidence = result, note.strip(), evidence.strip()
+        item.checked_by, item.checked_at = actor, timezone.now()
+        item.save(update_fields=["result", "note", "evidence", "checked_by", "checked_at"])
+    return item
+
+
+# --- findings ------------------------------------------------------------------------------------
+
+
+def finding_record(
+    audit,
+    *,
+    actor,
+    grade,
+    clauses,
+    unit,
+    statement,
+    checklist_item=None,
+    notes=(),
+    references=(),
+    photos=(),
+    finding_id=None,
+):
+    """Record a finding with its evidence. AUD-R3: at least one clause and one evidence item.
+
+    ``finding_id`` may come from the device (offline capture); sending the same id again returns
+    the finding already stored and changes nothing.
+    """
+    finding_id = _parse_uuid(finding_id) if finding_id else uuid.uuid4()
+    existing = Finding.objects.filter(pk=finding_id).first()
+    if existing is not None:
+        if existing.audit_id != audit.pk:
+            raise ValidationError(_("This finding id belongs to another audit."))
+        return existing
+    clauses = list(clauses)
+    notes = [n.strip() for n in notes if n and n.strip()]
+    references = [r.strip() for r in references if r and r.strip()]
+    photos = [p for p in photos if p]
+    statement = (statement or "").strip()
+    if not statement:
+        raise ValidationError(_("Write the finding's statement."))
+    if not clauses:
+        raise AuditRuleError(_("AUD-R3: a finding cites at least one clause."))
+    if not (notes or references or photos):
+        raise AuditRuleError(_("AUD-R3: a finding needs at least one evidence item."))
+    if len(photos) > MAX_PHOTOS_PER_FINDING:
+        raise ValidationError(
+            _("At most %(n)s photos per finding.") % {"n": MAX_PHOTOS_PER_FINDING}
+        )
+    processed = [process_photo(p) for p in photos]  # all photos checked before anything is saved
+    with _FilesRemovedOnFailure() as stored, transaction.atomic():
+        audit = _lock(Audit, audit)
+        if not audit.can_record(actor):
+            raise PermissionDenied(_("Only the audit team records findings, during the audit."))
+        _check_in_scope(audit, unit, clauses)
+        if checklist_item is not None and checklist_item.audit_id != audit.pk:
+            raise ValidationError(_("This checklist item belongs to another audit."))
+        finding = Finding.objects.create(
+            id=finding_id,
+            audit=audit,
+            checklist_item=checklist_item,
+            grade=grade,
+            unit=unit,
+            statement=statement,
+            created_by=actor,
+        )
+        finding.clauses.set(clauses)
+        for text in notes:
+            FindingEvidence.objects.create(
+                finding=finding, kind=FindingEvidence.Kind.NOTE, text=text, created_by=actor
+            )
+        for reference in references:
+            FindingEvidence.objects.create(
+                finding=finding,
+                kind=FindingEvidence.Kind.DOCUMENT,
+                reference=reference,
+                created_by=actor,
+            )
+        for photo in processed:
+            _store_photo(finding, photo, actor, stored)
+        if checklist_item is not None and grade.is_nonconformity:
+            ChecklistItem.objects.filter(pk=checklist_item.pk).update(
+                result=ChecklistItem.Result.NONCONFORMING,
+                checked_by=actor,
+                checked_at=timezone.now(),
+            )
+        record_transition(
+            finding,
+            actor=actor,
+            action="finding_record",
+            from_state="",
+            to_state=finding.status,
+        )
+    return finding
+
+
+def _parse_uuid(value):
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise ValidationError(_("The finding id is not valid.")) from None
+
+
+def _check_in_scope(audit, unit, clauses):
+    if not any(unit.is_within(scoped) for scoped in audit.scope_units.all()):
+        raise ValidationError(_("The unit is outside the audit's scope."))
+    allowed = set(audit.clauses.values_list("pk", flat=True))
+    if any(c.pk not in allowed for c in clauses):
+        raise ValidationError(_("Cite only clauses among the audit's criteria."))
+
+
+def _store_photo(finding, photo, actor, stored):
+    """Write the photo and its thumbnail, then the row; ``stored`` collects the file names so
+    the caller can remove them if the transaction does not commit."""
+    evidence = FindingEvidence(
+        finding=finding,
+        kind=FindingEvidence.Kind.PHOTO,
+        sha256=photo.sha256,
+        width=photo.width,
+        height=photo.height,
+        created_by=actor,
+    )
+    evidence.photo.save("photo.jpg", photo.photo, save=False)
+    stored.append(evidence.photo)
+    evidence.thumbnail.save("thumb.jpg", photo.thumbnail, save=False)
+    stored.append(evidence.thumbnail)
+    evidence.save()
+    return evidence
+
+
+class _FilesRemovedOnFailure:
+    """Context: stored files listed in ``self.files`` are deleted when the block raises."""
+
+    def __enter__(self):
+        self.files = []
+        return self.files
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            for field_file in self.files:
+                field_file.storage.delete(field_file.name)
+        return False
+
+
+def finding_add_evidence(finding, *, actor, kind, text="", reference="", photo=None):
+    processed = None
+    if kind == FindingEvidence.Kind.PHOTO:
+        if photo is None:
+            raise ValidationError(_("Choose a photo."))
+        processed = process_photo(photo)
+    elif kind == FindingEvidence.Kind.NOTE and not text.strip():
+        raise ValidationError(_("Write the note."))
+    elif kind == FindingEvidence.Kind.DOCUMENT and not reference.strip():
+        raise ValidationError(_("Name the document and its revision."))
+    elif kind not in FindingEvidence.Kind.values:
+        raise ValidationError(_("Choose a kind of evidence."))
+    with _FilesRemovedOnFailure() as stored, transaction.atomic():
+        finding = Finding.objects.select_for_update().select_related("audit").get(pk=finding.pk)
+        if not finding.can_add_evidence(actor):
+            raise PermissionDenied(_("Only the audit team adds evidence, during the audit."))
+        if processed is not None:
+            count = finding.evidence.filter(kind=FindingEvidence.Kind.PHOTO).count()
+            if count >= MAX_PHOTOS_PER_FINDING:
+                raise ValidationError(
+                    _("This finding already has %(n)s photos, the most allowed.")
+                    % {"n": MAX_PHOTOS_PER_FINDING}
+                )
+            return _store_photo(finding, processed, actor, stored)
+        return FindingEvidence.objects.create(
+            finding=finding,
+            kind=kind,
+            text=text.strip(),
+            reference=reference.strip(),
+            created_by=actor,
+        )
+
+
+def finding_close(finding, *, actor, reason=""):
+    """AUD-R4: a finding closes only once its audit's report is issued."""
+    with transaction.atomic():
+        finding = Finding.objects.select_for_update().select_related("audit").get(pk=finding.pk)
+        if finding.status != Finding.Status.OPEN:
+            raise TransitionError(_("This finding is already closed."))
+        if finding.audit.status != Audit.Status.REPORT_ISSUED:
+            raise AuditRuleError(
+                _("AUD-R4: a finding cannot be closed before its audit report is issued.")
+            )
+        if not finding.can_close(actor):
+            raise PermissionDenied(
+                _("Only the lead auditor or the quality manager closes findings.")
+            )
+        finding.status = Finding.Status.CLOSED
+        finding.closed_by, finding.closed_at = actor, timezone.now()
+        finding.save(update_fields=["status", "closed_by", "closed_at"])
+        record_transition(
+            finding,
+            actor=actor,
+            action="finding_close",
+            from_state=Finding.Status.OPEN,
+            to_state=finding.status,
+            reason=reason,
+        )
+    return finding

@@ -1,0 +1,676 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from audits import services
+from audits.forms import (
+    AuditFilterForm,
+    AuditForm,
+    ChecklistGenerateForm,
+    ChecklistItemForm,
+    EvidenceForm,
+    FindingForm,
+    ProgrammeForm,
+    ReasonForm,
+    ReportForm,
+    TeamMemberForm,
+)
+from audits.models import (
+    Audit,
+    AuditProgramme,
+    AuditTeamMember,
+    ChecklistItem,
+    Finding,
+    FindingEvidence,
+    FindingGrade,
+)
+from audits.programme_stats import programme_stats
+from audits.report_kinds import report_findings
+from ims.access import MANAGER_ROLES, get_object_for_user, member_roles, require
+from ims.files import serve_file
+from ims.forms import SignForm
+from ims.lockout import client_address
+from ims.search import search
+from ims.signatures import signatures_for
+from ims.transitions import record_transition
+from nonconformities.models import Nonconformity
+
+PAGE_SIZE = 30
+
+TEAM = Prefetch("team", queryset=AuditTeamMember.objects.select_related("user"))
+
+
+def _audits():
+    return Audit.objects.select_related("programme", "programme__unit")
+
+
+def _error_text(error):
+    if isinstance(error, ValidationError):
+        return " ".join(str(m) for m in error.messages)
+    return str(error) or _("You are not allowed to do this.")
+
+
+def _attempt(request, step, success):
+    """Run a service step; its refusal becomes a message in the user's language, never a 500."""
+    try:
+        result = step()
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _error_text(error))
+        return False, None
+    messages.success(request, success)
+    return True, result
+
+
+def _can_manage_any(user):
+    return bool(member_roles(user) & MANAGER_ROLES)
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+
+@login_required
+def audit_list(request):
+    form = AuditFilterForm(request.GET or None)
+    audits = (
+        _audits()
+        .for_user(request.user)
+        .prefetch_related(TEAM, "scope_units")
+        .annotate(finding_count=Count("findings", distinct=True))
+        .order_by("-planned_start", "code")
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        audits = search(audits, data["q"])
+        if data["status"]:
+            audits = audits.filter(status=data["status"])
+        if data["kind"]:
+            audits = audits.filter(kind=data["kind"])
+        if data["year"]:
+            audits = audits.filter(programme__start_year=data["year"])
+        if data["overdue"]:
+            audits = audits.report_overdue(timezone.localdate())
+    page = Paginator(audits, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "audits/audit_list.html",
+        {
+            "page": page,
+            "form": form,
+            "today": timezone.localdate(),
+            "can_create": _can_manage_any(request.user),
+        },
+    )
+
+
+@login_required
+def audit_today(request):
+    """An auditor's day: audits in progress first, then reporting, then the next ones planned."""
+    user = request.user
+    order = Case(
+        When(status=Audit.Status.IN_PROGRESS, then=Value(0)),
+        When(status=Audit.Status.REPORTING, then=Value(1)),
+        When(status=Audit.Status.PLAN_APPROVED, then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
+    audits = (
+        _audits()
+        .filter(Q(team__user=user) | Q(auditees=user))
+        .exclude(status__in=[Audit.Status.REPORT_ISSUED, Audit.Status.CLOSED])
+        .distinct()
+        .prefetch_related(TEAM, "scope_units")
+        .annotate(rank=order)
+        .order_by("rank", "planned_start", "code")
+    )
+    return render(request, "audits/today.html", {"audits": audits, "today": timezone.localdate()})
+
+
+@login_required
+def programme_list(request):
+    programmes = (
+        AuditProgramme.objects.for_user(request.user)
+        .select_related("unit", "owner")
+        .annotate(
+            audit_count=Count("audits", distinct=True),
+            done_count=Count(
+                "audits",
+                filter=Q(audits__status__in=[Audit.Status.REPORT_ISSUED, Audit.Status.CLOSED]),
+                distinct=True,
+            ),
+        )
+    )
+    return render(
+        request,
+        "audits/programme_list.html",
+        {"programmes": programmes, "can_create": _can_manage_any(request.user)},
+    )
+
+
+@login_required
+def programme_create(request):
+    require(_can_manage_any(request.user), _("Only directors and quality managers do this."))
+    form = ProgrammeForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        programme = form.save(commit=False)
+        programme.owner = request.user
+        programme.save()
+        messages.success(request, _("Audit programme created."))
+        return redirect(programme)
+    return render(request, "audits/form.html", {"form": form, "title": _("New audit programme")})
+
+
+@login_required
+def programme_detail(request, pk):
+    programme = get_object_for_user(
+        AuditProgramme.objects.select_related("unit", "owner"), request.user, pk=pk
+    )
+    audits = (
+        Audit.objects.for_user(request.user)
+        .filter(programme=programme)
+        .prefetch_related(TEAM, "scope_units")
+        .annotate(finding_count=Count("findings", distinct=True))
+        .order_by("planned_start", "code")
+    )
+    sign_form = SignForm()
+    return render(
+        request,
+        "audits/programme_detail.html",
+        {
+            "programme": programme,
+            "audits": audits,
+            "stats": programme_stats(programme),
+            "can_approve": programme.can_approve(request.user),
+            "can_add_audit": programme.is_manager(request.user),
+            "sign_form": sign_form,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def programme_approve(request, pk):
+    programme = get_object_for_user(AuditProgramme, request.user, pk=pk)
+    form = SignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter your password to sign."))
+        return redirect(programme)
+    _attempt(
+        request,
+        lambda: services.programme_approve(
+            programme,
+            actor=request.user,
+            password=form.cleaned_data["password"],
+            comment=form.cleaned_data["comment"],
+            address=client_address(request),
+        ),
+        _("Audit programme approved and signed."),
+    )
+    return redirect(programme)
+
+
+# --- audit ---------------------------------------------------------------------------------------
+
+
+@login_required
+def audit_create(request):
+    require(_can_manage_any(request.user), _("Only directors and quality managers plan audits."))
+    initial = {}
+    if request.GET.get("programme", "").isdigit():
+        initial["programme"] = request.GET["programme"]
+    form = AuditForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            audit = form.save(commit=False)
+            audit.created_by = request.user
+            audit.save()
+            form.save_m2m()
+            record_transition(
+                audit, actor=request.user, action="plan", from_state="", to_state=audit.status
+            )
+        messages.success(request, _("Audit planned. Now assign the lead auditor and the team."))
+        return redirect(audit)
+    return render(request, "audits/form.html", {"form": form, "title": _("Plan an audit")})
+
+
+@login_required
+def audit_edit(request, pk):
+    audit = get_object_for_user(_audits().prefetch_related(TEAM), request.user, pk=pk)
+    require(audit.can_edit_plan(request.user), _("The plan can no longer be changed."))
+    form = AuditForm(request.POST or None, instance=audit, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Audit plan saved."))
+        return redirect(audit)
+    return render(request, "audits/form.html", {"form": form, "title": audit.code, "back": audit})
+
+
+def _detail_context(request, audit):
+    user = request.user
+    checklist = audit.checklist.prefetch_related("clauses__criteria_set").annotate(
+        finding_count=Count("findings")
+    )
+    findings = (
+        audit.findings.select_related("grade", "unit")
+        .prefetch_related("clauses__criteria_set")
+        .annotate(
+            evidence_count=Count("evidence", distinct=True),
+            photo_count=Count("evidence", filter=Q(evidence__kind="photo"), distinct=True),
+        )
+        .order_by("grade__order", "created_at")
+    )
+    return {
+        "audit": audit,
+        "checklist": checklist,
+        "findings": findings,
+        "team": audit.team_members(),
+        "today": timezone.localdate(),
+        "is_team": audit.is_team(user),
+        "can_record": audit.can_record(user),
+        "can_edit_plan": audit.can_edit_plan(user),
+        "can_manage_team": audit.can_manage_team(user),
+        "can_approve_plan": audit.can_approve_plan(user),
+        "can_revise_plan": audit.status == Audit.Status.PLAN_APPROVED and audit.is_manager(user),
+        "can_start": audit.can_start(user),
+        "can_finish": audit.can_finish_fieldwork(user),
+        "can_resume": audit.status == Audit.Status.REPORTING and audit.is_lead(user),
+        "can_edit_report": audit.can_edit_report(user),
+        "can_close": audit.can_close(user),
+        "team_form": TeamMemberForm(user=user) if audit.can_manage_team(user) else None,
+        "generate_form": ChecklistGenerateForm(user=user),
+    }
+
+
+@login_required
+def audit_detail(request, pk):
+    audit = get_object_for_user(
+        _audits().prefetch_related(
+            TEAM, "scope_units", "processes", "auditees", "clauses__criteria_set"
+        ),
+        request.user,
+        pk=pk,
+    )
+    return render(request, "audits/audit_detail.html", _detail_context(request, audit))
+
+
+STEPS = {
+    "approve_plan": (services.audit_approve_plan, _("Audit plan approved.")),
+    "revise_plan": (services.audit_revise_plan, _("The plan is open for changes again.")),
+    "start": (services.audit_start, _("Audit started. The checklist is ready.")),
+    "finish": (services.audit_finish_fieldwork, _("Fieldwork ended. Complete the report.")),
+    "resume": (services.audit_resume_fieldwork, _("Fieldwork resumed.")),
+    "close": (services.audit_close, _("Audit closed.")),
+}
+
+
+@login_required
+@require_POST
+def audit_step(request, pk, step):
+    audit = get_object_for_user(Audit, request.user, pk=pk)
+    if step not in STEPS:
+        messages.error(request, _("Unknown step."))
+        return redirect(audit)
+    service, success = STEPS[step]
+    kwargs = {}
+    if step in {"approve_plan", "revise_plan", "resume", "close"}:
+        form = ReasonForm(request.POST)
+        kwargs["reason"] = form.cleaned_data["reason"] if form.is_valid() else ""
+    _attempt(request, lambda: service(audit, actor=request.user, **kwargs), success)
+    return redirect(audit)
+
+
+@login_required
+@require_POST
+def team_add(request, pk):
+    audit = get_object_for_user(Audit, request.user, pk=pk)
+    form = TeamMemberForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, _("Choose a person and a role."))
+        return redirect(audit)
+    data = form.cleaned_data
+    _attempt(
+        request,
+        lambda: services.audit_assign_team(
+            audit,
+            actor=request.user,
+            user=data["user"],
+            role=data["role"],
+            override_reason=data["override_reason"],
+        ),
+        _("Team updated."),
+    )
+    return redirect(audit)
+
+
+def _member(request, pk, member_pk):
+    audit = get_object_for_user(Audit, request.user, pk=pk)
+    try:
+        return audit.team.select_related("user").get(pk=member_pk)
+    except AuditTeamMember.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+@require_POST
+def team_override_approve(request, pk, member_pk):
+    member = _member(request, pk, member_pk)
+    _attempt(
+        request,
+        lambda: services.team_override_approve(member, actor=request.user),
+        _("Override approved and recorded."),
+    )
+    return redirect(member.audit)
+
+
+@login_required
+@require_POST
+def team_remove(request, pk, member_pk):
+    member = _member(request, pk, member_pk)
+    _attempt(
+        request,
+        lambda: services.team_remove(member, actor=request.user),
+        _("Removed from the team."),
+    )
+    return redirect("audits:audit_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def checklist_generate(request, pk):
+    audit = get_object_for_user(Audit, request.user, pk=pk)
+    form = ChecklistGenerateForm(request.POST, user=request.user)
+    templates = form.cleaned_data["templates"] if form.is_valid() else []
+    _attempt(
+        request,
+        lambda: services.audit_generate_checklist(audit, actor=request.user, templates=templates),
+        _("Checklist updated."),
+    )
+    return redirect(reverse("audits:audit_detail", args=[audit.pk]) + "#checklist")
+
+
+@login_required
+def checklist_item(request, pk, item_pk):
+    audit = get_object_for_user(_audits().prefetch_related(TEAM), request.user, pk=pk)
+    try:
+        item = audit.checklist.prefetch_related("clauses__criteria_set").get(pk=item_pk)
+    except ChecklistItem.DoesNotExist:
+        raise Http404 from None
+    form = ChecklistItemForm(request.POST or None, instance=ChecklistItem.objects.get(pk=item.pk))
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                item = services.checklist_item_record(
+                    item,
+                    actor=request.user,
+                    result=form.cleaned_data["result"],
+                    note=form.cleaned_data["note"],
+                    evidence=form.cleaned_data["evidence"],
+                )
+            except (ValidationError, PermissionDenied) as error:
+                form.add_error(None, _error_text(error))
+            else:
+                if item.result == ChecklistItem.Result.NONCONFORMING and not item.findings.exists():
+                    target = reverse("audits:finding_create", args=[audit.pk]) + f"?item={item.pk}"
+                    if request.htmx:
+                        return HttpResponse(headers={"HX-Redirect": target})
+                    messages.info(request, _("Not conforming: record the finding now."))
+                    return redirect(target)
+                if request.htmx:
+                    return _checklist_item_fragment(request, audit, item)
+                messages.success(request, _("Checklist item saved."))
+                return redirect(
+                    reverse("audits:audit_detail", args=[audit.pk]) + f"#item-{item.pk}"
+                )
+    else:
+        require(
+            audit.can_record(request.user),
+            _("Only the audit team records results, during the audit."),
+        )
+    return render(
+        request, "audits/checklist_item.html", {"audit": audit, "item": item, "form": form}
+    )
+
+
+def _checklist_item_fragment(request, audit, item):
+    """The item's card alone, for htmx: one tap updates it in place on a slow network."""
+    item = (
+        audit.checklist.prefetch_related("clauses__criteria_set")
+        .annotate(finding_count=Count("findings"))
+        .get(pk=item.pk)
+    )
+    response = render(
+        request,
+        "audits/partials/checklist_item.html",
+        {"audit": audit, "item": item, "can_record": audit.can_record(request.user)},
+    )
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+# --- findings ------------------------------------------------------------------------------------
+
+
+@login_required
+def finding_create(request, pk):
+    audit = get_object_for_user(
+        _audits().prefetch_related(TEAM, "scope_units"), request.user, pk=pk
+    )
+    require(
+        audit.can_record(request.user), _("Only the audit team records findings, during the audit.")
+    )
+    item = None
+    item_pk = request.GET.get("item") or request.POST.get("item")
+    if item_pk and str(item_pk).isdigit():
+        item = audit.checklist.prefetch_related("clauses").filter(pk=item_pk).first()
+    initial = {}
+    if item is not None:
+        initial["clauses"] = [c.pk for c in item.clauses.all()]
+        if item.note:
+            initial["note"] = item.note
+    if not request.GET.get("grade"):
+        initial["grade"] = FindingGrade.objects.filter(code="minor_nc").first()
+    scope = list(audit.scope_units.all())
+    if len(scope) == 1:
+        initial["unit"] = scope[0]
+    form = FindingForm(request.POST or None, request.FILES or None, audit=audit, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            finding = services.finding_record(
+                audit,
+                actor=request.user,
+                grade=data["grade"],
+                clauses=data["clauses"],
+                unit=data["unit"],
+                statement=data["statement"],
+                checklist_item=item,
+                notes=[data["note"]],
+                references=[data["reference"]],
+                photos=data["photos"],
+                finding_id=data["finding_id"],
+            )
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(request, _("Finding recorded."))
+            return redirect(finding)
+    return render(request, "audits/finding_form.html", {"audit": audit, "form": form, "item": item})
+
+
+def _finding(request, pk):
+    return get_object_for_user(
+        Finding.objects.select_related("audit", "audit__programme", "grade", "unit", "created_by"),
+        request.user,
+        pk=pk,
+    )
+
+
+@login_required
+def finding_detail(request, pk):
+    finding = _finding(request, pk)
+    evidence = list(finding.evidence.all())
+    return render(
+        request,
+        "audits/finding_detail.html",
+        {
+            "finding": finding,
+            "audit": finding.audit,
+            "notes": [e for e in evidence if e.kind != FindingEvidence.Kind.PHOTO],
+            "photos": [e for e in evidence if e.kind == FindingEvidence.Kind.PHOTO],
+            "clauses": finding.clauses.select_related("criteria_set"),
+            "nonconformities": _nonconformities_of(finding),
+            "can_add_evidence": finding.can_add_evidence(request.user),
+            "can_close": finding.can_close(request.user),
+            "evidence_form": EvidenceForm(),
+        },
+    )
+
+
+def _nonconformities_of(finding):
+    """The nonconformities raised from this finding (AUD-R4), through the NC module's lookup."""
+    return list(Nonconformity.objects.for_source(finding))
+
+
+@login_required
+@require_POST
+def finding_evidence_add(request, pk):
+    finding = _finding(request, pk)
+    form = EvidenceForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        _attempt(
+            request,
+            lambda: services.finding_add_evidence(
+                finding,
+                actor=request.user,
+                kind=data["kind"],
+                text=data["text"],
+                reference=data["reference"],
+                photo=data["photo"],
+            ),
+            _("Evidence added."),
+        )
+    else:
+        messages.error(request, _("Choose the kind of evidence and fill it in."))
+    return redirect(finding)
+
+
+@login_required
+@require_POST
+def finding_close(request, pk):
+    finding = _finding(request, pk)
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    _attempt(
+        request,
+        lambda: services.finding_close(finding, actor=request.user, reason=reason),
+        _("Finding closed."),
+    )
+    return redirect(finding)
+
+
+@login_required
+def photo(request, pk, size="full"):
+    """A finding photo, only for people who may see the finding; anyone else gets 404."""
+    try:
+        evidence = FindingEvidence.objects.get(
+            pk=pk,
+            kind=FindingEvidence.Kind.PHOTO,
+            finding__in=Finding.objects.for_user(request.user),
+        )
+    except (FindingEvidence.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None
+    field = evidence.thumbnail if size == "thumb" else evidence.photo
+    return serve_file(field, filename=f"{evidence.pk}.jpg", inline=True)
+
+
+# --- report --------------------------------------------------------------------------------------
+
+
+def _report_context(request, audit):
+    findings = report_findings(audit)
+    for finding in findings:
+        finding.photos = [
+            {"url": reverse("audits:photo_thumb", args=[e.pk])}
+            for e in finding.evidence.all()
+            if e.kind == FindingEvidence.Kind.PHOTO
+        ]
+    return {
+        "audit": audit,
+        "findings": findings,
+        "signatures": signatures_for(audit),
+        "missing": audit.missing_report_parts(findings),
+    }
+
+
+@login_required
+def report_view(request, pk):
+    """The print-styled report at /audits/<id>/report/."""
+    audit = get_object_for_user(
+        _audits().prefetch_related(
+            TEAM, "scope_units", "processes", "auditees", "clauses__criteria_set"
+        ),
+        request.user,
+        pk=pk,
+    )
+    return render(request, "audits/report.html", _report_context(request, audit))
+
+
+@login_required
+def report_edit(request, pk):
+    audit = get_object_for_user(
+        _audits().prefetch_related(
+            TEAM, "scope_units", "processes", "auditees", "clauses__criteria_set"
+        ),
+        request.user,
+        pk=pk,
+    )
+    require(audit.can_edit_report(request.user), _("Only the lead auditor writes the report."))
+    form = ReportForm(request.POST or None, instance=audit)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Report saved."))
+        return redirect("audits:report_edit", pk=audit.pk)
+    context = _report_context(request, audit)
+    context.update(
+        {
+            "form": form,
+            "sign_form": SignForm(),
+            "can_issue": audit.can_issue_report(request.user),
+        }
+    )
+    return render(request, "audits/report_edit.html", context)
+
+
+@login_required
+@require_POST
+def report_issue(request, pk):
+    audit = get_object_for_user(Audit, request.user, pk=pk)
+    form = SignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter your password to sign."))
+        return redirect("audits:report_edit", pk=audit.pk)
+    ok, _result = _attempt(
+        request,
+        lambda: services.audit_issue_report(
+            audit,
+            actor=request.user,
+            password=form.cleaned_data["password"],
+            comment=form.cleaned_data["comment"],
+            address=client_address(request),
+        ),
+        _("Report issued and signed. Nonconformities were opened for the NC findings."),
+    )
+    if ok:
+        return redirect(audit)
+    return redirect("audits:report_edit", pk=audit.pk)

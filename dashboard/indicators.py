@@ -1,0 +1,588 @@
+"""The dashboard's numbers, computed in SQL.
+
+Each domain is read with one grouped query (``GROUP BY`` unit or child unit, with conditional
+``COUNT ... FILTER``); Python only adds up those aggregated rows (one per unit, never one per
+record) into the scope's totals, its child units and the units needing attention. The number of
+queries is fixed, whatever the amount of data.
+
+A unit's subtree is a prefix of the materialised path, so "the child unit a row belongs to" is
+the first ``len(scope.path) + 9`` characters of the row's unit path.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from django.db.models import Count, Exists, Func, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, Substr
+from django.utils import timezone
+
+from audits.models import Audit, Finding
+from documents.models import (
+    REVIEW_DUE_DAYS,
+    Acknowledgement,
+    Distribution,
+    Document,
+    Revision,
+    RevisionStatus,
+)
+from ims.models import Membership, OrgUnit, User
+from ims.models.i18n import localized
+from ims.models.org import PATH_SEGMENT_WIDTH
+from ims.schoolyear import SchoolYear
+from nonconformities.models import CorrectiveAction, Nonconformity
+from surveys.models import (
+    Campaign,
+    QuestionKind,
+    QuestionTally,
+    RespondentGroup,
+    UnitTally,
+    ValueTally,
+)
+from surveys.results import likert_index, min_group_size, suppress
+
+SEGMENT = PATH_SEGMENT_WIDTH + 1
+TREND_YEARS = 5
+TOP_UNITS = 5
+AUDIT_DONE = (Audit.Status.REPORT_ISSUED, Audit.Status.CLOSED)
+AUDIT_RECORDING = (Audit.Status.IN_PROGRESS, Audit.Status.REPORTING)
+
+
+class _Count(Func):
+    """``COUNT(*)`` of a correlated subquery, usable inside ``Subquery``."""
+
+    function = "COUNT"
+    template = "%(function)s(*)"
+    output_field = IntegerField()
+
+
+def _count_subquery(queryset):
+    return Coalesce(
+        Subquery(queryset.order_by().annotate(n=_Count()).values("n")[:1]),
+        0,
+        output_field=IntegerField(),
+    )
+
+
+@dataclass
+class UnitRow:
+    """Indicators of one unit's subtree (a child of the scope, or the scope itself)."""
+
+    unit: object
+    nc_open: int = 0
+    nc_major: int = 0
+    nc_overdue: int = 0
+    doc_due: int = 0
+    doc_overdue: int = 0
+    audit_overdue: int = 0
+    findings_open: int = 0
+    satisfaction_n: int = 0
+    satisfaction_index: float | None = None
+    satisfaction_hidden: bool = False
+    is_scope: bool = False
+
+    @property
+    def attention(self):
+        return self.nc_open + self.nc_overdue + self.doc_overdue + self.audit_overdue
+
+
+@dataclass
+class Dashboard:
+    scope: object
+    year: SchoolYear
+    today: object
+    nc: dict = field(default_factory=dict)
+    nc_trend: list = field(default_factory=list)  # [(SchoolYear, opened, closed)]
+    audits: dict = field(default_factory=dict)
+    grades: list = field(default_factory=list)  # [{label, severity, total, open}]
+    documents: dict = field(default_factory=dict)
+    groups: list = field(default_factory=list)  # latest vs previous per respondent group
+    areas: list = field(default_factory=list)
+    satisfaction_trend: list = field(default_factory=list)  # [(group label, [(n, index)])]
+    trend_years: list = field(default_factory=list)
+    units: list = field(default_factory=list)  # [UnitRow] child units (+ scope's own records)
+    attention: list = field(default_factory=list)  # [UnitRow] leaf units, most items first
+    ancestors: list = field(default_factory=list)
+    k: int = 5
+
+
+def _child_key(path, scope_path):
+    return path[: len(scope_path) + SEGMENT]
+
+
+def _aware(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def build(scope, year, *, user=None, root=None, today=None):
+    """Every indicator of ``scope``'s subtree for ``year``, as ``user`` may see it (``user``
+    None: everything, for operators' command-line reports)."""
+    today = today or timezone.localdate()
+    root = root or scope
+    years = [SchoolYear(year.start_year - i) for i in range(TREND_YEARS - 1, -1, -1)]
+    board = Dashboard(scope=scope, year=year, today=today, trend_years=years, k=min_group_size())
+    per_child = defaultdict(dict)
+    per_unit = defaultdict(lambda: defaultdict(int))  # unit path -> indicator -> n
+    unit_ids = {}
+    _nonconformities(board, user, years, per_child, per_unit, unit_ids)
+    _audits(board, user, per_child, per_unit, unit_ids)
+    _documents(board, user, per_child, per_unit, unit_ids)
+    _satisfaction(board, user, years, per_child)
+    _units(board, root, per_child, per_unit, unit_ids)
+    return board
+
+
+# --- nonconformities --------------------------------------------------------------------------
+
+
+def _nonconformities(board, user, years, per_child, per_unit, unit_ids):
+    scope, today = board.scope, board.today
+    ncs = Nonconformity.objects.filter(unit__path__startswith=scope.path)
+    if user is not None:
+        ncs = ncs.for_user(user)
+    is_open = ~Q(status=Nonconformity.Status.CLOSED)
+    late = Q(actions__status=CorrectiveAction.Status.OPEN, actions__due__lt=today)
+    counts = {
+        "open": Count("pk", filter=is_open, distinct=True),
+        "major": Count("pk", filter=is_open & Q(severity="major"), distinct=True),
+        "minor": Count("pk", filter=is_open & Q(severity="minor"), distinct=True),
+        "age_recent": Count(
+            "pk", filter=is_open & Q(reported_on__gt=today - timedelta(days=30)), distinct=True
+        ),
+        "age_middle": Count(
+            "pk",
+            filter=is_open
+            & Q(
+                reported_on__lte=today - timedelta(days=30),
+                reported_on__gte=today - timedelta(days=90),
+            ),
+            distinct=True,
+        ),
+        "age_old": Count(
+            "pk", filter=is_open & Q(reported_on__lt=today - timedelta(days=90)), distinct=True
+        ),
+        "overdue": Count("pk", filter=late, distinct=True),
+        "overdue_actions": Count("actions", filter=late, distinct=True),
+    }
+    for y in years:
+        counts[f"opened_{y.start_year}"] = Count(
+            "pk", filter=Q(reported_on__gte=y.first_day, reported_on__lte=y.last_day), distinct=True
+        )
+        counts[f"closed_{y.start_year}"] = Count(
+            "pk",
+            filter=Q(
+                status=Nonconformity.Status.CLOSED,
+                closed_at__gte=_aware(y.first_day),
+                closed_at__lt=_aware(y.last_day + timedelta(days=1)),
+            ),
+            distinct=True,
+        )
+    rows = ncs.order_by().values("unit_id", "unit__path").annotate(**counts)
+    totals = defaultdict(int)
+    for row in rows:
+        for name in counts:
+            totals[name] += row[name]
+        child = per_child[_child_key(row["unit__path"], scope.path)]
+        child["nc_open"] = child.get("nc_open", 0) + row["open"]
+        child["nc_major"] = child.get("nc_major", 0) + row["major"]
+        child["nc_overdue"] = child.get("nc_overdue", 0) + row["overdue"]
+        unit_ids[row["unit__path"]] = row["unit_id"]
+        per_unit[row["unit__path"]]["nc_open"] += row["open"]
+        per_unit[row["unit__path"]]["nc_major"] += row["major"]
+        per_unit[row["unit__path"]]["nc_overdue"] += row["overdue"]
+    board.nc = {
+        name: totals[name] for name in counts if not name.startswith(("opened_", "closed_"))
+    }
+    board.nc_trend = [
+        (y, totals[f"opened_{y.start_year}"], totals[f"closed_{y.start_year}"]) for y in years
+    ]
+
+
+# --- audits -----------------------------------------------------------------------------------
+
+
+def _audits(board, user, per_child, per_unit, unit_ids):
+    scope, today = board.scope, board.today
+    audits = Audit.objects.filter(programme__start_year=board.year.start_year)
+    if user is not None:
+        audits = audits.for_user(user)
+    through = Audit.scope_units.through
+    audits = audits.filter(
+        Exists(through.objects.filter(audit=OuterRef("pk"), orgunit__path__startswith=scope.path))
+        | Q(programme__unit__path__startswith=scope.path)
+    )
+    overdue = Q(status__in=AUDIT_RECORDING, report_due__lt=today)
+    board.audits = audits.aggregate(
+        planned=Count("pk"),
+        due=Count("pk", filter=Q(planned_end__lt=today)),
+        done=Count("pk", filter=Q(status__in=AUDIT_DONE)),
+        done_due=Count("pk", filter=Q(status__in=AUDIT_DONE, planned_end__lt=today)),
+        in_progress=Count("pk", filter=Q(status__in=AUDIT_RECORDING)),
+        overdue=Count("pk", filter=overdue),
+    )
+    due = board.audits["due"]
+    board.audits["adherence"] = round(100 * board.audits["done_due"] / due) if due else None
+    # Per child unit: an audit of several units counts once in each child it covers.
+    for row in (
+        through.objects.filter(audit__in=audits.values("pk"), orgunit__path__startswith=scope.path)
+        .annotate(key=Substr("orgunit__path", 1, len(scope.path) + SEGMENT))
+        .values("key")
+        .annotate(
+            overdue=Count(
+                "audit",
+                filter=Q(audit__status__in=AUDIT_RECORDING, audit__report_due__lt=today),
+                distinct=True,
+            )
+        )
+    ):
+        per_child[row["key"]]["audit_overdue"] = row["overdue"]
+    # Findings of this year's audits in scope, by unit and grade.
+    findings = Finding.objects.filter(
+        audit__in=audits.values("pk"), unit__path__startswith=scope.path
+    )
+    grades = {}
+    for row in (
+        findings.order_by()
+        .values(
+            "unit_id",
+            "unit__path",
+            "grade_id",
+            "grade__name",
+            "grade__name_en",
+            "grade__name_lo",
+            "grade__order",
+            "grade__code",
+            "grade__severity",
+        )
+        .annotate(total=Count("pk"), open=Count("pk", filter=Q(status=Finding.Status.OPEN)))
+    ):
+        grade = grades.setdefault(
+            row["grade_id"],
+            {
+                "label": _label(row, "grade__name"),
+                "severity": row["grade__severity"],
+                "order": (row["grade__order"], row["grade__code"]),
+                "total": 0,
+                "open": 0,
+            },
+        )
+        grade["total"] += row["total"]
+        grade["open"] += row["open"]
+        child = per_child[_child_key(row["unit__path"], scope.path)]
+        child["findings_open"] = child.get("findings_open", 0) + row["open"]
+        unit_ids[row["unit__path"]] = row["unit_id"]
+        per_unit[row["unit__path"]]["findings_open"] += row["open"]
+    board.grades = sorted(grades.values(), key=lambda g: g["order"])
+    board.audits["findings"] = sum(g["total"] for g in board.grades)
+    board.audits["findings_open"] = sum(g["open"] for g in board.grades)
+
+
+def _label(row, prefix):
+    class _Names:
+        pass
+
+    names = _Names()
+    names.name = row[prefix]
+    names.name_en = row.get(f"{prefix}_en") or ""
+    names.name_lo = row.get(f"{prefix}_lo") or ""
+    return localized(names, "name")
+
+
+# --- documents --------------------------------------------------------------------------------
+
+
+def _documents(board, user, per_child, per_unit, unit_ids):
+    scope, today = board.scope, board.today
+    documents = Document.objects.filter(owner_unit__path__startswith=scope.path).exclude(
+        status=RevisionStatus.OBSOLETE
+    )
+    if user is not None:
+        documents = documents.for_user(user)
+    effective = Q(status=RevisionStatus.EFFECTIVE)
+    counts = {
+        "effective": Count("pk", filter=effective),
+        "due": Count(
+            "pk",
+            filter=effective
+            & Q(
+                next_review_date__gte=today,
+                next_review_date__lte=today + timedelta(days=REVIEW_DUE_DAYS),
+            ),
+        ),
+        "overdue": Count("pk", filter=effective & Q(next_review_date__lt=today)),
+    }
+    totals = defaultdict(int)
+    for row in documents.order_by().values("owner_unit_id", "owner_unit__path").annotate(**counts):
+        for name in counts:
+            totals[name] += row[name]
+        path = row["owner_unit__path"]
+        child = per_child[_child_key(path, scope.path)]
+        child["doc_due"] = child.get("doc_due", 0) + row["due"]
+        child["doc_overdue"] = child.get("doc_overdue", 0) + row["overdue"]
+        unit_ids[path] = row["owner_unit_id"]
+        per_unit[path]["doc_overdue"] += row["overdue"]
+    board.documents = dict(totals)
+    for name in counts:
+        board.documents.setdefault(name, 0)
+    board.documents.update(_coverage(documents))
+
+
+def _coverage(documents):
+    """Read-and-acknowledge coverage of the effective revisions of ``documents``: people on
+    the distribution (named, or active members of a distributed unit's subtree) and how many
+    of them acknowledged. One query: two correlated counts per revision, summed."""
+    on_distribution = Distribution.objects.filter(revision=OuterRef(OuterRef("pk"))).filter(
+        Q(user=OuterRef("pk"))
+        | Q(unit__isnull=False)
+        & Exists(
+            Membership.objects.active().filter(
+                user=OuterRef(OuterRef("pk")), unit__path__startswith=OuterRef("unit__path")
+            )
+        )
+    )
+    recipients = User.objects.filter(is_active=True).filter(Exists(on_distribution))
+    acknowledged = recipients.filter(
+        Exists(
+            Acknowledgement.objects.filter(revision=OuterRef(OuterRef("pk")), user=OuterRef("pk"))
+        )
+    )
+    revisions = Revision.objects.filter(
+        status=RevisionStatus.EFFECTIVE,
+        document__in=documents.filter(status=RevisionStatus.EFFECTIVE).values("pk"),
+    )
+    sums = revisions.order_by().aggregate(
+        expected=Sum(_count_subquery(recipients)),
+        acknowledged=Sum(_count_subquery(acknowledged)),
+    )
+    expected, done = sums["expected"] or 0, sums["acknowledged"] or 0
+    return {
+        "expected": expected,
+        "acknowledged": done,
+        "coverage": round(100 * done / expected) if expected else None,
+    }
+
+
+# --- satisfaction -----------------------------------------------------------------------------
+
+
+def _index(values):
+    """Index of pooled Likert answers ``values`` = {value: count}, or None."""
+    total = sum(values.values())
+    if not total:
+        return None
+    return likert_index(sum(v * c for v, c in values.items()) / total)
+
+
+def _satisfaction(board, user, years, per_child):
+    scope, k = board.scope, board.k
+    campaigns = Campaign.objects.exclude(status=Campaign.Status.DRAFT).filter(
+        opens_on__gte=years[0].first_day, opens_on__lte=board.year.last_day
+    )
+    if user is not None:
+        campaigns = campaigns.for_user(user)
+    in_scope = {"unit__path__startswith": scope.path}
+    # 1. Respondents per campaign and child unit.
+    info, n_by_campaign = {}, defaultdict(int)
+    child_n = defaultdict(lambda: defaultdict(int))
+    for row in (
+        UnitTally.objects.filter(campaign__in=campaigns.values("pk"), **in_scope)
+        .annotate(key=Substr("unit__path", 1, len(scope.path) + SEGMENT))
+        .values("campaign_id", "campaign__group", "campaign__opens_on", "campaign__title", "key")
+        .annotate(n=Sum("count"))
+    ):
+        info[row["campaign_id"]] = row
+        n_by_campaign[row["campaign_id"]] += row["n"]
+        child_n[row["campaign_id"]][row["key"]] += row["n"]
+    answered = sorted(
+        (c for c in info if n_by_campaign[c]),
+        key=lambda c: (info[c]["campaign__opens_on"], c),
+    )
+    by_group = defaultdict(list)
+    for c in answered:
+        by_group[info[c]["campaign__group"]].append(c)
+    # 2. Likert answers per campaign, area and value (overall, by area, and the trend).
+    values = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))  # c -> area -> v -> n
+    areas = {}
+    for row in (
+        ValueTally.objects.filter(
+            campaign__in=campaigns.values("pk"), question__kind=QuestionKind.LIKERT, **in_scope
+        )
+        .values(
+            "campaign_id",
+            "question__area_id",
+            "question__area__name",
+            "question__area__name_en",
+            "question__area__name_lo",
+            "question__area__order",
+            "value",
+        )
+        .annotate(n=Sum("count"))
+    ):
+        values[row["campaign_id"]][row["question__area_id"]][row["value"]] += row["n"]
+        if row["question__area_id"] is not None:
+            areas[row["question__area_id"]] = (
+                row["question__area__order"],
+                _label(row, "question__area__name"),
+            )
+    # 3. Respondents per campaign and area: the most answered question of the area.
+    area_n = defaultdict(int)
+    for row in (
+        QuestionTally.objects.filter(
+            campaign__in=campaigns.values("pk"), question__kind=QuestionKind.LIKERT, **in_scope
+        )
+        .values("campaign_id", "question_id", "question__area_id")
+        .annotate(n=Sum("count"))
+    ):
+        key = (row["campaign_id"], row["question__area_id"])
+        area_n[key] = max(area_n[key], row["n"])
+
+    def pooled(campaign_id):
+        merged = defaultdict(int)
+        for area_values in values[campaign_id].values():
+            for v, n in area_values.items():
+                merged[v] += n
+        return merged
+
+    def cell(n, index):
+        hidden = n < k
+        return {"n": n, "index": None if hidden else index, "hidden": hidden}
+
+    latest, previous = [], []
+    for group in RespondentGroup:
+        ids = by_group.get(group.value, [])
+        if not ids:
+            continue
+        last = ids[-1]
+        before = ids[-2] if len(ids) > 1 else None
+        latest.append(last)
+        if before:
+            previous.append(before)
+        now = cell(n_by_campaign[last], _index(pooled(last)))
+        then = cell(n_by_campaign[before], _index(pooled(before))) if before else None
+        board.groups.append(
+            {
+                "group": group.label,
+                "campaign_id": last,
+                "campaign": info[last]["campaign__title"],
+                "latest": now,
+                "previous_id": before,
+                "previous_campaign": info[before]["campaign__title"] if before else "",
+                "previous": then,
+                "change": _change(now, then),
+            }
+        )
+    # By area: the latest campaign of each group against the one before it, pooled.
+    for area_id, (_order, label) in sorted(areas.items(), key=lambda item: item[1]):
+        now = _area_cell(latest, area_id, values, area_n, cell)
+        then = _area_cell(previous, area_id, values, area_n, cell) if previous else None
+        board.areas.append(
+            {"label": label, "latest": now, "previous": then, "change": _change(now, then)}
+        )
+    # Trend: index per school year and group, pooled over that year's campaigns.
+    for group in RespondentGroup:
+        ids = by_group.get(group.value, [])
+        if not ids:
+            continue
+        points = []
+        for y in years:
+            in_year = [c for c in ids if info[c]["campaign__opens_on"] in y]
+            n = sum(n_by_campaign[c] for c in in_year)
+            merged = defaultdict(int)
+            for c in in_year:
+                for v, count in pooled(c).items():
+                    merged[v] += count
+            points.append(cell(n, _index(merged)) if in_year else None)
+        board.satisfaction_trend.append((group.label, points))
+    _satisfaction_by_child(board, latest, child_n, per_child)
+
+
+def _area_cell(campaign_ids, area_id, values, area_n, cell):
+    merged = defaultdict(int)
+    n = 0
+    for c in campaign_ids:
+        for v, count in values[c].get(area_id, {}).items():
+            merged[v] += count
+        n += area_n.get((c, area_id), 0)
+    return cell(n, _index(merged))
+
+
+def _change(now, then):
+    if not then or now["index"] is None or then["index"] is None:
+        return None
+    return now["index"] - then["index"]
+
+
+def _satisfaction_by_child(board, latest, child_n, per_child):
+    """The latest campaign of every group, pooled, per child unit; small cells suppressed
+    (with complementary suppression, so totals cannot reveal a hidden cell)."""
+    if not latest:
+        return
+    scope = board.scope
+    n_by_key = defaultdict(int)
+    for c in latest:
+        for key, n in child_n[c].items():
+            n_by_key[key] += n
+    values = defaultdict(lambda: defaultdict(int))
+    for row in (
+        ValueTally.objects.filter(
+            campaign_id__in=latest,
+            question__kind=QuestionKind.LIKERT,
+            unit__path__startswith=scope.path,
+        )
+        .annotate(key=Substr("unit__path", 1, len(scope.path) + SEGMENT))
+        .values("key", "value")
+        .annotate(n=Sum("count"))
+    ):
+        values[row["key"]][row["value"]] += row["n"]
+    keys = sorted(n_by_key)
+    hidden = suppress([n_by_key[key] for key in keys], total=sum(n_by_key.values()), k=board.k)
+    for i, key in enumerate(keys):
+        child = per_child[key]
+        child["satisfaction_n"] = n_by_key[key]
+        child["satisfaction_hidden"] = i in hidden
+        child["satisfaction_index"] = None if i in hidden else _index(values[key])
+
+
+# --- units ------------------------------------------------------------------------------------
+
+
+def _units(board, root, per_child, per_unit, unit_ids):
+    """Child units (with the scope's own records), the breadcrumb, and the units needing
+    attention; one query for all the unit rows."""
+    scope = board.scope
+    ancestor_paths = [p for p in scope.ancestor_paths() if p.startswith(root.path)]
+    # Units needing attention: where the open and overdue items are recorded (units with no
+    # unit below them holding items), so each number equals its register filtered by unit.
+    paths = [p for p, v in per_unit.items() if any(v.values()) and p != scope.path]
+    leaves = [p for p in paths if not any(o != p and o.startswith(p) for o in paths)]
+
+    def score(path):
+        v = per_unit[path]
+        return v["nc_open"] + v["nc_overdue"] + v["doc_overdue"] + v["findings_open"]
+
+    top = sorted(leaves, key=lambda p: (-score(p), p))[:TOP_UNITS]
+    top_ids = [unit_ids[p] for p in top]
+    units = {
+        u.path: u
+        for u in OrgUnit.objects.filter(
+            Q(path__in=ancestor_paths) | Q(parent=scope) | Q(pk__in=top_ids)
+        ).select_related("kind")
+    }
+    board.ancestors = [units[p] for p in ancestor_paths if p in units and p != scope.path]
+    children = sorted((u for u in units.values() if u.parent_id == scope.pk), key=lambda u: u.name)
+    rows = [UnitRow(unit=child, **per_child.get(child.path, {})) for child in children]
+    if scope.path in per_child:
+        rows.append(UnitRow(unit=scope, is_scope=True, **per_child[scope.path]))
+    board.units = rows
+    board.attention = [
+        UnitRow(
+            unit=units[p],
+            nc_open=per_unit[p]["nc_open"],
+            nc_major=per_unit[p]["nc_major"],
+            nc_overdue=per_unit[p]["nc_overdue"],
+            doc_overdue=per_unit[p]["doc_overdue"],
+            findings_open=per_unit[p]["findings_open"],
+        )
+        for p in top
+        if p in units and score(p)
+    ]

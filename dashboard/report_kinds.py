@@ -1,0 +1,54 @@
+"""The dashboard, printed: one unit's subtree and school year, through the report pipeline."""
+
+from django.utils.translation import gettext_lazy as _
+
+from dashboard.charts import dashboard_charts
+from dashboard.indicators import build
+from dashboard.scope import dashboard_roots
+from ims.models import OrgUnit
+from ims.reports import ReportKind
+from ims.schoolyear import SchoolYear
+
+
+class DashboardReport(ReportKind):
+    code = "dashboard"
+    label = _("Dashboard")
+    template = "reports/dashboard.html"
+
+    def queryset(self, user):
+        units = OrgUnit.objects.select_related("kind")
+        if user is None:
+            return units
+        roots = dashboard_roots(user)
+        if not roots:
+            return units.none()
+        condition = None
+        for root in roots:
+            part = units.filter(path__startswith=root.path)
+            condition = part if condition is None else condition | part
+        return condition
+
+    def get_object(self, user, object_id):
+        unit = super().get_object(user, object_id)
+        # The numbers are those the requester sees: remember who asked, and under which root.
+        unit.report_user = user
+        unit.report_root = None
+        if user is not None:
+            unit.report_root = next(
+                (r for r in dashboard_roots(user) if unit.path.startswith(r.path)), None
+            )
+        return unit
+
+    def get_context(self, obj, params):
+        year = SchoolYear.parse(params.get("f_year", "")) or SchoolYear.current()
+        board = build(
+            obj,
+            year,
+            user=getattr(obj, "report_user", None),
+            root=getattr(obj, "report_root", None) or obj,
+        )
+        return {"board": board, "charts": dashboard_charts(board)}
+
+    def filename(self, obj, params):
+        year = SchoolYear.parse(params.get("f_year", "")) or SchoolYear.current()
+        return f"bang-dieu-khien-{obj.code}-{year.slug}.pdf"

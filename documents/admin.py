@@ -1,0 +1,90 @@
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import LOCKED_STATES, Acknowledgement, Distribution, Document, Revision
+
+
+class RevisionInline(admin.TabularInline):
+    model = Revision
+    extra = 0
+    fields = ["number", "status", "change_summary", "file_name", "sha256", "effective_date"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Document)
+class DocumentAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "title", "doc_type", "owner_unit", "status", "next_review_date"]
+    list_filter = ["doc_type", "status", "confidentiality"]
+    search_fields = ["code", "title", "search_text"]
+    autocomplete_fields = ["owner_unit", "clauses", "replaced_by"]
+    raw_id_fields = ["owner", "restricted_to"]
+    readonly_fields = ["status", "effective_revision", "effective_date", "next_review_date"]
+    inlines = [RevisionInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Revision)
+class RevisionAdmin(SimpleHistoryAdmin):
+    """Lifecycle steps happen in the application (signed); an effective or superseded
+    revision is read-only here, and the model refuses a change made any other way."""
+
+    list_display = ["__str__", "status", "author", "approver", "effective_date"]
+    list_filter = ["status"]
+    search_fields = ["document__code", "document__title"]
+    raw_id_fields = ["document", "author", "approver", "reviewers"]
+    readonly_fields = [
+        "status",
+        "file",
+        "file_name",
+        "file_kind",
+        "file_size",
+        "sha256",
+        "effective_date",
+        "submitted_at",
+        "approved_at",
+        "superseded_at",
+        "obsolete_at",
+        "obsolete_reason",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.status in LOCKED_STATES:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change and Revision.objects.filter(pk=obj.pk, status__in=LOCKED_STATES).exists():
+            raise PermissionDenied
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Distribution)
+class DistributionAdmin(admin.ModelAdmin):
+    list_display = ["revision", "unit", "user", "created_at"]
+    raw_id_fields = ["revision", "unit", "user", "created_by"]
+
+
+@admin.register(Acknowledgement)
+class AcknowledgementAdmin(admin.ModelAdmin):
+    list_display = ["revision", "user", "acknowledged_at"]
+    raw_id_fields = ["revision", "user"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,302 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from ims.access import units_visible_to
+from ims.files import check_upload
+from ims.models import Clause, Membership, OrgUnit, User
+from ims.models.org import PATH_SEGMENT_WIDTH
+
+from .models import (
+    AUTHOR_ROLES,
+    LOCKED_STATES,
+    Document,
+    DocumentType,
+    ExternalStatus,
+    RevisionStatus,
+)
+
+
+def _roots(user):
+    return {
+        path[: PATH_SEGMENT_WIDTH + 1]
+        for path in Membership.objects.active()
+        .filter(user=user)
+        .values_list("unit__path", flat=True)
+    }
+
+
+def _units_in_tree(user):
+    """Units a distribution may name: the whole organisation tree the user works in."""
+    if user.is_superuser:
+        return OrgUnit.objects.filter(is_active=True)
+    condition = Q(pk__in=[])
+    for root in _roots(user):
+        condition |= Q(path__startswith=root)
+    return OrgUnit.objects.filter(is_active=True).filter(condition).order_by("path")
+
+
+def _people(user):
+    """People who can be named reviewer, approver, recipient or reader: everyone with an active
+    role in the same organisation tree (a school's staff name a division head or the director)."""
+    roots = _roots(user)
+    if user.is_superuser:
+        return User.objects.filter(is_active=True).order_by("full_name", "username")
+    condition = Q(pk=user.pk)
+    for root in roots:
+        condition |= Exists(
+            Membership.objects.active().filter(user=OuterRef("pk"), unit__path__startswith=root)
+        )
+    return User.objects.filter(is_active=True).filter(condition).order_by("full_name", "username")
+
+
+class ClauseChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.criteria_set.code} {obj.number} {obj.label}"
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.display_name
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.display_name
+
+
+class DocumentForm(forms.ModelForm):
+    class Meta:
+        model = Document
+        fields = [
+            "code",
+            "title",
+            "doc_type",
+            "owner_unit",
+            "owner",
+            "process",
+            "clauses",
+            "confidentiality",
+            "restricted_to",
+            "retention_years",
+            "review_interval_months",
+            "issuer",
+            "external_number",
+            "issued_on",
+            "external_status",
+            "replaced_by",
+        ]
+        widgets = {"issued_on": forms.DateInput(attrs={"type": "date"})}
+        field_classes = {
+            "clauses": ClauseChoiceField,
+            "owner": PersonChoiceField,
+            "restricted_to": PeopleChoiceField,
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["owner_unit"].queryset = units_visible_to(user, AUTHOR_ROLES).order_by("path")
+        self.fields["owner"].queryset = _people(user)
+        self.fields["restricted_to"].queryset = _people(user)
+        self.fields["restricted_to"].required = False
+        self.fields["clauses"].queryset = Clause.objects.select_related("criteria_set")
+        self.fields["clauses"].required = False
+        self.fields["replaced_by"].queryset = Document.objects.for_user(user).filter(
+            doc_type=DocumentType.EXTERNAL
+        )
+        self.fields["review_interval_months"].min_value = 1
+        self.fields["review_interval_months"].max_value = 120
+        self.fields["review_interval_months"].widget.attrs.update(min=1, max=120)
+        if not self.instance.pk:
+            self.fields["owner"].initial = user.pk
+        elif self.instance.revisions.filter(status__in=LOCKED_STATES).exists():
+            # Code, title and type are part of what every signature of a published revision
+            # binds to: they change only with a new revision's document, never in place.
+            for name in ("code", "title", "doc_type", "owner_unit"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("Fixed once a revision has been published.")
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip()
+        if not code:
+            raise ValidationError(_("Enter a code."))
+        return code
+
+    def clean_review_interval_months(self):
+        value = self.cleaned_data["review_interval_months"]
+        if value is None or not 1 <= value <= 120:
+            raise ValidationError(_("The review interval is between 1 and 120 months."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("doc_type") == DocumentType.EXTERNAL:
+            for field in ("issuer", "external_number", "issued_on", "external_status"):
+                if not data.get(field):
+                    self.add_error(field, _("Required for an external-origin document."))
+        else:
+            for field in ("issuer", "external_number", "external_status", "replaced_by"):
+                if data.get(field):
+                    self.add_error(field, _("Only for external-origin documents."))
+        if data.get("external_status") == ExternalStatus.REPLACED and not data.get("replaced_by"):
+            self.add_error("replaced_by", _("Say which document replaces it."))
+        if (
+            data.get("replaced_by")
+            and self.instance.pk
+            and data["replaced_by"].pk == self.instance.pk
+        ):
+            self.add_error("replaced_by", _("A document cannot replace itself."))
+        if (
+            data.get("confidentiality") == "restricted"
+            and not data.get("restricted_to")
+            and "restricted_to" in self.fields
+        ):
+            self.add_error("restricted_to", _("List the people who may read it."))
+        return data
+
+
+class RevisionForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("PDF, DOCX, XLSX or ODT. The type is checked from the content."),
+        error_messages={"empty": _("The file is empty (0 bytes).")},
+    )
+    change_summary = forms.CharField(
+        label=_("Change summary"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required for every revision: what changed and why."),
+    )
+    reviewers = PeopleChoiceField(label=_("Reviewers"), queryset=User.objects.none())
+    approver = PersonChoiceField(label=_("Approver"), queryset=User.objects.none())
+
+    def __init__(self, *args, user, author=None, file_required=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.author = author or user
+        self.fields["reviewers"].queryset = _people(user)
+        self.fields["approver"].queryset = _people(user).exclude(pk=self.author.pk)
+        self.fields["file"].required = file_required
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload is None:
+            return None
+        try:
+            check_upload(upload)
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
+        return upload
+
+    def clean_change_summary(self):
+        value = self.cleaned_data["change_summary"].strip()
+        if not value:
+            raise ValidationError(_("Describe what changed in this revision."))
+        return value
+
+    def clean_approver(self):
+        approver = self.cleaned_data["approver"]
+        if approver and approver.pk == self.author.pk:
+            raise ValidationError(_("The approver cannot be the author."))
+        return approver
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_reason(self):
+        value = self.cleaned_data["reason"].strip()
+        if not value:
+            raise ValidationError(_("Give a reason."))
+        return value
+
+
+class ReviewNoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Conclusion of the periodic review"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class DistributionForm(forms.Form):
+    units = forms.ModelMultipleChoiceField(
+        label=_("Units (each with the units below it)"),
+        queryset=OrgUnit.objects.none(),
+        required=False,
+    )
+    users = PeopleChoiceField(label=_("People"), queryset=User.objects.none(), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["units"].queryset = _units_in_tree(user)
+        self.fields["users"].queryset = _people(user)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("units") and not data.get("users"):
+            raise ValidationError(_("Choose at least one unit or person."))
+        return data
+
+
+REVIEW_CHOICES = [("", _("Any")), ("due", _("Due within 30 days")), ("overdue", _("Overdue"))]
+
+
+class RegisterFilterForm(forms.Form):
+    """The register's filters; also validates the filters passed to the register PDF."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    type = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", _("All types")), *DocumentType.choices]
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Owner unit"),
+        queryset=OrgUnit.objects.none(),
+        required=False,
+        empty_label=_("All units"),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All statuses")), *RevisionStatus.choices],
+    )
+    clause = forms.ModelChoiceField(
+        label=_("Clause"),
+        queryset=Clause.objects.none(),
+        required=False,
+        empty_label=_("All clauses"),
+    )
+    review = forms.ChoiceField(label=_("Due for review"), required=False, choices=REVIEW_CHOICES)
+
+    FIELDS = ("q", "type", "unit", "status", "clause", "review")
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = OrgUnit.objects.all() if user is None else OrgUnit.objects.for_user(user)
+        self.fields["unit"].queryset = units.order_by("path")
+        self.fields["clause"].queryset = Clause.objects.select_related("criteria_set")
+        self.fields["clause"].label_from_instance = lambda c: (
+            f"{c.criteria_set.code} {c.number} {c.label}"
+        )
+
+    def applied(self):
+        """(label, value) pairs of the filters in use, for the PDF and the page."""
+        pairs = []
+        for name in self.FIELDS:
+            value = self.cleaned_data.get(name)
+            if value in (None, ""):
+                continue
+            field = self[name]
+            if hasattr(field.field, "choices") and not hasattr(value, "pk"):
+                value = dict(field.field.choices).get(value, value)
+            if hasattr(value, "criteria_set_id"):
+                value = f"{value.number} {value.label}"
+            pairs.append((field.label, str(value)))
+        return pairs
+
+
+class CoverageForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = OrgUnit.objects.for_user(user).order_by("path")

@@ -1,0 +1,683 @@
+"""Every write to documents: one function per lifecycle step, each atomic and recorded.
+
+Each step locks the row, checks its predicate (including separation of duties), changes the
+state with ``update_fields``, writes a ``TransitionEvent`` and schedules its notifications with
+``transaction.on_commit``. Views and tasks call these; nothing else sets a status.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ims import lockout
+from ims.files import check_upload
+from ims.models import Membership, Signature, User
+from ims.notifications import notify
+from ims.reminders import lazy_format
+from ims.signatures import SignatureError, sign
+from ims.transitions import TransitionError, check_transition, record_transition
+
+from .models import (
+    AUTHOR_ROLES,
+    Acknowledgement,
+    Distribution,
+    Document,
+    Revision,
+    RevisionStatus,
+    add_months,
+)
+
+S = RevisionStatus
+ALLOWED = {
+    S.DRAFT: (S.IN_REVIEW,),
+    S.IN_REVIEW: (S.APPROVED, S.DRAFT),
+    S.APPROVED: (S.EFFECTIVE,),
+    S.EFFECTIVE: (S.SUPERSEDED, S.OBSOLETE),
+    S.SUPERSEDED: (S.OBSOLETE,),
+}
+
+
+def _lock(revision):
+    return Revision.objects.select_for_update().select_related("document").get(pk=revision.pk)
+
+
+def _step(revision, target):
+    check_transition(revision.status, target, ALLOWED)
+
+
+def _deny(message):
+    raise TransitionError(message)
+
+
+def _after_commit(func, *args, **kwargs):
+    transaction.on_commit(lambda: func(*args, **kwargs))
+
+
+def _url(revision):
+    return reverse("documents:document_detail", args=[revision.document_id])
+
+
+def _tell(users, title, revision, kind):
+    for user in users:
+        if user is not None and user.is_active:
+            notify(user, title=title, url=_url(revision), kind=kind)
+
+
+def _store_file(revision, upload):
+    """Check ``upload`` (type from content, size, extension) and attach it with its SHA-256."""
+    checked = check_upload(upload)
+    revision.file_name = checked.name
+    revision.file_kind = checked.kind.code
+    revision.file_size = checked.size
+    revision.sha256 = checked.sha256
+    upload.seek(0)
+    revision.file.save(checked.name, upload, save=False)
+
+
+def _sync_document(document):
+    """Refresh the document's denormalised state from its revisions."""
+    effective = document.revisions.filter(status=S.EFFECTIVE).first()
+    latest = document.revisions.order_by("-number").first()
+    document.effective_revision = effective
+    if effective:
+        document.status = S.EFFECTIVE
+        document.effective_date = effective.effective_date
+        document.next_review_date = add_months(
+            effective.effective_date, document.review_interval_months
+        )
+    else:
+        document.status = latest.status if latest else S.DRAFT
+        document.effective_date = None
+        document.next_review_date = None
+    document.save(
+        update_fields=["effective_revision", "status", "effective_date", "next_review_date"]
+    )
+
+
+# --- documents and drafts --------------------------------------------------------------------
+
+
+def can_author_in(user, unit):
+    from ims.access import has_role
+
+    return has_role(user, unit, AUTHOR_ROLES)
+
+
+@transaction.atomic
+def document_create(*, user, data, clauses=(), restricted_to=(), upload, revision_data):
+    """A new document with its first draft revision (number 1)."""
+    if not can_author_in(user, data["owner_unit"]):
+        raise PermissionDenied(_("You may not create documents for this unit."))
+    document = Document(**data)
+    try:
+        with transaction.atomic():
+            document.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"code": _("A document with this code already exists in this unit.")}
+        ) from None
+    document.clauses.set(clauses)
+    document.restricted_to.set(restricted_to)
+    revision_create(document, user=user, upload=upload, **revision_data)
+    return document
+
+
+@transaction.atomic
+def document_update(document, *, user, data, clauses=None, restricted_to=None):
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if not document.can_edit(user):
+        raise PermissionDenied(_("Only the owner or a quality manager may edit this document."))
+    for field, value in data.items():
+        setattr(document, field, value)
+    if document.status == S.EFFECTIVE and "review_interval_months" in data:
+        document.next_review_date = add_months(
+            document.effective_date, document.review_interval_months
+        )
+    try:
+        with transaction.atomic():
+            document.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"code": _("A document with this code already exists in this unit.")}
+        ) from None
+    if clauses is not None:
+        document.clauses.set(clauses)
+    if restricted_to is not None:
+        document.restricted_to.set(restricted_to)
+    return document
+
+
+@transaction.atomic
+def revision_create(document, *, user, upload, change_summary, reviewers=(), approver=None):
+    """A new draft revision, numbered after the last one; only one working revision at a time."""
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if not (document.can_edit(user) or can_author_in(user, document.owner_unit)):
+        raise PermissionDenied(_("You may not write revisions of this document."))
+    if document.revisions.filter(status__in=(S.DRAFT, S.IN_REVIEW, S.APPROVED)).exists():
+        raise ValidationError(_("This document already has a revision in progress."))
+    if document.status == S.OBSOLETE:
+        raise ValidationError(_("This document has been withdrawn."))
+    change_summary = (change_summary or "").strip()
+    if not change_summary:
+        raise ValidationError({"change_summary": _("Describe what changed in this revision.")})
+    if approver is not None and approver.pk == user.pk:
+        raise ValidationError({"approver": _("The approver cannot be the author.")})
+    number = (document.revisions.aggregate(n=Max("number"))["n"] or 0) + 1
+    revision = Revision(
+        document=document,
+        number=number,
+        change_summary=change_summary,
+        author=user,
+        approver=approver,
+    )
+    _store_file(revision, upload)
+    revision.save()
+    revision.reviewers.set(reviewers)
+    record_transition(revision, actor=user, action="create", from_state="", to_state=S.DRAFT)
+    _sync_document(document)
+    return revision
+
+
+@transaction.atomic
+def revision_update(revision, *, user, change_summary, reviewers, approver, upload=None):
+    """Edit a draft: its summary, reviewers, approver, and optionally a new file."""
+    revision = _lock(revision)
+    if not revision.can_edit(user):
+        raise PermissionDenied(_("Only a draft can be edited, by its author or a quality manager."))
+    change_summary = (change_summary or "").strip()
+    if not change_summary:
+        raise ValidationError({"change_summary": _("Describe what changed in this revision.")})
+    if approver is not None and approver.pk == revision.author_id:
+        raise ValidationError({"approver": _("The approver cannot be the author.")})
+    revision.change_summary = change_summary
+    revision.approver = approver
+    fields = ["change_summary", "approver"]
+    if upload is not None:
+        old = revision.file.name
+        _store_file(revision, upload)
+        fields += ["file", "file_name", "file_kind", "file_size", "sha256"]
+        if old and old != revision.file.name:
+            _after_commit(revision.file.storage.delete, old)
+    revision.save(update_fields=fields)
+    revision.reviewers.set(reviewers)
+    revision.document.save(update_fields=["search_text"])
+    return revision
+
+
+# --- lifecycle -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def revision_submit(revision, *, user):
+    """Draft → in review: reviewers and an approver must be named."""
+    revision = _lock(revision)
+    _step(revision, S.IN_REVIEW)
+    if not revision.can_submit(user):
+        raise PermissionDenied(_("Only the author or a quality manager may submit this draft."))
+    if not revision.reviewers.exists() or revision.approver_id is None:
+        _deny(_("Name at least one reviewer and an approver before submitting."))
+    revision.status, revision.submitted_at = S.IN_REVIEW, timezone.now()
+    revision.save(update_fields=["status", "submitted_at"])
+    record_transition(
+        revision, actor=user, action="submit", from_state=S.DRAFT, to_state=S.IN_REVIEW
+    )
+    _sync_document(revision.document)
+    reviewers = list(revision.reviewers.all())
+    title = lazy_format(_("To review: %(doc)s"), doc=str(revision))
+    _after_commit(_tell, reviewers, title, revision, "documents.review")
+    return revision
+
+
+def verify_password(user, password, address=None):
+    """Check the re-entered password before any signing transaction starts, so a wrong one
+    counts towards the lockout (a rolled-back transaction would forget it) and changes nothing."""
+    try:
+        lockout.check(user.username, address)
+    except lockout.Locked as locked:
+        raise SignatureError(
+            _("Too many wrong passwords. Signing is locked for %(minutes)s minutes.")
+            % {"minutes": locked.minutes}
+        ) from None
+    if not password or not user.check_password(password):
+        lockout.record_failure(user.username, address)
+        raise SignatureError(_("The password is not correct. Nothing was signed."))
+
+
+def revision_review(revision, *, user, password, comment="", address=None):
+    """A named reviewer signs the review (password re-entered). The state stays in review."""
+
+    def check(locked):
+        if locked.status != S.IN_REVIEW:
+            _deny(_("Only a revision in review can be reviewed."))
+        if not locked.can_review(user):
+            raise PermissionDenied(_("You are not a reviewer of this revision, or already signed."))
+
+    with transaction.atomic():
+        check(_lock(revision))
+    verify_password(user, password, address)
+    with transaction.atomic():
+        revision = _lock(revision)
+        check(revision)
+        signature = sign(
+            revision,
+            signer=user,
+            password=password,
+            meaning=Signature.Meaning.REVIEWED,
+            comment=comment,
+            address=address,
+        )
+        record_transition(
+            revision,
+            actor=user,
+            action="review",
+            from_state=S.IN_REVIEW,
+            to_state=S.IN_REVIEW,
+            reason=comment,
+        )
+        if revision.all_reviews_signed() and revision.approver:
+            title = lazy_format(_("To approve: %(doc)s"), doc=str(revision))
+            _after_commit(_tell, [revision.approver], title, revision, "documents.approve")
+    return signature
+
+
+@transaction.atomic
+def revision_return(revision, *, user, reason):
+    """In review → draft, with a reason (a reviewer or the approver sends it back)."""
+    revision = _lock(revision)
+    _step(revision, S.DRAFT)
+    if not revision.can_return(user):
+        raise PermissionDenied(_("Only a reviewer or the approver may return this revision."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason.")})
+    revision.status = S.DRAFT
+    revision.save(update_fields=["status"])
+    record_transition(
+        revision,
+        actor=user,
+        action="return",
+        from_state=S.IN_REVIEW,
+        to_state=S.DRAFT,
+        reason=reason,
+    )
+    _sync_document(revision.document)
+    title = lazy_format(_("Returned for changes: %(doc)s"), doc=str(revision))
+    _after_commit(_tell, [revision.author], title, revision, "documents.returned")
+    return revision
+
+
+def revision_approve(revision, *, user, password, comment="", address=None):
+    """In review → approved, signed by the named approver, who is not the author."""
+
+    def check(locked):
+        _step(locked, S.APPROVED)
+        if locked.author_id == user.pk:
+            raise PermissionDenied(_("The author cannot approve their own revision."))
+        if locked.approver_id != user.pk:
+            raise PermissionDenied(_("Only the named approver may approve this revision."))
+        if not locked.all_reviews_signed():
+            _deny(_("Every reviewer must sign the review before approval."))
+
+    with transaction.atomic():
+        check(_lock(revision))
+    verify_password(user, password, address)
+    with transaction.atomic():
+        revision = _lock(revision)
+        check(revision)
+        sign(
+            revision,
+            signer=user,
+            password=password,
+            meaning=Signature.Meaning.APPROVED,
+            comment=comment,
+            address=address,
+        )
+        revision.status, revision.approved_at = S.APPROVED, timezone.now()
+        revision.save(update_fields=["status", "approved_at"])
+        record_transition(
+            revision,
+            actor=user,
+            action="approve",
+            from_state=S.IN_REVIEW,
+            to_state=S.APPROVED,
+            reason=comment,
+        )
+        _sync_document(revision.document)
+    return revision
+
+
+def revision_publish(revision, *, user, password, effective_date=None, comment="", address=None):
+    """Approved → effective; in the same transaction the previous effective revision becomes
+    superseded. The document row is locked first, so two concurrent publishes queue up; the
+    partial unique constraint is the last guard."""
+    effective_date = effective_date or timezone.localdate()
+
+    def check(locked):
+        _step(locked, S.EFFECTIVE)
+        if not locked.can_publish(user):
+            raise PermissionDenied(
+                _("Only the approver or a quality manager may publish this revision.")
+            )
+
+    with transaction.atomic():
+        check(_lock(revision))
+    verify_password(user, password, address)
+    try:
+        with transaction.atomic():
+            document = Document.objects.select_for_update().get(pk=revision.document_id)
+            revision = _lock(revision)
+            check(revision)
+            sign(
+                revision,
+                signer=user,
+                password=password,
+                meaning=Signature.Meaning.ISSUED,
+                comment=comment,
+                address=address,
+            )
+            _publish(document, revision, user, effective_date)
+    except IntegrityError:
+        raise TransitionError(
+            _("Another revision of this document was published at the same moment. Reload.")
+        ) from None
+    return revision
+
+
+def _publish(document, revision, user, effective_date):
+    previous = (
+        Revision.objects.select_for_update()
+        .filter(document=document, status=S.EFFECTIVE)
+        .exclude(pk=revision.pk)
+        .first()
+    )
+    if previous is not None:
+        previous.status, previous.superseded_at = S.SUPERSEDED, timezone.now()
+        previous.save(update_fields=["status", "superseded_at"])
+        record_transition(
+            previous,
+            actor=user,
+            action="supersede",
+            from_state=S.EFFECTIVE,
+            to_state=S.SUPERSEDED,
+            reason=str(_("Replaced by revision %(n)s") % {"n": revision.number}),
+        )
+    revision.status, revision.effective_date = S.EFFECTIVE, effective_date
+    revision.save(update_fields=["status", "effective_date"])
+    record_transition(
+        revision, actor=user, action="publish", from_state=S.APPROVED, to_state=S.EFFECTIVE
+    )
+    if previous is not None:
+        _copy_distribution(previous, revision, user)
+    _sync_document(document)
+    _after_commit(notify_recipients, revision.pk)
+
+
+def _copy_distribution(source, target, user):
+    """The new effective revision goes to everyone who had the previous one (plus any entries
+    added to the draft)."""
+    have = set(target.distributions.values_list("unit_id", "user_id"))
+    Distribution.objects.bulk_create(
+        Distribution(revision=target, unit_id=d.unit_id, user_id=d.user_id, created_by=user)
+        for d in source.distributions.all()
+        if (d.unit_id, d.user_id) not in have
+    )
+
+
+@transaction.atomic
+def document_withdraw(document, *, user, reason):
+    """Withdraw a document: its effective revision becomes obsolete. A reason is required."""
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason for withdrawing the document.")})
+    if not document.can_withdraw(user):
+        raise PermissionDenied(_("Only the owner or a quality manager may withdraw it."))
+    revision = _lock(document.revisions.get(status=S.EFFECTIVE))
+    _step(revision, S.OBSOLETE)
+    revision.status, revision.obsolete_at, revision.obsolete_reason = (
+        S.OBSOLETE,
+        timezone.now(),
+        reason,
+    )
+    revision.save(update_fields=["status", "obsolete_at", "obsolete_reason"])
+    record_transition(
+        revision,
+        actor=user,
+        action="withdraw",
+        from_state=S.EFFECTIVE,
+        to_state=S.OBSOLETE,
+        reason=reason,
+    )
+    document.effective_revision = None
+    document.status, document.next_review_date = S.OBSOLETE, None
+    document.save(update_fields=["effective_revision", "status", "next_review_date"])
+    return document
+
+
+@transaction.atomic
+def document_confirm_review(document, *, user, note):
+    """The periodic review found no change needed: the next review date restarts from today."""
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if not document.can_confirm_review(user):
+        raise PermissionDenied(_("Only the owner or a quality manager may record the review."))
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Write what the review concluded.")})
+    document.next_review_date = add_months(timezone.localdate(), document.review_interval_months)
+    document.save(update_fields=["next_review_date"])
+    record_transition(
+        document,
+        actor=user,
+        action="periodic_review",
+        from_state=document.status,
+        to_state=document.status,
+        reason=note,
+    )
+    return document
+
+
+# --- distribution and acknowledgement ------------------------------------------------------
+
+
+def recipients(revision):
+    """Active users on ``revision``'s distribution (named, or in a distributed unit's subtree)."""
+    from django.db.models import Exists, OuterRef, Q
+
+    units = revision.distributions.filter(unit__isnull=False).values_list("unit__path", flat=True)
+    condition = Q(pk__in=revision.distributions.filter(user__isnull=False).values("user_id"))
+    for path in units:
+        condition |= Exists(
+            Membership.objects.active().filter(user=OuterRef("pk"), unit__path__startswith=path)
+        )
+    return User.objects.filter(is_active=True).filter(condition).order_by("full_name", "username")
+
+
+@transaction.atomic
+def distribution_add(revision, *, user, units=(), users=()):
+    revision = _lock(revision)
+    if not revision.can_distribute(user):
+        raise PermissionDenied(_("You may not change this distribution list."))
+    if not units and not users:
+        raise ValidationError(_("Choose at least one unit or person."))
+    existing_units = set(revision.distributions.values_list("unit_id", flat=True))
+    existing_users = set(revision.distributions.values_list("user_id", flat=True))
+    added = [
+        Distribution(revision=revision, unit=u, created_by=user)
+        for u in units
+        if u.pk not in existing_units
+    ] + [
+        Distribution(revision=revision, user=u, created_by=user)
+        for u in users
+        if u.pk not in existing_users
+    ]
+    Distribution.objects.bulk_create(added)
+    record_transition(
+        revision,
+        actor=user,
+        action="distribute",
+        from_state=revision.status,
+        to_state=revision.status,
+        reason=", ".join(str(d) for d in added),
+    )
+    if revision.status == S.EFFECTIVE and added:
+        _after_commit(notify_recipients, revision.pk)
+    return added
+
+
+@transaction.atomic
+def distribution_remove(distribution, *, user):
+    revision = _lock(distribution.revision)
+    if not revision.can_distribute(user):
+        raise PermissionDenied(_("You may not change this distribution list."))
+    record_transition(
+        revision,
+        actor=user,
+        action="undistribute",
+        from_state=revision.status,
+        to_state=revision.status,
+        reason=str(distribution),
+    )
+    distribution.delete()
+
+
+def notify_recipients(revision_id):
+    """Tell every recipient who has not acknowledged an effective revision that it is out."""
+    revision = Revision.objects.select_related("document").filter(pk=revision_id).first()
+    if revision is None or revision.status != S.EFFECTIVE:
+        return 0
+    done = set(revision.acknowledgements.values_list("user_id", flat=True))
+    url = reverse("documents:to_acknowledge")
+    sent = 0
+    for user in recipients(revision):
+        if user.pk in done:
+            continue
+        if notify(
+            user,
+            title=lazy_format(
+                _("New document to read and acknowledge: %(doc)s"), doc=str(revision)
+            ),
+            body=revision.document.title,
+            url=url,
+            kind="documents.distributed",
+            dedupe_key=f"documents.distributed:rev-{revision.pk}:{user.pk}",
+        ):
+            sent += 1
+    return sent
+
+
+@transaction.atomic
+def revision_acknowledge(revision, *, user):
+    """The recipient has read this effective revision. Acknowledging twice changes nothing."""
+    revision = Revision.objects.select_for_update().get(pk=revision.pk)
+    if revision.status != S.EFFECTIVE:
+        _deny(_("Only an effective revision can be acknowledged."))
+    if revision.acknowledgements.filter(user=user).exists():
+        return revision.acknowledgements.get(user=user)
+    if not revision.can_acknowledge(user):
+        raise PermissionDenied(_("This document was not distributed to you."))
+    return Acknowledgement.objects.create(revision=revision, user=user)
+
+
+def coverage(revision):
+    """Acknowledgement coverage of ``revision``: overall and per distributed unit.
+
+    Returns ``{"total", "done", "percent", "missing": [users], "units": [{unit, total, done,
+    percent, missing}]}``.
+    """
+    people = list(recipients(revision).prefetch_related("memberships__unit"))
+    done = set(revision.acknowledgements.values_list("user_id", flat=True))
+
+    def summary(group):
+        total = len(group)
+        acknowledged = sum(1 for u in group if u.pk in done)
+        return {
+            "total": total,
+            "done": acknowledged,
+            "percent": round(100 * acknowledged / total) if total else 0,
+            "missing": [u for u in group if u.pk not in done],
+        }
+
+    result = summary(people)
+    units = []
+    for distribution in revision.distributions.filter(unit__isnull=False).select_related("unit"):
+        path = distribution.unit.path
+        group = [
+            u
+            for u in people
+            if any(m.is_active and m.unit.path.startswith(path) for m in u.memberships.all())
+        ]
+        units.append({"unit": distribution.unit, **summary(group)})
+    result["units"] = units
+    return result
+
+
+def unit_coverage(unit, *, viewer):
+    """For each effective revision (visible to ``viewer``) that reaches people of ``unit``'s
+    subtree: ``{revision, total, done, percent, missing}`` over those people."""
+    from django.db.models import Prefetch, Q
+
+    members = list(
+        User.objects.filter(is_active=True)
+        .filter(
+            pk__in=Membership.objects.active()
+            .filter(unit__path__startswith=unit.path)
+            .values("user_id")
+        )
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.active().select_related("unit"),
+            )
+        )
+        .order_by("full_name", "username")
+    )
+    member_ids = [m.pk for m in members]
+    ancestor_paths = unit.ancestor_paths()
+    revisions = (
+        Revision.objects.for_user(viewer)
+        .filter(status=S.EFFECTIVE)
+        .filter(
+            Q(distributions__unit__path__in=ancestor_paths)
+            | Q(distributions__unit__path__startswith=unit.path)
+            | Q(distributions__user__in=member_ids)
+        )
+        .distinct()
+        .select_related("document")
+        .prefetch_related(
+            Prefetch("distributions", queryset=Distribution.objects.select_related("unit"))
+        )
+        .order_by("document__code")
+    )
+    revisions = list(revisions)
+    done = set(
+        Acknowledgement.objects.filter(revision__in=revisions, user__in=member_ids).values_list(
+            "revision_id", "user_id"
+        )
+    )
+    rows = []
+    for revision in revisions:
+        reached = [m for m in members if _reaches(revision.distributions.all(), m)]
+        if not reached:
+            continue
+        acknowledged = [m for m in reached if (revision.pk, m.pk) in done]
+        rows.append(
+            {
+                "revision": revision,
+                "total": len(reached),
+                "done": len(acknowledged),
+                "percent": round(100 * len(acknowledged) / len(reached)),
+                "missing": [m for m in reached if (revision.pk, m.pk) not in done],
+            }
+        )
+    return rows
+
+
+def _reaches(distributions, user):
+    paths = [m.unit.path for m in user.memberships.all()]
+    return any(
+        d.user_id == user.pk or (d.unit_id and any(p.startswith(d.unit.path) for p in paths))
+        for d in distributions
+    )

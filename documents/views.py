@@ -1,0 +1,511 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ims.access import get_object_for_user, member_roles
+from ims.exports import FORMATS, export_response
+from ims.files import serve_file
+from ims.forms import SignForm
+from ims.lockout import client_address
+from ims.signatures import SignatureError, signatures_for
+from ims.transitions import history_of
+
+from . import services
+from .forms import (
+    CoverageForm,
+    DistributionForm,
+    DocumentForm,
+    ReasonForm,
+    RegisterFilterForm,
+    ReviewNoteForm,
+    RevisionForm,
+)
+from .models import (
+    AUTHOR_ROLES,
+    WORKING_STATES,
+    Acknowledgement,
+    Distribution,
+    Document,
+    Revision,
+    RevisionStatus,
+    recipient_condition,
+)
+from .register import EXPORT_HEADERS, export_rows, register_queryset
+
+PAGE_SIZE = 50
+
+
+def _errors(error):
+    if hasattr(error, "message_dict"):
+        return [m for messages_ in error.message_dict.values() for m in messages_]
+    return list(getattr(error, "messages", [str(error)]))
+
+
+def _form_error(form, error):
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@login_required
+def register(request):
+    form = RegisterFilterForm(request.GET or None, user=request.user)
+    cleaned = form.cleaned_data if form.is_valid() else {}
+    if request.GET and not form.is_valid():
+        messages.error(request, _("Some filters were not valid and were ignored."))
+    documents = register_queryset(request.user, cleaned)
+    fmt = request.GET.get("format")
+    if fmt in FORMATS:
+        return export_response(
+            fmt,
+            f"so-dang-ky-tai-lieu-{timezone.localdate():%Y%m%d}",
+            EXPORT_HEADERS,
+            export_rows(documents),
+        )
+    page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
+    roles = member_roles(request.user)
+    report_filters = {
+        key: request.GET[key] for key in RegisterFilterForm.FIELDS if request.GET.get(key)
+    }
+    return render(
+        request,
+        "documents/register.html",
+        {
+            "form": form,
+            "page": page,
+            "can_create": bool(roles & AUTHOR_ROLES),
+            "report_filters": report_filters,
+            "export_query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+def document_create(request):
+    if not member_roles(request.user) & AUTHOR_ROLES:
+        raise PermissionDenied(_("You may not create documents."))
+    form = DocumentForm(request.POST or None, user=request.user)
+    revision_form = RevisionForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid() & revision_form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("clauses", "restricted_to")}
+        try:
+            document = services.document_create(
+                user=request.user,
+                data=data,
+                clauses=form.cleaned_data["clauses"],
+                restricted_to=form.cleaned_data["restricted_to"],
+                upload=revision_form.cleaned_data["file"],
+                revision_data={
+                    "change_summary": revision_form.cleaned_data["change_summary"],
+                    "reviewers": revision_form.cleaned_data["reviewers"],
+                    "approver": revision_form.cleaned_data["approver"],
+                },
+            )
+        except ValidationError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("Draft saved. Submit it for review when it is ready."))
+            return redirect("documents:document_detail", pk=document.pk)
+    return render(
+        request,
+        "documents/document_form.html",
+        {"form": form, "revision_form": revision_form, "document": None},
+    )
+
+
+@login_required
+def document_edit(request, pk):
+    document = get_object_for_user(Document, request.user, pk=pk)
+    if not document.can_edit(request.user):
+        raise PermissionDenied(_("Only the owner or a quality manager may edit this document."))
+    form = DocumentForm(request.POST or None, instance=document, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("clauses", "restricted_to")}
+        try:
+            services.document_update(
+                document,
+                user=request.user,
+                data=data,
+                clauses=form.cleaned_data["clauses"],
+                restricted_to=form.cleaned_data["restricted_to"],
+            )
+        except ValidationError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("Document saved."))
+            return redirect("documents:document_detail", pk=document.pk)
+    # Re-read so a refused form does not show half-applied values.
+    document.refresh_from_db()
+    return render(
+        request,
+        "documents/document_form.html",
+        {"form": form, "revision_form": None, "document": document},
+    )
+
+
+def _visible_revisions(user, document):
+    return (
+        Revision.objects.for_user(user)
+        .filter(document=document)
+        .select_related("author", "approver")
+        .prefetch_related("reviewers")
+        .order_by("-number")
+    )
+
+
+@login_required
+def document_detail(request, pk):
+    document = get_object_for_user(
+        Document.objects.select_related("owner_unit", "owner", "replaced_by"), request.user, pk=pk
+    )
+    user = request.user
+    revisions = list(_visible_revisions(user, document))
+    working = [r for r in revisions if r.status in WORKING_STATES]
+    effective = next((r for r in revisions if r.status == RevisionStatus.EFFECTIVE), None)
+    current = working[0] if working else effective or (revisions[0] if revisions else None)
+    for revision in revisions:
+        revision.signatures = signatures_for(revision)
+        revision.events = history_of(revision)
+    coverage = None
+    distributions = []
+    if current is not None:
+        distributions = list(
+            current.distributions.select_related("unit", "user").order_by("unit__path")
+        )
+    if effective is not None:
+        coverage = services.coverage(effective)
+    context = {
+        "document": document,
+        "revisions": revisions,
+        "current": current,
+        "effective": effective,
+        "distributions": distributions,
+        "coverage": coverage,
+        "clauses": document.clauses.select_related("criteria_set"),
+        "document_events": history_of(document),
+        "history": document.history.select_related("history_user")[:20],
+        "sign_form": SignForm(),
+        "reason_form": ReasonForm(),
+        "review_form": ReviewNoteForm(),
+        "distribution_form": DistributionForm(user=user) if current else None,
+        "revision_form": RevisionForm(user=user) if document.can_add_revision(user) else None,
+        "can": _abilities(user, document, current, effective),
+        "review_state": document.review_state(),
+    }
+    return render(request, "documents/document_detail.html", context)
+
+
+def _abilities(user, document, current, effective):
+    can = {
+        "edit_document": document.can_edit(user),
+        "add_revision": document.can_add_revision(user),
+        "withdraw": document.can_withdraw(user),
+        "confirm_review": document.can_confirm_review(user),
+    }
+    if current is not None:
+        can.update(
+            edit=current.can_edit(user),
+            submit=current.can_submit(user),
+            review=current.can_review(user),
+            send_back=current.can_return(user),
+            approve=current.can_approve(user),
+            publish=current.can_publish(user),
+            distribute=current.can_distribute(user),
+        )
+    if effective is not None:
+        can["acknowledge"] = effective.can_acknowledge(user)
+    return can
+
+
+@login_required
+def revision_download(request, pk):
+    revision = get_object_for_user(Revision.objects.select_related("document"), request.user, pk=pk)
+    name = f"{revision.document.code}-rev{revision.number}-{revision.file_name}"
+    return serve_file(revision.file, filename=name)
+
+
+@login_required
+def revision_create(request, pk):
+    document = get_object_for_user(Document, request.user, pk=pk)
+    if not document.can_add_revision(request.user):
+        raise PermissionDenied(_("A new revision cannot be started now."))
+    form = RevisionForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.revision_create(
+                document,
+                user=request.user,
+                upload=form.cleaned_data["file"],
+                change_summary=form.cleaned_data["change_summary"],
+                reviewers=form.cleaned_data["reviewers"],
+                approver=form.cleaned_data["approver"],
+            )
+        except ValidationError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("New draft revision saved."))
+            return redirect("documents:document_detail", pk=document.pk)
+    return render(
+        request,
+        "documents/revision_form.html",
+        {"form": form, "document": document, "revision": None},
+    )
+
+
+@login_required
+def revision_edit(request, pk):
+    revision = get_object_for_user(Revision.objects.select_related("document"), request.user, pk=pk)
+    if not revision.can_edit(request.user):
+        raise PermissionDenied(_("Only a draft can be edited, by its author or a quality manager."))
+    initial = {
+        "change_summary": revision.change_summary,
+        "reviewers": list(revision.reviewers.all()),
+        "approver": revision.approver,
+    }
+    form = RevisionForm(
+        request.POST or None,
+        request.FILES or None,
+        user=request.user,
+        author=revision.author,
+        file_required=False,
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.revision_update(
+                revision,
+                user=request.user,
+                upload=form.cleaned_data["file"],
+                change_summary=form.cleaned_data["change_summary"],
+                reviewers=form.cleaned_data["reviewers"],
+                approver=form.cleaned_data["approver"],
+            )
+        except ValidationError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("Draft saved."))
+            return redirect("documents:document_detail", pk=revision.document_id)
+    return render(
+        request,
+        "documents/revision_form.html",
+        {"form": form, "document": revision.document, "revision": revision},
+    )
+
+
+SIGNED_ACTIONS = {
+    "review": (services.revision_review, _("Review signed.")),
+    "approve": (services.revision_approve, _("Revision approved and signed.")),
+    "publish": (services.revision_publish, _("Revision published: it is now effective.")),
+}
+
+
+@login_required
+@require_POST
+def revision_action(request, pk, action):
+    """Submit, sign (review, approve, publish) or send back a revision; errors change nothing."""
+    revision = get_object_for_user(Revision.objects.select_related("document"), request.user, pk=pk)
+    target = redirect("documents:document_detail", pk=revision.document_id)
+    try:
+        if action == "submit":
+            services.revision_submit(revision, user=request.user)
+            messages.success(request, _("Submitted for review. The reviewers have been notified."))
+        elif action == "return":
+            form = ReasonForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("Give a reason for sending the revision back."))
+                return target
+            services.revision_return(
+                revision, user=request.user, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("Sent back to the author as a draft."))
+        elif action in SIGNED_ACTIONS:
+            service, done = SIGNED_ACTIONS[action]
+            form = SignForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("Enter your password to sign."))
+                return target
+            service(
+                revision,
+                user=request.user,
+                password=form.cleaned_data["password"],
+                comment=form.cleaned_data["comment"],
+                address=client_address(request),
+            )
+            messages.success(request, str(done))
+        else:
+            raise Http404
+    except SignatureError as error:
+        messages.error(request, " ".join(error.messages))
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(_errors(error)) or _("This step is not allowed."))
+    return target
+
+
+@login_required
+@require_POST
+def document_withdraw(request, pk):
+    document = get_object_for_user(Document, request.user, pk=pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason for withdrawing the document."))
+    else:
+        try:
+            services.document_withdraw(
+                document, user=request.user, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("The document was withdrawn. It stays in the history."))
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, " ".join(_errors(error)))
+    return redirect("documents:document_detail", pk=document.pk)
+
+
+@login_required
+@require_POST
+def document_confirm_review(request, pk):
+    document = get_object_for_user(Document, request.user, pk=pk)
+    form = ReviewNoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write what the review concluded."))
+    else:
+        try:
+            services.document_confirm_review(
+                document, user=request.user, note=form.cleaned_data["note"]
+            )
+            messages.success(request, _("Periodic review recorded. The next review date moved."))
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, " ".join(_errors(error)))
+    return redirect("documents:document_detail", pk=document.pk)
+
+
+@login_required
+@require_POST
+def distribution_add(request, pk):
+    revision = get_object_for_user(Revision.objects.select_related("document"), request.user, pk=pk)
+    form = DistributionForm(request.POST, user=request.user)
+    if not form.is_valid():
+        errors = form.errors.get("__all__") or [_("Choose valid units or people.")]
+        messages.error(request, " ".join(str(e) for e in errors))
+    else:
+        try:
+            added = services.distribution_add(
+                revision,
+                user=request.user,
+                units=form.cleaned_data["units"],
+                users=form.cleaned_data["users"],
+            )
+            messages.success(
+                request, _("%(n)s added to the distribution list.") % {"n": len(added)}
+            )
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, " ".join(_errors(error)))
+    return redirect("documents:document_detail", pk=revision.document_id)
+
+
+@login_required
+@require_POST
+def distribution_remove(request, pk):
+    distribution = (
+        Distribution.objects.filter(pk=pk, revision__in=Revision.objects.for_user(request.user))
+        .select_related("revision")
+        .first()
+    )
+    if distribution is None:
+        raise Http404
+    try:
+        services.distribution_remove(distribution, user=request.user)
+        messages.success(request, _("Removed from the distribution list."))
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(_errors(error)))
+    return redirect("documents:document_detail", pk=distribution.revision.document_id)
+
+
+def _to_acknowledge(user):
+    acknowledged = Acknowledgement.objects.filter(revision=OuterRef("pk"), user=user)
+    return (
+        Revision.objects.filter(status=RevisionStatus.EFFECTIVE)
+        .for_user(user)
+        .filter(recipient_condition(user))
+        .exclude(Exists(acknowledged))
+        .select_related("document", "document__owner_unit")
+        .order_by("-effective_date", "document__code")
+    )
+
+
+@login_required
+def to_acknowledge(request):
+    revisions = _to_acknowledge(request.user)
+    recent = (
+        Acknowledgement.objects.filter(user=request.user)
+        .select_related("revision__document")
+        .order_by("-acknowledged_at")[:10]
+    )
+    return render(
+        request,
+        "documents/to_acknowledge.html",
+        {"revisions": revisions, "recent": recent},
+    )
+
+
+@login_required
+@require_POST
+def acknowledge(request, pk):
+    revision = get_object_for_user(Revision.objects.select_related("document"), request.user, pk=pk)
+    error = None
+    try:
+        services.revision_acknowledge(revision, user=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        error = " ".join(_errors(exc))
+    if request.htmx:
+        response = render(
+            request,
+            "documents/partials/ack_row.html",
+            {"revision": revision, "acknowledged": error is None, "error": error},
+        )
+        patch_vary_headers(response, ("HX-Request",))
+        return response
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Acknowledged: %(doc)s") % {"doc": revision})
+    if request.POST.get("next") == "detail":
+        return redirect("documents:document_detail", pk=revision.document_id)
+    return redirect("documents:to_acknowledge")
+
+
+@login_required
+def review_list(request):
+    today = timezone.localdate()
+    visible = Document.objects.for_user(request.user).select_related("owner_unit", "owner")
+    return render(
+        request,
+        "documents/review_list.html",
+        {
+            "due": visible.due_for_review(today).order_by("next_review_date"),
+            "overdue": visible.review_overdue(today).order_by("next_review_date"),
+            "today": today,
+        },
+    )
+
+
+@login_required
+def unit_coverage(request):
+    """Acknowledgement coverage per unit: for each effective document that reaches the unit's
+    people, the share who acknowledged it and who is missing."""
+    form = CoverageForm(request.GET or None, user=request.user)
+    rows, unit = [], None
+    if form.is_valid():
+        unit = form.cleaned_data["unit"]
+        rows = services.unit_coverage(unit, viewer=request.user)
+    return render(
+        request, "documents/unit_coverage.html", {"form": form, "unit": unit, "rows": rows}
+    )

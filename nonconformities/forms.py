@@ -1,0 +1,262 @@
+import re
+
+from django import forms
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ims.access import AUDITOR_ROLES, HEAD_ROLES, MANAGER_ROLES, units_visible_to
+from ims.forms import SignForm
+from ims.models import Clause, Membership, OrgUnit, Role, User
+from nonconformities.models import CauseCategory, Nonconformity
+
+RAISE_ROLES = MANAGER_ROLES | HEAD_ROLES | AUDITOR_ROLES | {Role.STAFF}
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def text_area(rows=3):
+    return forms.Textarea(attrs={"rows": rows})
+
+
+class ClauseChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.criteria_set.code} {obj.number} {obj.label}"
+
+
+def clause_queryset():
+    return Clause.objects.filter(criteria_set__is_active=True).select_related("criteria_set")
+
+
+def people_for(user):
+    """Who may own an action or verify: anyone active in the organisation (an NC of a division
+    is often corrected in a school), so not limited to the people ``user`` manages."""
+    if not getattr(user, "is_authenticated", False):
+        return User.objects.none()
+    in_organisation = Membership.objects.active().filter(user=OuterRef("pk"))
+    return User.objects.filter(Exists(in_organisation)).order_by("full_name", "username")
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.display_name
+
+
+class RaiseForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none())
+    title = forms.CharField(label=_("Title"), max_length=255)
+    description = forms.CharField(label=_("Description"), widget=text_area(4))
+    source = forms.ChoiceField(label=_("Source"), choices=Nonconformity.Source.choices)
+    severity = forms.ChoiceField(
+        label=_("Severity"),
+        choices=Nonconformity.Severity.choices,
+        initial=Nonconformity.Severity.MINOR,
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=Nonconformity.Kind.choices)
+    clauses = ClauseChoiceField(
+        label=_("Clauses"),
+        queryset=Clause.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Hold Ctrl (or ⌘) to choose several."),
+    )
+    due = forms.DateField(label=_("Target date"), required=False, widget=DATE)
+    attachment = forms.FileField(label=_("Attachment"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = units_visible_to(user, roles=RAISE_ROLES).order_by("path")
+        self.fields["unit"].queryset = units
+        first_two = list(units.values_list("pk", flat=True)[:2])
+        if len(first_two) == 1:
+            self.fields["unit"].initial = first_two[0]
+        self.fields["clauses"].queryset = clause_queryset()
+
+    def clean_due(self):
+        due = self.cleaned_data.get("due")
+        if due and due < timezone.localdate():
+            raise forms.ValidationError(_("The target date cannot be in the past."))
+        return due
+
+
+class ContainForm(forms.Form):
+    containment = forms.CharField(
+        label=_("Containment and correction: what was done, at once"), widget=text_area()
+    )
+    contained_on = forms.DateField(label=_("Done on"), widget=DATE, initial=timezone.localdate)
+
+
+class AnalyseForm(forms.Form):
+    """A 5-whys chain and one box per fishbone category (one cause per line)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for i in range(1, 6):
+            self.fields[f"why{i}"] = forms.CharField(
+                label=_("Why %(n)s?") % {"n": i}, required=False, max_length=500
+            )
+        self.categories = list(CauseCategory.objects.filter(is_active=True))
+        for category in self.categories:
+            self.fields[f"cat_{category.code}"] = forms.CharField(
+                label=category.label,
+                required=False,
+                widget=text_area(2),
+                help_text=_("One cause per line."),
+            )
+        self.fields["root_cause"] = forms.CharField(
+            label=_("Root cause (conclusion)"), widget=text_area()
+        )
+
+    def whys(self):
+        return [self.cleaned_data.get(f"why{i}", "") for i in range(1, 6)]
+
+    def fishbone(self):
+        pairs = []
+        for category in self.categories:
+            for line in self.cleaned_data.get(f"cat_{category.code}", "").splitlines():
+                if line.strip():
+                    pairs.append((category, line.strip()))
+        return pairs
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any(w.strip() for w in self.whys()) and not self.fishbone():
+            raise forms.ValidationError(_("Give at least one “why” or one fishbone cause."))
+        return cleaned
+
+    def why_fields(self):
+        return [self[f"why{i}"] for i in range(1, 6)]
+
+    def fishbone_fields(self):
+        return [self[f"cat_{c.code}"] for c in self.categories]
+
+
+NC_NUMBER = re.compile(r"NC-\d{4}-\d{4,}", re.IGNORECASE)
+
+
+class ExtentForm(forms.Form):
+    extent_check = forms.CharField(
+        label=_("Could the same occur elsewhere? Where was it checked?"), widget=text_area()
+    )
+    related = forms.CharField(
+        label=_("Related NCs (numbers)"),
+        required=False,
+        help_text=_("For example: NC-2026-0012, NC-2026-0031"),
+    )
+
+    def __init__(self, *args, user, nc, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user, self.nc = user, nc
+
+    def clean_related(self):
+        text = self.cleaned_data.get("related", "")
+        numbers = {n.upper() for n in NC_NUMBER.findall(text)}
+        leftovers = NC_NUMBER.sub("", text).replace(",", " ").split()
+        if leftovers:
+            raise forms.ValidationError(
+                _("Not an NC number: %(text)s") % {"text": ", ".join(leftovers[:3])}
+            )
+        found = list(
+            Nonconformity.objects.for_user(self.user)
+            .filter(number__in=numbers)
+            .exclude(pk=self.nc.pk)
+        )
+        missing = numbers - {nc.number for nc in found} - {self.nc.number}
+        if missing:
+            raise forms.ValidationError(
+                _("No NC you can see has the number %(numbers)s.")
+                % {"numbers": ", ".join(sorted(missing))}
+            )
+        return found
+
+
+class ActionForm(forms.Form):
+    description = forms.CharField(label=_("Corrective action"), widget=text_area())
+    owner = PersonChoiceField(label=_("Owner"), queryset=User.objects.none())
+    due = forms.DateField(label=_("Due date"), widget=DATE)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = people_for(user)
+
+    def clean_due(self):
+        due = self.cleaned_data["due"]
+        if due < timezone.localdate():
+            raise forms.ValidationError(_("The due date cannot be in the past."))
+        return due
+
+
+class CompleteForm(forms.Form):
+    evidence = forms.CharField(label=_("Evidence of completion"), widget=text_area())
+    file = forms.FileField(label=_("Evidence file"), required=False)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for cancelling"), max_length=500)
+
+
+class PlanVerificationForm(forms.Form):
+    verifier = PersonChoiceField(label=_("Verifier"), queryset=User.objects.none())
+    planned_on = forms.DateField(label=_("Check effectiveness on"), widget=DATE)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["verifier"].queryset = people_for(user)
+
+
+class VerifyForm(forms.Form):
+    result = forms.ChoiceField(
+        label=_("Result"), choices=Nonconformity.Result.choices, widget=forms.RadioSelect
+    )
+    notes = forms.CharField(label=_("How effectiveness was checked"), widget=text_area())
+
+
+class CloseForm(SignForm):
+    pass
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("File"))
+
+
+class FilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All"))] + Nonconformity.Status.choices
+    )
+    source = forms.ChoiceField(
+        label=_("Source"), required=False, choices=[("", _("All"))] + Nonconformity.Source.choices
+    )
+    severity = forms.ChoiceField(
+        label=_("Severity"),
+        required=False,
+        choices=[("", _("All"))] + Nonconformity.Severity.choices,
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), required=False, queryset=OrgUnit.objects.none(), empty_label=_("All")
+    )
+    clause = ClauseChoiceField(label=_("Clause"), required=False, queryset=Clause.objects.none())
+    overdue = forms.BooleanField(label=_("Overdue actions only"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units_visible_to(user).order_by("path")
+        self.fields["clause"] = forms.ModelChoiceField(
+            label=_("Clause"), required=False, queryset=clause_queryset(), empty_label=_("All")
+        )
+        self.fields["clause"].label_from_instance = lambda c: f"{c.criteria_set.code} {c.number}"
+
+    def apply(self, queryset):
+        from ims.search import search
+
+        data = self.cleaned_data
+        queryset = search(queryset, data.get("q", ""))
+        for name in ("status", "source", "severity"):
+            if data.get(name):
+                queryset = queryset.filter(**{name: data[name]})
+        if data.get("unit"):
+            queryset = queryset.filter(unit__path__startswith=data["unit"].path)
+        if data.get("clause"):
+            queryset = queryset.filter(clauses=data["clause"])
+        if data.get("overdue"):
+            queryset = queryset.overdue()
+        return queryset

@@ -1,0 +1,499 @@
+"""Register, detail and one POST view per step of the loop; every lookup goes through for_user."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ims import lockout
+from ims.access import get_object_for_user
+from ims.exports import FORMATS, export_response
+from ims.files import serve_file
+from ims.models import TransitionEvent
+from ims.signatures import SignatureError, signatures_for
+from ims.transitions import TransitionError, history_of
+from nonconformities import forms, services
+from nonconformities.models import (
+    Attachment,
+    CauseEntry,
+    CorrectiveAction,
+    Nonconformity,
+)
+
+PAGE_SIZE = 50
+
+
+def _register_queryset(user):
+    return (
+        Nonconformity.objects.for_user(user)
+        .select_related("unit", "repeat_of")
+        .with_overdue()
+        .order_by("-year", "-sequence")
+    )
+
+
+@login_required
+def register(request):
+    form = forms.FilterForm(request.GET or None, user=request.user)
+    ncs = _register_queryset(request.user)
+    if form.is_valid():
+        ncs = form.apply(ncs)
+    fmt = request.GET.get("format")
+    if fmt in FORMATS:
+        return _export(ncs, fmt)
+    page = Paginator(ncs, PAGE_SIZE).get_page(request.GET.get("page"))
+    per_unit = (
+        ncs.order_by()
+        .values("unit__name")
+        .annotate(
+            total=Count("pk", distinct=True),
+            open=Count("pk", filter=~Q(status=Nonconformity.Status.CLOSED), distinct=True),
+        )
+        .order_by("-total", "unit__name")[:15]
+    )
+    totals = ncs.order_by().aggregate(
+        total=Count("pk", distinct=True),
+        open=Count("pk", filter=~Q(status=Nonconformity.Status.CLOSED), distinct=True),
+    )
+    overdue_total = (
+        Nonconformity.objects.filter(pk__in=ncs.order_by().values("pk")).overdue().count()
+    )
+    today = timezone.localdate()
+    for nc in page.object_list:
+        nc.age = nc.age_days(today)
+    my_actions = (
+        CorrectiveAction.objects.filter(
+            owner=request.user,
+            status=CorrectiveAction.Status.OPEN,
+            nonconformity__status=Nonconformity.Status.IN_ACTION,
+        )
+        .select_related("nonconformity")
+        .order_by("due")[:20]
+    )
+    to_verify = (
+        Nonconformity.objects.for_user(request.user)
+        .filter(planned_verifier=request.user, status=Nonconformity.Status.AWAITING_VERIFICATION)
+        .order_by("verification_due")[:20]
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
+    response = render(
+        request,
+        "nonconformities/register.html",
+        {
+            "form": form,
+            "page": page,
+            "per_unit": per_unit,
+            "totals": totals,
+            "overdue_total": overdue_total,
+            "my_actions": my_actions,
+            "to_verify": to_verify,
+            "today": today,
+            "query": query.urlencode(),
+            "can_raise": forms.RaiseForm(user=request.user).fields["unit"].queryset.exists(),
+        },
+    )
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _export(ncs, fmt):
+    today = timezone.localdate()
+    headers = [
+        _("Number"),
+        _("Title"),
+        _("Unit"),
+        _("Source"),
+        _("Severity"),
+        _("Kind"),
+        _("Status"),
+        _("Reported on"),
+        _("Age (days)"),
+        _("Overdue actions"),
+        _("Repeat of"),
+        _("Clauses"),
+    ]
+    ncs = ncs.prefetch_related("clauses__criteria_set")
+
+    def rows():
+        for nc in ncs.iterator(chunk_size=500):
+            yield [
+                nc.number,
+                nc.title,
+                nc.unit.name,
+                nc.get_source_display(),
+                nc.get_severity_display(),
+                nc.get_kind_display(),
+                nc.get_status_display(),
+                nc.reported_on,
+                nc.age_days(today),
+                nc.overdue_actions,
+                nc.repeat_of.number if nc.repeat_of else "",
+                ", ".join(f"{c.criteria_set.code} {c.number}" for c in nc.clauses.all()),
+            ]
+
+    return export_response(fmt, f"nonconformities-{today:%Y%m%d}", headers, rows())
+
+
+@login_required
+def raise_view(request):
+    form = forms.RaiseForm(request.POST or None, request.FILES or None, user=request.user)
+    if not form.fields["unit"].queryset.exists():
+        raise Http404
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                nc = services.nonconformity_raise(
+                    actor=request.user,
+                    unit=data["unit"],
+                    title=data["title"],
+                    description=data["description"],
+                    source=data["source"],
+                    severity=data["severity"],
+                    kind=data["kind"],
+                    clauses=data["clauses"],
+                    due=data["due"],
+                )
+                if data["attachment"]:
+                    services.attachment_add(nc, actor=request.user, upload=data["attachment"])
+        except ValidationError as error:
+            form.add_error("attachment", error)
+        else:
+            messages.success(request, _("%(number)s was opened.") % {"number": nc.number})
+            return redirect(nc)
+    return render(request, "nonconformities/raise.html", {"form": form})
+
+
+def _source_link(nc, user):
+    """(label, url) of the record the NC was raised from, when it has a page the user may see."""
+    if not nc.source_object_id:
+        return None
+    obj = nc.source_object
+    if obj is None or not hasattr(obj, "get_absolute_url"):
+        return None
+    queryset = type(obj)._default_manager.all()
+    if not hasattr(queryset, "for_user") or not queryset.for_user(user).filter(pk=obj.pk).exists():
+        return None
+    return str(obj), obj.get_absolute_url()
+
+
+def _detail_queryset():
+    return Nonconformity.objects.select_related(
+        "unit", "reported_by", "contained_by", "planned_verifier", "closed_by", "repeat_of"
+    )
+
+
+def _step_forms(nc, user, bound=None):
+    """The forms for the steps ``user`` may take now; ``bound`` replaces one with errors."""
+    result = {}
+    if nc.can_contain(user):
+        result["contain"] = forms.ContainForm()
+    if nc.can_analyse(user):
+        result["analyse"] = forms.AnalyseForm()
+    if nc.can_check_extent(user):
+        result["extent"] = forms.ExtentForm(user=user, nc=nc)
+    if nc.can_add_action(user):
+        result["action"] = forms.ActionForm(user=user)
+    if nc.can_plan_verification(user):
+        result["plan"] = forms.PlanVerificationForm(
+            user=user,
+            initial={"verifier": nc.planned_verifier_id, "planned_on": nc.verification_due},
+        )
+    if nc.can_verify(user):
+        result["verify"] = forms.VerifyForm()
+    if nc.can_close(user):
+        result["close"] = forms.CloseForm()
+    if nc.can_attach(user):
+        result["attach"] = forms.AttachmentForm()
+    if bound:
+        result.update(bound)
+    return result
+
+
+def _render_detail(request, nc, bound=None, status=200):
+    user = request.user
+    actions = list(
+        nc.actions.select_related("owner").prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
+        )
+    )
+    complete_forms = {}
+    for action in actions:
+        action.nonconformity = nc
+        action.overdue = action.is_overdue()
+        action.can_complete_now = action.can_complete(user)
+        action.can_cancel_now = action.can_cancel(user)
+        if action.can_complete_now:
+            complete_forms[action.pk] = (bound or {}).get(f"complete-{action.pk}") or (
+                forms.CompleteForm(prefix=f"a{action.pk}")
+            )
+        action.complete_form = complete_forms.get(action.pk)
+    causes = list(nc.causes.select_related("category"))
+    context = {
+        "nc": nc,
+        "actions": actions,
+        "rounds": sorted({a.round for a in actions}, reverse=True),
+        "whys": [c for c in causes if c.method == CauseEntry.Method.WHY],
+        "fishbone": [c for c in causes if c.method == CauseEntry.Method.FISHBONE],
+        "verifications": nc.verifications.select_related("verifier"),
+        "attachments": nc.attachments.filter(action__isnull=True).select_related("uploaded_by"),
+        "related": nc.related.for_user(user).select_related("unit"),
+        "repeats": nc.repeats.for_user(user),
+        "events": _labelled(_events(nc, actions)),
+        "signatures": signatures_for(nc),
+        "source_link": _source_link(nc, user),
+        "forms": _step_forms(nc, user, bound),
+        "closure_problems": services.closure_problems(nc)
+        if nc.status == Nonconformity.Status.VERIFIED
+        else [],
+        "age": nc.age_days(),
+    }
+    return render(request, "nonconformities/detail.html", context, status=status)
+
+
+def _events(nc, actions):
+    """The NC's steps and its actions' steps (added, completed, cancelled), in time order."""
+    action_type = ContentType.objects.get_for_model(CorrectiveAction)
+    action_events = TransitionEvent.objects.filter(
+        content_type=action_type, object_id__in=[str(a.pk) for a in actions]
+    ).select_related("actor")
+    by_id = {str(a.pk): a for a in actions}
+    merged = list(history_of(nc))
+    for event in action_events:
+        event.action_obj = by_id.get(event.object_id)
+        merged.append(event)
+    return sorted(merged, key=lambda e: (e.created_at, e.pk))
+
+
+def _labelled(events):
+    """Transition events with the states' names in the user's language."""
+    labels = {**dict(CorrectiveAction.Status.choices), **dict(Nonconformity.Status.choices)}
+    events = list(events)
+    for event in events:
+        event.from_label = labels.get(event.from_state, event.from_state)
+        event.to_label = labels.get(event.to_state, event.to_state)
+    return events
+
+
+@login_required
+def detail(request, pk):
+    nc = get_object_for_user(_detail_queryset(), request.user, pk=pk)
+    return _render_detail(request, nc)
+
+
+def _run_step(request, nc, key, form, service):
+    """Validate ``form``; call ``service(data)``; on a refusal show the message, change nothing."""
+    if form.is_valid():
+        try:
+            service(form.cleaned_data)
+        except TransitionError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(nc)
+        except SignatureError as error:
+            form.add_error("password", error)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect(nc)
+    nc.refresh_from_db()
+    return _render_detail(request, nc, bound={key: form}, status=400)
+
+
+def _nc_for_step(request, pk):
+    return get_object_for_user(_detail_queryset(), request.user, pk=pk)
+
+
+@login_required
+@require_POST
+def contain(request, pk):
+    nc = _nc_for_step(request, pk)
+    form = forms.ContainForm(request.POST)
+    return _run_step(
+        request,
+        nc,
+        "contain",
+        form,
+        lambda d: services.nonconformity_contain(
+            nc, actor=request.user, containment=d["containment"], contained_on=d["contained_on"]
+        ),
+    )
+
+
+@login_required
+@require_POST
+def analyse(request, pk):
+    nc = _nc_for_step(request, pk)
+    form = forms.AnalyseForm(request.POST)
+    return _run_step(
+        request,
+        nc,
+        "analyse",
+        form,
+        lambda d: services.nonconformity_analyse(
+            nc,
+            actor=request.user,
+            root_cause=d["root_cause"],
+            whys=form.whys(),
+            fishbone=form.fishbone(),
+        ),
+    )
+
+
+@login_required
+@require_POST
+def extent(request, pk):
+    nc = _nc_for_step(request, pk)
+    form = forms.ExtentForm(request.POST, user=request.user, nc=nc)
+    return _run_step(
+        request,
+        nc,
+        "extent",
+        form,
+        lambda d: services.nonconformity_check_extent(
+            nc, actor=request.user, extent_check=d["extent_check"], related=d["related"]
+        ),
+    )
+
+
+@login_required
+@require_POST
+def action_add(request, pk):
+    nc = _nc_for_step(request, pk)
+    form = forms.ActionForm(request.POST, user=request.user)
+    return _run_step(
+        request,
+        nc,
+        "action",
+        form,
+        lambda d: services.action_add(
+            nc, actor=request.user, description=d["description"], owner=d["owner"], due=d["due"]
+        ),
+    )
+
+
+def _action_for_user(request, pk, action_pk):
+    nc = _nc_for_step(request, pk)
+    try:
+        action = nc.actions.select_related("owner").get(pk=action_pk)
+    except CorrectiveAction.DoesNotExist:
+        raise Http404 from None
+    action.nonconformity = nc
+    return nc, action
+
+
+@login_required
+@require_POST
+def action_complete(request, pk, action_pk):
+    nc, action = _action_for_user(request, pk, action_pk)
+    form = forms.CompleteForm(request.POST, request.FILES, prefix=f"a{action.pk}")
+    return _run_step(
+        request,
+        nc,
+        f"complete-{action.pk}",
+        form,
+        lambda d: services.action_complete(
+            action, actor=request.user, evidence=d["evidence"], upload=d["file"]
+        ),
+    )
+
+
+@login_required
+@require_POST
+def action_cancel(request, pk, action_pk):
+    nc, action = _action_for_user(request, pk, action_pk)
+    form = forms.CancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the reason for cancelling the action."))
+        return redirect(nc)
+    try:
+        services.action_cancel(action, actor=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(nc)
+
+
+@login_required
+@require_POST
+def plan_verification(request, pk):
+    nc = _nc_for_step(request, pk)
+    form = forms.PlanVerificationForm(request.POST, user=request.user)
+    return _run_step(
+        request,
+        nc,
+        "plan",
+        form,
+        lambda d: services.nonconformity_plan_verification(
+            nc, actor=request.user, verifier=d["verifier"], planned_on=d["planned_on"]
+        ),
+    )
+
+
+@login_required
+@require_POST
+def verify(request, pk):
+    nc = _nc_for_step(request, pk)
+    form = forms.VerifyForm(request.POST)
+    return _run_step(
+        request,
+        nc,
+        "verify",
+        form,
+        lambda d: services.nonconformity_verify(
+            nc, actor=request.user, result=d["result"], notes=d["notes"]
+        ),
+    )
+
+
+@login_required
+@require_POST
+def close(request, pk):
+    nc = _nc_for_step(request, pk)
+    form = forms.CloseForm(request.POST)
+    return _run_step(
+        request,
+        nc,
+        "close",
+        form,
+        lambda d: services.nonconformity_close(
+            nc,
+            actor=request.user,
+            password=d["password"],
+            comment=d["comment"],
+            address=lockout.client_address(request),
+        ),
+    )
+
+
+@login_required
+@require_POST
+def attach(request, pk):
+    nc = _nc_for_step(request, pk)
+    form = forms.AttachmentForm(request.POST, request.FILES)
+    return _run_step(
+        request,
+        nc,
+        "attach",
+        form,
+        lambda d: services.attachment_add(nc, actor=request.user, upload=d["file"]),
+    )
+
+
+@login_required
+def attachment_download(request, pk, attachment_pk):
+    nc = get_object_for_user(Nonconformity, request.user, pk=pk)
+    try:
+        attachment = nc.attachments.get(pk=attachment_pk)
+    except Attachment.DoesNotExist:
+        raise Http404 from None
+    return serve_file(attachment.file, filename=attachment.name)

@@ -1,0 +1,241 @@
+"""Demo surveys for ``seed_demo``: parents', learners' and staff campaigns of Sở GD&ĐT Sơn La with
+about 5,000 generated anonymous responses, and the open link ``/s/DEMO2026`` for the parents of
+Trường Tiểu học Phường Tô Hiệu (``principal``'s school). Idempotent: campaigns are found by title.
+"""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from ims.demo import PRINCIPAL_SCHOOL, ROOT
+from surveys.models import (
+    Answer,
+    Campaign,
+    Instrument,
+    InstrumentVersion,
+    Question,
+    QuestionKind,
+    Response,
+    SurveyLink,
+)
+from surveys.services import (
+    campaign_create,
+    campaign_publish,
+    instrument_create_from_template,
+    tally_rebuild,
+)
+
+ORDER = 60
+DEMO_CODE = "DEMO2026"
+# Schools with only a handful of answers, so the demo shows small groups being hidden.
+SMALL_SCHOOLS = {"SL-BY-MN": 3, "SL-PY-MN": 2, "SL-SM-PTDTBT": 4, "SL-GDTX-TINH": 3}
+# Remote communes: facilities are rated lower there.
+REMOTE = ("SL-SM", "SL-BY", "SL-PY", "SL-ML", "SL-TC")
+
+COMMENTS = [
+    "Nhà vệ sinh của trường cần được sửa chữa, nhất là khu của học sinh nhỏ.",
+    "Mong nhà trường có thêm nước uống sạch cho các cháu.",
+    "Thầy cô rất tận tình, gia đình tôi yên tâm.",
+    "Đường đến điểm trường lẻ mùa mưa rất khó đi.",
+    "Cần thông báo lịch họp phụ huynh sớm hơn qua Zalo.",
+    "Con tôi tiến bộ nhiều về đọc và viết.",
+    "Thư viện còn ít sách tiếng dân tộc.",
+    "Bếp ăn bán trú sạch sẽ, các cháu ăn ngon.",
+]
+
+
+def _instrument(ctx, template):
+    title = {
+        "parents": "Khảo sát sự hài lòng của cha mẹ học sinh",
+        "learners": "Khảo sát sự hài lòng của học sinh",
+        "staff": "Khảo sát sự hài lòng của giáo viên và nhân viên",
+    }[template]
+    root = ctx.units[ROOT[0]]
+    instrument = Instrument.objects.filter(owner_unit=root, title=title).first()
+    if instrument is None:
+        instrument = instrument_create_from_template(
+            actor=ctx.users["iso"], owner_unit=root, template=template
+        )
+    return instrument
+
+
+def _campaign(ctx, title, version, group, units, opens_on, closes_on, target, publish=True):
+    root = ctx.units[ROOT[0]]
+    campaign = Campaign.objects.filter(owner_unit=root, title=title).first()
+    if campaign is not None:
+        return campaign, False
+    campaign = campaign_create(
+        actor=ctx.users["iso"],
+        version=version,
+        title=title,
+        group=group,
+        owner_unit=root,
+        units=units,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        target_responses=target,
+    )
+    if publish:
+        campaign = campaign_publish(actor=ctx.users["iso"], campaign=campaign)
+    return campaign, True
+
+
+def _likert(rng, mean):
+    return min(5, max(1, round(rng.gauss(mean, 0.8))))
+
+
+def _generate(ctx, campaign, per_unit, today, shift=0.0):
+    """Bulk-create anonymous responses for ``campaign``: ``per_unit`` {unit: n}."""
+    rng = ctx.rng
+    questions = list(
+        Question.objects.filter(version=campaign.version)
+        .prefetch_related("choices")
+        .select_related("area", "show_if")
+        .order_by("section__order", "order")
+    )
+    last_day = min(today, campaign.closes_on)
+    days = max((last_day - campaign.opens_on).days, 0)
+    responses, answers = [], []
+    for unit, count in per_unit.items():
+        base = rng.uniform(3.3, 4.4) + shift
+        remote = unit.code.startswith(REMOTE)
+        for _ in range(count):
+            response = Response(
+                campaign=campaign,
+                version=campaign.version,
+                unit=unit,
+                submitted_on=campaign.opens_on + timedelta(days=rng.randint(0, days)),
+                language=rng.choices(["vi", "en", "lo"], weights=[92, 3, 5])[0],
+            )
+            responses.append(response)
+            given = {}
+            for q in questions:
+                if q.show_if_id and not q.is_shown(given):
+                    continue
+                values, text = [], ""
+                if q.kind == QuestionKind.LIKERT:
+                    mean = base - (0.7 if remote and q.area.code == "facilities" else 0)
+                    values = [_likert(rng, mean)]
+                elif q.kind == QuestionKind.NPS:
+                    if rng.random() < 0.8:
+                        values = [min(10, max(0, round(rng.gauss(base * 2, 1.6))))]
+                elif q.kind == QuestionKind.SINGLE:
+                    values = [rng.choice([c.value for c in q.choices.all()])]
+                elif q.kind == QuestionKind.MULTIPLE:
+                    options = [c.value for c in q.choices.all()]
+                    values = sorted(rng.sample(options, rng.randint(1, len(options))))
+                elif q.kind == QuestionKind.NUMBER:
+                    values = [rng.randint(q.min_value, min(q.max_value, 30))]
+                elif rng.random() < 0.12:
+                    text = rng.choice(COMMENTS)
+                for value in values:
+                    answers.append(Answer(response=response, question=q, value=value))
+                if text:
+                    answers.append(Answer(response=response, question=q, text=text))
+                if values:
+                    given[str(q.pk)] = [str(v) for v in values]
+    Response.objects.bulk_create(responses, batch_size=1000)
+    Answer.objects.bulk_create(answers, batch_size=2000)
+    InstrumentVersion.objects.filter(pk=campaign.version_id).update(has_responses=True)
+    tally_rebuild(campaign)
+    return len(responses)
+
+
+def seed(ctx):
+    rng = ctx.rng
+    today = timezone.localdate()
+    schools = sorted(ctx.schools(), key=lambda u: u.code)
+    root = ctx.units[ROOT[0]]
+    divisions = [u for u in ctx.units.values() if u.kind.code == "division"]
+    parents = _instrument(ctx, "parents").latest_version()
+    learners = _instrument(ctx, "learners").latest_version()
+    staff = _instrument(ctx, "staff").latest_version()
+
+    def spread(units, low, high):
+        return {u: SMALL_SCHOOLS.get(u.code, rng.randint(low, high)) for u in units}
+
+    total = 0
+    earlier, created = _campaign(
+        ctx,
+        "Khảo sát cha mẹ học sinh năm học 2024–2025",
+        parents,
+        "parents",
+        [root],
+        today - timedelta(days=380),
+        today - timedelta(days=350),
+        1500,
+    )
+    if created:
+        campaign_close_quietly(earlier)
+        total += _generate(ctx, earlier, spread(schools, 10, 20), today, shift=-0.25)
+
+    current, created = _campaign(
+        ctx,
+        "Khảo sát cha mẹ học sinh năm học 2025–2026",
+        parents,
+        "parents",
+        [root],
+        today - timedelta(days=20),
+        today + timedelta(days=25),
+        3000,
+    )
+    if created:
+        per_unit = spread([s for s in schools if s.code != PRINCIPAL_SCHOOL], 45, 85)
+        per_unit[ctx.units[PRINCIPAL_SCHOOL]] = 42
+        total += _generate(ctx, current, per_unit, today)
+    link = SurveyLink.objects.get(campaign=current, unit=ctx.units[PRINCIPAL_SCHOOL])
+    if link.code != DEMO_CODE:
+        SurveyLink.objects.filter(code=DEMO_CODE).exclude(pk=link.pk).delete()
+        link.code = DEMO_CODE
+        link.save(update_fields=["code"])
+
+    pupils, created = _campaign(
+        ctx,
+        "Khảo sát học sinh học kỳ I năm học 2025–2026",
+        learners,
+        "learners",
+        [root],
+        today - timedelta(days=27),
+        today + timedelta(days=3),  # closes in 3 days below the expected rate: iso is reminded
+        4000,
+    )
+    if created:
+        total += _generate(ctx, pupils, spread(schools, 35, 60), today)
+
+    teachers, created = _campaign(
+        ctx,
+        "Khảo sát giáo viên, nhân viên năm 2025",
+        staff,
+        "staff",
+        divisions + [s for s in schools if s.code.startswith("SL-THPT")],
+        today - timedelta(days=40),
+        today - timedelta(days=5),
+        600,
+    )
+    if created:
+        units = {u: rng.randint(6, 14) for u in divisions}
+        units.update(spread([s for s in schools if s.code.startswith("SL-THPT")], 25, 45))
+        total += _generate(ctx, teachers, units, today)
+
+    _campaign(
+        ctx,
+        "Khảo sát cha mẹ học sinh học kỳ II năm học 2025–2026",
+        parents,
+        "parents",
+        [root],
+        today + timedelta(days=60),
+        today + timedelta(days=90),
+        3000,
+        publish=False,
+    )
+    ctx.log(
+        f"  surveys: {Campaign.objects.count()} campaigns, "
+        f"{Response.objects.count()} responses ({total} new), demo link /s/{DEMO_CODE}"
+    )
+
+
+def campaign_close_quietly(campaign):
+    """Last year's wave is over: closed by the quality manager."""
+    from surveys.services import campaign_close
+
+    campaign_close(actor=campaign.created_by, campaign=campaign, reason="Hết thời gian khảo sát")

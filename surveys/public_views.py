@@ -1,0 +1,336 @@
+"""The answering pages at ``/s/<code>``: no account, no JavaScript, nothing from another host.
+
+``/s/<code>`` checks the code and opens an answering session (a random token kept in the
+Django session), then redirects to ``/s/r/<token>/``, so the code never appears in later URLs.
+Each section is one page: a plain HTML form POST stores that page's answers in the session; the
+last page stores the response atomically (``response_submit``) and forgets the session state.
+"""
+
+import hashlib
+import secrets
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Prefetch
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from surveys.answering import AnswerError, clean_page
+from surveys.models import LIKERT_LABELS, Campaign, Choice, OneTimeCode, Question, SurveyLink
+from surveys.services import (
+    CampaignNotOpen,
+    CodeAlreadyUsed,
+    code_candidates,
+    plain_code,
+    response_submit,
+)
+
+SESSION_KEY = "surveys_answering"
+DONE_COOKIE = "ims_svy_done"
+DONE_SALT = "surveys.answered"
+LANGUAGES = [code for code, _name in settings.LANGUAGES]
+HONEYPOT = "website"
+
+
+def min_seconds():
+    return getattr(settings, "SURVEY_MIN_SECONDS", 8)
+
+
+def rate_limit():
+    return getattr(settings, "SURVEY_RATE_LIMIT_PER_HOUR", 300)
+
+
+def _language(request, state=None):
+    if state and state.get("lang") in LANGUAGES:
+        return state["lang"]
+    asked = request.GET.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    return cookie if cookie in LANGUAGES else settings.LANGUAGE_CODE
+
+
+def _render(request, template, context, language, status=200):
+    with translation.override(language):
+        response = render(
+            request,
+            f"surveys/public/{template}",
+            {**context, "lang": language, "languages": settings.LANGUAGES},
+            status=status,
+        )
+    response["Content-Language"] = language
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _message(request, kind, language, status=200, campaign=None):
+    return _render(request, "message.html", {"kind": kind, "campaign": campaign}, language, status)
+
+
+def _answered(request):
+    value = request.get_signed_cookie(DONE_COOKIE, default="", salt=DONE_SALT)
+    return {int(v) for v in value.split(",") if v.isdigit()}
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def enter(request):
+    """Type the code printed on a slip."""
+    language = _language(request)
+    error = None
+    if request.method == "POST":
+        code = plain_code(request.POST.get("code", ""))
+        if code:
+            return redirect("surveys_public:start", code=code)
+        error = _("Please type the code printed on your slip.")
+    return _render(request, "enter.html", {"error": error}, language)
+
+
+@never_cache
+def start(request, code):
+    language = _language(request)
+    candidates = code_candidates(code)
+    today = timezone.localdate()
+    link = (
+        SurveyLink.objects.filter(code__in=candidates, is_active=True)
+        .select_related("campaign")
+        .first()
+    )
+    one_time = None
+    if link is None:
+        one_time = (
+            OneTimeCode.objects.filter(code__in=candidates).select_related("campaign").first()
+        )
+        if one_time is None:
+            return _message(request, "unknown", language, status=404)
+        campaign, unit_id = one_time.campaign, one_time.unit_id
+    else:
+        campaign, unit_id = link.campaign, link.unit_id
+        if campaign.requires_code:
+            return _message(request, "needs_code", language, campaign=campaign)
+    phase = campaign.phase(today)
+    if phase in ("draft", "upcoming"):
+        return _message(request, "not_open", language, campaign=campaign)
+    if phase == "closed":
+        return _message(request, "closed", language, campaign=campaign)
+    if one_time is not None and one_time.is_used:
+        return _message(request, "used", language, campaign=campaign)
+    if link is not None and campaign.pk in _answered(request):
+        return _message(request, "already_answered", language, campaign=campaign)
+    token = secrets.token_urlsafe(18)
+    states = request.session.get(SESSION_KEY, {})
+    # Keep only a few sessions per browser (a shared family phone may answer for two children).
+    for old in sorted(states, key=lambda t: states[t]["t0"])[:-3]:
+        del states[old]
+    states[token] = {
+        "c": campaign.pk,
+        "u": unit_id,
+        "otc": one_time.pk if one_time else None,
+        "t0": time.time(),
+        "lang": language,
+        "answers": {},
+    }
+    request.session[SESSION_KEY] = states
+    return redirect("surveys_public:answer", token=token)
+
+
+def _questions(campaign):
+    return list(
+        Question.objects.filter(version=campaign.version)
+        .select_related("section")
+        .prefetch_related(Prefetch("choices", queryset=Choice.objects.order_by("value")))
+        .order_by("section__order", "order")
+    )
+
+
+def _pages(questions, answers):
+    """Sections that have a question to show, given the answers so far: [(section, [q])]."""
+    pages = []
+    for question in questions:
+        if not question.is_shown(answers):
+            continue
+        if not pages or pages[-1][0].pk != question.section_id:
+            pages.append((question.section, []))
+        pages[-1][1].append(question)
+    return pages
+
+
+def _posted(request, questions):
+    data = {}
+    for question in questions:
+        data[str(question.pk)] = request.POST.getlist(f"q{question.pk}")
+    return data
+
+
+def _client_key(request):
+    address = request.META.get("REMOTE_ADDR", "")
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:24]
+    return f"surveys:rate:{digest}:{int(time.time() // 3600)}"
+
+
+def _over_rate_limit(request):
+    key = _client_key(request)
+    cache.add(key, 0, 3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, 3600)
+        count = 1
+    return count > rate_limit()
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def answer(request, token):
+    states = request.session.get(SESSION_KEY, {})
+    state = states.get(token)
+    if state is None:
+        return _message(request, "expired", _language(request), status=404)
+    language = _language(request, state)
+    campaign = Campaign.objects.select_related("version").filter(pk=state["c"]).first()
+    if campaign is None or not campaign.is_answerable():
+        return _message(request, "closed", language, campaign=campaign)
+    questions = _questions(campaign)
+    answers = state["answers"]
+    pages = _pages(questions, answers)
+    try:
+        index = min(max(int(request.GET.get("p", 0)), 0), len(pages) - 1)
+    except ValueError:
+        index = 0
+    section, page_questions = pages[index]
+    errors = {}
+    notice = request.GET.get("notice") == "fast"
+    values = answers
+
+    def save():
+        states[token] = state
+        request.session[SESSION_KEY] = states
+
+    def to_page(i):
+        return redirect(reverse("surveys_public:answer", args=[token]) + (f"?p={i}" if i else ""))
+
+    if request.method == "POST":
+        if request.POST.get(HONEYPOT):
+            # A form filler bot: store nothing, and give it nothing to learn from.
+            del states[token]
+            request.session[SESSION_KEY] = states
+            return redirect("surveys_public:thanks")
+        known = {f"q{q.pk}" for q in questions}
+        if any(key.startswith("q") and key not in known for key in request.POST):
+            return _message(request, "tampered", language, status=400, campaign=campaign)
+        on_page = {f"q{q.pk}" for q in page_questions}
+        if any(key in known and key not in on_page for key in request.POST):
+            return _message(request, "tampered", language, status=400, campaign=campaign)
+        posted = _posted(request, page_questions)
+        cleaned, errors = clean_page(page_questions, posted, answers)
+        if request.POST.get("lang") in LANGUAGES or "back" in request.POST:
+            # Keep what was typed (even incomplete) and switch language or go back.
+            answers.update(cleaned)
+            if request.POST.get("lang") in LANGUAGES:
+                state["lang"] = request.POST["lang"]
+            save()
+            return to_page(index - 1 if "back" in request.POST else index)
+        answers.update(cleaned)
+        save()
+        if not errors:
+            pages = _pages(questions, answers)
+            position = next((i for i, (s, _q) in enumerate(pages) if s.pk == section.pk), index)
+            if position + 1 < len(pages):
+                return to_page(position + 1)
+            return _submit(request, token, state, states, campaign, questions, language)
+        values = answers
+    return _render(
+        request,
+        "answer.html",
+        {
+            "campaign": campaign,
+            "version": campaign.version,
+            "section": section,
+            "items": [
+                _item(q, values.get(str(q.pk), []), errors.get(str(q.pk))) for q in page_questions
+            ],
+            "errors": errors,
+            "notice": notice,
+            "index": index,
+            "count": len(pages),
+            "percent": round((index + 1) * 100 / len(pages)),
+            "is_last": index == len(pages) - 1,
+            "token": token,
+            "honeypot": HONEYPOT,
+        },
+        language,
+        status=400 if errors else 200,
+    )
+
+
+def _item(question, values, error):
+    with_values = {str(v) for v in values}
+    if question.kind == "likert":
+        options = [(str(v), str(label)) for v, label in LIKERT_LABELS.items()]
+    elif question.kind == "nps":
+        options = [(str(v), str(v)) for v in range(0, 11)]
+    else:
+        options = [(str(c.value), c.text) for c in question.choices.all()]
+    return {
+        "question": question,
+        "name": f"q{question.pk}",
+        "options": [(v, label, v in with_values) for v, label in options],
+        "value": values[0] if values else "",
+        "error": error,
+    }
+
+
+def _submit(request, token, state, states, campaign, questions, language):
+    def retry(kind):
+        pages = _pages(questions, state["answers"])
+        return redirect(
+            reverse("surveys_public:answer", args=[token]) + f"?p={len(pages) - 1}&notice={kind}"
+        )
+
+    if time.time() - state["t0"] < min_seconds():
+        return retry("fast")
+    if state["otc"] is None and campaign.pk in _answered(request):
+        return _message(request, "already_answered", language, campaign=campaign)
+    if _over_rate_limit(request):
+        return _message(request, "rate_limited", language, status=429, campaign=campaign)
+    try:
+        response_submit(
+            campaign_id=campaign.pk,
+            unit_id=state["u"],
+            answers=state["answers"],
+            language=language,
+            one_time_code_id=state["otc"],
+        )
+    except CodeAlreadyUsed:
+        del states[token]
+        request.session[SESSION_KEY] = states
+        return _message(request, "used", language, campaign=campaign)
+    except CampaignNotOpen:
+        return _message(request, "closed", language, campaign=campaign)
+    except AnswerError:
+        return _message(request, "tampered", language, status=400, campaign=campaign)
+    del states[token]
+    request.session[SESSION_KEY] = states
+    result = redirect(reverse("surveys_public:thanks") + f"?lang={language}")
+    if state["otc"] is None:
+        done = sorted(_answered(request) | {campaign.pk})[-50:]
+        result.set_signed_cookie(
+            DONE_COOKIE,
+            ",".join(str(pk) for pk in done),
+            salt=DONE_SALT,
+            max_age=180 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return result
+
+
+@never_cache
+def thanks(request):
+    return _message(request, "thanks", _language(request))

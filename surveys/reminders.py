@@ -1,0 +1,57 @@
+"""Reminders of the surveys module (issue 7): the quality manager hears about a campaign that
+closes in ``SURVEY_REMINDER_DAYS`` (3) days while its response rate is below
+``SURVEY_REMINDER_RATE`` (0.5, a share of the expected responses)."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from ims.models import Membership, Role
+from ims.reminders import Reminder, lazy_format
+from surveys.models import Campaign, UnitTally
+
+
+def survey_reminders(today):
+    days = getattr(settings, "SURVEY_REMINDER_DAYS", 3)
+    threshold = getattr(settings, "SURVEY_REMINDER_RATE", 0.5)
+    campaigns = Campaign.objects.filter(
+        status=Campaign.Status.PUBLISHED,
+        closes_on=today + timedelta(days=days),
+        target_responses__gt=0,
+    ).select_related("owner_unit")
+    for campaign in campaigns:
+        n = UnitTally.objects.filter(campaign=campaign).aggregate(n=Sum("count"))["n"] or 0
+        rate = n / campaign.target_responses
+        if rate >= threshold:
+            continue
+        managers = (
+            Membership.objects.active()
+            .filter(role=Role.QUALITY_MANAGER)
+            .covering(campaign.owner_unit)
+            .select_related("user")
+        )
+        for user in {m.user for m in managers}:
+            yield Reminder(
+                user=user,
+                kind="survey_low_response",
+                item_key=f"campaign-{campaign.pk}",
+                title=lazy_format(
+                    _(
+                        "Survey “%(title)s” closes in %(days)d days with %(rate)d%% of the expected responses"
+                    ),
+                    title=campaign.title,
+                    days=days,
+                    rate=round(rate * 100),
+                ),
+                body=lazy_format(
+                    _(
+                        "%(n)d of %(target)d expected responses so far. Remind the units to share the link or codes."
+                    ),
+                    n=n,
+                    target=campaign.target_responses,
+                ),
+                url=reverse("surveys:campaign_detail", args=[campaign.pk]),
+            )

@@ -1,0 +1,41 @@
+"""The PDF report of a campaign's results (kind ``survey``), with suppression applied."""
+
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from ims.reports import ReportKind
+from surveys.charts import results_charts
+from surveys.models import Campaign
+from surveys.results import campaign_results, scope_for, trend
+
+
+class SurveyReport(ReportKind):
+    code = "survey"
+    label = _("Satisfaction survey results")
+    template = "reports/survey.html"
+
+    def queryset(self, user):
+        campaigns = Campaign.objects.select_related("version__instrument", "owner_unit")
+        return campaigns if user is None else campaigns.for_user(user)
+
+    def get_object(self, user, object_id):
+        campaign = super().get_object(user, object_id)
+        campaign._report_user = user
+        return campaign
+
+    def get_context(self, obj, params):
+        user = getattr(obj, "_report_user", None)
+        scope = scope_for(obj, user, params.get("f_unit"))
+        if scope is None:
+            raise Http404
+        results = campaign_results(obj, scope)
+        history = trend(obj, scope, user)
+        return {
+            "campaign": obj,
+            "results": results,
+            "trend": history,
+            "charts": results_charts(results, history),
+        }
+
+    def filename(self, obj, params):
+        return f"khao-sat-{obj.pk}.pdf"

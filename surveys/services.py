@@ -1,0 +1,550 @@
+"""Every write in the surveys app: one function per step, each atomic."""
+
+import secrets
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ims.models import OrgUnit
+from ims.transitions import check_transition, record_transition
+from surveys.answering import AnswerError, clean_response
+from surveys.data import INTRO, TEMPLATES
+from surveys.models import (
+    CHOICE_KINDS,
+    TEXT_KINDS,
+    Answer,
+    Area,
+    Campaign,
+    CampaignUnit,
+    Choice,
+    Instrument,
+    InstrumentVersion,
+    OneTimeCode,
+    Question,
+    QuestionKind,
+    QuestionTally,
+    Response,
+    ResultAction,
+    Section,
+    SurveyLink,
+    UnitTally,
+    ValueTally,
+)
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_CROCKFORD_FIX = str.maketrans({"I": "1", "L": "1", "O": "0"})
+ONE_TIME_CODE_LENGTH = 10
+LINK_CODE_LENGTH = 8
+MAX_CODES_PER_BATCH = 2000
+
+
+class CodeAlreadyUsed(Exception):
+    pass
+
+
+class CampaignNotOpen(Exception):
+    pass
+
+
+def new_code(length):
+    return "".join(secrets.choice(CROCKFORD) for _ in range(length))
+
+
+def normalize_code(raw):
+    """A typed or scanned code in canonical form: upper case, no spaces or dashes, I/L→1, O→0."""
+    return plain_code(raw).translate(_CROCKFORD_FIX)
+
+
+def plain_code(raw):
+    """Upper case, without spaces or dashes (a fixed code such as ``DEMO2026`` keeps its O)."""
+    return "".join(ch for ch in (raw or "").upper() if ch not in " -\t")
+
+
+def code_candidates(raw):
+    """The codes a typed ``raw`` may mean: as typed, then with Crockford's confusables fixed."""
+    return list(dict.fromkeys([plain_code(raw), normalize_code(raw)]))
+
+
+def _unused_code(length):
+    while True:
+        code = new_code(length)
+        if not (
+            SurveyLink.objects.filter(code=code).exists()
+            or OneTimeCode.objects.filter(code=code).exists()
+        ):
+            return code
+
+
+def _require(allowed, message=None):
+    if not allowed:
+        raise PermissionDenied(message or _("You may not do this."))
+
+
+# --- instruments ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def instrument_create_from_template(*, actor, owner_unit, template):
+    """A new instrument (version 1) for ``owner_unit`` from one of the shipped templates."""
+    from ims.access import has_role
+    from surveys.models import MANAGE_ROLES
+
+    _require(has_role(actor, owner_unit, MANAGE_ROLES))
+    spec = TEMPLATES[template]
+    title, title_en, title_lo = spec["title"]
+    instrument = Instrument.objects.create(
+        owner_unit=owner_unit,
+        title=title,
+        title_en=title_en,
+        title_lo=title_lo,
+        group=spec["group"],
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    version = InstrumentVersion.objects.create(
+        instrument=instrument, number=1, intro=INTRO[0], intro_en=INTRO[1], intro_lo=INTRO[2]
+    )
+    areas = {a.code: a for a in Area.objects.all()}
+    by_code = {}
+    for s_order, (s_titles, questions) in enumerate(spec["sections"], start=1):
+        section = Section.objects.create(
+            version=version,
+            order=s_order,
+            title=s_titles[0],
+            title_en=s_titles[1],
+            title_lo=s_titles[2],
+        )
+        for q_order, (code, kind, texts, options) in enumerate(questions, start=1):
+            show_if = options.get("show_if")
+            question = Question.objects.create(
+                version=version,
+                section=section,
+                order=q_order,
+                code=code,
+                kind=kind,
+                text=texts[0],
+                text_en=texts[1],
+                text_lo=texts[2],
+                required=options.get("required", False),
+                area=areas.get(options.get("area")),
+                min_value=options.get("min"),
+                max_value=options.get("max"),
+                show_if=by_code[show_if[0]] if show_if else None,
+                show_if_values=list(show_if[1]) if show_if else [],
+            )
+            for value, labels in options.get("choices", []):
+                Choice.objects.create(
+                    question=question,
+                    value=value,
+                    label=labels[0],
+                    label_en=labels[1],
+                    label_lo=labels[2],
+                )
+            by_code[code] = question
+    record_transition(
+        instrument, actor=actor, action="create", from_state="", to_state="v1", reason=template
+    )
+    return instrument
+
+
+def _locked_version(version):
+    version = InstrumentVersion.objects.select_for_update().get(pk=version.pk)
+    if version.is_frozen:
+        raise ValidationError(
+            _(
+                "This version already has responses, so its questions are frozen. Make a new version."
+            )
+        )
+    return version
+
+
+@transaction.atomic
+def version_new(*, actor, instrument):
+    """Copy the latest version into a new, editable one."""
+    instrument = Instrument.objects.select_for_update().get(pk=instrument.pk)
+    _require(instrument.can_manage(actor))
+    source = instrument.latest_version()
+    version = InstrumentVersion.objects.create(
+        instrument=instrument,
+        number=source.number + 1,
+        intro=source.intro,
+        intro_en=source.intro_en,
+        intro_lo=source.intro_lo,
+    )
+    question_map = {}
+    for section in source.sections.all():
+        new_section = Section.objects.create(
+            version=version,
+            order=section.order,
+            title=section.title,
+            title_en=section.title_en,
+            title_lo=section.title_lo,
+        )
+        for question in section.questions.order_by("order").prefetch_related("choices"):
+            choices = list(question.choices.all())
+            old_pk = question.pk
+            question.pk = None
+            question.version, question.section = version, new_section
+            question.show_if = question_map.get(question.show_if_id)
+            question.save()
+            question_map[old_pk] = question
+            Choice.objects.bulk_create(
+                Choice(
+                    question=question,
+                    value=c.value,
+                    label=c.label,
+                    label_en=c.label_en,
+                    label_lo=c.label_lo,
+                )
+                for c in choices
+            )
+    record_transition(
+        instrument,
+        actor=actor,
+        action="new_version",
+        from_state=f"v{source.number}",
+        to_state=f"v{version.number}",
+    )
+    return version
+
+
+@transaction.atomic
+def section_add(*, actor, version, title, title_en="", title_lo=""):
+    version = _locked_version(version)
+    _require(version.instrument.can_manage(actor))
+    order = (version.sections.aggregate(m=Max("order"))["m"] or 0) + 1
+    return Section.objects.create(
+        version=version, order=order, title=title, title_en=title_en, title_lo=title_lo
+    )
+
+
+@transaction.atomic
+def question_add(*, actor, section, choices=(), **fields):
+    """Add a question to an unfrozen version. ``choices`` is a list of (value, vi, en, lo)."""
+    version = _locked_version(section.version)
+    _require(version.instrument.can_manage(actor))
+    kind = fields.get("kind")
+    if kind == QuestionKind.LIKERT and not fields.get("area"):
+        raise ValidationError({"area": _("A Likert question needs an area.")})
+    if kind in CHOICE_KINDS and len(choices) < 2:
+        raise ValidationError({"choices": _("Give at least two options, one per line.")})
+    show_if = fields.get("show_if")
+    if show_if is not None and (
+        show_if.version_id != version.pk or show_if.section.order >= section.order
+    ):
+        raise ValidationError(
+            {"show_if": _("Show-if must depend on a question in an earlier section.")}
+        )
+    if Question.objects.filter(version=version, code=fields.get("code")).exists():
+        raise ValidationError({"code": _("Another question of this version has this code.")})
+    order = (section.questions.aggregate(m=Max("order"))["m"] or 0) + 1
+    question = Question.objects.create(version=version, section=section, order=order, **fields)
+    Choice.objects.bulk_create(
+        Choice(question=question, value=v, label=vi, label_en=en, label_lo=lo)
+        for v, vi, en, lo in choices
+    )
+    return question
+
+
+@transaction.atomic
+def question_delete(*, actor, question):
+    version = _locked_version(question.version)
+    _require(version.instrument.can_manage(actor))
+    if question.dependents.exists():
+        raise ValidationError(_("Another question's show-if depends on this one."))
+    question.delete()
+
+
+# --- campaigns ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def campaign_create(*, actor, version, title, group, owner_unit, units, opens_on, closes_on,
+                    requires_code=False, target_responses=None):  # fmt: skip
+    from ims.access import has_role
+    from surveys.models import MANAGE_ROLES
+
+    _require(has_role(actor, owner_unit, MANAGE_ROLES))
+    if closes_on < opens_on:
+        raise ValidationError({"closes_on": _("The closing date is before the opening date.")})
+    units = list(units)
+    if not units:
+        raise ValidationError({"units": _("Choose at least one unit.")})
+    if any(not unit.is_within(owner_unit) for unit in units):
+        raise ValidationError({"units": _("Every unit must be within the owner unit.")})
+    campaign = Campaign.objects.create(
+        version=version,
+        title=title,
+        group=group,
+        owner_unit=owner_unit,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        requires_code=requires_code,
+        target_responses=target_responses,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    CampaignUnit.objects.bulk_create(CampaignUnit(campaign=campaign, unit=u) for u in units)
+    record_transition(campaign, actor=actor, action="create", from_state="", to_state="draft")
+    return campaign
+
+
+def answering_units(campaign):
+    """The units that get a link: each school in the targets' subtrees, else the target itself."""
+    units = {}
+    targets = OrgUnit.objects.filter(pk__in=campaign.targets.values("unit"))
+    for target in targets:
+        schools = list(
+            OrgUnit.objects.subtree_of(target).filter(kind__is_school=True, is_active=True)
+        )
+        for unit in schools or [target]:
+            units[unit.pk] = unit
+    return sorted(units.values(), key=lambda u: u.path)
+
+
+TRANSITIONS = {"draft": ("published",), "published": ("closed",)}
+
+
+@transaction.atomic
+def campaign_publish(*, actor, campaign):
+    """Publish: one open link (and QR code) per answering unit; answers count from the open date."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    check_transition(campaign.status, Campaign.Status.PUBLISHED, TRANSITIONS)
+    _require(campaign.can_manage(actor))
+    for unit in answering_units(campaign):
+        if not SurveyLink.objects.filter(campaign=campaign, unit=unit).exists():
+            SurveyLink.objects.create(
+                campaign=campaign, unit=unit, code=_unused_code(LINK_CODE_LENGTH)
+            )
+    previous = campaign.status
+    campaign.status = Campaign.Status.PUBLISHED
+    campaign.save(update_fields=["status"])
+    record_transition(
+        campaign, actor=actor, action="publish", from_state=previous, to_state=campaign.status
+    )
+    return campaign
+
+
+@transaction.atomic
+def campaign_close(*, actor, campaign, reason=""):
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    check_transition(campaign.status, Campaign.Status.CLOSED, TRANSITIONS)
+    _require(campaign.can_manage(actor))
+    previous = campaign.status
+    campaign.status = Campaign.Status.CLOSED
+    campaign.save(update_fields=["status"])
+    record_transition(
+        campaign,
+        actor=actor,
+        action="close",
+        from_state=previous,
+        to_state=campaign.status,
+        reason=reason,
+    )
+    return campaign
+
+
+@transaction.atomic
+def codes_generate(*, actor, campaign, unit, count):
+    """``count`` new one-time codes for ``unit`` (Crockford base32, 10 characters)."""
+    from ims.access import has_role
+    from surveys.models import MANAGE_ROLES
+
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    _require(has_role(actor, unit, MANAGE_ROLES))
+    if campaign.status == Campaign.Status.CLOSED:
+        raise ValidationError(_("This campaign is closed."))
+    if not 1 <= count <= MAX_CODES_PER_BATCH:
+        raise ValidationError(
+            _("Give a number of codes from 1 to %(max)d.") % {"max": MAX_CODES_PER_BATCH}
+        )
+    if unit.pk not in {u.pk for u in answering_units(campaign)}:
+        raise ValidationError(_("This unit does not answer this campaign."))
+    codes = set()
+    while len(codes) < count:
+        codes.add(new_code(ONE_TIME_CODE_LENGTH))
+    taken = set(OneTimeCode.objects.filter(code__in=codes).values_list("code", flat=True))
+    taken |= set(SurveyLink.objects.filter(code__in=codes).values_list("code", flat=True))
+    codes -= taken
+    OneTimeCode.objects.bulk_create(
+        OneTimeCode(campaign=campaign, unit=unit, code=code) for code in sorted(codes)
+    )
+    record_transition(
+        campaign,
+        actor=actor,
+        action="codes",
+        from_state=campaign.status,
+        to_state=campaign.status,
+        reason=f"{len(codes)} × {unit.code}",
+    )
+    return len(codes)
+
+
+# --- responses ------------------------------------------------------------------------------
+
+
+def response_submit(*, campaign_id, unit_id, answers, language, one_time_code_id=None,
+                    today=None):  # fmt: skip
+    """Store one anonymous response atomically; returns it.
+
+    The one-time code (if any) is claimed by a conditional UPDATE inside the same transaction:
+    of two concurrent submits with one code, exactly one stores a response. Nothing about the
+    code, the person or the time (beyond the date) reaches the response.
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        campaign = Campaign.objects.select_related("version").get(pk=campaign_id)
+        if not campaign.is_answerable(today):
+            raise CampaignNotOpen
+        questions = list(
+            Question.objects.filter(version=campaign.version)
+            .select_related("section")
+            .prefetch_related("choices")
+            .order_by("section__order", "order")
+        )
+        cleaned = clean_response(questions, answers)
+        if campaign.requires_code and one_time_code_id is None:
+            raise AnswerError(_("This survey needs a one-time code."))
+        if one_time_code_id is not None:
+            claimed = OneTimeCode.objects.filter(
+                pk=one_time_code_id, campaign=campaign, is_used=False
+            ).update(is_used=True)
+            if claimed != 1:
+                raise CodeAlreadyUsed
+        response = Response.objects.create(
+            campaign=campaign,
+            version=campaign.version,
+            unit_id=unit_id,
+            submitted_on=today,
+            language=language,
+        )
+        rows = []
+        for question, values in cleaned.items():
+            for value in values:
+                if question.kind in TEXT_KINDS:
+                    rows.append(Answer(response=response, question=question, text=value))
+                else:
+                    rows.append(Answer(response=response, question=question, value=value))
+        Answer.objects.bulk_create(rows)
+        if not campaign.version.has_responses:
+            InstrumentVersion.objects.filter(pk=campaign.version_id).update(has_responses=True)
+        _add_tallies(campaign.pk, unit_id, cleaned)
+    return response
+
+
+def _upsert(model, key_fields, rows):
+    """Add ``count`` to counter rows keyed by ``key_fields``, creating them as needed: one
+    ``INSERT ... ON CONFLICT DO UPDATE`` (PostgreSQL and SQLite), safe under concurrency."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = [model._meta.get_field(f).column for f in key_fields] + ["count"]
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    # Identifiers come from model metadata (quoted); every value is a bound parameter.
+    column_list = ", ".join(quote(c) for c in columns)
+    key_list = ", ".join(quote(c) for c in columns[:-1])
+    count = quote("count")
+    values = ", ".join([placeholders] * len(rows))
+    sql = f"INSERT INTO {table} ({column_list}) VALUES {values} "  # noqa: S608
+    sql += f"ON CONFLICT ({key_list}) DO UPDATE SET {count} = {table}.{count} + excluded.{count}"
+    params = [value for row in rows for value in row]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _add_tallies(campaign_id, unit_id, cleaned, sign=1):
+    _upsert(UnitTally, ["campaign", "unit"], [(campaign_id, unit_id, sign)])
+    _upsert(
+        QuestionTally,
+        ["campaign", "unit", "question"],
+        [(campaign_id, unit_id, q.pk, sign) for q in cleaned],
+    )
+    _upsert(
+        ValueTally,
+        ["campaign", "unit", "question", "value"],
+        [
+            (campaign_id, unit_id, q.pk, int(v), sign)
+            for q, values in cleaned.items()
+            if q.kind not in TEXT_KINDS
+            for v in values
+        ],
+    )
+
+
+@transaction.atomic
+def tally_rebuild(campaign):
+    """Recompute a campaign's counters from its raw answers (after a restore or an import)."""
+    for model in (UnitTally, QuestionTally, ValueTally):
+        model.objects.filter(campaign=campaign).delete()
+    UnitTally.objects.bulk_create(
+        UnitTally(campaign=campaign, unit_id=row["unit"], count=row["n"])
+        for row in Response.objects.filter(campaign=campaign).values("unit").annotate(n=Count("pk"))
+    )
+    answers = Answer.objects.filter(response__campaign=campaign)
+    QuestionTally.objects.bulk_create(
+        QuestionTally(
+            campaign=campaign,
+            unit_id=row["response__unit"],
+            question_id=row["question"],
+            count=row["n"],
+        )  # fmt: skip
+        for row in answers.values("response__unit", "question").annotate(
+            n=Count("response", distinct=True)
+        )
+    )
+    ValueTally.objects.bulk_create(
+        ValueTally(
+            campaign=campaign,
+            unit_id=row["response__unit"],
+            question_id=row["question"],
+            value=row["value"],
+            count=row["n"],
+        )  # fmt: skip
+        for row in answers.filter(value__isnull=False)
+        .values("response__unit", "question", "value")
+        .annotate(n=Count("pk"))
+    )
+
+
+# --- from a low result to a nonconformity -------------------------------------------------
+
+
+def result_raise(*, actor, campaign, unit, area, index, n, kind, title, description):
+    """Raise a nonconformity or improvement opportunity from a low index (idempotent per
+    campaign, unit and area) through the nonconformities service."""
+    from ims.access import has_role
+    from nonconformities.services import nonconformity_raise
+    from surveys.models import MANAGE_ROLES
+
+    _require(has_role(actor, unit, MANAGE_ROLES))
+    with transaction.atomic():
+        lookup = {"campaign": campaign, "unit": unit, "area": area}
+        action = ResultAction.objects.filter(**lookup).first()
+        if action is None:
+            try:
+                with transaction.atomic():
+                    action = ResultAction.objects.create(
+                        **lookup, index=round(index, 1), n=n, raised_by=actor
+                    )
+            except IntegrityError:
+                action = ResultAction.objects.get(**lookup)
+        nc = nonconformity_raise(
+            actor=actor,
+            unit=unit,
+            title=title,
+            description=description,
+            source="survey",
+            kind=kind,
+            source_object=action,
+        )
+        record_transition(
+            campaign,
+            actor=actor,
+            action="raise_nc",
+            from_state=campaign.status,
+            to_state=campaign.status,
+            reason=f"{nc} · {unit.code}" + (f" · {area.code}" if area else ""),
+        )
+    return nc

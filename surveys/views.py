@@ -1,0 +1,691 @@
+"""Pages for the people who run surveys: instruments, campaigns, distribution, results."""
+
+import io
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ims.access import get_object_for_user, has_role, require, units_visible_to
+from ims.exports import FORMATS, export_response
+from ims.models import OrgUnit
+from ims.transitions import TransitionError, history_of
+from surveys import services
+from surveys.charts import results_charts
+from surveys.forms import (
+    CampaignFilterForm,
+    CampaignForm,
+    CodesForm,
+    InstrumentForm,
+    QuestionForm,
+    RaiseForm,
+    SectionForm,
+)
+from surveys.models import (
+    MANAGE_ROLES,
+    RESULT_ROLES,
+    TEXT_KINDS,
+    Answer,
+    Campaign,
+    Choice,
+    Instrument,
+    OneTimeCode,
+    Question,
+    Response,
+    SurveyLink,
+    UnitTally,
+)
+from surveys.results import campaign_results, scope_for, trend
+
+PAGE_SIZE = 30
+
+
+def _errors(error):
+    if hasattr(error, "message_dict"):
+        return [m for messages_ in error.message_dict.values() for m in messages_]
+    return list(error.messages)
+
+
+def _responses_subquery():
+    return Coalesce(
+        Subquery(
+            UnitTally.objects.filter(campaign=OuterRef("pk"))
+            .values("campaign")
+            .annotate(n=Sum("count"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+# --- campaigns ------------------------------------------------------------------------------
+
+
+@login_required
+def campaign_list(request):
+    form = CampaignFilterForm(request.GET or None)
+    campaigns = (
+        Campaign.objects.for_user(request.user)
+        .select_related("owner_unit", "version__instrument")
+        .annotate(response_count=_responses_subquery())
+    )
+    if form.is_valid():
+        if form.cleaned_data["status"]:
+            campaigns = campaigns.filter(status=form.cleaned_data["status"])
+        if form.cleaned_data["group"]:
+            campaigns = campaigns.filter(group=form.cleaned_data["group"])
+    page = Paginator(campaigns, PAGE_SIZE).get_page(request.GET.get("page"))
+    can_create = units_visible_to(request.user, MANAGE_ROLES).exists()
+    return render(
+        request,
+        "surveys/campaign_list.html",
+        {
+            "form": form,
+            "page": page,
+            "can_create": can_create,
+            "can_read_results": units_visible_to(request.user, RESULT_ROLES).exists(),
+        },
+    )
+
+
+@login_required
+def campaign_create(request):
+    require(units_visible_to(request.user, MANAGE_ROLES).exists())
+    form = CampaignForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            campaign = services.campaign_create(
+                actor=request.user,
+                version=data["version"],
+                title=data["title"],
+                group=data["group"],
+                owner_unit=data["owner_unit"],
+                units=data["units"],
+                opens_on=data["opens_on"],
+                closes_on=data["closes_on"],
+                requires_code=data["requires_code"],
+                target_responses=data["target_responses"],
+            )
+        except ValidationError as error:
+            for message in _errors(error):
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("The campaign was created as a draft."))
+            return redirect("surveys:campaign_detail", pk=campaign.pk)
+    return render(request, "surveys/campaign_form.html", {"form": form})
+
+
+def _campaign(request, pk):
+    return get_object_for_user(
+        Campaign.objects.select_related("owner_unit", "version__instrument"), request.user, pk=pk
+    )
+
+
+@login_required
+def campaign_detail(request, pk):
+    campaign = _campaign(request, pk)
+    visible = units_visible_to(request.user)
+    links = list(
+        SurveyLink.objects.filter(campaign=campaign, unit__in=visible).select_related("unit")
+    )
+    tallies = dict(
+        UnitTally.objects.filter(campaign=campaign, unit__in=visible).values_list("unit", "count")
+    )
+    distributable = set(
+        units_visible_to(request.user, MANAGE_ROLES)
+        .filter(pk__in=[link.unit_id for link in links])
+        .values_list("pk", flat=True)
+    )
+    code_counts = {
+        row["unit"]: (row["total"], row["used"])
+        for row in OneTimeCode.objects.filter(campaign=campaign, unit__in=visible)
+        .values("unit")
+        .annotate(total=Count("pk"), used=Count("pk", filter=Q(is_used=True)))
+    }
+    rows = [
+        {
+            "link": link,
+            "responses": tallies.get(link.unit_id, 0),
+            "codes": code_counts.get(link.unit_id, (0, 0)),
+            "can_distribute": link.unit_id in distributable,
+            "url": request.build_absolute_uri(f"/s/{link.code}"),
+        }
+        for link in links
+    ]
+    total = sum(tallies.values())
+    codes_form = CodesForm(units=OrgUnit.objects.filter(pk__in=distributable))
+    return render(
+        request,
+        "surveys/campaign_detail.html",
+        {
+            "campaign": campaign,
+            "rows": rows,
+            "total": total,
+            "rate": (total * 100 / campaign.target_responses)
+            if campaign.target_responses
+            else None,
+            "targets": campaign.targets.select_related("unit"),
+            "can_manage": campaign.can_manage(request.user),
+            "can_publish": campaign.can_publish(request.user),
+            "can_close": campaign.can_close(request.user),
+            "can_results": campaign.can_view_results(request.user),
+            "codes_form": codes_form if distributable else None,
+            "history": history_of(campaign),
+        },
+    )
+
+
+@login_required
+@require_POST
+def campaign_transition(request, pk, action):
+    campaign = _campaign(request, pk)
+    step = {"publish": services.campaign_publish, "close": services.campaign_close}.get(action)
+    if step is None:
+        raise Http404
+    try:
+        step(actor=request.user, campaign=campaign)
+    except TransitionError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("The campaign is published: links and QR codes are ready.")
+            if action == "publish"
+            else _("The campaign is closed."),
+        )
+    return redirect("surveys:campaign_detail", pk=campaign.pk)
+
+
+def _distributable_link(request, pk, link_pk):
+    campaign = _campaign(request, pk)
+    link = SurveyLink.objects.filter(campaign=campaign, pk=link_pk).select_related("unit").first()
+    if link is None or not units_visible_to(request.user).filter(pk=link.unit_id).exists():
+        raise Http404
+    return campaign, link
+
+
+@login_required
+def link_qr(request, pk, link_pk, fmt):
+    _campaign_, link = _distributable_link(request, pk, link_pk)
+    qr = segno.make(request.build_absolute_uri(f"/s/{link.code}"), error="m")
+    buffer = io.BytesIO()
+    if fmt == "svg":
+        qr.save(buffer, kind="svg", scale=8, border=2, xmldecl=False)
+        response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+    else:
+        qr.save(buffer, kind="png", scale=10, border=2)
+        response = HttpResponse(buffer.getvalue(), content_type="image/png")
+    response["Content-Disposition"] = f'attachment; filename="qr-{link.unit.code}.{fmt}"'
+    return response
+
+
+def _qr_svg(url):
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(
+        buffer, kind="svg", scale=4, border=1, xmldecl=False, svgns=True
+    )
+    return buffer.getvalue().decode()
+
+
+@login_required
+def link_sheet(request, pk, link_pk):
+    """A printable A4 sheet of QR slips (the school's name, the link and the QR code)."""
+    campaign, link = _distributable_link(request, pk, link_pk)
+    url = request.build_absolute_uri(f"/s/{link.code}")
+    return render(
+        request,
+        "surveys/qr_sheet.html",
+        {
+            "campaign": campaign,
+            "slips": [{"unit": link.unit, "url": url, "code": link.code, "svg": _qr_svg(url)}] * 8,
+        },
+    )
+
+
+@login_required
+@require_POST
+def codes_generate(request, pk):
+    campaign = _campaign(request, pk)
+    units = units_visible_to(request.user, MANAGE_ROLES)
+    form = CodesForm(request.POST, units=units)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect("surveys:campaign_detail", pk=campaign.pk)
+    try:
+        created = services.codes_generate(
+            actor=request.user,
+            campaign=campaign,
+            unit=form.cleaned_data["unit"],
+            count=form.cleaned_data["count"],
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(request, _("%(n)d one-time codes were created.") % {"n": created})
+    return redirect("surveys:campaign_detail", pk=campaign.pk)
+
+
+@login_required
+def codes_print(request, pk):
+    campaign = _campaign(request, pk)
+    unit = get_object_for_user(OrgUnit, request.user, pk=request.GET.get("unit") or 0)
+    require(has_role(request.user, unit, MANAGE_ROLES))
+    base = request.build_absolute_uri("/s/")
+    slips = [
+        {"unit": unit, "url": f"{base}{code}", "code": code, "svg": _qr_svg(f"{base}{code}")}
+        for code in OneTimeCode.objects.filter(
+            campaign=campaign, unit=unit, is_used=False
+        ).values_list("code", flat=True)[:400]
+    ]
+    return render(
+        request, "surveys/qr_sheet.html", {"campaign": campaign, "slips": slips, "one_time": True}
+    )
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+def _results_scope(request, campaign):
+    if not campaign.can_view_results(request.user):
+        raise PermissionDenied
+    scope = scope_for(campaign, request.user, request.GET.get("unit"))
+    if scope is None:
+        raise Http404
+    return scope
+
+
+@login_required
+def results(request, pk):
+    campaign = _campaign(request, pk)
+    scope = _results_scope(request, campaign)
+    data = campaign_results(campaign, scope)
+    history = trend(campaign, scope, request.user)
+    can_raise = has_role(request.user, scope, MANAGE_ROLES)
+    raise_form = RaiseForm(initial={"unit": scope.pk})
+    ancestors = [
+        u
+        for u in OrgUnit.objects.ancestors_of(scope)
+        if campaign.result_units(request.user).filter(pk=u.pk).exists()
+    ]
+    return render(
+        request,
+        "surveys/results.html",
+        {
+            "campaign": campaign,
+            "scope": scope,
+            "ancestors": ancestors[:-1],
+            "results": data,
+            "trend": history,
+            "charts": results_charts(data, history),
+            "can_raise": can_raise and (data.is_low or data.low_areas),
+            "raise_form": raise_form,
+            "actions": campaign.actions.filter(unit=scope).select_related("area"),
+            "formats": FORMATS,
+            "report_filters": {"unit": scope.pk},
+        },
+    )
+
+
+@login_required
+def results_export(request, pk):
+    campaign = _campaign(request, pk)
+    scope = _results_scope(request, campaign)
+    fmt = request.GET.get("fmt", "csv")
+    what = request.GET.get("what", "aggregate")
+    if fmt not in FORMATS or what not in ("aggregate", "raw"):
+        raise Http404
+    if what == "raw":
+        require(has_role(request.user, scope, MANAGE_ROLES))
+        return _raw_export(campaign, scope, fmt)
+    data = campaign_results(campaign, scope)
+    headers = [
+        _("Section"), _("Code"), _("Question"), "n", _("Mean"), _("Index"), _("Top-2-box %"),
+        "NPS", _("Distribution"),
+    ]  # fmt: skip
+    rows = []
+    for section, items in data.questions:
+        for question, stats in items:
+            if stats.hidden:
+                rows.append(
+                    [section.label, question.code, question.label, stats.n, _("hidden (n < %(k)d)") % {"k": data.k}, "", "", "", ""]
+                )  # fmt: skip
+                continue
+            distribution = "; ".join(
+                f"{label}: {count}" for _v, label, count, _p in stats.distribution
+            )
+            rows.append(
+                [section.label, question.code, question.label, stats.n,
+                 _round(stats.mean, 2), _round(stats.index, 1), _round(stats.top2, 1),
+                 _round(stats.nps, 1), distribution]
+            )  # fmt: skip
+    for row in data.areas:
+        rows.append(
+            [_("Area"), row.area.code, row.label, row.n, "", "" if row.hidden else _round(row.index, 1), "", "", _("hidden") if row.hidden else ""]
+        )  # fmt: skip
+    for row in data.units:
+        rows.append(
+            [_("Unit"), row.unit.code, row.label, row.n if row.n >= data.k else f"<{data.k}", "", "" if row.hidden else _round(row.index, 1), "", "", _("hidden") if row.hidden else ""]
+        )  # fmt: skip
+    return export_response(fmt, f"ket-qua-khao-sat-{campaign.pk}", headers, rows)
+
+
+def _round(value, digits):
+    return None if value is None else round(value, digits)
+
+
+def _raw_export(campaign, scope, fmt):
+    """Raw responses, one row each, in random (UUID) order: nothing identifying, no time."""
+    questions = list(
+        Question.objects.filter(version=campaign.version).order_by("section__order", "order")
+    )
+    headers = [_("Unit"), _("Date"), _("Language")] + [q.code for q in questions]
+    index = {q.pk: i for i, q in enumerate(questions)}
+    text_ids = {q.pk for q in questions if q.kind in TEXT_KINDS}
+    responses = (
+        Response.objects.filter(campaign=campaign, unit__path__startswith=scope.path)
+        .select_related("unit")
+        .prefetch_related(Prefetch("answers", queryset=Answer.objects.only("response_id", "question_id", "value", "text")))
+        .order_by("id")
+    )  # fmt: skip
+
+    def rows():
+        for response in responses.iterator(chunk_size=500):
+            cells = [""] * len(questions)
+            for answer in response.answers.all():
+                i = index.get(answer.question_id)
+                if i is None:
+                    continue
+                value = answer.text if answer.question_id in text_ids else str(answer.value)
+                cells[i] = f"{cells[i]},{value}" if cells[i] else value
+            yield [response.unit.code, response.submitted_on.isoformat(), response.language, *cells]
+
+    return export_response(fmt, f"phieu-tra-loi-{campaign.pk}", headers, rows())
+
+
+@login_required
+@require_POST
+def result_raise(request, pk):
+    campaign = _campaign(request, pk)
+    form = RaiseForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    scope = scope_for(campaign, request.user, form.cleaned_data["unit"])
+    if scope is None:
+        raise Http404
+    require(has_role(request.user, scope, MANAGE_ROLES))
+    data = campaign_results(campaign, scope)
+    area = form.cleaned_data["area"]
+    if area is None:
+        index, n, low = data.index, data.n, data.is_low
+        subject = _("overall satisfaction")
+    else:
+        row = next((r for r in data.areas if r.area == area), None)
+        low = row is not None and row in data.low_areas
+        index, n = (row.index, row.n) if row else (None, 0)
+        subject = area.label
+    if not low:
+        messages.error(
+            request, _("Only a result below the threshold can raise a nonconformity from here.")
+        )
+        return redirect(reverse("surveys:results", args=[campaign.pk]) + f"?unit={scope.pk}")
+    kind = form.cleaned_data["kind"]
+    title = _("Low satisfaction (%(subject)s): %(unit)s, %(campaign)s") % {
+        "subject": subject,
+        "unit": scope.label,
+        "campaign": campaign.title,
+    }
+    description = _(
+        "Survey “%(campaign)s” (%(group)s): the satisfaction index for %(subject)s at %(unit)s is "
+        "%(index).1f (n = %(n)d), below the threshold of %(threshold)s."
+    ) % {
+        "campaign": campaign.title,
+        "group": campaign.get_group_display(),
+        "subject": subject,
+        "unit": scope.label,
+        "index": index,
+        "n": n,
+        "threshold": data.threshold,
+    }
+    nc = services.result_raise(
+        actor=request.user,
+        campaign=campaign,
+        unit=scope,
+        area=area,
+        index=index,
+        n=n,
+        kind=kind,
+        title=title[:200],
+        description=description,
+    )
+    messages.success(request, _("Raised: %(nc)s.") % {"nc": nc})
+    return redirect(nc.get_absolute_url())
+
+
+# --- instruments ----------------------------------------------------------------------------
+
+
+@login_required
+def instrument_list(request):
+    instruments = (
+        Instrument.objects.for_user(request.user)
+        .select_related("owner_unit")
+        .prefetch_related("versions")
+    )
+    page = Paginator(instruments, PAGE_SIZE).get_page(request.GET.get("page"))
+    form = None
+    if units_visible_to(request.user, MANAGE_ROLES).exists():
+        form = InstrumentForm(user=request.user)
+    return render(request, "surveys/instrument_list.html", {"page": page, "form": form})
+
+
+@login_required
+@require_POST
+def instrument_create(request):
+    form = InstrumentForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, _("Choose a template and a unit you manage."))
+        return redirect("surveys:instrument_list")
+    instrument = services.instrument_create_from_template(
+        actor=request.user,
+        owner_unit=form.cleaned_data["owner_unit"],
+        template=form.cleaned_data["template"],
+    )
+    messages.success(request, _("The instrument was created from the template."))
+    return redirect("surveys:instrument_detail", pk=instrument.pk)
+
+
+def _instrument(request, pk):
+    return get_object_for_user(Instrument.objects.select_related("owner_unit"), request.user, pk=pk)
+
+
+@login_required
+def instrument_detail(request, pk):
+    instrument = _instrument(request, pk)
+    versions = list(instrument.versions.order_by("number"))
+    try:
+        number = int(request.GET.get("v") or versions[-1].number)
+        version = next(v for v in versions if v.number == number)
+    except (ValueError, StopIteration):
+        raise Http404 from None
+    sections = version.sections.prefetch_related(
+        Prefetch(
+            "questions",
+            queryset=Question.objects.select_related("area", "show_if").prefetch_related(
+                Prefetch("choices", queryset=Choice.objects.order_by("value"))
+            ),
+        )
+    )
+    can_edit = version.can_edit(request.user)
+    return render(
+        request,
+        "surveys/instrument_detail.html",
+        {
+            "instrument": instrument,
+            "versions": versions,
+            "version": version,
+            "sections": sections,
+            "can_edit": can_edit,
+            "can_manage": instrument.can_manage(request.user),
+            "section_form": SectionForm() if can_edit else None,
+            "question_form": QuestionForm(version=version) if can_edit else None,
+        },
+    )
+
+
+def _version_url(version):
+    return (
+        reverse("surveys:instrument_detail", args=[version.instrument_id]) + f"?v={version.number}"
+    )
+
+
+@login_required
+@require_POST
+def version_new(request, pk):
+    instrument = _instrument(request, pk)
+    require(instrument.can_manage(request.user))
+    version = services.version_new(actor=request.user, instrument=instrument)
+    messages.success(
+        request, _("Version %(n)d was created; you can edit it.") % {"n": version.number}
+    )
+    return redirect(_version_url(version))
+
+
+def _editable_version(request, pk, number):
+    instrument = _instrument(request, pk)
+    version = instrument.versions.filter(number=number).first()
+    if version is None:
+        raise Http404
+    require(instrument.can_manage(request.user))
+    return version
+
+
+@login_required
+@require_POST
+def section_add(request, pk, number):
+    version = _editable_version(request, pk, number)
+    form = SectionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.section_add(actor=request.user, version=version, **form.cleaned_data)
+        except ValidationError as error:
+            for message in _errors(error):
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The section was added."))
+    else:
+        messages.error(request, _("Give the section a title."))
+    return redirect(_version_url(version))
+
+
+@login_required
+@require_POST
+def question_add(request, pk, number):
+    version = _editable_version(request, pk, number)
+    form = QuestionForm(request.POST, version=version)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        section, choices = data.pop("section"), data.pop("parsed_choices")
+        data.pop("choices")
+        try:
+            services.question_add(actor=request.user, section=section, choices=choices, **data)
+        except ValidationError as error:
+            for message in _errors(error):
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("The question was added."))
+            return redirect(_version_url(version))
+    instrument = version.instrument
+    return render(
+        request,
+        "surveys/instrument_detail.html",
+        {
+            "instrument": instrument,
+            "versions": list(instrument.versions.order_by("number")),
+            "version": version,
+            "sections": version.sections.prefetch_related("questions__choices"),
+            "can_edit": version.can_edit(request.user),
+            "can_manage": True,
+            "section_form": SectionForm(),
+            "question_form": form,
+        },
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def question_delete(request, pk, number, question_pk):
+    version = _editable_version(request, pk, number)
+    question = Question.objects.filter(version=version, pk=question_pk).first()
+    if question is None:
+        raise Http404
+    try:
+        services.question_delete(actor=request.user, question=question)
+    except ValidationError as error:
+        for message in _errors(error):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The question was deleted."))
+    return redirect(_version_url(version))
+
+
+@login_required
+def overview(request):
+    """Satisfaction index per respondent group and per campaign over a unit the user may read."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from surveys.results import group_summary, min_group_size
+
+    readable = units_visible_to(request.user, RESULT_ROLES).order_by("path")
+    require(readable.exists())
+    unit_id = request.GET.get("unit")
+    try:
+        scope = readable.get(pk=int(unit_id)) if unit_id else readable.first()
+    except (OrgUnit.DoesNotExist, ValueError):
+        raise Http404 from None
+    try:
+        days = min(max(int(request.GET.get("days", 365)), 1), 3650)
+    except ValueError:
+        days = 365
+    since = timezone.localdate() - timedelta(days=days)
+    campaigns = list(
+        Campaign.objects.for_user(request.user)
+        .exclude(status=Campaign.Status.DRAFT)
+        .filter(closes_on__gte=since)
+        .select_related("version__instrument")
+        .order_by("-opens_on")
+    )
+    rows = []
+    k = min_group_size()
+    for campaign in campaigns:
+        (row,) = group_summary([campaign], scope) or [None]
+        if row is not None:
+            row.label, row.campaign = campaign.title, campaign
+            rows.append(row)
+    return render(
+        request,
+        "surveys/overview.html",
+        {
+            "scope": scope,
+            "units": readable.filter(depth__lte=scope.depth + 1)[:200],
+            "groups": group_summary(campaigns, scope),
+            "rows": rows,
+            "days": days,
+            "k": k,
+        },
+    )

@@ -1,0 +1,196 @@
+"""Answering at /s/<code>: no account, one section per page, answers kept, clear pages."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from surveys.models import Response, SurveyLink
+from tests.surveys.factories import make_campaign, questions
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def campaign(world):
+    return make_campaign(world, units=[world.school])
+
+
+def link_of(campaign, unit):
+    return SurveyLink.objects.get(campaign=campaign, unit=unit)
+
+
+def open_survey(client, campaign, unit):
+    response = client.get(f"/s/{link_of(campaign, unit).code}")
+    assert response.status_code == 302
+    url = response["Location"]
+    assert link_of(campaign, unit).code not in url
+    return url
+
+
+def answer_all(client, campaign, url, likert="4"):
+    q = questions(campaign)
+    page1 = {f"q{q['p1'].pk}": "1", **{f"q{q[c].pk}": likert for c in ("p2", "p3", "p4")}}
+    response = client.post(url, page1)
+    assert response.status_code == 302, response.content.decode()[:500]
+    response = client.post(
+        response["Location"], {f"q{q['p5'].pk}": likert, f"q{q['p6'].pk}": likert}
+    )
+    assert response.status_code == 302
+    return client.post(response["Location"], {f"q{q['p9'].pk}": "Thầy cô tận tình"})
+
+
+def test_parent_answers_every_page_and_one_response_is_stored(client, campaign, world):
+    url = open_survey(client, campaign, world.school)
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Phần 1 / 3" in html or "Part 1 of 3" in html
+    assert 'lang="vi"' in html
+    response = answer_all(client, campaign, url)
+    assert response.status_code == 302 and "/s/thanks/" in response["Location"]
+    stored = Response.objects.get()
+    assert stored.unit == world.school and stored.submitted_on == timezone.localdate()
+    assert stored.answers.count() == 7
+
+
+def test_missing_required_answer_reshows_page_with_answers_kept_and_error_marked(
+    client, campaign, world
+):
+    q = questions(campaign)
+    url = open_survey(client, campaign, world.school)
+    response = client.post(url, {f"q{q['p1'].pk}": "2", f"q{q['p2'].pk}": "5"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'data-testid="error-p3"' in html
+    assert re.search(rf'name="q{q["p2"].pk}" value="5" checked', html)
+    assert re.search(rf'name="q{q["p1"].pk}" value="2" checked', html)
+    assert Response.objects.count() == 0
+
+
+@pytest.mark.parametrize("code,value", [("p2", "6"), ("p2", "0"), ("p2", "abc")])
+def test_out_of_range_likert_is_refused(client, campaign, world, code, value):
+    q = questions(campaign)
+    url = open_survey(client, campaign, world.school)
+    data = {f"q{q['p1'].pk}": "1", **{f"q{q[c].pk}": "4" for c in ("p2", "p3", "p4")}}
+    data[f"q{q[code].pk}"] = value
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert f'data-testid="error-{code}"' in response.content.decode()
+
+
+def test_out_of_range_number_is_refused(client, world):
+    campaign = make_campaign(world, template="staff", units=[world.division])
+    q = questions(campaign)
+    url = open_survey(client, campaign, world.division)
+    data = {f"q{q['s1'].pk}": "99", **{f"q{q[c].pk}": "4" for c in ("s2", "s3", "s4")}}
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert 'data-testid="error-s1"' in response.content.decode()
+    data[f"q{q['s1'].pk}"] = "12"
+    assert client.post(url, data).status_code == 302
+
+
+def test_tampered_question_id_is_refused(client, campaign, world):
+    q = questions(campaign)
+    url = open_survey(client, campaign, world.school)
+    data = {f"q{q['p1'].pk}": "1", **{f"q{q[c].pk}": "4" for c in ("p2", "p3", "p4")}}
+    response = client.post(url, {**data, "q999999": "5"})
+    assert response.status_code == 400
+    # A real question of a later page is refused on this page as well.
+    response = client.post(url, {**data, f"q{q['p6'].pk}": "1"})
+    assert response.status_code == 400
+    assert Response.objects.count() == 0
+
+
+def test_honeypot_stores_nothing(client, campaign, world):
+    q = questions(campaign)
+    url = open_survey(client, campaign, world.school)
+    data = {f"q{q['p1'].pk}": "1", **{f"q{q[c].pk}": "4" for c in ("p2", "p3", "p4")}}
+    response = client.post(url, {**data, "website": "http://spam.example"})
+    assert response.status_code == 302 and "/s/thanks/" in response["Location"]
+    assert client.get(url).status_code == 404  # the answering session is gone
+    assert Response.objects.count() == 0
+
+
+def test_submit_faster_than_minimum_time_is_not_stored(client, campaign, world, settings):
+    settings.SURVEY_MIN_SECONDS = 3600
+    url = open_survey(client, campaign, world.school)
+    response = answer_all(client, campaign, url)
+    assert response.status_code == 302 and "notice=fast" in response["Location"]
+    assert Response.objects.count() == 0
+    settings.SURVEY_MIN_SECONDS = 0
+    q = questions(campaign)
+    response = client.post(response["Location"], {f"q{q['p9'].pk}": ""})
+    assert response.status_code == 302 and "/s/thanks/" in response["Location"]
+    assert Response.objects.count() == 1
+
+
+def test_open_link_sets_already_answered_cookie(client, campaign, world):
+    url = open_survey(client, campaign, world.school)
+    answer_all(client, campaign, url)
+    again = client.get(f"/s/{link_of(campaign, world.school).code}")
+    assert again.status_code == 200
+    assert 'data-kind="already_answered"' in again.content.decode()
+
+
+def test_rate_limit_per_address(client, campaign, world, settings):
+    settings.SURVEY_RATE_LIMIT_PER_HOUR = 1
+    answer_all(client, campaign, open_survey(client, campaign, world.school))
+    client.cookies.pop("ims_svy_done")
+    response = answer_all(client, campaign, open_survey(client, campaign, world.school))
+    assert response.status_code == 429
+    assert Response.objects.count() == 1
+
+
+def test_closed_campaign_shows_clear_page(client, world):
+    today = timezone.localdate()
+    campaign = make_campaign(
+        world,
+        units=[world.school],
+        opens_on=today - timedelta(days=20),
+        closes_on=today - timedelta(days=1),
+    )
+    response = client.get(f"/s/{link_of(campaign, world.school).code}")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-kind="closed"' in html
+    assert "Phiếu khảo sát đã đóng" in html
+
+
+def test_not_yet_open_campaign_shows_clear_page(client, world):
+    today = timezone.localdate()
+    campaign = make_campaign(
+        world,
+        units=[world.school],
+        opens_on=today + timedelta(days=2),
+        closes_on=today + timedelta(days=9),
+    )
+    response = client.get(f"/s/{link_of(campaign, world.school).code}/")
+    assert 'data-kind="not_open"' in response.content.decode()
+
+
+def test_unknown_code_is_a_clear_404(client, db):
+    response = client.get("/s/ZZZZZZZZZZ")
+    assert response.status_code == 404
+    assert 'data-kind="unknown"' in response.content.decode()
+
+
+def test_enter_code_form_normalises_typed_code(client, campaign, world):
+    code = link_of(campaign, world.school).code
+    typed = "-".join([code[:4].lower(), code[4:]])
+    response = client.post("/s/", {"code": typed})
+    assert response.status_code == 302 and response["Location"].rstrip("/").endswith(f"/s/{code}")
+
+
+def test_fixed_code_with_letter_o_and_typed_confusables_both_work(client, campaign, world):
+    link = link_of(campaign, world.school)
+    link.code = "DEMO2026"
+    link.save()
+    assert client.get("/s/DEMO2026").status_code == 302
+    assert client.get("/s/demo-2026").status_code == 302
+    from surveys.models import OneTimeCode
+
+    OneTimeCode.objects.create(campaign=campaign, unit=world.school, code="1234567890")
+    assert client.get("/s/I234567890").status_code == 302  # I typed for 1

@@ -1,0 +1,73 @@
+"""From a low result to a nonconformity, through ``nonconformities.services.nonconformity_raise``."""
+
+import pytest
+
+from nonconformities.models import Nonconformity
+from surveys.models import Area, ResultAction
+from tests.surveys.factories import make_campaign, submit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def low_campaign(world):
+    campaign = make_campaign(world, units=[world.school])
+    submit(campaign, world.school, n=6, likert=2)  # index 25
+    return campaign
+
+
+def test_low_index_offers_raise_and_raises_once(client_for, world, low_campaign):
+    client = client_for(world.principal)
+    url = f"/surveys/{low_campaign.pk}/results/"
+    assert 'data-testid="raise-box"' in client.get(url).content.decode()
+    data = {"kind": "improvement", "unit": world.school.pk, "area": ""}
+    response = client.post(f"{url}raise/", data)
+    nc = Nonconformity.objects.get()
+    assert response["Location"] == nc.get_absolute_url()
+    assert nc.source == "survey" and nc.kind == "improvement" and nc.unit == world.school
+    assert "25.0" in nc.description and "n = 6" in nc.description
+    assert nc.source_object == ResultAction.objects.get()
+    client.post(f"{url}raise/", data)
+    assert Nonconformity.objects.count() == 1
+
+
+def test_raise_per_area_is_a_separate_record(client_for, world, low_campaign):
+    client = client_for(world.iso)
+    url = f"/surveys/{low_campaign.pk}/results/raise/"
+    area = Area.objects.get(code="facilities")
+    client.post(url, {"kind": "nonconformity", "unit": world.school.pk, "area": area.pk})
+    client.post(url, {"kind": "nonconformity", "unit": world.school.pk, "area": ""})
+    assert Nonconformity.objects.filter(kind="nonconformity").count() == 2
+
+
+def test_good_result_cannot_be_raised(client_for, world):
+    campaign = make_campaign(world, units=[world.school])
+    submit(campaign, world.school, n=6, likert=5)
+    client = client_for(world.iso)
+    assert (
+        'data-testid="raise-box"'
+        not in client.get(f"/surveys/{campaign.pk}/results/").content.decode()
+    )
+    client.post(
+        f"/surveys/{campaign.pk}/results/raise/",
+        {"kind": "nonconformity", "unit": world.school.pk, "area": ""},
+    )
+    assert Nonconformity.objects.count() == 0
+
+
+def test_hidden_small_group_cannot_be_raised(client_for, world):
+    campaign = make_campaign(world, units=[world.school])
+    submit(campaign, world.school, n=3, likert=1)
+    client_for(world.iso).post(
+        f"/surveys/{campaign.pk}/results/raise/",
+        {"kind": "nonconformity", "unit": world.school.pk, "area": ""},
+    )
+    assert Nonconformity.objects.count() == 0
+
+
+def test_staff_and_outsider_cannot_raise(client_for, world, low_campaign):
+    url = f"/surveys/{low_campaign.pk}/results/raise/"
+    data = {"kind": "nonconformity", "unit": world.school.pk, "area": ""}
+    assert client_for(world.teacher).post(url, data).status_code in (403, 404)
+    assert client_for(world.principal2).post(url, data).status_code == 404
+    assert Nonconformity.objects.count() == 0
