@@ -1,0 +1,10 @@
+from django.db import models
+
+
+class BaselineInsert(models.Model):
+    """One row per request to the benchmark's bare-INSERT view (``BENCH_BASELINES`` only)."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "baseline insert"
