@@ -8,3 +8,6 @@ class BaselineInsert(models.Model):
 
     class Meta:
         verbose_name = "baseline insert"
+
+    def __str__(self):
+        return f"{self.pk} {self.created_at:%Y-%m-%d %H:%M:%S}"
