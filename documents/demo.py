@@ -565,6 +565,15 @@ SUMMARIES = [
     "Bổ sung yêu cầu của ISO 21001:2018 về người học có nhu cầu đặc biệt; sửa biểu mẫu kèm theo.",
 ]
 # People who acknowledge everything sent to them in the demo, and those who leave some undone.
+PENDING = {
+    ("teacher", "QT-01"),
+    ("teacher", "QT-04"),
+    ("teacher", "QT-TH-02"),
+    ("principal2", "QT-04"),
+    ("principal2", "QT-05"),
+    ("auditor", "QT-03"),
+    ("leadauditor", "QT-03"),
+}
 DILIGENT = {"director", "deputy", "iso", "gdmn.head", "gdtrh.head", "vp.staff", "teacher2"}
 
 
@@ -638,7 +647,43 @@ def seed(ctx):
         if confidentiality == Confidentiality.RESTRICTED:
             document.restricted_to.set([users["principal"], users["teacher"]])
         _build(ctx, document, plan, today, distribute_to=[units[unit]])
+    _inbox(ctx)
     ctx.log(f"  documents: {created} new, {Document.objects.count()} in total")
+
+
+# Work waiting in the demo, put in each person's inbox once (no email is sent by the demo).
+INBOX = [
+    ("iso", "QT-23", "Dự thảo chờ trình soát xét: QT-23 Quy trình kiểm tra nội bộ trường tiểu học"),
+    ("director", "QT-06", "Cần phê duyệt: QT-06 lần ban hành 2"),
+    ("director", "QT-08", "Đã phê duyệt, chờ ban hành: QT-08"),
+    ("deputy", "QT-12", "Cần phê duyệt: QT-12 lần ban hành 2"),
+    ("principal", "KH-TH-01", "Cần soát xét: KH-TH-01 Kế hoạch giáo dục nhà trường"),
+    ("head", "HD-GDTH-01", "Sắp đến hạn soát xét định kỳ: HD-GDTH-01"),
+    ("teacher", "QT-01", "Tài liệu mới cần đọc và xác nhận: QT-01 Quy trình kiểm soát tài liệu"),
+    ("principal2", "QT-04", "Tài liệu mới cần đọc và xác nhận: QT-04"),
+]
+
+
+def _inbox(ctx):
+    from django.urls import reverse
+
+    from ims.models import Notification
+
+    for username, code, title in INBOX:
+        document = Document.objects.filter(code=code).first()
+        user = ctx.users.get(username)
+        if document is None or user is None:
+            continue
+        Notification.objects.get_or_create(
+            dedupe_key=f"documents.demo:{code}:{user.pk}",
+            defaults={
+                "user": user,
+                "kind": "documents.demo",
+                "title": title,
+                "url": reverse("documents:document_detail", args=[document.pk]),
+                "emailed_at": timezone.now(),
+            },
+        )
 
 
 def _document(ctx, code, title, doc_type, unit, owner, process, confidentiality=None):
@@ -812,8 +857,8 @@ def _build(ctx, document, plan, today, distribute_to):
     for person in recipients(effective_revision):
         diligent = person.username in DILIGENT or person == owner
         if diligent or rng.random() < 0.7:
-            if person.username == "teacher" and document.code in ("QT-01", "QT-04", "QT-TH-02"):
-                continue  # the teacher still has these to read on first login
+            if (person.username, document.code) in PENDING:
+                continue  # still to read on first login
             Acknowledgement.objects.create(
                 revision=effective_revision,
                 user=person,

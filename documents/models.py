@@ -72,6 +72,12 @@ PUBLISHED_STATES = (RevisionStatus.EFFECTIVE, RevisionStatus.SUPERSEDED, Revisio
 LOCKED_STATES = (RevisionStatus.EFFECTIVE, RevisionStatus.SUPERSEDED, RevisionStatus.OBSOLETE)
 # The only fields a service may still write on a locked revision (its lifecycle step).
 LOCKED_WRITABLE = frozenset({"status", "superseded_at", "obsolete_at", "obsolete_reason"})
+# ...and the only status moves a locked revision may still make.
+LOCKED_MOVES = {
+    RevisionStatus.EFFECTIVE: {RevisionStatus.SUPERSEDED, RevisionStatus.OBSOLETE},
+    RevisionStatus.SUPERSEDED: {RevisionStatus.OBSOLETE},
+    RevisionStatus.OBSOLETE: set(),
+}
 
 
 def _manager_units(user):
@@ -135,7 +141,19 @@ class RevisionQuerySet(models.QuerySet):
         return self.filter(manager | participant | published)
 
     def update(self, **kwargs):
-        if set(kwargs) - LOCKED_WRITABLE and self.filter(status__in=LOCKED_STATES).exists():
+        locked = self.filter(status__in=LOCKED_STATES)
+        if "status" in kwargs:
+            target = kwargs["status"]
+            locked = (
+                self.filter(
+                    status__in=[s for s, moves in LOCKED_MOVES.items() if target not in moves]
+                )
+                if set(kwargs) <= LOCKED_WRITABLE
+                else locked
+            )
+        elif not set(kwargs) - LOCKED_WRITABLE:
+            locked = self.none()
+        if locked.exists():
             raise PermissionDenied(_("An effective or superseded revision cannot be changed."))
         return super().update(**kwargs)
 
@@ -416,7 +434,9 @@ class Revision(models.Model):
             stored = Revision.objects.filter(pk=self.pk).values_list("status", flat=True).first()
             update_fields = kwargs.get("update_fields")
             if stored in LOCKED_STATES and (
-                update_fields is None or set(update_fields) - LOCKED_WRITABLE
+                update_fields is None
+                or set(update_fields) - LOCKED_WRITABLE
+                or (self.status != stored and self.status not in LOCKED_MOVES[stored])
             ):
                 raise PermissionDenied(_("An effective or superseded revision cannot be changed."))
         super().save(*args, **kwargs)

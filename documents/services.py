@@ -174,7 +174,12 @@ def revision_create(document, *, user, upload, change_summary, reviewers=(), app
         approver=approver,
     )
     _store_file(revision, upload)
-    revision.save()
+    try:
+        with transaction.atomic():
+            revision.save()
+    except Exception:
+        revision.file.storage.delete(revision.file.name)  # no orphan file on a refused save
+        raise
     revision.reviewers.set(reviewers)
     record_transition(revision, actor=user, action="create", from_state="", to_state=S.DRAFT)
     _sync_document(document)
@@ -412,7 +417,13 @@ def _publish(document, revision, user, effective_date):
     if previous is not None:
         _copy_distribution(previous, revision, user)
     _sync_document(document)
-    _after_commit(notify_recipients, revision.pk)
+    _after_commit(_notify_later, revision.pk)
+
+
+def _notify_later(revision_id):
+    from .tasks import enqueue_notify_recipients
+
+    enqueue_notify_recipients(revision_id)
 
 
 def _copy_distribution(source, target, user):
@@ -523,7 +534,7 @@ def distribution_add(revision, *, user, units=(), users=()):
         reason=", ".join(str(d) for d in added),
     )
     if revision.status == S.EFFECTIVE and added:
-        _after_commit(notify_recipients, revision.pk)
+        _after_commit(_notify_later, revision.pk)
     return added
 
 

@@ -78,23 +78,48 @@ def member_roles(user):
     return cached
 
 
-def may_manage_account(user, person, memberships=None):
+def manager_paths(user):
+    """Tree paths of the units where ``user`` holds a manager role (covering all below)."""
+    return list(
+        Membership.objects.active()
+        .filter(user=user, role__in=list(MANAGER_ROLES))
+        .values_list("unit__path", flat=True)
+    )
+
+
+def may_manage_account(user, person, memberships=None, paths=None):
     """Whether ``user`` may change ``person``'s account (deactivate, rename, add roles).
 
-    Only where ``user`` manages every unit ``person`` belongs to: a manager of one school never
-    changes a colleague who also works elsewhere, an administrator or themselves.
-    ``memberships`` may be given (prefetched active memberships) to save queries.
+    Only where ``user`` manages every unit ``person`` belongs to, and from strictly above where
+    ``person`` is a manager there too: a manager never changes a peer, a superior, a colleague
+    who also works elsewhere, an administrator or themselves. ``memberships`` (active, with
+    units) and ``paths`` (``manager_paths(user)``) may be passed in to save queries.
     """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
+    if person.pk == user.pk:
+        return False
     if user.is_superuser:
         return True
-    if person.pk == user.pk or person.is_staff or person.is_superuser:
+    if person.is_staff or person.is_superuser:
         return False
     if memberships is None:
         memberships = person.memberships.filter(is_active=True).select_related("unit")
-    units = {m.unit for m in memberships}
-    return bool(units) and all(has_role(user, unit, MANAGER_ROLES) for unit in units)
+    paths = manager_paths(user) if paths is None else paths
+
+    memberships = list(memberships)
+    return bool(memberships) and all(may_assign_role(m.unit, m.role, paths) for m in memberships)
+
+
+def may_assign_role(unit, role, paths):
+    """Whether a manager with units at ``paths`` may give ``role`` at ``unit``.
+
+    Manager roles only from strictly above, so nobody creates a peer or a superior.
+    """
+    above_only = role in MANAGER_ROLES
+    return any(
+        unit.path.startswith(path) and not (above_only and unit.path == path) for path in paths
+    )
 
 
 def get_object_for_user(model_or_queryset, user, **lookup):

@@ -8,7 +8,7 @@ from ims.access import may_manage_account
 from ims.models import User
 from ims.transitions import TransitionError, record_transition
 
-ACTIVE, DEACTIVATED = "active", "deactivated"
+ACTIVE, DEACTIVATED = User.Status.ACTIVE, User.Status.DEACTIVATED
 
 
 def _change(actor, person, *, active, reason):
@@ -22,8 +22,12 @@ def _change(actor, person, *, active, reason):
                 if active
                 else _("The account is already deactivated.")
             )
-        if not active and not reason.strip():
-            raise TransitionError(_("Give a reason for deactivating the account."))
+        if not reason.strip():
+            raise TransitionError(
+                _("Give a reason for reactivating the account.")
+                if active
+                else _("Give a reason for deactivating the account.")
+            )
         person.is_active = active
         person.deactivated_at = None if active else timezone.now()
         person.save(update_fields=["is_active", "deactivated_at"])
@@ -43,5 +47,5 @@ def user_deactivate(actor, person, reason):
     return _change(actor, person, active=False, reason=reason)
 
 
-def user_reactivate(actor, person, reason=""):
+def user_reactivate(actor, person, reason):
     return _change(actor, person, active=True, reason=reason)

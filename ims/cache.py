@@ -23,7 +23,7 @@ def _tolerant(name, fallback):
             return method(self, *args, **kwargs)
         except OUTAGE as error:
             logger.warning("Cache unavailable, %s ignored: %s", name, error)
-            return fallback(*args, **kwargs) if callable(fallback) else fallback
+            return fallback(*args, **kwargs)
 
     call.__name__ = name
     return call
@@ -33,17 +33,25 @@ def _missing_default(key, default=None, version=None):
     return default
 
 
+def _returns(value):
+    return lambda *args, **kwargs: value
+
+
+def _all_keys_failed(data, *args, **kwargs):
+    return list(data)
+
+
 class TolerantRedisCache(RedisCache):
     get = _tolerant("get", _missing_default)
-    get_many = _tolerant("get_many", {})
-    set = _tolerant("set", None)
-    set_many = _tolerant("set_many", [])
-    add = _tolerant("add", False)
-    touch = _tolerant("touch", False)
-    delete = _tolerant("delete", False)
-    delete_many = _tolerant("delete_many", None)
-    has_key = _tolerant("has_key", False)
-    clear = _tolerant("clear", None)
+    get_many = _tolerant("get_many", lambda *args, **kwargs: {})
+    set = _tolerant("set", _returns(None))
+    set_many = _tolerant("set_many", _all_keys_failed)
+    add = _tolerant("add", _returns(False))
+    touch = _tolerant("touch", _returns(False))
+    delete = _tolerant("delete", _returns(False))
+    delete_many = _tolerant("delete_many", _returns(None))
+    has_key = _tolerant("has_key", _returns(False))
+    clear = _tolerant("clear", _returns(None))
 
     def incr(self, key, delta=1, version=None):
         try:

@@ -4,6 +4,8 @@ Each chart has a <title> and <desc>, and pages show the data table beside it; co
 the only carrier of meaning (values are written on the bars and points).
 """
 
+import hashlib
+
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -11,10 +13,13 @@ PALETTE = ["#0b5cad", "#e07b00", "#1f7a3a", "#b3261e", "#6a3fb5", "#00838f"]
 
 
 def _svg(width, height, title, desc, body):
+    # Ids unique per chart (from its content), so a page or PDF can hold several charts.
+    uid = "chart-" + hashlib.sha1(f"{title}|{desc}|{body}".encode()).hexdigest()[:10]  # noqa: S324
     return mark_safe(  # noqa: S308 — every interpolated text is escaped below
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'class="chart" style="max-width:100%;height:auto" aria-labelledby="t d">'
-        f'<title id="t">{escape(title)}</title><desc id="d">{escape(desc)}</desc>{body}</svg>'
+        f'class="chart" style="max-width:100%;height:auto" aria-labelledby="{uid}-t {uid}-d">'
+        f'<title id="{uid}-t">{escape(title)}</title><desc id="{uid}-d">{escape(desc)}</desc>'
+        f"{body}</svg>"
     )
 
 

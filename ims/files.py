@@ -61,7 +61,7 @@ def sniff(head, stream=None):
 
 # An Office file expands a few times at most; far more is a zip bomb.
 ZIP_MAX_MEMBERS = 10000
-ZIP_MAX_EXPANDED_BYTES = 512 * 1024 * 1024
+ZIP_MAX_EXPANDED_BYTES = 100 * 1024 * 1024
 ZIP_MAX_RATIO = 200
 
 

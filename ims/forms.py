@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth import forms as auth_forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, _unicode_ci_compare
 from django.utils.translation import gettext_lazy as _
 
 from ims import lockout
@@ -69,7 +69,9 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
 
     def get_users(self, email):
         email_field = User.get_email_field_name()
-        return User.objects.filter(**{f"{email_field}__iexact": email, "is_active": True})
+        candidates = User.objects.filter(**{f"{email_field}__iexact": email, "is_active": True})
+        # As Django does: no match through Unicode case folding tricks.
+        return (u for u in candidates if _unicode_ci_compare(email, getattr(u, email_field)))
 
 
 class SignForm(forms.Form):
@@ -116,10 +118,14 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["full_name", "phone", "language", "email_delivery"]
+        # Not the name: signatures show it, so it is set by managers and imports only.
+        fields = ["phone", "language", "email_delivery"]
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Give a reason for this change.")},
     )

@@ -19,7 +19,14 @@ from django.db.models import Prefetch
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
-from ims.access import MANAGER_ROLES, has_role, may_manage_account, units_visible_to
+from ims.access import (
+    MANAGER_ROLES,
+    has_role,
+    manager_paths,
+    may_assign_role,
+    may_manage_account,
+    units_visible_to,
+)
 from ims.files import zip_is_reasonable
 from ims.models import Membership, OrgUnit, Role, SchoolLevel, UnitKind, User
 
@@ -113,6 +120,8 @@ def _read_xlsx(data):
         try:
             table = []
             for row in workbook.worksheets[0].iter_rows(values_only=True):
+                if all(cell is None or not str(cell).strip() for cell in row):
+                    continue  # formatted but empty rows do not count towards the limit
                 table.append(["" if cell is None else cell for cell in row])
                 if len(table) > MAX_ROWS + 1:
                     raise ImportFileError(_("The file has more than %(n)s rows.") % {"n": MAX_ROWS})
@@ -318,6 +327,7 @@ def import_users(data, *, user, dry_run=True, filename=""):
         return ImportResult("users", [], [str(error)])
     unit_codes = {row.get("unit_code", "") for row in rows}
     units = {u.code: u for u in units_visible_to(user).filter(code__in=unit_codes)}
+    paths = manager_paths(user)
     languages = {code for code, _name in settings.LANGUAGES}
     results, parsed, seen, names = [], [], set(), {}
     for row in rows:
@@ -338,13 +348,16 @@ def import_users(data, *, user, dry_run=True, filename=""):
                 _("Unit %(code)s does not exist or is outside your organisation.")
                 % {"code": row.get("unit_code", "")}
             )
-        elif not user.is_superuser and not has_role(user, unit, MANAGER_ROLES):
-            result.errors.append(_("You may not add people to %(code)s.") % {"code": unit.code})
         role = row.get("role", "")
         if role not in Role.values:
             result.errors.append(
                 _("Unknown role %(role)r (known: %(known)s).")
                 % {"role": role, "known": ", ".join(Role.values)}
+            )
+        elif unit is not None and not user.is_superuser and not may_assign_role(unit, role, paths):
+            result.errors.append(
+                _("You may not give the role %(role)s in %(code)s.")
+                % {"role": Role(role).label, "code": unit.code}
             )
         language = row.get("language", "") or settings.LANGUAGE_CODE
         if language not in languages:
@@ -357,7 +370,7 @@ def import_users(data, *, user, dry_run=True, filename=""):
         if full_name and names.setdefault(username.lower(), full_name) != full_name:
             result.errors.append(_("The same username has different full names in the file."))
         parsed.append((result, row, unit, role, language))
-    _check_existing_people(user, parsed)
+    _check_existing_people(user, parsed, paths)
 
     outcome = ImportResult("users", results)
     if not outcome.ok:
@@ -384,7 +397,7 @@ def import_users(data, *, user, dry_run=True, filename=""):
     return outcome
 
 
-def _check_existing_people(user, parsed):
+def _check_existing_people(user, parsed, paths):
     """An import may touch an existing account only where the importer manages all of it.
 
     Otherwise a manager of one school could rename a colleague elsewhere or give them a role.
@@ -407,7 +420,7 @@ def _check_existing_people(user, parsed):
         person = people.get(row.get("username", "").lower())
         if person is None or user.is_superuser:
             continue
-        if not may_manage_account(user, person, person.active_memberships):
+        if not may_manage_account(user, person, person.active_memberships, paths):
             result.errors.append(
                 _("The account %(username)s exists and belongs to units you do not manage.")
                 % {"username": person.username}

@@ -1,10 +1,12 @@
 """Lock an account, or a source address, after repeated failed password checks.
 
 Accounts are locked in the database (so every web process agrees); a source address that keeps
-failing with unknown usernames is locked through the cache. Schools share one address, so the
+failing on many different usernames is locked through the cache (with Redis down the source
+lock is off; account locks still hold). Schools share one address, so the
 source limit is several times the account limit.
 """
 
+import hashlib
 from datetime import timedelta
 
 from django.conf import settings
@@ -45,8 +47,10 @@ def check(username, address=None):
 def record_failure(username, address=None):
     """Count one failure; lock when the limit is reached. Returns the user, if any.
 
-    A wrong password for a real account counts against that account only; the source address
-    counts guesses of usernames that do not exist, so one teacher's typos never lock a school.
+    A wrong password counts against the account. The source address counts each username it
+    fails on once per lock window: one teacher's typos count once, so they never lock a school
+    that shares one address, while guessing across many accounts (spraying) or many unknown
+    usernames locks the source.
     """
     limit = settings.LOGIN_FAILURE_LIMIT
     lock_for = timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
@@ -60,18 +64,24 @@ def record_failure(username, address=None):
             User.objects.filter(pk=user.pk).update(
                 failed_login_count=user.failed_login_count, locked_until=user.locked_until
             )
-            return user
     if address:
-        key = _source_key(address)
-        cache.add(key, 0, timeout=int(lock_for.total_seconds()))
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            count = 1
-        if count >= limit * SOURCE_FACTOR:
-            cache.set(key + ":until", timezone.now() + lock_for, int(lock_for.total_seconds()))
-            cache.delete(key)
-    return None
+        _count_source_failure(address, username, limit, lock_for)
+    return user
+
+
+def _count_source_failure(address, username, limit, lock_for):
+    key, seconds = _source_key(address), int(lock_for.total_seconds())
+    digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:16]
+    if not cache.add(f"{key}:{digest}", 1, timeout=seconds):
+        return  # this username already counted against this source
+    cache.add(key, 0, timeout=seconds)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        count = 1
+    if count >= limit * SOURCE_FACTOR:
+        cache.set(key + ":until", timezone.now() + lock_for, seconds)
+        cache.delete(key)
 
 
 def record_success(user):

@@ -7,11 +7,13 @@ synchronously with ``manage.py report <kind> <id> -o FILE.pdf``.
 
 import logging
 from abc import ABC, abstractmethod
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -110,6 +112,11 @@ def report_retry(job):
     return updated == 1
 
 
+# Longer than the render task's hard time limit: a job running longer has lost its worker.
+RUNNING_STALE_AFTER = timedelta(minutes=10)
+MAX_ATTEMPTS = 3
+
+
 def enqueue(job_id):
     """Send the job to a worker. With the broker down the job stays queued, to be re-sent."""
     from ims.celery import app
@@ -123,22 +130,43 @@ def enqueue(job_id):
     except Exception as error:  # noqa: BLE001 — broker failures take many shapes
         logger.warning("Report job %s stays queued: broker unavailable (%s)", job_id, error)
         return False
+    ReportJob.objects.filter(pk=job_id).update(sent_at=timezone.now())
     return True
 
 
-def report_run(job_id):
-    """Render one job; idempotent: a job already done is left alone, and its file is replaced,
-    never duplicated, when a killed worker's task runs again."""
+def _claim(job_id, task_id):
+    """Mark the job running for this task, or return None when it must not run now."""
     with transaction.atomic():
         job = ReportJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status == ReportJob.Status.DONE:
-            return job
-        job.status, job.started_at, job.attempts = (
+        if job is None:
+            return None
+        stale = job.started_at is None or job.started_at < timezone.now() - RUNNING_STALE_AFTER
+        runnable = job.status == ReportJob.Status.QUEUED or (
+            job.status == ReportJob.Status.RUNNING
+            and ((task_id and job.task_id == task_id) or stale)
+        )
+        if not runnable:
+            return None
+        job.status, job.started_at, job.attempts, job.task_id = (
             ReportJob.Status.RUNNING,
             timezone.now(),
             job.attempts + 1,
+            task_id or "",
         )
-        job.save(update_fields=["status", "started_at", "attempts"])
+        job.save(update_fields=["status", "started_at", "attempts", "task_id"])
+        return job
+
+
+def report_run(job_id, *, task_id="", final=True):
+    """Render one job. Idempotent: a finished job, or one another task is running, is left
+    alone; a killed worker's redelivered task takes its job over and replaces the file.
+
+    On an error the job fails when ``final``; otherwise it goes back to the queue and the error
+    is raised for the task's retry.
+    """
+    job = _claim(job_id, task_id)
+    if job is None:
+        return ReportJob.objects.filter(pk=job_id).first()
     kind = report_kind(job.kind)
     try:
         obj = kind.get_object(job.requested_by, job.object_id)
@@ -148,7 +176,13 @@ def report_run(job_id):
         return job
     except Exception as error:
         logger.exception("Report job %s failed", job.pk)
-        _fail(job, _("The report could not be produced: %(error)s") % {"error": error})
+        message = _("The report could not be produced: %(error)s") % {"error": error}
+        if final:
+            _fail(job, message)
+        else:
+            ReportJob.objects.filter(pk=job.pk).update(
+                status=ReportJob.Status.QUEUED, error=message
+            )
         raise
     name = f"reports/job-{job.pk}.pdf"
     if default_storage.exists(name):
@@ -163,6 +197,23 @@ def report_run(job_id):
     )
     job.refresh_from_db()
     return job
+
+
+def requeue_stale(queued_after=timedelta(minutes=5)):
+    """Re-send jobs the broker never got or whose worker died; fail those that keep dying."""
+    now = timezone.now()
+    stale_running = Q(status=ReportJob.Status.RUNNING, started_at__lt=now - RUNNING_STALE_AFTER)
+    ReportJob.objects.filter(stale_running, attempts__gte=MAX_ATTEMPTS).update(
+        status=ReportJob.Status.FAILED,
+        error=_("The report could not be produced after several attempts. Try again."),
+        finished_at=now,
+    )
+    unsent = Q(status=ReportJob.Status.QUEUED) & (
+        Q(sent_at__lt=now - queued_after)
+        | Q(sent_at__isnull=True, created_at__lt=now - queued_after)
+    )
+    pks = ReportJob.objects.filter(unsent | stale_running).values_list("pk", flat=True)
+    return sum(1 for pk in list(pks) if enqueue(pk))
 
 
 def _fail(job, message):

@@ -265,3 +265,12 @@ LOGGING = {
 CSRF_FAILURE_VIEW = "ims.views.csrf_failure"
 # Largest uploaded document or attachment, in bytes (25 MB by default).
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
+
+# --- Surveys ----------------------------------------------------------------------------------
+SURVEY_MIN_SECONDS = env_int("SURVEY_MIN_SECONDS", 8, minimum=0)  # faster submits are bots
+SURVEY_RATE_LIMIT_PER_HOUR = env_int("SURVEY_RATE_LIMIT_PER_HOUR", 300, minimum=1)  # per address
+SURVEY_CLIENT_IP_HEADER = env_str("SURVEY_CLIENT_IP_HEADER", None)  # e.g. HTTP_X_FORWARDED_FOR
+SURVEY_MIN_GROUP_SIZE = env_int("SURVEY_MIN_GROUP_SIZE", 5, minimum=2)  # smaller groups hidden
+SURVEY_NC_INDEX_THRESHOLD = env_int("SURVEY_NC_INDEX_THRESHOLD", 60, minimum=0, maximum=100)
+SURVEY_REMINDER_DAYS = env_int("SURVEY_REMINDER_DAYS", 3, minimum=1)
+SURVEY_REMINDER_RATE = env_int("SURVEY_REMINDER_RATE_PERCENT", 50, minimum=0, maximum=100) / 100

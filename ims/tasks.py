@@ -4,11 +4,10 @@ import socket
 from datetime import timedelta
 
 from celery import shared_task
-from django.db.models import Q
 from django.utils import timezone
 
 from ims import reminders, reports
-from ims.models import ReportJob, WorkerHeartbeat
+from ims.models import WorkerHeartbeat
 
 RETRY = {
     "autoretry_for": (Exception,),
@@ -31,23 +30,18 @@ def prune_heartbeats():
     return WorkerHeartbeat.objects.filter(created_at__lt=cutoff).delete()[0]
 
 
-@shared_task(**{**RETRY, "max_retries": 2}, soft_time_limit=240, time_limit=300)
-def render_report_task(job_id):
+@shared_task(bind=True, **{**RETRY, "max_retries": 2}, soft_time_limit=240, time_limit=300)
+def render_report_task(self, job_id):
     """Render one report job (``reports`` queue). Safe to run twice: one file results."""
-    job = reports.report_run(job_id)
+    final = self.request.retries >= self.max_retries
+    job = reports.report_run(job_id, task_id=self.request.id or "", final=final)
     return job.status if job else None
 
 
 @shared_task(**RETRY)
 def requeue_stale_reports(minutes=5):
     """Re-send jobs left queued (broker was down) or running on a worker that died."""
-    cutoff = timezone.now() - timedelta(minutes=minutes)
-    stale = ReportJob.objects.filter(
-        Q(status=ReportJob.Status.QUEUED, created_at__lt=cutoff)
-        | Q(status=ReportJob.Status.RUNNING, started_at__lt=cutoff),
-        attempts__lt=3,
-    ).values_list("pk", flat=True)
-    return sum(1 for pk in stale if reports.enqueue(pk))
+    return reports.requeue_stale(timedelta(minutes=minutes))
 
 
 @shared_task(**RETRY)

@@ -75,9 +75,15 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-# Domain apps are mounted from their AppConfig (``url_prefix``): the core imports none of them.
+# Domain apps are mounted from their AppConfig (``url_prefix``, and ``extra_urls``: pairs of
+# prefix and urlconf, e.g. public pages at the root): the core imports none of them.
 urlpatterns += [
     path(config.url_prefix, include(f"{config.name}.urls"))
     for config in apps.get_app_configs()
     if getattr(config, "url_prefix", None)
+]
+urlpatterns += [
+    path(prefix, include(urlconf))
+    for config in apps.get_app_configs()
+    for prefix, urlconf in getattr(config, "extra_urls", ())
 ]

@@ -212,10 +212,11 @@ def user_set_active(request, pk, active):
     person = get_object_for_user(User, request.user, pk=pk)
     require(may_manage_account(request.user, person), _("You may not change this account."))
     form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
     change = accounts.user_reactivate if active else accounts.user_deactivate
     try:
-        change(request.user, person, reason)
+        if not form.is_valid():
+            raise TransitionError([e for errors in form.errors.values() for e in errors])
+        change(request.user, person, form.cleaned_data["reason"])
     except TransitionError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -7,7 +7,7 @@ from nonconformities.models import CauseCategory, CorrectiveAction, Nonconformit
 
 
 @admin.register(CauseCategory)
-class CauseCategoryAdmin(admin.ModelAdmin):
+class CauseCategoryAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "name_en", "name_lo", "order", "is_active"]
     list_editable = ["order", "is_active"]
 

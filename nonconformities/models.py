@@ -14,6 +14,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from ims.access import HEAD_ROLES, MANAGER_ROLES, roles_for, units_visible_to
@@ -28,6 +29,8 @@ class CauseCategory(LocalizedLookup):
     """A fishbone (Ishikawa) category: data, editable in the admin."""
 
     is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
 
     class Meta(LocalizedLookup.Meta):
         verbose_name = _("cause category")
@@ -315,12 +318,17 @@ class Nonconformity(models.Model):
         return set(self.actions.values_list("owner_id", flat=True))
 
     def find_repeat_of(self):
-        """The closed NC of the same unit and a shared clause closed within the last 12 months."""
+        """The latest NC of the same unit citing the same (or an equivalent) clause that was
+        closed within the last 12 months."""
         if not self.pk or self.kind != self.Kind.NONCONFORMITY:
             return None
-        clause_ids = list(self.clauses.values_list("pk", flat=True))
-        if not clause_ids:
+        own = list(self.clauses.values_list("pk", flat=True))
+        if not own:
             return None
+        # The same requirement cited through an equivalent clause (ISO 9001 ↔ ISO 21001) counts.
+        clause_ids = set(own) | set(
+            Clause.objects.filter(mapped_to__in=own).values_list("pk", flat=True)
+        )
         since = timezone.now() - timedelta(days=REPEAT_WINDOW_DAYS)
         return (
             Nonconformity.objects.filter(
@@ -470,7 +478,7 @@ class CorrectiveActionQuerySet(models.QuerySet):
 
 class CorrectiveAction(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("corrective action status", "Open")
         DONE = "done", _("Completed")
         CANCELLED = "cancelled", _("Cancelled")
 
@@ -478,7 +486,7 @@ class CorrectiveAction(models.Model):
         Nonconformity, on_delete=models.PROTECT, related_name="actions"
     )
     round = models.PositiveSmallIntegerField(_("round"), default=1, editable=False)
-    description = models.TextField(_("action"))
+    description = models.TextField(_("corrective action"))
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ims import lockout
@@ -176,16 +177,24 @@ def raise_view(request):
 
 
 def _source_link(nc, user):
-    """(label, url) of the record the NC was raised from, when it has a page the user may see."""
+    """(label, url) of the record the NC was raised from, when it has a page the user may see.
+
+    The source says who may see it through its QuerySet's ``for_user(user)`` or, failing that,
+    its own ``can_view(user)``.
+    """
     if not nc.source_object_id:
         return None
     obj = nc.source_object
     if obj is None or not hasattr(obj, "get_absolute_url"):
         return None
     queryset = type(obj)._default_manager.all()
-    if not hasattr(queryset, "for_user") or not queryset.for_user(user).filter(pk=obj.pk).exists():
-        return None
-    return str(obj), obj.get_absolute_url()
+    if hasattr(queryset, "for_user"):
+        visible = queryset.for_user(user).filter(pk=obj.pk).exists()
+    elif callable(getattr(obj, "can_view", None)):
+        visible = obj.can_view(user)
+    else:
+        visible = False  # no way to tell: never link to what the user may not see
+    return (str(obj), obj.get_absolute_url()) if visible else None
 
 
 def _detail_queryset():
@@ -276,11 +285,29 @@ def _events(nc, actions):
     return sorted(merged, key=lambda e: (e.created_at, e.pk))
 
 
+STEP_NAMES = {
+    "raise": gettext_lazy("Opened"),
+    "contain": gettext_lazy("Containment recorded"),
+    "analyse": gettext_lazy("Root cause recorded"),
+    "check_extent": gettext_lazy("Extent checked"),
+    "plan_actions": gettext_lazy("Corrective actions planned"),
+    "add": gettext_lazy("Action added"),
+    "complete": gettext_lazy("Action completed"),
+    "cancel": gettext_lazy("Action cancelled"),
+    "actions_done": gettext_lazy("All actions finished"),
+    "plan_verification": gettext_lazy("Effectiveness check planned"),
+    "verify": gettext_lazy("Verified effective"),
+    "verify_not_effective": gettext_lazy("Verified not effective: back to actions"),
+    "close": gettext_lazy("Closed with signature"),
+}
+
+
 def _labelled(events):
-    """Transition events with the states' names in the user's language."""
+    """Transition events with the step and states named in the user's language."""
     labels = {**dict(CorrectiveAction.Status.choices), **dict(Nonconformity.Status.choices)}
     events = list(events)
     for event in events:
+        event.step_name = STEP_NAMES.get(event.action, event.action)
         event.from_label = labels.get(event.from_state, event.from_state)
         event.to_label = labels.get(event.to_state, event.to_state)
     return events

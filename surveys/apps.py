@@ -6,6 +6,8 @@ class SurveysConfig(AppConfig):
     name = "surveys"
     verbose_name = _("Satisfaction surveys")
     url_prefix = "surveys/"
+    # Answering pages for people without an account: short links such as /s/DEMO2026.
+    extra_urls = [("s/", "surveys.public_urls")]
 
     def ready(self):
         from ims.registry import register_nav, register_reference_data

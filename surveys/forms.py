@@ -185,3 +185,10 @@ class RaiseForm(forms.Form):
         label=_("Area"), queryset=Area.objects.all(), required=False, empty_label=_("Overall")
     )
     unit = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class QuestionEditForm(forms.Form):
+    text = forms.CharField(label=_("Question (Vietnamese)"), max_length=500)
+    text_en = forms.CharField(label=_("Question (English)"), max_length=500, required=False)
+    text_lo = forms.CharField(label=_("Question (Lao)"), max_length=500, required=False)
+    required = forms.BooleanField(label=_("Required"), required=False)

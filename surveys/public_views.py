@@ -167,8 +167,18 @@ def _posted(request, questions):
     return data
 
 
+def client_address(request):
+    """The respondent's address for the rate limit only (never stored). Behind a reverse proxy,
+    ``SURVEY_CLIENT_IP_HEADER`` (e.g. ``HTTP_X_FORWARDED_FOR``) names the header the proxy sets;
+    its last entry is the one the proxy added."""
+    header = getattr(settings, "SURVEY_CLIENT_IP_HEADER", None)
+    if header and request.META.get(header):
+        return request.META[header].split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def _client_key(request):
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:24]
     return f"surveys:rate:{digest}:{int(time.time() // 3600)}"
 
@@ -313,6 +323,12 @@ def _submit(request, token, state, states, campaign, questions, language):
     except CampaignNotOpen:
         return _message(request, "closed", language, campaign=campaign)
     except AnswerError:
+        # A page was skipped (e.g. by editing ?p=): send the respondent back to it.
+        answers = state["answers"]
+        for i, (_section, page_questions) in enumerate(_pages(questions, answers)):
+            data = {str(q.pk): answers.get(str(q.pk), []) for q in page_questions}
+            if clean_page(page_questions, data, answers)[1]:
+                return redirect(reverse("surveys_public:answer", args=[token]) + f"?p={i}")
         return _message(request, "tampered", language, status=400, campaign=campaign)
     del states[token]
     request.session[SESSION_KEY] = states

@@ -248,6 +248,25 @@ def question_add(*, actor, section, choices=(), **fields):
     return question
 
 
+EDITABLE_QUESTION_FIELDS = ("text", "text_en", "text_lo", "required")
+
+
+@transaction.atomic
+def question_update(*, actor, question, **fields):
+    """Change the wording (in each language) or the required flag of an unfrozen question."""
+    version = _locked_version(question.version)
+    _require(version.instrument.can_manage(actor))
+    unknown = set(fields) - set(EDITABLE_QUESTION_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable: {sorted(unknown)}")
+    if not (fields.get("text", question.text) or "").strip():
+        raise ValidationError({"text": _("The Vietnamese wording is required.")})
+    for name, value in fields.items():
+        setattr(question, name, value)
+    question.save(update_fields=list(fields))
+    return question
+
+
 @transaction.atomic
 def question_delete(*, actor, question):
     version = _locked_version(question.version)

@@ -34,6 +34,11 @@ urlpatterns = [
         name="question_add",
     ),
     path(
+        "instruments/<int:pk>/v<int:number>/questions/<int:question_pk>/",
+        views.question_edit,
+        name="question_edit",
+    ),
+    path(
         "instruments/<int:pk>/v<int:number>/questions/<int:question_pk>/delete/",
         views.question_delete,
         name="question_delete",

@@ -26,6 +26,7 @@ from surveys.forms import (
     CampaignForm,
     CodesForm,
     InstrumentForm,
+    QuestionEditForm,
     QuestionForm,
     RaiseForm,
     SectionForm,
@@ -172,8 +173,9 @@ def campaign_detail(request, pk):
             "campaign": campaign,
             "rows": rows,
             "total": total,
+            # The rate against the expected total only for those who see every unit.
             "rate": (total * 100 / campaign.target_responses)
-            if campaign.target_responses
+            if campaign.target_responses and campaign.can_manage(request.user)
             else None,
             "targets": campaign.targets.select_related("unit"),
             "can_manage": campaign.can_manage(request.user),
@@ -622,6 +624,42 @@ def question_add(request, pk, number):
             "question_form": form,
         },
         status=400,
+    )
+
+
+@login_required
+def question_edit(request, pk, number, question_pk):
+    version = _editable_version(request, pk, number)
+    question = Question.objects.filter(version=version, pk=question_pk).first()
+    if question is None:
+        raise Http404
+    initial = {name: getattr(question, name) for name in services.EDITABLE_QUESTION_FIELDS}
+    form = QuestionEditForm(request.POST or None, initial=initial)
+    status = 200
+    if version.is_frozen:
+        form.add_error(
+            None,
+            _(
+                "This version has responses: its questions are frozen. Make a new version to change them."
+            ),
+        )
+        status = 400 if request.method == "POST" else 200
+    elif request.method == "POST":
+        if form.is_valid():
+            try:
+                services.question_update(actor=request.user, question=question, **form.cleaned_data)
+            except ValidationError as error:
+                for message in _errors(error):
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("The question was saved."))
+                return redirect(_version_url(version))
+        status = 400
+    return render(
+        request,
+        "surveys/question_form.html",
+        {"form": form, "question": question, "version": version, "frozen": version.is_frozen},
+        status=status,
     )
 
 

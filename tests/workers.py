@@ -1,8 +1,10 @@
 """Start a real Celery worker for a test, on a queue of its own, against the test database."""
 
 import os
+import signal
 import subprocess
 import sys
+import tempfile
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,7 +31,10 @@ def new_queue():
 
 @contextmanager
 def celery_worker(queue, *, app="ims", pool="solo", env=None):
-    """A worker process consuming ``queue``; yields the ``Popen``, stops it on exit."""
+    """A worker process consuming ``queue``; yields the ``Popen``, stops it on exit.
+
+    Its output goes to a log that is printed (pytest shows it) when the test fails.
+    """
     environment = {
         **os.environ,
         "DATABASE_URL": database_url_for_tests(),
@@ -39,38 +44,28 @@ def celery_worker(queue, *, app="ims", pool="solo", env=None):
     }
     environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     celery = Path(sys.executable).with_name("celery")
-    # start_new_session: the test can kill the pool's child without signalling pytest.
-    process = subprocess.Popen(
-        [
-            str(celery),
-            "-A",
-            app,
-            "worker",
-            "-P",
-            pool,
-            "-c",
-            "1",
-            "-Q",
-            queue,
-            "-l",
-            "warning",
-            "--without-mingle",
-            "--without-gossip",
-            "--without-heartbeat",
-            "-n",
-            f"{queue}@%h",
-        ],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        yield process
-    finally:
-        process.terminate()
+    command = [str(celery), "-A", app, "worker", "-P", pool, "-c", "1", "-Q", queue]
+    command += ["-l", "warning", "--without-mingle", "--without-gossip", "--without-heartbeat"]
+    command += ["-n", f"{queue}@%h"]
+    with tempfile.TemporaryFile("w+") as log:
+        # A session of its own: the test can kill the pool's child, and we stop the whole group.
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            yield process
+        except BaseException:
+            log.seek(0)
+            print(f"--- worker log ---\n{log.read()[-5000:]}")
+            raise
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)

@@ -34,7 +34,11 @@ class ReportJob(models.Model):
     filename = models.CharField(max_length=200, blank=True)
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The Celery task running the job: a redelivered message (same id) may take it over, a
+    # duplicate message (another id) may not while the job runs.
+    task_id = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -32,6 +32,12 @@ class IMSUserManager(UserManager.from_queryset(UserQuerySet)):
 
 
 class User(AbstractUser):
+    class Status(models.TextChoices):
+        """Account states as recorded in its workflow history (the field is ``is_active``)."""
+
+        ACTIVE = "active", _("Active")
+        DEACTIVATED = "deactivated", _("Deactivated")
+
     class EmailDelivery(models.TextChoices):
         IMMEDIATE = "immediate", _("Each notification at once")
         DIGEST = "digest", _("One daily digest")

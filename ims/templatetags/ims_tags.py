@@ -15,7 +15,14 @@ def signature_table(obj):
 
 @register.inclusion_tag("ims/partials/transitions.html")
 def transition_table(obj):
-    return {"events": history_of(obj)}
+    """The workflow steps of ``obj``; states shown with the labels of its model's ``Status``."""
+    status = getattr(type(obj), "Status", None)
+    labels = dict(status.choices) if status is not None else {}
+    events = list(history_of(obj))
+    for event in events:
+        event.from_label = labels.get(event.from_state, event.from_state)
+        event.to_label = labels.get(event.to_state, event.to_state)
+    return {"events": events}
 
 
 @register.simple_tag(takes_context=True)

@@ -21,8 +21,7 @@ def phone(browser):
 
 
 @pytest.fixture(autouse=True)
-def _survey_urls(settings):
-    settings.ROOT_URLCONF = "tests.surveys.urls"
+def _quick_answers(settings):
     settings.SURVEY_MIN_SECONDS = 0
 
 

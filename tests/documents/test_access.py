@@ -84,8 +84,8 @@ def test_principal2_cannot_download_restricted_document_by_url(world, client_for
         code="HS-TH-01",
         title="Hồ sơ theo dõi học sinh khuyết tật",
         confidentiality="restricted",
-        reviewers=[world.teacher],
-        approver=world.director,
+        reviewers=[world.director],
+        approver=world.iso,
         distribute_to=[world.root],  # even a province-wide distribution does not open it
     )
     document.restricted_to.set([world.principal])
@@ -95,8 +95,10 @@ def test_principal2_cannot_download_restricted_document_by_url(world, client_for
     assert client_for(world.principal2).get(f"/documents/{document.pk}/").status_code == 404
     assert client_for(world.principal).get(url).status_code == 200
     # teacher is not on the list: a colleague in the same school does not see it either
-    assert client_for(world.teacher).get(url).status_code == 200  # reviewer of the revision
+    assert client_for(world.teacher).get(url).status_code == 404
     assert client_for(world.head).get(url).status_code == 404
+    document.restricted_to.add(world.teacher)
+    assert client_for(world.teacher).get(url).status_code == 200
 
 
 def test_draft_visible_only_to_author_reviewers_approver_and_quality_managers(world, client_for):
@@ -160,3 +162,73 @@ def test_viewer_without_author_role_cannot_open_new_document_form(world, client_
     viewer = UserFactory(username="viewer")
     MembershipFactory(user=viewer, unit=world.school, role=Role.VIEWER)
     assert client_for(viewer).get(reverse("documents:document_create")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("documents:document_withdraw", {"reason": "Không dùng nữa"}),
+        ("documents:confirm_review", {"note": "Còn phù hợp"}),
+    ],
+)
+def test_member_cannot_change_the_document(world, client_for, school_doc, name, data):
+    before = Document.objects.filter(pk=school_doc.pk).values("status", "next_review_date").get()
+    response = client_for(world.teacher).post(reverse(name, args=[school_doc.pk]), data)
+    assert response.status_code == 302
+    after = Document.objects.filter(pk=school_doc.pk).values("status", "next_review_date").get()
+    assert after == before
+    assert (
+        client_for(world.principal2).post(reverse(name, args=[school_doc.pk]), data).status_code
+        == 404
+    )
+
+
+def test_member_cannot_start_a_revision_or_change_distribution(world, client_for, school_doc):
+    from documents.models import Distribution
+
+    teacher = client_for(world.teacher)
+    url = reverse("documents:revision_create", args=[school_doc.pk])
+    assert teacher.get(url).status_code == 403
+    revision = school_doc.effective_revision
+    before = Distribution.objects.filter(revision=revision).count()
+    teacher.post(
+        reverse("documents:distribution_add", args=[revision.pk]), {"units": [world.school2.pk]}
+    )
+    assert Distribution.objects.filter(revision=revision).count() == before
+    assert client_for(world.principal2).get(url).status_code == 404
+
+
+def test_owner_records_periodic_review(world, client_for, school_doc):
+    response = client_for(world.principal).post(
+        reverse("documents:confirm_review", args=[school_doc.pk]), {"note": "Còn phù hợp"}
+    )
+    assert response.status_code == 302
+    from ims.models import TransitionEvent
+
+    event = TransitionEvent.objects.for_object(school_doc).get()
+    assert (event.action, event.reason, event.actor) == (
+        "periodic_review",
+        "Còn phù hợp",
+        world.principal,
+    )
+
+
+def test_review_list_query_count_is_flat(world, client_for, django_assert_max_num_queries):
+    from django.utils import timezone
+
+    from tests.documents.factories import bulk_documents
+
+    def make_due(docs):
+        Document.objects.filter(pk__in=[d.pk for d in docs]).update(
+            next_review_date=timezone.localdate() + timezone.timedelta(days=5)
+        )
+
+    client = client_for(world.iso)
+    make_due(bulk_documents(world, 3))
+    with django_assert_max_num_queries(12) as few:
+        client.get(reverse("documents:review_list"))
+    make_due(bulk_documents(world, 30, prefix="MORE"))
+    with django_assert_max_num_queries(12) as many:
+        response = client.get(reverse("documents:review_list"))
+    assert len(response.context["due"]) == 33
+    assert len(many.captured_queries) == len(few.captured_queries)

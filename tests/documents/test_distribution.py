@@ -130,3 +130,34 @@ def test_coverage_by_unit_page(world, client_for, django_assert_max_num_queries)
     # an outsider cannot choose the school: the form refuses it and nothing is shown
     response = client_for(world.principal2).get(url)
     assert response.status_code == 200 and response.context["rows"] == []
+
+
+def test_recipients_are_notified_even_with_the_broker_down(
+    world, django_capture_on_commit_callbacks
+):
+    from ims.celery import app
+
+    eager, broker = app.conf.task_always_eager, app.conf.broker_url
+    app.conf.task_always_eager, app.conf.broker_url = False, "redis://127.0.0.1:1/0"  # dead port
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            effective_document(world, code="QT-02", distribute_to=[world.school])
+    finally:
+        app.conf.task_always_eager, app.conf.broker_url = eager, broker
+    notified = set(
+        Notification.objects.filter(kind="documents.distributed").values_list(
+            "user__username", flat=True
+        )
+    )
+    assert notified == {"principal", "teacher"}
+
+
+def test_notify_task_twice_notifies_once_and_tolerates_a_missing_row(world):
+    from documents.tasks import notify_recipients_task
+
+    document = effective_document(world, code="QT-02", distribute_to=[world.school])
+    Notification.objects.all().delete()
+    revision_id = document.effective_revision.pk
+    assert notify_recipients_task(revision_id) == 2
+    assert notify_recipients_task(revision_id) == 0
+    assert notify_recipients_task(999999) == 0

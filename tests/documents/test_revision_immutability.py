@@ -67,3 +67,18 @@ def test_draft_can_still_be_edited(world):
     revision.change_summary = "Sửa dự thảo"
     revision.save()
     assert Revision.objects.get(pk=revision.pk).change_summary == "Sửa dự thảo"
+
+
+def test_effective_revision_cannot_go_back_to_draft(effective):
+    with pytest.raises(PermissionDenied):
+        Revision.objects.filter(pk=effective.pk).update(status="draft")
+    effective.status = "draft"
+    with pytest.raises(PermissionDenied):
+        effective.save(update_fields=["status"])
+    assert Revision.objects.get(pk=effective.pk).status == "effective"
+
+
+def test_superseded_revision_cannot_become_effective_again(world, effective):
+    Revision.objects.filter(pk=effective.pk).update(status="superseded")  # the allowed move
+    with pytest.raises(PermissionDenied):
+        Revision.objects.filter(pk=effective.pk).update(status="effective")

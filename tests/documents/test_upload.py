@@ -87,9 +87,7 @@ def test_good_pdf_is_stored_with_sha256(world, client_for, _media):
     assert revision.sha256 == hashlib.sha256(data).hexdigest()
     assert revision.file_kind == "pdf" and revision.file_size == len(data)
     assert len(_stored_files(_media)) == 1
-    assert not str(revision.file.path).startswith(
-        str(__import__("django.conf").conf.settings.STATIC_ROOT)
-    )
+    assert str(revision.file.path).startswith(str(_media))  # private media, not static
 
 
 def test_missing_change_summary_is_refused(world, client_for):

@@ -19,11 +19,13 @@ SECONDS = 4
 
 
 class SlowUnitReport(UnitReport):
+    """Slow between storing the PDF and marking the job done: the worst moment to be killed."""
+
     code = "slow"
 
-    def get_context(self, obj, params):
+    def filename(self, obj, params):
         time.sleep(SECONDS)
-        return super().get_context(obj, params)
+        return super().filename(obj, params)
 
 
 register_report(SlowUnitReport())

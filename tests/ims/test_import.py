@@ -185,15 +185,27 @@ def test_import_never_changes_an_existing_accounts_email(world):
     assert world.teacher.full_name == "Lo Van Teacher"
 
 
-def test_zip_bomb_workbook_is_refused(world):
+def test_zip_bomb_workbook_is_refused_before_it_is_parsed(world, monkeypatch):
     import zipfile
 
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(["code", "name", "kind"])
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (64 * 1024 * 1024))
-    result = import_units(buffer.getvalue(), user=world.director, dry_run=False)
-    assert result.file_errors and not result.applied
+    workbook.save(buffer)
+    bomb = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source,
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive,
+    ):
+        for item in source.infolist():
+            archive.writestr(item, source.read(item.filename))
+        archive.writestr("xl/media/padding.xml", b" " * (40 * 1024 * 1024))
+    parsed = []
+    monkeypatch.setattr("openpyxl.load_workbook", lambda *a, **k: parsed.append(1))
+    result = import_units(bomb.getvalue(), user=world.director, dry_run=False)
+    assert result.file_errors and not parsed
 
 
 def test_damaged_workbook_gives_a_message_not_a_crash(world):
@@ -206,3 +218,62 @@ def test_damaged_workbook_gives_a_message_not_a_crash(world):
     result = import_units(buffer.getvalue(), user=world.director, dry_run=False)
     assert len(result.file_errors) == 1 and "XLSX" in result.file_errors[0]
     assert not result.applied
+
+
+def test_seeing_a_unit_is_not_enough_to_rename_it(world):
+    from ims.models import Role
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user=world.principal, unit=world.school2, role=Role.QUALITY_MANAGER)
+    data = b"code,name,kind,parent_code\nTH1,Renamed,school,XA1\n"
+    result = import_units(data, user=world.principal, dry_run=False)
+    assert "TH1" in result.rows[0].errors[0]
+    world.school.refresh_from_db()
+    assert world.school.name == "Trường Tiểu học Tô Hiệu"
+
+
+def _bomb(member, size=40 * 1024 * 1024):
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(member, b"<" + b" " * size)
+    return buffer.getvalue()
+
+
+def test_zip_with_an_absurd_compression_ratio_is_unreasonable():
+    import zipfile
+
+    from ims.files import zip_is_reasonable
+
+    with zipfile.ZipFile(io.BytesIO(_bomb("word/document.xml"))) as archive:
+        assert not zip_is_reasonable(archive)
+    with zipfile.ZipFile(io.BytesIO(_bomb("word/document.xml", size=2000))) as archive:
+        assert zip_is_reasonable(archive)
+
+
+def test_a_zip_bomb_is_not_accepted_as_a_word_document():
+    from django.core.exceptions import ValidationError
+
+    from ims.files import check_upload
+
+    upload = SimpleUploadedFile("quy-trinh.docx", _bomb("word/document.xml"))
+    with pytest.raises(ValidationError) as error:
+        check_upload(upload)
+    assert error.value.code == "bad_type"
+
+
+def test_a_workbook_with_a_formatted_empty_cell_far_down_still_imports(world):
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["code", "name", "kind", "parent_code"])
+    sheet.append(["XA9", "Xã Mường Sại", "commune", "SO"])
+    sheet["A25000"].font = Font(bold=True)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = import_units(buffer.getvalue(), user=world.director, dry_run=False)
+    assert result.applied, result.file_errors

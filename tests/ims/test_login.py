@@ -126,3 +126,15 @@ def test_wrong_passwords_for_a_real_account_do_not_lock_the_whole_school(world, 
         _login(client, "teacher", "typo")
     response = _login(client, "principal", "demo")
     assert response.status_code == 302
+
+
+def test_one_address_guessing_across_many_accounts_is_locked(world, client, settings):
+    from tests.factories import UserFactory
+
+    settings.LOGIN_FAILURE_LIMIT = 2  # the source locks after 2 × 4 distinct usernames
+    for i in range(8):
+        UserFactory(username=f"gv{i}")
+        _login(client, f"gv{i}", "Password1")
+    response = _login(client, "director", "demo")
+    assert "_auth_user_id" not in client.session
+    assert "tạm khóa" in response.content.decode()

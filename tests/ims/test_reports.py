@@ -4,6 +4,7 @@ import subprocess
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from ims.models import ReportJob
 from ims.pdf import BASE_URL, RefusedURL, fetcher_class, report_media_url, resolve
@@ -77,13 +78,45 @@ def test_running_a_job_twice_keeps_one_file(
     settings.MEDIA_ROOT = tmp_path
     with django_capture_on_commit_callbacks(execute=False):
         job = report_request(world.director, "unit", world.school.pk)
-    report_run(job.pk)
-    ReportJob.objects.filter(pk=job.pk).update(
-        status=ReportJob.Status.RUNNING
-    )  # a redelivered task
-    report_run(job.pk)
+    report_run(job.pk, task_id="task-1")
+    # The same message redelivered after its worker died, while the job still says running.
+    ReportJob.objects.filter(pk=job.pk).update(status=ReportJob.Status.RUNNING)
+    report_run(job.pk, task_id="task-1")
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [f"job-{job.pk}.pdf"]
     assert ReportJob.objects.get(pk=job.pk).attempts == 2
+
+
+def test_a_duplicate_message_leaves_a_running_or_done_job_alone(
+    world, tmp_path, settings, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    with django_capture_on_commit_callbacks(execute=False):
+        job = report_request(world.director, "unit", world.school.pk)
+    ReportJob.objects.filter(pk=job.pk).update(
+        status=ReportJob.Status.RUNNING, task_id="task-1", started_at=timezone.now()
+    )
+    assert report_run(job.pk, task_id="task-2").attempts == 0
+    ReportJob.objects.filter(pk=job.pk).update(status=ReportJob.Status.QUEUED)
+    report_run(job.pk, task_id="task-1")
+    assert report_run(job.pk, task_id="task-2").attempts == 1
+    assert not (tmp_path / "reports" / f"job-{job.pk}_").exists()
+
+
+def test_a_job_that_keeps_losing_its_worker_fails_with_a_message(world, monkeypatch):
+    from datetime import timedelta
+
+    from ims import reports
+
+    monkeypatch.setattr(reports, "enqueue", lambda pk: True)
+    job = report_request(world.director, "unit", world.school.pk)
+    ReportJob.objects.filter(pk=job.pk).update(
+        status=ReportJob.Status.RUNNING,
+        attempts=reports.MAX_ATTEMPTS,
+        started_at=timezone.now() - timedelta(hours=1),
+    )
+    assert reports.requeue_stale() == 0
+    job.refresh_from_db()
+    assert job.status == ReportJob.Status.FAILED and job.error
 
 
 def test_outsider_cannot_request_or_see_a_job(world, client_for, tmp_path, settings):

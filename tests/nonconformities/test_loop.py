@@ -301,3 +301,13 @@ def test_repeat_is_flagged_for_same_clause_and_unit_within_a_year(loop, world):
     assert loop.raised(clauses=[other_clause]).repeat_of is None
     Nonconformity.objects.filter(pk=first.pk).update(closed_at=timezone.now() - timedelta(days=400))
     assert loop.raised(clauses=[clause]).repeat_of is None
+
+
+def test_repeat_counts_an_equivalent_clause_of_the_other_standard(loop, world):
+    from ims.models import Clause
+
+    iso9001 = Clause.objects.get(criteria_set__code="iso-9001-2015", number="10.2")
+    iso21001 = iso9001.mapped_to.get()
+    first = loop.closed(clauses=[iso9001])
+    assert loop.raised(clauses=[iso21001]).repeat_of == first
+    assert loop.raised(clauses=[iso21001], kind="improvement").repeat_of is None

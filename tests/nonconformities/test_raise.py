@@ -62,3 +62,25 @@ def test_raise_refuses_unknown_source(world):
             actor=world.iso, unit=world.school, title="x", description="x", source="other"
         )
     assert not Nonconformity.objects.exists()
+
+
+def test_a_rolled_back_raise_leaves_no_gap(world):
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom), transaction.atomic():
+        raise_nc(world.iso, world.school)
+        raise Boom
+    assert raise_nc(world.iso, world.school).sequence == 1
+
+
+def test_report_date_in_the_past_numbers_in_its_year_and_future_is_refused(world):
+    from datetime import date, timedelta
+
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    nc = raise_nc(world.iso, world.school, reported_on=date(2025, 5, 2))
+    assert nc.number == "NC-2025-0001" and nc.reported_on == date(2025, 5, 2)
+    with pytest.raises(ValidationError):
+        raise_nc(world.iso, world.school, reported_on=timezone.localdate() + timedelta(days=1))

@@ -110,3 +110,22 @@ def test_planned_verifier_reminded_when_check_is_due(loop, world):
     assert sent("nc_verification_due") == [("nc_verification_due", "director")]
     title = Notification.objects.get(kind="nc_verification_due").title
     assert nc.number in title
+
+
+def test_reminders_are_in_the_recipients_language(
+    loop, world, mailoutbox, django_capture_on_commit_callbacks
+):
+    world.principal.language = "en"
+    world.principal.save(update_fields=["language"])
+    loop.in_action()
+    with django_capture_on_commit_callbacks(execute=True):
+        run(loop.action.due + timedelta(days=7))
+    titles = dict(
+        Notification.objects.filter(
+            kind__in=["nc_action_overdue", "nc_action_escalated"]
+        ).values_list("user__username", "title")
+    )
+    assert "quá hạn 7 ngày" in titles["teacher"]
+    assert "7 days overdue" in titles["principal"]
+    subjects = {m.to[0]: m.subject for m in mailoutbox}
+    assert "quá hạn" in subjects[world.teacher.email]

@@ -442,3 +442,26 @@ def test_register_counts_per_unit_and_overdue(loop, world, client_for):
     assert rows == {world.school.name: (3, 3), world.school2.name: (1, 1)}
     assert response.context["totals"] == {"total": 4, "open": 4}
     assert response.context["overdue_total"] == 1
+
+
+def test_source_without_for_user_links_only_through_can_view(world, client_for, monkeypatch):
+    from ims.models import CriteriaSet
+
+    source = CriteriaSet.objects.first()
+    nc = services.nonconformity_raise(
+        actor=world.iso,
+        unit=world.school,
+        title="Từ bộ tiêu chí",
+        description="x",
+        source="self_assessment",
+        source_object=source,
+    )
+    monkeypatch.setattr(CriteriaSet, "get_absolute_url", lambda self: "/tieu-chi/", raising=False)
+    assert (
+        'href="/tieu-chi/"' not in client_for(world.principal).get(detail_url(nc)).content.decode()
+    )
+    monkeypatch.setattr(
+        CriteriaSet, "can_view", lambda self, user: user.pk == world.principal.pk, raising=False
+    )
+    assert 'href="/tieu-chi/"' in client_for(world.principal).get(detail_url(nc)).content.decode()
+    assert 'href="/tieu-chi/"' not in client_for(world.teacher).get(detail_url(nc)).content.decode()

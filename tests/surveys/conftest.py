@@ -2,7 +2,6 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _survey_urls(settings):
-    """Serve ``/s/`` from a test urlconf until ``ims/urls.py`` includes ``surveys.public_urls``."""
-    settings.ROOT_URLCONF = "tests.surveys.urls"
+def _quick_answers(settings):
+    """Tests answer faster than a person could; the minimum time is tested on its own."""
     settings.SURVEY_MIN_SECONDS = 0

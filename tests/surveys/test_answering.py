@@ -194,3 +194,22 @@ def test_fixed_code_with_letter_o_and_typed_confusables_both_work(client, campai
 
     OneTimeCode.objects.create(campaign=campaign, unit=world.school, code="1234567890")
     assert client.get("/s/I234567890").status_code == 302  # I typed for 1
+
+
+def test_rate_limit_uses_proxy_header_when_configured(rf, settings):
+    from surveys.public_views import client_address
+
+    request = rf.get("/s/", HTTP_X_FORWARDED_FOR="1.2.3.4, 10.0.0.9", REMOTE_ADDR="127.0.0.1")
+    assert client_address(request) == "127.0.0.1"
+    settings.SURVEY_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    assert client_address(request) == "10.0.0.9"
+
+
+def test_skipping_pages_by_url_leads_back_to_the_unanswered_page(client, campaign, world):
+    q = questions(campaign)
+    url = open_survey(client, campaign, world.school)
+    data = {f"q{q['p1'].pk}": "1", **{f"q{q[c].pk}": "4" for c in ("p2", "p3", "p4")}}
+    client.post(url, data)
+    response = client.post(f"{url}?p=2", {f"q{q['p9'].pk}": "Tốt"})
+    assert response.status_code == 302 and response["Location"].endswith("?p=1")
+    assert Response.objects.count() == 0

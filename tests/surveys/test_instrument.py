@@ -171,3 +171,22 @@ def test_question_add_view_validates_and_adds(client_for, world):
     assert [c.label_lo for c in question.choices.all()] == ["", "ລົດຈັກ"]
     assert question.show_if_values == [1, 2]
     assert client_for(world.teacher).post(url, {"section": section.pk}).status_code == 403
+
+
+def test_question_edit_adds_lao_translation_until_frozen(client_for, world):
+    campaign = make_campaign(world, units=[world.school])
+    version = campaign.version
+    question = Question.objects.get(version=version, code="p9")
+    url = f"/surveys/instruments/{version.instrument_id}/v{version.number}/questions/{question.pk}/"
+    client = client_for(world.iso)
+    data = {"text": question.text, "text_en": "Best thing?", "text_lo": "ດີທີ່ສຸດ?"}
+    assert client.post(url, {**data, "text": ""}).status_code == 400
+    assert client.post(url, data).status_code == 302
+    question.refresh_from_db()
+    assert question.text_lo == "ດີທີ່ສຸດ?" and not question.required
+    assert client_for(world.teacher).post(url, data).status_code == 403
+    submit(campaign, world.school)
+    response = client.post(url, {**data, "text_lo": "ປ່ຽນ"})
+    assert response.status_code == 400
+    question.refresh_from_db()
+    assert question.text_lo == "ດີທີ່ສຸດ?"

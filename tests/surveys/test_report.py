@@ -1,5 +1,6 @@
 """The ``survey`` PDF report: campaign results with SVG charts and suppression, in Vietnamese."""
 
+import re
 import subprocess
 
 import pytest
@@ -72,3 +73,9 @@ def test_report_command(world, campaign, tmp_path):
     out = tmp_path / "s.pdf"
     call_command("report", "survey", str(campaign.pk), "-o", str(out))
     assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_charts_have_distinct_ids(client_for, world, campaign):
+    html = client_for(world.iso).get(f"/surveys/{campaign.pk}/results/").content.decode()
+    ids = re.findall(r'<title id="([^"]+)"', html)
+    assert len(ids) >= 2 and len(ids) == len(set(ids))

@@ -38,11 +38,13 @@ def test_campaign_detail_owner_member_outsider(client_for, world, campaign):
     url = f"/surveys/{campaign.pk}/"
     html = client_for(world.iso).get(url).content.decode()
     assert "Publish" not in html and reverse("surveys:close", args=[campaign.pk]) in html
+    assert "6 / 40 (15%)" in html
     member = client_for(world.teacher).get(url)
     assert member.status_code == 200
     page = member.content.decode()
     assert reverse("surveys:close", args=[campaign.pk]) not in page
     assert 'data-testid="results-link"' not in page  # staff: no results
+    assert "/ 40" not in page
     assert client_for(world.principal2).get(url).status_code == 404
 
 

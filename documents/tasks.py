@@ -1,0 +1,34 @@
+"""Thin Celery tasks for documents: load by id, call a service."""
+
+import logging
+
+from celery import shared_task
+
+from ims.tasks import RETRY
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(**RETRY)
+def notify_recipients_task(revision_id):
+    """Tell the recipients of a newly effective revision. Idempotent (one notification per
+    revision and person), so a redelivered task sends nothing twice."""
+    from .services import notify_recipients
+
+    return notify_recipients(revision_id)
+
+
+def enqueue_notify_recipients(revision_id):
+    """Send to a worker; with the broker down, do it here rather than lose it."""
+    from ims.celery import app
+
+    try:
+        with app.connection_for_write() as connection:
+            notify_recipients_task.apply_async(
+                args=[revision_id], retry=False, connection=connection
+            )
+    except Exception as error:  # noqa: BLE001 — broker failures take many shapes
+        logger.warning("Broker unavailable (%s): notifying recipients inline", error)
+        from .services import notify_recipients
+
+        notify_recipients(revision_id)
