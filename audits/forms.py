@@ -3,6 +3,7 @@ import uuid
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from audits.models import (
     MAX_PHOTOS_PER_FINDING,
@@ -206,7 +207,7 @@ class ChecklistItemForm(forms.ModelForm):
 class FindingForm(forms.Form):
     finding_id = forms.UUIDField(widget=forms.HiddenInput)
     grade = forms.ModelChoiceField(
-        label=_("Grade"),
+        label=pgettext_lazy("audit finding", "Grade"),
         queryset=FindingGrade.objects.all(),
         widget=forms.RadioSelect,
         empty_label=None,

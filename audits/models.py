@@ -8,6 +8,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from ims.access import (
@@ -170,7 +171,8 @@ class AuditProgramme(models.Model):
         return user.pk == self.owner_id or has_role(user, self.unit, MANAGER_ROLES)
 
     def can_edit(self, user):
-        return self.is_manager(user)
+        """A draft changes; an approved programme's signature would no longer hold."""
+        return self.status == self.Status.DRAFT and self.is_manager(user)
 
     def can_approve(self, user):
         return (
@@ -221,12 +223,12 @@ class AuditQuerySet(models.QuerySet):
 
 class Audit(models.Model):
     class Status(models.TextChoices):
-        PLANNED = "planned", _("Planned")
-        PLAN_APPROVED = "plan_approved", _("Plan approved")
-        IN_PROGRESS = "in_progress", _("In progress")
-        REPORTING = "reporting", _("Reporting")
-        REPORT_ISSUED = "report_issued", _("Report issued")
-        CLOSED = "closed", _("Closed")
+        PLANNED = "planned", pgettext_lazy("audit status", "Planned")
+        PLAN_APPROVED = "plan_approved", pgettext_lazy("audit status", "Plan approved")
+        IN_PROGRESS = "in_progress", pgettext_lazy("audit status", "In progress")
+        REPORTING = "reporting", pgettext_lazy("audit status", "Reporting")
+        REPORT_ISSUED = "report_issued", pgettext_lazy("audit status", "Report issued")
+        CLOSED = "closed", pgettext_lazy("audit status", "Closed")
 
     class Kind(models.TextChoices):
         INTERNAL = "internal", _("Internal audit")
@@ -393,10 +395,14 @@ class Audit(models.Model):
     # --- predicates ---
 
     def can_edit_plan(self, user):
+        """Only a plan not yet approved changes; an approved one is reopened first."""
+        return self.status == self.Status.PLANNED and (self.is_manager(user) or self.is_lead(user))
+
+    def can_prepare_checklist(self, user):
         return self.status in self.EDITABLE_STATES and (self.is_manager(user) or self.is_lead(user))
 
     def can_manage_team(self, user):
-        return self.status in self.EDITABLE_STATES and self.is_manager(user)
+        return self.status == self.Status.PLANNED and self.is_manager(user)
 
     def can_approve_plan(self, user):
         return self.status == self.Status.PLANNED and self.is_manager(user)
@@ -513,7 +519,7 @@ class AuditTeamMember(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="audit_team_memberships",
-        verbose_name=_("person"),
+        verbose_name=pgettext_lazy("audit team", "person"),
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.AUDITOR)
     conflict = models.TextField(_("conflict of interest"), blank=True, editable=False)
@@ -677,8 +683,8 @@ class Finding(models.Model):
     """One audit finding. The id may come from the device that recorded it (offline sync)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        OPEN = "open", pgettext_lazy("finding status", "Open")
+        CLOSED = "closed", pgettext_lazy("finding status", "Closed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     audit = models.ForeignKey(Audit, on_delete=models.PROTECT, related_name="findings")

@@ -40,7 +40,8 @@ def _lock(model, obj):
     return model.objects.select_for_update().get(pk=obj.pk)
 
 
-def _step(audit, *, actor, action, target, reason=""):
+def _step(audit, target):
+    """Move ``audit`` to ``target`` in memory if the workflow allows it; returns the old state."""
     check_transition(audit.status, target, Audit.TRANSITIONS)
     from_state = audit.status
     audit.status = target
@@ -276,9 +277,7 @@ def audit_approve_plan(audit, *, actor, reason=""):
             )
         if not audit.clauses.exists() or not audit.scope_units.exists():
             raise AuditRuleError(_("The plan needs a scope and criteria."))
-        from_state = _step(
-            audit, actor=actor, action="approve_plan", target=Audit.Status.PLAN_APPROVED
-        )
+        from_state = _step(audit, Audit.Status.PLAN_APPROVED)
         audit.save(update_fields=["status"])
         _record(audit, actor=actor, action="approve_plan", from_state=from_state, reason=reason)
         people = [m.user for m in audit.team_members()] + list(audit.auditees.all())
@@ -299,7 +298,7 @@ def audit_revise_plan(audit, *, actor, reason=""):
         audit = _lock(Audit, audit)
         if audit.status != Audit.Status.PLAN_APPROVED or not audit.is_manager(actor):
             raise PermissionDenied(_("Only the quality manager reopens an approved plan."))
-        from_state = _step(audit, actor=actor, action="revise_plan", target=Audit.Status.PLANNED)
+        from_state = _step(audit, Audit.Status.PLANNED)
         audit.save(update_fields=["status"])
         _record(audit, actor=actor, action="revise_plan", from_state=from_state, reason=reason)
     return audit
@@ -315,7 +314,7 @@ def audit_start(audit, *, actor):
             raise AuditRuleError(_("AUD-R2: the audit cannot start without a lead auditor."))
         if not audit.can_start(actor):
             raise PermissionDenied(_("Only the lead auditor starts the audit."))
-        from_state = _step(audit, actor=actor, action="start", target=Audit.Status.IN_PROGRESS)
+        from_state = _step(audit, Audit.Status.IN_PROGRESS)
         audit.started_at = timezone.now()
         audit.save(update_fields=["status", "started_at"])
         _record(audit, actor=actor, action="start", from_state=from_state)
@@ -329,7 +328,7 @@ def audit_finish_fieldwork(audit, *, actor):
         audit = _lock(Audit, audit)
         if not audit.can_finish_fieldwork(actor):
             raise PermissionDenied(_("Only the lead auditor ends the fieldwork."))
-        from_state = _step(audit, actor=actor, action="finish", target=Audit.Status.REPORTING)
+        from_state = _step(audit, Audit.Status.REPORTING)
         audit.fieldwork_ended_at = timezone.now()
         audit.save(update_fields=["status", "fieldwork_ended_at"])
         _record(audit, actor=actor, action="finish_fieldwork", from_state=from_state)
@@ -341,7 +340,7 @@ def audit_resume_fieldwork(audit, *, actor, reason=""):
         audit = _lock(Audit, audit)
         if audit.status != Audit.Status.REPORTING or not audit.is_lead(actor):
             raise PermissionDenied(_("Only the lead auditor resumes the fieldwork."))
-        from_state = _step(audit, actor=actor, action="resume", target=Audit.Status.IN_PROGRESS)
+        from_state = _step(audit, Audit.Status.IN_PROGRESS)
         audit.save(update_fields=["status"])
         _record(audit, actor=actor, action="resume_fieldwork", from_state=from_state, reason=reason)
     return audit
@@ -362,7 +361,7 @@ def audit_issue_report(audit, *, actor, password, comment="", address=None):
         if not audit.can_issue_report(actor):
             raise PermissionDenied(_("Only the lead auditor issues the report."))
         _check_report_complete(audit)
-        from_state = _step(audit, actor=actor, action="issue", target=Audit.Status.REPORT_ISSUED)
+        from_state = _step(audit, Audit.Status.REPORT_ISSUED)
         audit.report_issued_at = timezone.now()
         audit.save(update_fields=["status", "report_issued_at"])
         sign(
@@ -436,7 +435,7 @@ def audit_close(audit, *, actor, reason=""):
             )
         if audit.findings.open().exists():
             raise AuditRuleError(_("Close every finding before closing the audit."))
-        from_state = _step(audit, actor=actor, action="close", target=Audit.Status.CLOSED)
+        from_state = _step(audit, Audit.Status.CLOSED)
         audit.closed_at = timezone.now()
         audit.save(update_fields=["status", "closed_at"])
         _record(audit, actor=actor, action="close", from_state=from_state, reason=reason)
@@ -487,7 +486,7 @@ def _generate_checklist(audit, templates=()):
 def audit_generate_checklist(audit, *, actor, templates=()):
     with transaction.atomic():
         audit = _lock(Audit, audit)
-        if not (audit.can_edit_plan(actor) or audit.can_record(actor)):
+        if not (audit.can_prepare_checklist(actor) or audit.can_record(actor)):
             raise PermissionDenied(_("Only the audit team prepares the checklist."))
         return _generate_checklist(audit, templates)
 
@@ -556,6 +555,12 @@ def finding_record(
         _check_in_scope(audit, unit, clauses)
         if checklist_item is not None and checklist_item.audit_id != audit.pk:
             raise ValidationError(_("This checklist item belongs to another audit."))
+        # A second send of the same finding waited on the audit's lock: it finds the first one.
+        again = Finding.objects.filter(pk=finding_id).first()
+        if again is not None:
+            if again.audit_id != audit.pk:
+                raise ValidationError(_("This finding id belongs to another audit."))
+            return again
         finding = Finding.objects.create(
             id=finding_id,
             audit=audit,

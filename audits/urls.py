@@ -11,6 +11,7 @@ urlpatterns = [
     path("programmes/", views.programme_list, name="programme_list"),
     path("programmes/new/", views.programme_create, name="programme_create"),
     path("programmes/<int:pk>/", views.programme_detail, name="programme_detail"),
+    path("programmes/<int:pk>/edit/", views.programme_edit, name="programme_edit"),
     path("programmes/<int:pk>/approve/", views.programme_approve, name="programme_approve"),
     path("<int:pk>/", views.audit_detail, name="audit_detail"),
     path("<int:pk>/edit/", views.audit_edit, name="audit_edit"),

@@ -130,9 +130,11 @@ def audit_today(request):
         .distinct()
         .prefetch_related(TEAM, "scope_units")
         .annotate(rank=order)
-        .order_by("rank", "planned_start", "code")
     )
-    return render(request, "audits/today.html", {"audits": audits, "today": timezone.localdate()})
+    today = timezone.localdate()
+    # In each group, the audit nearest to today first: today's audit, then the next ones.
+    audits = sorted(audits, key=lambda a: (a.rank, abs((a.planned_start - today).days), a.code))
+    return render(request, "audits/today.html", {"audits": audits, "today": today})
 
 
 @login_required
@@ -170,6 +172,18 @@ def programme_create(request):
 
 
 @login_required
+def programme_edit(request, pk):
+    programme = get_object_for_user(AuditProgramme, request.user, pk=pk)
+    require(programme.can_edit(request.user), _("Only a draft programme can be changed."))
+    form = ProgrammeForm(request.POST or None, instance=programme, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Audit programme saved."))
+        return redirect(programme)
+    return render(request, "audits/form.html", {"form": form, "title": programme.title})
+
+
+@login_required
 def programme_detail(request, pk):
     programme = get_object_for_user(
         AuditProgramme.objects.select_related("unit", "owner"), request.user, pk=pk
@@ -190,6 +204,7 @@ def programme_detail(request, pk):
             "audits": audits,
             "stats": programme_stats(programme),
             "can_approve": programme.can_approve(request.user),
+            "can_edit": programme.can_edit(request.user),
             "can_add_audit": programme.is_manager(request.user),
             "sign_form": sign_form,
             "today": timezone.localdate(),
@@ -278,6 +293,7 @@ def _detail_context(request, audit):
         "is_team": audit.is_team(user),
         "can_record": audit.can_record(user),
         "can_edit_plan": audit.can_edit_plan(user),
+        "can_prepare_checklist": audit.can_prepare_checklist(user),
         "can_manage_team": audit.can_manage_team(user),
         "can_approve_plan": audit.can_approve_plan(user),
         "can_revise_plan": audit.status == Audit.Status.PLAN_APPROVED and audit.is_manager(user),
@@ -431,6 +447,11 @@ def checklist_item(request, pk, item_pk):
                 return redirect(
                     reverse("audits:audit_detail", args=[audit.pk]) + f"#item-{item.pk}"
                 )
+        if request.htmx:
+            errors = [str(e) for e in form.non_field_errors()] or [
+                _("Choose a result.") if form.has_error("result") else _error_text(form.errors)
+            ]
+            return _checklist_item_fragment(request, audit, item, error=" ".join(errors))
     else:
         require(
             audit.can_record(request.user),
@@ -441,7 +462,7 @@ def checklist_item(request, pk, item_pk):
     )
 
 
-def _checklist_item_fragment(request, audit, item):
+def _checklist_item_fragment(request, audit, item, error=None):
     """The item's card alone, for htmx: one tap updates it in place on a slow network."""
     item = (
         audit.checklist.prefetch_related("clauses__criteria_set")
@@ -451,7 +472,12 @@ def _checklist_item_fragment(request, audit, item):
     response = render(
         request,
         "audits/partials/checklist_item.html",
-        {"audit": audit, "item": item, "can_record": audit.can_record(request.user)},
+        {
+            "audit": audit,
+            "item": item,
+            "can_record": audit.can_record(request.user),
+            "error": error,
+        },
     )
     patch_vary_headers(response, ("HX-Request",))
     return response

@@ -132,3 +132,39 @@ def test_programme_form_refuses_a_second_programme_for_the_same_year(world, clie
         {"unit": world.root.pk, "start_year": 2025, "title": "Trùng năm học"},
     )
     assert response.status_code == 200 and AuditProgramme.objects.count() == 1
+
+
+def test_approved_plan_is_reopened_before_it_changes(world, client_for):
+    audit = make_audit(world, status=Audit.Status.PLAN_APPROVED)
+    client = client_for(world.iso)
+    assert client.get(reverse("audits:audit_edit", args=[audit.pk])).status_code == 403
+    client.post(
+        reverse("audits:audit_step", args=[audit.pk, "revise_plan"]), {"reason": "Đổi ngày"}
+    )
+    assert Audit.objects.get(pk=audit.pk).status == Audit.Status.PLANNED
+    assert client.get(reverse("audits:audit_edit", args=[audit.pk])).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "status"),
+    [
+        ("audits:report_edit", "get", Audit.Status.REPORTING),
+        ("audits:report_issue", "post", Audit.Status.REPORTING),
+        ("audits:team_add", "post", Audit.Status.PLANNED),
+        ("audits:checklist_generate", "post", Audit.Status.PLANNED),
+        ("audits:audit_edit", "get", Audit.Status.PLANNED),
+        ("audits:finding_create", "get", Audit.Status.IN_PROGRESS),
+    ],
+)
+def test_editing_views_owner_member_outsider(world, client_for, name, method, status):
+    """The lead or manager may; the auditee member may not (403 or refused); outsiders get 404."""
+    audit = make_audit(world, status=status)
+    url = reverse(name, args=[audit.pk])
+    owner = world.leadauditor if status != Audit.Status.PLANNED else world.iso
+    member, outsider = world.teacher, world.principal2
+    assert getattr(client_for(outsider), method)(url).status_code == 404
+    response = getattr(client_for(member), method)(url)
+    assert response.status_code in (302, 403)
+    assert Audit.objects.get(pk=audit.pk).status == status
+    if method == "get":
+        assert client_for(owner).get(url).status_code == 200

@@ -163,6 +163,8 @@ def test_lead_issues_the_report_with_password_through_the_page(world, client_for
     nc = Nonconformity.objects.for_source(finding).get()
     page = client.get(finding.get_absolute_url()).content.decode()
     assert nc.get_absolute_url() in page and nc.number in page
+    nc_page = client.get(nc.get_absolute_url()).content.decode()
+    assert finding.get_absolute_url() in nc_page  # linked both ways
 
 
 def test_print_view_has_every_required_part(world, client_for):
@@ -302,3 +304,40 @@ def test_checklist_tap_updates_the_item_in_place_with_htmx(world, client_for):
     assert response["HX-Redirect"].endswith(f"?item={item.pk}")
     response = client.post(url, {"result": "bogus"}, headers={"HX-Request": "true"})
     assert ChecklistItem.objects.get(pk=item.pk).result == "nonconforming"
+    assert response.status_code == 200 and "Hãy chọn kết quả." in response.content.decode()
+    outsider = client_for(world.teacher).post(
+        url, {"result": "conforming", "note": "", "evidence": ""}, headers={"HX-Request": "true"}
+    )
+    assert "Chỉ đoàn đánh giá" in outsider.content.decode()
+    assert ChecklistItem.objects.get(pk=item.pk).result == "nonconforming"
+
+
+def test_today_puts_todays_audit_before_an_older_one_still_running(world, client_for):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    make_audit(world, title="Cuộc cũ còn dở", status=Audit.Status.IN_PROGRESS)
+    make_audit(
+        world,
+        title="Cuộc hôm nay",
+        status=Audit.Status.IN_PROGRESS,
+        planned_start=today,
+        planned_end=today,
+    )
+    page = client_for(world.auditor).get(reverse("audits:audit_today")).content.decode()
+    assert page.index("Cuộc hôm nay") < page.index("Cuộc cũ còn dở")
+
+
+def test_only_a_draft_programme_is_edited_by_its_manager(world, client_for):
+    programme = AuditProgramme.objects.create(
+        unit=world.root, start_year=2026, title="Chương trình 2026–2027", owner=world.iso
+    )
+    url = reverse("audits:programme_edit", args=[programme.pk])
+    assert client_for(world.auditor).get(url).status_code == 403
+    assert client_for(world.principal2).get(url).status_code == 404
+    client = client_for(world.iso)
+    data = {"unit": world.root.pk, "start_year": 2026, "title": "Chương trình (sửa)"}
+    assert client.post(url, data).status_code == 302
+    assert AuditProgramme.objects.get(pk=programme.pk).title == "Chương trình (sửa)"
+    services.programme_approve(programme, actor=world.director, password="demo")
+    assert client.get(url).status_code == 403
