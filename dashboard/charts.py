@@ -2,6 +2,7 @@
 and, on the page, the same numbers as a table."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from ims.charts import line_chart
 
@@ -11,8 +12,14 @@ def dashboard_charts(board):
     nc = line_chart(
         years,
         [
-            (_("Opened"), [opened for _y, opened, _c in board.nc_trend]),
-            (_("Closed"), [closed for _y, _o, closed in board.nc_trend]),
+            (
+                pgettext("nonconformities per year", "Opened"),
+                [opened for _y, opened, _c in board.nc_trend],
+            ),
+            (
+                pgettext("nonconformities per year", "Closed"),
+                [closed for _y, _o, closed in board.nc_trend],
+            ),
         ],
         title=_("Nonconformities opened and closed per school year"),
         desc=_("%(unit)s, school years %(first)s to %(last)s: ")

@@ -324,13 +324,14 @@ def _documents(board, user, per_child, per_unit, unit_ids):
     board.documents = dict(totals)
     for name in counts:
         board.documents.setdefault(name, 0)
-    board.documents.update(_coverage(documents))
+    board.documents.update(_coverage(board, user))
 
 
-def _coverage(documents):
-    """Read-and-acknowledge coverage of the effective revisions of ``documents``: people on
-    the distribution (named, or active members of a distributed unit's subtree) and how many
-    of them acknowledged. One query: two correlated counts per revision, summed."""
+def _coverage(board, user):
+    """Read-and-acknowledge coverage of the people of the scope's subtree: for each effective
+    revision (that ``user`` may see) reaching them, by name or through a distributed unit
+    above or inside the subtree, how many acknowledged. Same pairs as the documents app's
+    coverage page for the unit. One query: two correlated counts per revision, summed."""
     on_distribution = Distribution.objects.filter(revision=OuterRef(OuterRef("pk"))).filter(
         Q(user=OuterRef("pk"))
         | Q(unit__isnull=False)
@@ -340,16 +341,20 @@ def _coverage(documents):
             )
         )
     )
-    recipients = User.objects.filter(is_active=True).filter(Exists(on_distribution))
+    members = Membership.objects.active().filter(
+        user=OuterRef("pk"), unit__path__startswith=board.scope.path
+    )
+    recipients = User.objects.filter(is_active=True).filter(
+        Exists(members), Exists(on_distribution)
+    )
     acknowledged = recipients.filter(
         Exists(
             Acknowledgement.objects.filter(revision=OuterRef(OuterRef("pk")), user=OuterRef("pk"))
         )
     )
-    revisions = Revision.objects.filter(
-        status=RevisionStatus.EFFECTIVE,
-        document__in=documents.filter(status=RevisionStatus.EFFECTIVE).values("pk"),
-    )
+    revisions = Revision.objects.filter(status=RevisionStatus.EFFECTIVE)
+    if user is not None:
+        revisions = revisions.for_user(user)
     sums = revisions.order_by().aggregate(
         expected=Sum(_count_subquery(recipients)),
         acknowledged=Sum(_count_subquery(acknowledged)),
@@ -569,7 +574,15 @@ def _units(board, root, per_child, per_unit, unit_ids):
         ).select_related("kind")
     }
     board.ancestors = [units[p] for p in ancestor_paths if p in units and p != scope.path]
-    children = sorted((u for u in units.values() if u.parent_id == scope.pk), key=lambda u: u.name)
+    # Closed-down units stay listed only while they still hold records.
+    children = sorted(
+        (
+            u
+            for u in units.values()
+            if u.parent_id == scope.pk and (u.is_active or u.path in per_child)
+        ),
+        key=lambda u: u.name,
+    )
     rows = [UnitRow(unit=child, **per_child.get(child.path, {})) for child in children]
     if scope.path in per_child:
         rows.append(UnitRow(unit=scope, is_scope=True, **per_child[scope.path]))

@@ -11,6 +11,8 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from ims.schoolyear import recent_years
+
 
 @dataclass(frozen=True)
 class Link:
@@ -45,7 +47,9 @@ def nc_overdue(unit):
 
 
 def audits_year(year, at_root, **params):
-    return Link(_url("audits:audit_list", {"year": year.start_year, **params}), at_root)
+    # The list offers the last five school years; an older one is ignored there.
+    exact = at_root and year in recent_years(5)
+    return Link(_url("audits:audit_list", {"year": year.start_year, **params}), exact)
 
 
 def audits_done(year):
@@ -71,6 +75,11 @@ def documents_review(unit, review):
 
 def documents_effective(unit):
     return Link(_url("documents:register", {"unit": unit.pk, "status": "effective"}))
+
+
+def documents_coverage(unit):
+    """The documents app's coverage page for the unit (its rows' totals are the number)."""
+    return Link(_url("documents:unit_coverage", {"unit": unit.pk}))
 
 
 # Survey results of one campaign over a unit's subtree (n is the page's n).

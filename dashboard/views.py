@@ -76,7 +76,7 @@ def index(request):
         "root": root,
         "roots": roots,
         "at_root": scope.pk == root.pk,
-        "years": recent_years(5),
+        "years": sorted({*recent_years(5), year}, key=lambda y: -y.start_year),
         "bad_year": bad_year,
         "sort": sort,
         "columns": [
@@ -120,6 +120,7 @@ def cards(board, at_root):
         "doc_due": (board.documents["due"], links.documents_review(scope, "due")),
         "doc_overdue": (board.documents["overdue"], links.documents_review(scope, "overdue")),
         "doc_effective": (board.documents["effective"], links.documents_effective(scope)),
+        "doc_coverage": (board.documents["expected"], links.documents_coverage(scope)),
     }
 
 

@@ -1,6 +1,7 @@
 """What each card counts: severities, ages, overdue actions, the audit programme, reviews,
 acknowledgement coverage, satisfaction with suppression, and the units needing attention."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -81,9 +82,19 @@ def test_audit_programme_progress_and_findings_by_grade(world):
     year = SchoolYear.current()
     programme = f.programme(world.root, world.iso, year)
     today = timezone.localdate()
-    f.audit(programme, world.school, world.iso, status=Audit.Status.CLOSED, end=today - timedelta(days=40))
+    f.audit(
+        programme,
+        world.school,
+        world.iso,
+        status=Audit.Status.CLOSED,
+        end=today - timedelta(days=40),
+    )
     late = f.audit(
-        programme, world.school2, world.iso, status=Audit.Status.REPORTING, end=today - timedelta(days=30)
+        programme,
+        world.school2,
+        world.iso,
+        status=Audit.Status.REPORTING,
+        end=today - timedelta(days=30),
     )
     f.audit(programme, world.school, world.iso, end=today + timedelta(days=20))
     f.finding(late, world.school2, world.auditor, "major_nc")
@@ -147,6 +158,11 @@ def test_acknowledgement_coverage_counts_recipients_of_effective_revisions(world
     Acknowledgement.objects.create(revision=revision, user=world.teacher)
     docs = board_for(world.director).documents
     assert (docs["expected"], docs["acknowledged"], docs["coverage"]) == (3, 1, 33)
+    school = board_for(world.principal).documents  # the school's own people only
+    assert (school["expected"], school["acknowledged"], school["coverage"]) == (2, 1, 50)
+    other = board_for(world.principal2).documents
+    assert (other["expected"], other["acknowledged"], other["coverage"]) == (1, 0, 0)
+    assert board_for(world.head).documents["coverage"] is None  # nothing reaches the division
 
 
 def test_satisfaction_latest_against_previous_with_suppression(world):
@@ -200,4 +216,6 @@ def test_charts_are_svg_with_title_description_and_a_data_table(world, client_fo
     f.nc(world.school, world.iso)
     page = client_for(world.director).get(URL).content.decode()
     assert "<svg" in page and "<title" in page and "<desc" in page
+    labels = re.findall(r'<svg [^>]*aria-labelledby="([^"]+)"', page)
+    assert labels and len(labels) == len(set(labels))
     assert 'data-testid="compare-table"' in page and "<caption" in page

@@ -106,3 +106,24 @@ def test_nav_shows_the_dashboard_only_to_those_who_may_open_it(world, client_for
     assert URL.encode() in client_for(world.principal).get(URL).content
     page = client_for(world.teacher).get(reverse("ims:profile"))
     assert f'href="{URL}"'.encode() not in page.content
+
+
+def test_an_older_school_year_is_shown_and_its_audit_links_are_not_claimed_exact(world, client_for):
+    from ims.schoolyear import SchoolYear
+
+    response = client_for(world.director).get(URL, {"year": "2015-2016"})
+    assert response.context["board"].year == SchoolYear(2015)
+    assert SchoolYear(2015) in response.context["years"]
+    assert response.context["cards"]["audits_planned"][1].exact is False
+    current = client_for(world.director).get(URL).context["cards"]["audits_planned"][1]
+    assert current.exact is True
+
+
+def test_a_closed_down_unit_without_records_is_not_listed(world, client_for):
+    from tests.factories import UnitFactory
+
+    UnitFactory(code="CU", parent=world.commune, is_active=False)
+    kept = UnitFactory(code="CU2", parent=world.commune, is_active=False)
+    f.nc(kept, world.iso)
+    board = client_for(world.director).get(URL, {"unit": world.commune.pk}).context["board"]
+    assert {row.unit.code for row in board.units} == {"TH1", "CU2"}

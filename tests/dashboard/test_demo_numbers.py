@@ -1,0 +1,64 @@
+"""On the seeded demo, every card number equals the count of the register it links to.
+
+The test follows every link the dashboard marks exact (``data-exact="1"``) for several users and
+scopes, and reads the count the register itself shows (its paginator, or the survey results' n).
+Links marked not exact lead to registers that lack a filter (see ``dashboard/links.py``).
+"""
+
+import html
+import re
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from ims.models import OrgUnit, User
+
+LINK = re.compile(r'<a [^>]*href="([^"]+)"[^>]*data-count="(\d+)"[^>]*data-exact="1"')
+
+
+def register_count(response):
+    context = response.context
+    if "page" in context:
+        return context["page"].paginator.count
+    if "rows" in context:  # acknowledgement coverage: expected acknowledgements
+        return sum(row["total"] for row in context["rows"])
+    return context["results"].n
+
+
+def exact_links(client, **params):
+    response = client.get(reverse("dashboard:index"), params)
+    assert response.status_code == 200
+    return [(html.unescape(url), int(n)) for url, n in LINK.findall(response.content.decode())]
+
+
+@pytest.mark.django_db
+def test_every_exact_number_equals_its_register_on_the_demo(client, settings):
+    settings.DEBUG = True  # seed_demo refuses to run with DEBUG off
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    settings.DEBUG = False
+    views = [
+        ("director", None),
+        ("director", "SL-TH"),  # a commune
+        ("director", "SL-TH-TH"),  # a school in it
+        ("director", "SL-GDTH"),  # a division
+        ("iso", None),
+        ("principal", None),
+        ("principal2", None),
+        ("head", None),
+    ]
+    checked = 0
+    nonzero = 0
+    for username, unit_code in views:
+        client.force_login(User.objects.get(username=username))
+        params = {"unit": OrgUnit.objects.get(code=unit_code).pk} if unit_code else {}
+        links = exact_links(client, **params)
+        assert links, (username, unit_code)
+        for url, number in links:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert register_count(response) == number, (username, unit_code, url)
+            checked += 1
+            nonzero += number > 0
+    # The demo has overdue actions, reviews due and effective documents: not only zeros.
+    assert checked > 50 and nonzero > 10
