@@ -8,4 +8,3 @@ from ims.settings import *  # noqa: F403
 
 BENCH_BASELINES = True
 SURVEY_RATE_LIMIT_PER_HOUR = 10**9
-ROOT_URLCONF = "scale.bench_urls"

@@ -64,7 +64,6 @@ def test_measured_pages_stay_under_the_ceiling(client, factor):
 
 
 @pytest.mark.django_db
-@pytest.mark.urls("scale.bench_urls")
 @pytest.mark.parametrize("factor", SIZES)
 def test_survey_submission_stays_under_the_ceiling(client, settings, factor):
     settings.SURVEY_MIN_SECONDS = 0
