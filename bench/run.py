@@ -433,7 +433,12 @@ def main():
         )
         stored = Response.objects.filter(campaign=fx["campaign"]).count() - before
         results["survey_submit"]["stored"] = stored
-        results["survey_submit"]["lost"] = results["survey_submit"]["thanks"] - stored
+        # A "thanks" the client saw must be a stored row; a response completed after wrk
+        # stopped counting is stored without a "thanks" (in flight), never lost.
+        results["survey_submit"]["lost"] = max(0, results["survey_submit"]["thanks"] - stored)
+        results["survey_submit"]["in_flight_at_stop"] = max(
+            0, stored - results["survey_submit"]["thanks"]
+        )
         results["survey_start"] = wrk(base + f"/s/{fx['link'].code}/", duration=args.duration)
         rss = worker_rss_mb(server)
     finally:
