@@ -5,9 +5,9 @@ The two big tables (a million survey responses and twenty million answers at fac
 generated inside PostgreSQL with ``INSERT ... SELECT`` over ``generate_series``, with their
 indexes and constraints dropped during the load and rebuilt afterwards (the same definitions,
 read from the catalogue), in two parallel sessions. On another database (SQLite in tests) they
-go through ``bulk_create`` too. Survey counters are then rebuilt from the raw answers with the
-surveys app's own ``tally_rebuild``, so results pages read exactly what submissions would have
-produced.
+go through ``bulk_create`` too. Survey counters are then computed from the raw answers (one
+pass in SQL on PostgreSQL, checked equal to the surveys app's ``tally_rebuild``; that function
+itself elsewhere), so results pages read exactly what submissions would have produced.
 
 The data set is deterministic for a given factor (a seeded random generator), hangs under its
 own root unit (code ``SCALE``) and refuses to run twice on the same database.
@@ -313,7 +313,6 @@ class Generator:
         self.director = by_name["scale.director"]
         self.iso = by_name["scale.iso"]
         self.lead = by_name["scale.lead"]
-        self.people = ordered
         self.auditors = [
             u for u, p in zip(ordered, placements, strict=True) if p[2].startswith("Chuyên gia")
         ]
@@ -325,12 +324,6 @@ class Generator:
         for user, (role, unit, _t) in zip(ordered, placements, strict=True):
             if role == Role.STAFF:
                 self.staff_of.setdefault(unit.pk, []).append(user)
-
-    def person_in(self, unit):
-        staff = self.staff_of.get(unit.pk)
-        if staff:
-            return self.rng.choice(staff)
-        return self.head_of.get(unit.pk) or self.iso
 
     # --- documents -------------------------------------------------------------------------
 
@@ -792,7 +785,6 @@ class Generator:
             Area,
             Campaign,
             CampaignUnit,
-            Choice,
             Instrument,
             InstrumentVersion,
             Question,
@@ -886,7 +878,6 @@ class Generator:
                 )
                 self.campaigns.append(campaign)
         self.questions_by_group = questions_by_group
-        del Choice  # choice questions are not used: likert, NPS and text cover the counters
 
     def seed_responses(self):
         total = self.plan.counts["responses"]
