@@ -56,6 +56,13 @@ class _Count(Func):
     output_field = IntegerField()
 
 
+class _SumOf(Func):
+    """``SUM(expression)`` over a correlated subquery's rows, usable inside ``Subquery``."""
+
+    function = "SUM"
+    output_field = IntegerField()
+
+
 def _count_subquery(queryset):
     return Coalesce(
         Subquery(queryset.order_by().annotate(n=_Count()).values("n")[:1]),
@@ -79,7 +86,13 @@ class UnitRow:
     satisfaction_n: int = 0
     satisfaction_index: float | None = None
     satisfaction_hidden: bool = False
+    ack_expected: int = 0
+    ack_done: int = 0
     is_scope: bool = False
+
+    @property
+    def ack_coverage(self):
+        return round(100 * self.ack_done / self.ack_expected) if self.ack_expected else None
 
     @property
     def attention(self):
@@ -128,7 +141,8 @@ def build(scope, year, *, user=None, root=None, today=None):
     _audits(board, user, per_child, per_unit, unit_ids)
     _documents(board, user, per_child, per_unit, unit_ids)
     _satisfaction(board, user, years, per_child)
-    _units(board, root, per_child, per_unit, unit_ids)
+    coverage = _coverage_by_child(scope, user)
+    _units(board, root, per_child, per_unit, unit_ids, coverage)
     return board
 
 
@@ -367,6 +381,54 @@ def _coverage(board, user):
     }
 
 
+def _coverage_by_child(scope, user):
+    """Acknowledgement coverage of each child unit's people (one query, correlated counts per
+    person summed per child): the numbers of the documents app's coverage page for that unit."""
+    revisions = Revision.objects.filter(status=RevisionStatus.EFFECTIVE)
+    if user is not None:
+        revisions = revisions.for_user(user)
+    # Levels: child unit C › person U › revision R › distribution D › membership M.
+    reaching = revisions.filter(
+        Exists(
+            Distribution.objects.filter(revision=OuterRef("pk")).filter(
+                Q(user=OuterRef(OuterRef("pk")))
+                | Q(unit__isnull=False)
+                & Exists(
+                    Membership.objects.active().filter(
+                        user=OuterRef(OuterRef(OuterRef("pk"))),
+                        unit__path__startswith=OuterRef("unit__path"),
+                    )
+                )
+            )
+        )
+    )
+    acknowledged = reaching.filter(
+        Exists(
+            Acknowledgement.objects.filter(revision=OuterRef("pk"), user=OuterRef(OuterRef("pk")))
+        )
+    )
+    people = User.objects.filter(is_active=True).filter(
+        Exists(
+            Membership.objects.active().filter(
+                user=OuterRef("pk"), unit__path__startswith=OuterRef(OuterRef("path"))
+            )
+        )
+    )
+
+    def total(per_person):
+        summed = people.order_by().annotate(total=_SumOf(per_person)).values("total")[:1]
+        return Coalesce(Subquery(summed), 0, output_field=IntegerField())
+
+    rows = (
+        OrgUnit.objects.filter(parent=scope)
+        .annotate(
+            expected=total(_count_subquery(reaching)), done=total(_count_subquery(acknowledged))
+        )
+        .values("path", "expected", "done")
+    )
+    return {row["path"]: (row["expected"], row["done"]) for row in rows}
+
+
 # --- satisfaction -----------------------------------------------------------------------------
 
 
@@ -551,7 +613,7 @@ def _satisfaction_by_child(board, latest, child_n, per_child):
 # --- units ------------------------------------------------------------------------------------
 
 
-def _units(board, root, per_child, per_unit, unit_ids):
+def _units(board, root, per_child, per_unit, unit_ids, coverage):
     """Child units (with the scope's own records), the breadcrumb, and the units needing
     attention; one query for all the unit rows."""
     scope = board.scope
@@ -584,6 +646,8 @@ def _units(board, root, per_child, per_unit, unit_ids):
         key=lambda u: u.name,
     )
     rows = [UnitRow(unit=child, **per_child.get(child.path, {})) for child in children]
+    for row in rows:
+        row.ack_expected, row.ack_done = coverage.get(row.unit.path, (0, 0))
     if scope.path in per_child:
         rows.append(UnitRow(unit=scope, is_scope=True, **per_child[scope.path]))
     board.units = rows

@@ -1,5 +1,6 @@
 """The dashboard, printed: one unit's subtree and school year, through the report pipeline."""
 
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from dashboard.charts import dashboard_charts
@@ -51,4 +52,4 @@ class DashboardReport(ReportKind):
 
     def filename(self, obj, params):
         year = SchoolYear.parse(params.get("f_year", "")) or SchoolYear.current()
-        return f"bang-dieu-khien-{obj.code}-{year.slug}.pdf"
+        return f"bang-dieu-khien-{slugify(obj.code)}-{year.slug}.pdf"

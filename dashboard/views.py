@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,6 +25,7 @@ COLUMNS = [
     ("doc_due", gettext_lazy("Reviews due"), "doc_due"),
     ("audit_overdue", gettext_lazy("Audit reports overdue"), "audit_overdue"),
     ("findings_open", gettext_lazy("Open findings"), "findings_open"),
+    ("ack", gettext_lazy("Acknowledged"), "ack_coverage"),
     ("satisfaction", gettext_lazy("Satisfaction index"), "satisfaction_index"),
 ]
 SORT_KEYS = {key for key, _label, _attr in COLUMNS}
@@ -41,11 +43,11 @@ def _year(request):
 
 
 def _sort(rows, key, descending):
-    if key == "name":
-        return sorted(rows, key=lambda r: (r.is_scope, r.unit.name.casefold()), reverse=descending)
     attr = {k: a for k, _l, a in COLUMNS}[key]
 
     def value(row):
+        if attr is None:
+            return row.unit.label.casefold()
         v = getattr(row, attr)
         return (v is not None, v or 0)
 
@@ -76,6 +78,7 @@ def index(request):
         "root": root,
         "roots": roots,
         "at_root": scope.pk == root.pk,
+        "has_children": any(not row.is_scope for row in board.units),
         "years": sorted({*recent_years(5), year}, key=lambda y: -y.start_year),
         "bad_year": bad_year,
         "sort": sort,
@@ -132,6 +135,7 @@ def row_links(unit, year):
         "doc_overdue": links.documents_review(unit, "overdue"),
         "doc_due": links.documents_review(unit, "due"),
         "findings": links.findings(year),
+        "ack": links.documents_coverage(unit),
     }
 
 
@@ -156,11 +160,12 @@ def _export(board):
                 row.doc_due,
                 row.audit_overdue,
                 row.findings_open,
+                row.ack_coverage,
                 _("hidden") if row.satisfaction_hidden else _round(row.satisfaction_index),
                 row.satisfaction_n if row.satisfaction_n >= board.k else f"<{board.k}",
             ]
         )
-    filename = f"bang-dieu-khien-{board.scope.code}-{board.year.slug}"
+    filename = f"bang-dieu-khien-{slugify(board.scope.code)}-{board.year.slug}"
     return export_response("xlsx", filename, headers, rows)
 
 

@@ -37,6 +37,7 @@ def test_comparison_table_sorts_by_any_column(world, data, client_for):
     assert codes(client.get(URL, {"sort": "-nc_overdue"}))[0] == "XA1"
     names = codes(client.get(URL, {"sort": "name"}))
     assert names == ["GDTH", "QLCL", "XA2", "XA1"]  # Phòng…, then Phường Chiềng Sinh, Tô Hiệu
+    assert codes(client.get(URL, {"sort": "-name"})) == names[::-1]
     # An unknown column falls back to the default order instead of failing.
     assert client.get(URL, {"sort": "password"}).status_code == 200
 
@@ -45,6 +46,7 @@ def test_comparison_table_exports_to_xlsx_with_the_same_rows(world, data, client
     response = client_for(world.director).get(URL, {"format": "xlsx", "sort": "-nc_open"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert 'filename="bang-dieu-khien-so-' in response["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 1 + 4
@@ -99,6 +101,6 @@ def test_report_request_from_the_page_and_outsider_404(
         )
     job = ReportJob.objects.get()
     assert job.status == ReportJob.Status.DONE, job.error
-    assert job.filename == f"bang-dieu-khien-{world.school.code}-2025-2026.pdf"
+    assert job.filename == "bang-dieu-khien-th1-2025-2026.pdf"
     text = pdf_text(job.file.read(), tmp_path)
     assert world.school.name in text and world.school2.name not in text

@@ -158,6 +158,10 @@ def test_acknowledgement_coverage_counts_recipients_of_effective_revisions(world
     Acknowledgement.objects.create(revision=revision, user=world.teacher)
     docs = board_for(world.director).documents
     assert (docs["expected"], docs["acknowledged"], docs["coverage"]) == (3, 1, 33)
+    rows = {row.unit.code: row for row in board_for(world.director).units}
+    assert (rows["XA1"].ack_expected, rows["XA1"].ack_done, rows["XA1"].ack_coverage) == (2, 1, 50)
+    assert (rows["XA2"].ack_expected, rows["XA2"].ack_done) == (1, 0)
+    assert rows["GDTH"].ack_coverage is None
     school = board_for(world.principal).documents  # the school's own people only
     assert (school["expected"], school["acknowledged"], school["coverage"]) == (2, 1, 50)
     other = board_for(world.principal2).documents

@@ -127,3 +127,30 @@ def test_a_closed_down_unit_without_records_is_not_listed(world, client_for):
     f.nc(kept, world.iso)
     board = client_for(world.director).get(URL, {"unit": world.commune.pk}).context["board"]
     assert {row.unit.code for row in board.units} == {"TH1", "CU2"}
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "1e3", "-1", " ", "1;DROP"])
+def test_odd_unit_values_are_404_never_500(world, client_for, value):
+    assert client_for(world.director).get(URL, {"unit": value}).status_code == 404
+
+
+def test_dashboard_speaks_vietnamese_by_default_and_lao_on_request(world, client_for):
+    client = client_for(world.director)
+    assert "Bảng điều khiển" in client.get(URL).content.decode()
+    client.post(reverse("set_language"), {"language": "lo"})
+    page = client.get(URL).content.decode()
+    assert '<html lang="lo">' in page and "ກະດານຄວບຄຸມ" in page
+
+
+def test_a_principal_of_two_schools_chooses_between_them(world, ncs, client_for):
+    from ims.models import Role
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user=world.principal, unit=world.school2, role=Role.PRINCIPAL)
+    client = client_for(world.principal)
+    response = client.get(URL)
+    assert [r.code for r in response.context["roots"]] == ["TH1", "TH2"]
+    assert b'id="id_unit"' in response.content
+    other = client.get(URL, {"unit": world.school2.pk}).context["board"]
+    assert other.scope == world.school2 and other.nc["open"] == 1
+    assert client.get(URL, {"unit": world.commune.pk}).status_code == 404
