@@ -377,7 +377,9 @@ def main():
 
     django.setup()
 
-    sessions_file = ROOT / "bench" / ".sessions.txt"
+    import tempfile
+
+    sessions_file = Path(tempfile.mkstemp(prefix="ims-bench-sessions-", suffix=".txt")[1])
     submissions = args.duration * 1500
     log(f"== preparing {submissions} answering sessions and the director's sign-in")
     fx = prepare(sessions_file, submissions)
