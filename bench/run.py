@@ -263,13 +263,15 @@ def pdf_timing(audit, runs=3):
 # --- the server and the load generator ---------------------------------------------------------
 
 
-def start_gunicorn(env, port, workers):
+def start_gunicorn(env, port, workers, threads=1):
     process = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
             "ims.wsgi:application",
             "--workers",
             str(workers),
+            "--threads",
+            str(threads),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -361,6 +363,7 @@ def main():
     parser.add_argument("--seed", type=float, help="recreate the database and seed this factor")
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
     parser.add_argument("--duration", type=int, default=15, help="seconds per measurement")
     parser.add_argument("--clients", type=int, default=4, help="connections for throughput")
     parser.add_argument("--json", default=str(ROOT / "bench" / "results.json"))
@@ -396,7 +399,7 @@ def main():
             probe.bind(("127.0.0.1", 0))
             args.port = probe.getsockname()[1]
     log(f"== gunicorn on 127.0.0.1:{args.port}")
-    server = start_gunicorn(env, args.port, args.workers)
+    server = start_gunicorn(env, args.port, args.workers, args.threads)
     base = f"http://127.0.0.1:{args.port}"
     results = {}
     try:
@@ -565,6 +568,7 @@ def build_report(args, r, query_counts, rss, seed_seconds, failed):
         "seed_seconds": round(seed_seconds, 1) if seed_seconds else None,
         "settings": {
             "workers": args.workers,
+            "threads": args.threads,
             "duration_s": args.duration,
             "throughput_clients": args.clients,
             "latency_clients": 1,
