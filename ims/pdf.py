@@ -7,6 +7,7 @@ answers them from the staticfiles finders and the default storage. Every other U
 """
 
 import logging
+import ssl
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -32,6 +33,9 @@ def fetcher_class():
 
     class SafeURLFetcher(URLFetcher):
         def __init__(self, media_names=(), **kwargs):
+            # A bare SSL context: nothing goes to the network, and loading the system's
+            # certificates for a default one costs about 0.3 s per PDF.
+            kwargs.setdefault("ssl_context", ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
             super().__init__(allowed_protocols={"https", "data"}, allow_redirects=False, **kwargs)
             self.media_names = set(media_names)
 

@@ -266,6 +266,10 @@ CSRF_FAILURE_VIEW = "ims.views.csrf_failure"
 # Largest uploaded document or attachment, in bytes (25 MB by default).
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
 
+# --- Audits ----------------------------------------------------------------------------------
+AUDIT_REPORT_DUE_DAYS = env_int("AUDIT_REPORT_DUE_DAYS", 10, minimum=1)  # after the last audit day
+AUDIT_PHOTO_MAX_BYTES = env_int("AUDIT_PHOTO_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+
 # --- Surveys ----------------------------------------------------------------------------------
 SURVEY_MIN_SECONDS = env_int("SURVEY_MIN_SECONDS", 8, minimum=0)  # faster submits are bots
 SURVEY_RATE_LIMIT_PER_HOUR = env_int("SURVEY_RATE_LIMIT_PER_HOUR", 300, minimum=1)  # per address

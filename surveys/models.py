@@ -581,3 +581,10 @@ class ResultAction(models.Model):
         from django.urls import reverse
 
         return reverse("surveys:results", args=[self.campaign_id]) + f"?unit={self.unit_id}"
+
+    def can_view(self, user):
+        """Whoever may see the campaign's results for this unit (the NC links back here)."""
+        return (
+            Campaign.objects.for_user(user).filter(pk=self.campaign_id).exists()
+            and units_visible_to(user).filter(pk=self.unit_id).exists()
+        )

@@ -71,3 +71,17 @@ def test_staff_and_outsider_cannot_raise(client_for, world, low_campaign):
     assert client_for(world.teacher).post(url, data).status_code in (403, 404)
     assert client_for(world.principal2).post(url, data).status_code == 404
     assert Nonconformity.objects.count() == 0
+
+
+def test_the_nc_links_back_to_the_results_for_those_who_may_see_them(
+    client_for, world, low_campaign
+):
+    url = f"/surveys/{low_campaign.pk}/results/"
+    client_for(world.principal).post(
+        f"{url}raise/", {"kind": "improvement", "unit": world.school.pk, "area": ""}
+    )
+    nc = Nonconformity.objects.get()
+    back = f'href="{url}?unit={world.school.pk}"'
+    assert back in client_for(world.principal).get(nc.get_absolute_url()).content.decode()
+    assert ResultAction.objects.get().can_view(world.director)
+    assert not ResultAction.objects.get().can_view(world.principal2)

@@ -4,6 +4,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils.module_loading import module_has_submodule
 
 from ims import demo
@@ -35,7 +36,11 @@ class Command(BaseCommand):
                 "off. Use --force only on a throw-away database."
             )
         context = demo.DemoContext(stdout=self.stdout)
-        with transaction.atomic():
+        # Notifications written while seeding are demo history, not mail to send (or to print).
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+            transaction.atomic(),
+        ):
             demo.seed(context)
             for module in demo_modules():
                 module.seed(context)
