@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "nonconformities",
     "surveys",
     "dashboard",
+    "scale",
 ]
 
 MIDDLEWARE = [

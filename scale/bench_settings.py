@@ -1,0 +1,10 @@
+"""Settings for the benchmark server (``bench/run.py``): production settings plus the baselines.
+
+- ``BENCH_BASELINES`` mounts the bare and one-INSERT views under ``/_bench/``;
+- the per-address survey rate limit is lifted: every simulated respondent comes from 127.0.0.1.
+"""
+
+from ims.settings import *  # noqa: F403
+
+BENCH_BASELINES = True
+SURVEY_RATE_LIMIT_PER_HOUR = 10**9
