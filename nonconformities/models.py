@@ -129,6 +129,7 @@ class Nonconformity(models.Model):
         SURVEY = "survey", _("Survey result")
         MANAGEMENT_REVIEW = "management_review", _("Management review")
         SELF_ASSESSMENT = "self_assessment", _("Self-assessment")
+        OTHER = "other", _("Other")
 
     class Severity(models.TextChoices):
         MAJOR = "major", _("Major")

@@ -84,3 +84,9 @@ def test_report_date_in_the_past_numbers_in_its_year_and_future_is_refused(world
     assert nc.number == "NC-2025-0001" and nc.reported_on == date(2025, 5, 2)
     with pytest.raises(ValidationError):
         raise_nc(world.iso, world.school, reported_on=timezone.localdate() + timedelta(days=1))
+
+
+def test_every_source_the_standard_names_can_be_raised_including_other(world):
+    for source in Nonconformity.Source.values:
+        assert raise_nc(world.teacher, world.school, source=source).source == source
+    assert "other" in Nonconformity.Source.values
