@@ -59,7 +59,7 @@ def test_database_refuses_two_ncs_for_one_source(world):
 def test_raise_refuses_unknown_source(world):
     with pytest.raises(ValueError):
         nonconformity_raise(
-            actor=world.iso, unit=world.school, title="x", description="x", source="other"
+            actor=world.iso, unit=world.school, title="x", description="x", source="rumour"
         )
     assert not Nonconformity.objects.exists()
 
