@@ -83,6 +83,9 @@ def parse_database_url(url, *, pool=True):
         except ValueError:
             raise ImproperlyConfigured(f"DATABASE_URL {redacted(url)!r} has a bad port.") from None
         options = dict(parse_qsl(parts.query))
+        # PostgreSQL's JIT compiles the access-control subqueries for seconds per request and
+        # wins nothing on these short queries (measured in bench/RESULTS.md): off by default.
+        options.setdefault("options", "-c jit=off")
         if pool:
             options["pool"] = True
         return {

@@ -145,3 +145,20 @@ def test_errors_about_urls_do_not_print_the_password():
     with pytest.raises(ImproperlyConfigured) as error:
         parse_database_url("postgres://ims:s3cret-pw@db:notaport/ims")
     assert "s3cret-pw" not in str(error.value) and ":***@" in str(error.value)
+
+
+def test_postgres_jit_is_off_unless_the_url_says_otherwise():
+    assert parse_database_url("postgres://db/ims")["OPTIONS"]["options"] == "-c jit=off"
+    custom = parse_database_url("postgres://db/ims?options=-c%20work_mem%3D64MB")
+    assert custom["OPTIONS"]["options"] == "-c work_mem=64MB"
+
+
+@pytest.mark.django_db
+def test_the_test_database_runs_without_jit():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
