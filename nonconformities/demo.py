@@ -317,7 +317,7 @@ IMPROVEMENT = CASES[9]
 FOUND_BY = {
     0: ("internal_audit", "external_audit", "self_assessment"),
     1: ("process_monitoring", "internal_audit"),
-    2: ("complaint",),
+    2: ("complaint", "other"),
     3: ("process_monitoring", "management_review"),
     4: ("survey",),
     5: ("internal_audit", "process_monitoring", "complaint"),
