@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from audits.citations import AmbiguousRevision, resolve_revision
 from audits.models import (
     MAX_PHOTOS_PER_FINDING,
     Audit,
@@ -48,6 +49,73 @@ class PhotosField(forms.FileField):
                 _("At most %(n)s photos per finding."), params={"n": MAX_PHOTOS_PER_FINDING}
             )
         return files
+
+
+class RevisionPicker(forms.Widget):
+    """A search box that lists matching revisions as radio buttons (htmx, ``/audits/revisions/``),
+    never the whole register. Without JavaScript the typed text is resolved on submit."""
+
+    template_name = "audits/widgets/revision_picker.html"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = []  # revisions to offer as radio buttons (the chosen one, candidates)
+        self.selected = None
+
+    def value_from_datadict(self, data, files, name):
+        return {"id": data.get(name, ""), "q": data.get(f"{name}_q", "")}
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data and f"{name}_q" not in data
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        value = value if isinstance(value, dict) else {"id": value or "", "q": ""}
+        context["widget"].update(
+            {
+                "query": value.get("q", ""),
+                "selected": str(self.selected or value.get("id", "")),
+                "choices": self.choices,
+            }
+        )
+        return context
+
+
+class RevisionField(forms.Field):
+    """A document revision the user may cite: resolved against the user's visible revisions by
+    the form (``cite_revision``), so this field only carries the id and the typed text."""
+
+    widget = RevisionPicker
+
+    def clean(self, value):
+        value = value if isinstance(value, dict) else {"id": "", "q": ""}
+        return {"id": str(value.get("id") or "").strip(), "q": str(value.get("q") or "").strip()}
+
+
+def cite_revision(form, user, name="revision"):
+    """Resolve ``form``'s revision field for ``user``; an error lands on the field."""
+    value = form.cleaned_data.get(name) or {}
+    try:
+        revision = resolve_revision(user, revision_id=value.get("id"), query=value.get("q"))
+    except AmbiguousRevision as error:
+        form.fields[name].widget.choices = error.candidates
+        form.add_error(name, error)
+        return None
+    except forms.ValidationError as error:
+        form.add_error(name, error)
+        return None
+    if revision is not None:
+        form.fields[name].widget.choices = [revision]
+        form.fields[name].widget.selected = revision.pk
+    form.cleaned_data[name] = revision
+    return revision
+
+
+REVISION_HELP = _(
+    "Type a document code (QT-07, or QT-07 rev 3) or words of its title, then choose the "
+    "revision. Only effective or superseded revisions you may see are offered."
+)
+EXTERNAL_HELP = _("A law, a ministry circular, a provincial decision: its number and date.")
 
 
 class ClauseChoiceField(forms.ModelMultipleChoiceField):
@@ -222,7 +290,12 @@ class FindingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("What you saw, heard or read: an interview, an observation, a sampled record."),
     )
-    reference = forms.CharField(label=_("Document and revision"), required=False, max_length=200)
+    revision = RevisionField(
+        label=_("Document revision"), required=False, help_text=REVISION_HELP
+    )
+    reference = forms.CharField(
+        label=_("External document"), required=False, max_length=200, help_text=EXTERNAL_HELP
+    )
     clauses = ClauseChoiceField(
         label=_("Clauses"), queryset=Clause.objects.none(), widget=forms.CheckboxSelectMultiple
     )
@@ -230,7 +303,8 @@ class FindingForm(forms.Form):
         label=_("Audited unit"), queryset=OrgUnit.objects.none(), empty_label=None
     )
 
-    def __init__(self, *args, audit, **kwargs):
+    def __init__(self, *args, audit, user, **kwargs):
+        self.user = user
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("finding_id", uuid.uuid4())
         super().__init__(*args, **kwargs)
@@ -245,8 +319,14 @@ class FindingForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        revision = cite_revision(self, self.user)
+        if self.has_error("revision"):
+            return data
         if not (
-            data.get("note", "").strip() or data.get("reference", "").strip() or data.get("photos")
+            data.get("note", "").strip()
+            or data.get("reference", "").strip()
+            or revision
+            or data.get("photos")
         ) and not self.has_error("photos"):
             raise forms.ValidationError(
                 _("AUD-R3: add at least one evidence item: a photo, a note or a document.")
@@ -259,7 +339,12 @@ class EvidenceForm(forms.Form):
     text = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    reference = forms.CharField(label=_("Document and revision"), required=False, max_length=200)
+    revision = RevisionField(
+        label=_("Document revision"), required=False, help_text=REVISION_HELP
+    )
+    reference = forms.CharField(
+        label=_("External document"), required=False, max_length=200, help_text=EXTERNAL_HELP
+    )
     photo = forms.FileField(
         label=_("Photo"),
         required=False,
@@ -267,6 +352,15 @@ class EvidenceForm(forms.Form):
             attrs={"accept": "image/jpeg,image/png", "capture": "environment"}
         ),
     )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        cite_revision(self, self.user)
+        return data
 
 
 class ReportForm(forms.ModelForm):

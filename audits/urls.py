@@ -32,6 +32,7 @@ urlpatterns = [
     path("findings/<uuid:pk>/", views.finding_detail, name="finding_detail"),
     path("findings/<uuid:pk>/evidence/", views.finding_evidence_add, name="finding_evidence_add"),
     path("findings/<uuid:pk>/close/", views.finding_close, name="finding_close"),
+    path("revisions/", views.revision_picker, name="revision_picker"),
     path("photos/<uuid:pk>/", views.photo, name="photo"),
     path("photos/<uuid:pk>/thumb/", views.photo, {"size": "thumb"}, name="photo_thumb"),
 ]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audits import services
+from audits.citations import PICKER_LIMIT, link_revisions, search_revisions
 from audits.forms import (
     AuditFilterForm,
     AuditForm,
@@ -275,15 +276,19 @@ def _detail_context(request, audit):
     checklist = audit.checklist.prefetch_related("clauses__criteria_set").annotate(
         finding_count=Count("findings")
     )
+    cited = FindingEvidence.objects.filter(revision__isnull=False).select_related(
+        "revision__document"
+    )
     findings = (
         audit.findings.select_related("grade", "unit")
-        .prefetch_related("clauses__criteria_set")
+        .prefetch_related("clauses__criteria_set", Prefetch("evidence", cited, to_attr="cited"))
         .annotate(
             evidence_count=Count("evidence", distinct=True),
             photo_count=Count("evidence", filter=Q(evidence__kind="photo"), distinct=True),
         )
         .order_by("grade__order", "created_at")
     )
+    link_revisions([e for f in findings for e in f.cited], user)
     return {
         "audit": audit,
         "checklist": checklist,
@@ -508,7 +513,13 @@ def finding_create(request, pk):
     scope = list(audit.scope_units.all())
     if len(scope) == 1:
         initial["unit"] = scope[0]
-    form = FindingForm(request.POST or None, request.FILES or None, audit=audit, initial=initial)
+    form = FindingForm(
+        request.POST or None,
+        request.FILES or None,
+        audit=audit,
+        user=request.user,
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -522,6 +533,7 @@ def finding_create(request, pk):
                 checklist_item=item,
                 notes=[data["note"]],
                 references=[data["reference"]],
+                revisions=[data["revision"]],
                 photos=data["photos"],
                 finding_id=data["finding_id"],
             )
@@ -543,8 +555,13 @@ def _finding(request, pk):
 
 @login_required
 def finding_detail(request, pk):
-    finding = _finding(request, pk)
-    evidence = list(finding.evidence.all())
+    return _finding_page(request, _finding(request, pk), EvidenceForm(user=request.user))
+
+
+def _finding_page(request, finding, evidence_form):
+    evidence = link_revisions(
+        list(finding.evidence.select_related("revision__document")), request.user
+    )
     return render(
         request,
         "audits/finding_detail.html",
@@ -557,7 +574,7 @@ def finding_detail(request, pk):
             "nonconformities": _nonconformities_of(finding),
             "can_add_evidence": finding.can_add_evidence(request.user),
             "can_close": finding.can_close(request.user),
-            "evidence_form": EvidenceForm(),
+            "evidence_form": evidence_form,
         },
     )
 
@@ -571,7 +588,7 @@ def _nonconformities_of(finding):
 @require_POST
 def finding_evidence_add(request, pk):
     finding = _finding(request, pk)
-    form = EvidenceForm(request.POST, request.FILES)
+    form = EvidenceForm(request.POST, request.FILES, user=request.user)
     if form.is_valid():
         data = form.cleaned_data
         _attempt(
@@ -582,12 +599,18 @@ def finding_evidence_add(request, pk):
                 kind=data["kind"],
                 text=data["text"],
                 reference=data["reference"],
+                revision=data["revision"],
                 photo=data["photo"],
             ),
             _("Evidence added."),
         )
-    else:
-        messages.error(request, _("Choose the kind of evidence and fill it in."))
+        return redirect(finding)
+    if form.has_error("revision"):
+        # The picker's error (or its candidates to choose from) on the page, nothing saved.
+        response = _finding_page(request, finding, form)
+        response.status_code = 400
+        return response
+    messages.error(request, _("Choose the kind of evidence and fill it in."))
     return redirect(finding)
 
 
@@ -603,6 +626,31 @@ def finding_close(request, pk):
         _("Finding closed."),
     )
     return redirect(finding)
+
+
+@login_required
+def revision_picker(request):
+    """Search-as-you-type for the revision picker: at most PICKER_LIMIT revisions the user may
+    see and cite, as radio buttons named after the form field."""
+    name = request.GET.get("name", "revision")
+    if not name.isidentifier() or len(name) > 40:
+        name = "revision"
+    query = (request.GET.get("q") or request.GET.get(f"{name}_q") or "").strip()[:200]
+    revisions = search_revisions(request.user, query, PICKER_LIMIT + 1) if query else []
+    response = render(
+        request,
+        "audits/partials/revision_choices.html",
+        {
+            "name": name,
+            "revisions": revisions[:PICKER_LIMIT],
+            "truncated": len(revisions) > PICKER_LIMIT,
+            "limit": PICKER_LIMIT,
+            "query": query,
+            "selected": "",
+        },
+    )
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 @login_required
