@@ -290,9 +290,7 @@ class FindingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("What you saw, heard or read: an interview, an observation, a sampled record."),
     )
-    revision = RevisionField(
-        label=_("Document revision"), required=False, help_text=REVISION_HELP
-    )
+    revision = RevisionField(label=_("Document revision"), required=False, help_text=REVISION_HELP)
     reference = forms.CharField(
         label=_("External document"), required=False, max_length=200, help_text=EXTERNAL_HELP
     )
@@ -339,9 +337,7 @@ class EvidenceForm(forms.Form):
     text = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    revision = RevisionField(
-        label=_("Document revision"), required=False, help_text=REVISION_HELP
-    )
+    revision = RevisionField(label=_("Document revision"), required=False, help_text=REVISION_HELP)
     reference = forms.CharField(
         label=_("External document"), required=False, max_length=200, help_text=EXTERNAL_HELP
     )

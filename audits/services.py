@@ -668,9 +668,7 @@ class _FilesRemovedOnFailure:
         return False
 
 
-def finding_add_evidence(
-    finding, *, actor, kind, text="", reference="", revision=None, photo=None
-):
+def finding_add_evidence(finding, *, actor, kind, text="", reference="", revision=None, photo=None):
     processed = None
     if kind == FindingEvidence.Kind.PHOTO:
         if photo is None:
