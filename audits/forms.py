@@ -1,7 +1,8 @@
 import uuid
+from datetime import timedelta
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, Min, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -13,13 +14,16 @@ from audits.models import (
     AuditTeamMember,
     ChecklistItem,
     ChecklistTemplate,
+    Finding,
     FindingEvidence,
     FindingGrade,
     Process,
 )
+from audits.programme_stats import DONE_STATES
 from ims.access import AUDITOR_ROLES, MANAGER_ROLES, units_visible_to
 from ims.models import Clause, OrgUnit, User
 from ims.schoolyear import SchoolYear, recent_years
+from ims.search import search
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -378,10 +382,54 @@ class ReasonForm(forms.Form):
     )
 
 
+UNIT_CHOICES_LIMIT = 200
+
+
+def in_units_subtree(unit):
+    """Audits of ``unit``'s subtree: a scope unit in it, or the programme's unit in it (the
+    dashboard's condition, so its numbers and this filter agree)."""
+    scoped = Audit.scope_units.through.objects.filter(
+        audit=OuterRef("pk"), orgunit__path__startswith=unit.path
+    )
+    return Exists(scoped) | Q(programme__unit__path__startswith=unit.path)
+
+
+def offer_units(field, user, selected=None):
+    """Limit ``field`` (a unit filter) to the units ``user`` sees; at province scale only the
+    upper levels are listed (about 200 options at most, down to communes), but any visible unit
+    is accepted, and the one chosen (a link from the dashboard) is always shown."""
+    units = units_visible_to(user).order_by("path")
+    field.queryset = units
+    listed = units
+    if units.count() > UNIT_CHOICES_LIMIT:
+        depth = units.aggregate(top=Min("depth"))["top"] or 0
+        while (
+            depth < 20 and units.filter(depth__lte=depth + 1).count() <= UNIT_CHOICES_LIMIT
+        ):
+            depth += 1
+        listed = units.filter(depth__lte=depth)
+    rows = list(listed)
+    if selected is not None and selected.pk not in {u.pk for u in rows}:
+        rows = sorted([*rows, selected], key=lambda u: u.path)
+    top = min((u.depth for u in rows), default=0)
+    field.widget.choices = [("", field.empty_label)] + [
+        (u.pk, "\u00a0\u00a0" * (u.depth - top) + u.label) for u in rows
+    ]
+
+
+DONE = "done"
+
+
 class AuditFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("All statuses")), *Audit.Status.choices]
+        label=_("Status"),
+        required=False,
+        choices=[
+            ("", _("All statuses")),
+            (DONE, _("Done (report issued or closed)")),
+            *Audit.Status.choices,
+        ],
     )
     kind = forms.ChoiceField(
         label=_("Kind"), required=False, choices=[("", _("All kinds")), *Audit.Kind.choices]
@@ -389,10 +437,134 @@ class AuditFilterForm(forms.Form):
     year = forms.TypedChoiceField(
         label=_("School year"), required=False, coerce=int, empty_value=None
     )
+    unit = forms.ModelChoiceField(
+        label=_("Unit"),
+        required=False,
+        queryset=OrgUnit.objects.none(),
+        empty_label=_("All units"),
+        help_text=_("Audits of the unit or of units below it."),
+    )
     overdue = forms.BooleanField(label=_("Report overdue"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = [("", _("All years"))] + [
             (y.start_year, y.label) for y in recent_years(5)
         ]
+        offer_units(self.fields["unit"], user, _selected_unit(self, user))
+
+    def apply(self, audits, today):
+        data = self.cleaned_data
+        audits = search(audits, data["q"])
+        if data["status"] == DONE:
+            audits = audits.filter(status__in=DONE_STATES)
+        elif data["status"]:
+            audits = audits.filter(status=data["status"])
+        if data["kind"]:
+            audits = audits.filter(kind=data["kind"])
+        if data["year"]:
+            audits = audits.filter(programme__start_year=data["year"])
+        if data["unit"]:
+            audits = audits.filter(in_units_subtree(data["unit"]))
+        if data["overdue"]:
+            audits = audits.report_overdue(today)
+        return audits
+
+
+def _selected_unit(form, user, name="unit"):
+    value = form.data.get(form.add_prefix(name), "")
+    if not str(value).isdigit():
+        return None
+    return units_visible_to(user).filter(pk=value).first()
+
+
+AGE_CHOICES = [
+    ("0-30", _("up to 30 days")),
+    ("31-60", _("31–60 days")),
+    ("61-90", _("61–90 days")),
+    ("91-", _("over 90 days")),
+]
+
+
+class FindingFilterForm(forms.Form):
+    """The findings register's filters. ``audit_unit`` and ``programme`` come from links (the
+    dashboard, a programme's page); the form keeps them as hidden fields."""
+
+    q = forms.CharField(label=_("Search"), required=False)
+    year = forms.TypedChoiceField(
+        label=_("School year"), required=False, coerce=int, empty_value=None
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Unit"),
+        required=False,
+        queryset=OrgUnit.objects.none(),
+        empty_label=_("All units"),
+        help_text=_("Findings about the unit or units below it."),
+    )
+    grade = forms.ModelChoiceField(
+        label=pgettext_lazy("audit finding", "Grade"),
+        required=False,
+        queryset=FindingGrade.objects.all(),
+        to_field_name="code",
+        empty_label=_("All grades"),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All statuses")), *Finding.Status.choices],
+    )
+    age = forms.ChoiceField(
+        label=_("Open for"), required=False, choices=[("", _("Any age")), *AGE_CHOICES]
+    )
+    audit_unit = forms.ModelChoiceField(
+        required=False, queryset=OrgUnit.objects.none(), widget=forms.HiddenInput
+    )
+    programme = forms.ModelChoiceField(
+        required=False, queryset=AuditProgramme.objects.none(), widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        years = recent_years(5)
+        asked = str(self.data.get("year", ""))
+        if asked.isdigit() and 2000 <= int(asked) <= 2100:
+            years = sorted({*years, SchoolYear(int(asked))}, key=lambda y: -y.start_year)
+        self.fields["year"].choices = [("", _("All years"))] + [
+            (y.start_year, y.label) for y in years
+        ]
+        offer_units(self.fields["unit"], user, _selected_unit(self, user))
+        self.fields["audit_unit"].queryset = units_visible_to(user)
+        self.fields["programme"].queryset = AuditProgramme.objects.for_user(user)
+
+    def apply(self, findings, now):
+        data = self.cleaned_data
+        words = data["q"]
+        if words:
+            findings = search(findings, words)
+        if data["year"]:
+            findings = findings.filter(audit__programme__start_year=data["year"])
+        if data["unit"]:
+            findings = findings.filter(unit__path__startswith=data["unit"].path)
+        if data["audit_unit"]:
+            audits = Audit.objects.filter(in_units_subtree(data["audit_unit"]))
+            findings = findings.filter(audit__in=audits)
+        if data["programme"]:
+            findings = findings.filter(audit__programme=data["programme"])
+        if data["grade"]:
+            findings = findings.filter(grade=data["grade"])
+        if data["status"]:
+            findings = findings.filter(status=data["status"])
+        if data["age"]:
+            findings = findings.filter(status=Finding.Status.OPEN).filter(
+                age_condition(data["age"], now)
+            )
+        return findings
+
+
+def age_condition(bucket, now):
+    """Findings recorded ``low`` to ``high`` days ago, as the programme page counts them."""
+    low, _sep, high = bucket.partition("-")
+    condition = Q(created_at__lte=now - timedelta(days=int(low)))
+    if high:
+        condition &= Q(created_at__gt=now - timedelta(days=int(high) + 1))
+    return condition

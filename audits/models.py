@@ -720,9 +720,10 @@ class Finding(models.Model):
         editable=False,
     )
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    search_text = SearchTextField()
 
     objects = FindingQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta:
         ordering = ["created_at"]
@@ -744,6 +745,12 @@ class Finding(models.Model):
 
     def get_absolute_url(self):
         return reverse("audits:finding_detail", args=[self.pk])
+
+    def save(self, *args, **kwargs):
+        self.search_text = fold_join(self.audit.code, self.statement)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
 
     def can_add_evidence(self, user):
         return self.status == self.Status.OPEN and self.audit.can_record(user)

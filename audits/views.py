@@ -20,6 +20,7 @@ from audits.forms import (
     ChecklistGenerateForm,
     ChecklistItemForm,
     EvidenceForm,
+    FindingFilterForm,
     FindingForm,
     ProgrammeForm,
     ReasonForm,
@@ -41,7 +42,6 @@ from ims.access import MANAGER_ROLES, get_object_for_user, member_roles, require
 from ims.files import serve_file
 from ims.forms import SignForm
 from ims.lockout import client_address
-from ims.search import search
 from ims.signatures import signatures_for
 from ims.transitions import record_transition
 from nonconformities.models import Nonconformity
@@ -81,7 +81,7 @@ def _can_manage_any(user):
 
 @login_required
 def audit_list(request):
-    form = AuditFilterForm(request.GET or None)
+    form = AuditFilterForm(request.GET or None, user=request.user)
     audits = (
         _audits()
         .for_user(request.user)
@@ -90,16 +90,7 @@ def audit_list(request):
         .order_by("-planned_start", "code")
     )
     if form.is_valid():
-        data = form.cleaned_data
-        audits = search(audits, data["q"])
-        if data["status"]:
-            audits = audits.filter(status=data["status"])
-        if data["kind"]:
-            audits = audits.filter(kind=data["kind"])
-        if data["year"]:
-            audits = audits.filter(programme__start_year=data["year"])
-        if data["overdue"]:
-            audits = audits.report_overdue(timezone.localdate())
+        audits = form.apply(audits, timezone.localdate())
     page = Paginator(audits, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -109,6 +100,35 @@ def audit_list(request):
             "form": form,
             "today": timezone.localdate(),
             "can_create": _can_manage_any(request.user),
+        },
+    )
+
+
+FINDINGS_PAGE_SIZE = 25
+
+
+@login_required
+def finding_list(request):
+    """The findings register: the findings of the audits the user may see, filtered."""
+    form = FindingFilterForm(request.GET or None, user=request.user)
+    findings = (
+        Finding.objects.for_user(request.user)
+        .select_related("grade", "unit", "audit", "audit__programme")
+        .order_by("-created_at", "pk")
+    )
+    if form.is_valid():
+        findings = form.apply(findings, timezone.now())
+    page = Paginator(findings, FINDINGS_PAGE_SIZE).get_page(request.GET.get("page"))
+    cleaned = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    return render(
+        request,
+        "audits/finding_list.html",
+        {
+            "page": page,
+            "form": form,
+            "programme": cleaned.get("programme"),
+            "audit_unit": cleaned.get("audit_unit"),
+            "today": timezone.localdate(),
         },
     )
 
