@@ -403,9 +403,7 @@ def offer_units(field, user, selected=None):
     listed = units
     if units.count() > UNIT_CHOICES_LIMIT:
         depth = units.aggregate(top=Min("depth"))["top"] or 0
-        while (
-            depth < 20 and units.filter(depth__lte=depth + 1).count() <= UNIT_CHOICES_LIMIT
-        ):
+        while depth < 20 and units.filter(depth__lte=depth + 1).count() <= UNIT_CHOICES_LIMIT:
             depth += 1
         listed = units.filter(depth__lte=depth)
     rows = list(listed)
