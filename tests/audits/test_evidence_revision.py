@@ -253,3 +253,27 @@ def test_demo_cites_revisions_of_the_demo_documents_and_stays_idempotent(db):
         assert citable_revisions(evidence.created_by).filter(pk=evidence.revision_id).exists()
     seed()
     assert (cited.count(), FindingEvidence.objects.count()) == first
+
+
+def test_pdf_report_template_names_the_revision_and_its_effective_date(world, docs):
+    from django.template.loader import render_to_string
+
+    from audits.report_kinds import AuditReport
+
+    revision, _outsider = docs
+    audit = make_audit(world, status=Audit.Status.IN_PROGRESS)
+    services.finding_record(
+        audit,
+        actor=world.auditor,
+        grade=grade("minor_nc"),
+        clauses=clauses("7.5.3"),
+        unit=world.school,
+        statement="Hồ sơ lớp 3A không theo biểu mẫu.",
+        revisions=[revision],
+    )
+    kind = AuditReport()
+    audit = kind.queryset(None).get(pk=audit.pk)
+    with translation.override(settings.LANGUAGE_CODE):
+        html = render_to_string(kind.template, kind.get_context(audit, {}))
+    assert _label(revision) in html
+    assert revision.effective_date.strftime("%d/%m/%Y") in html
