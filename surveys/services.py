@@ -1,6 +1,7 @@
 """Every write in the surveys app: one function per step, each atomic."""
 
 import secrets
+import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -33,6 +34,7 @@ from surveys.models import (
     UnitTally,
     ValueTally,
 )
+from surveys.questions import version_questions
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _CROCKFORD_FIX = str.maketrans({"I": "1", "L": "1", "O": "0"})
@@ -403,60 +405,101 @@ def codes_generate(*, actor, campaign, unit, count):
 # --- responses ------------------------------------------------------------------------------
 
 
-def response_submit(*, campaign_id, unit_id, answers, language, one_time_code_id=None,
-                    today=None):  # fmt: skip
-    """Store one anonymous response atomically; returns it.
+def response_submit(*, unit_id, answers, language, campaign_id=None, campaign=None,
+                    questions=None, one_time_code_id=None, today=None):  # fmt: skip
+    """Store one anonymous response atomically; returns it (as stored, without a re-read).
+
+    ``campaign`` (with its version loaded) and ``questions`` may be passed by a caller that
+    already holds them (the answering page); otherwise they are read here, the questions from
+    the frozen-version cache (``surveys.questions``).
 
     The one-time code (if any) is claimed by a conditional UPDATE inside the same transaction:
     of two concurrent submits with one code, exactly one stores a response. Nothing about the
     code, the person or the time (beyond the date) reaches the response.
+
+    Statements: the code claim (if any), one INSERT for the response, one multi-row INSERT for
+    its answers, the counters in one statement on PostgreSQL (three on SQLite), and, for the
+    first response of a version, the UPDATE that freezes it; one commit.
     """
     today = today or timezone.localdate()
-    with transaction.atomic():
+    if campaign is None:
         campaign = Campaign.objects.select_related("version").get(pk=campaign_id)
-        if not campaign.is_answerable(today):
-            raise CampaignNotOpen
-        questions = list(
-            Question.objects.filter(version=campaign.version)
-            .select_related("section")
-            .prefetch_related("choices")
-            .order_by("section__order", "order")
-        )
-        cleaned = clean_response(questions, answers)
-        if campaign.requires_code and one_time_code_id is None:
-            raise AnswerError(_("This survey needs a one-time code."))
+    if not campaign.is_answerable(today):
+        raise CampaignNotOpen
+    if questions is None:
+        questions = version_questions(campaign.version)
+    cleaned = clean_response(questions, answers)
+    if campaign.requires_code and one_time_code_id is None:
+        raise AnswerError(_("This survey needs a one-time code."))
+    response_id = uuid.uuid4()
+    with transaction.atomic():
         if one_time_code_id is not None:
             claimed = OneTimeCode.objects.filter(
                 pk=one_time_code_id, campaign=campaign, is_used=False
             ).update(is_used=True)
             if claimed != 1:
                 raise CodeAlreadyUsed
-        response = Response.objects.create(
-            campaign=campaign,
-            version=campaign.version,
-            unit_id=unit_id,
-            submitted_on=today,
-            language=language,
-        )
-        rows = []
-        for question, values in cleaned.items():
-            for value in values:
-                if question.kind in TEXT_KINDS:
-                    rows.append(Answer(response=response, question=question, text=value))
-                else:
-                    rows.append(Answer(response=response, question=question, value=value))
-        Answer.objects.bulk_create(rows)
+        _insert_response(response_id, campaign, unit_id, today, language, cleaned)
         if not campaign.version.has_responses:
             InstrumentVersion.objects.filter(pk=campaign.version_id).update(has_responses=True)
         _add_tallies(campaign.pk, unit_id, cleaned)
+    response = Response(
+        id=response_id,
+        campaign=campaign,
+        version_id=campaign.version_id,
+        unit_id=unit_id,
+        submitted_on=today,
+        language=language,
+    )
+    response._state.adding, response._state.db = False, connection.alias
     return response
 
 
-def _upsert(model, key_fields, rows):
-    """Add ``count`` to counter rows keyed by ``key_fields``, creating them as needed: one
-    ``INSERT ... ON CONFLICT DO UPDATE`` (PostgreSQL and SQLite), safe under concurrency."""
-    if not rows:
-        return
+def _insert_response(response_id, campaign, unit_id, today, language, cleaned):
+    """One INSERT for the response and one multi-row INSERT for its answers, without building
+    a model instance per answer. Random keys, as the models' defaults make them."""
+    quote = connection.ops.quote_name
+    uuid_field = Response._meta.pk
+
+    def key(value):
+        return uuid_field.get_db_prep_value(value, connection)
+
+    date = Response._meta.get_field("submitted_on").get_db_prep_value(today, connection)
+    response_key = key(response_id)
+    params = []
+    for question, values in cleaned.items():
+        text = question.kind in TEXT_KINDS
+        for value in values:
+            params += [
+                key(uuid.uuid4()),
+                response_key,
+                question.pk,
+                None if text else int(value),
+                value if text else "",
+            ]
+    response_table = quote(Response._meta.db_table)
+    answer_table = quote(Answer._meta.db_table)
+    # Identifiers come from model metadata (quoted); every value is a bound parameter.
+    response_sql = (
+        f"INSERT INTO {response_table} (id, campaign_id, version_id, unit_id, submitted_on, "  # noqa: S608
+        "language) VALUES (%s, %s, %s, %s, %s, %s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            response_sql, [response_key, campaign.pk, campaign.version_id, unit_id, date, language]
+        )
+        if params:
+            values_sql = ", ".join(["(%s, %s, %s, %s, %s)"] * (len(params) // 5))
+            cursor.execute(
+                f"INSERT INTO {answer_table} (id, response_id, question_id, value, text) "  # noqa: S608
+                f"VALUES {values_sql}",
+                params,
+            )
+
+
+def _upsert_sql(model, key_fields, rows):
+    """``INSERT ... ON CONFLICT DO UPDATE`` adding ``count`` to counter rows keyed by
+    ``key_fields`` (PostgreSQL and SQLite): (sql, params)."""
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns = [model._meta.get_field(f).column for f in key_fields] + ["count"]
@@ -468,28 +511,43 @@ def _upsert(model, key_fields, rows):
     values = ", ".join([placeholders] * len(rows))
     sql = f"INSERT INTO {table} ({column_list}) VALUES {values} "  # noqa: S608
     sql += f"ON CONFLICT ({key_list}) DO UPDATE SET {count} = {table}.{count} + excluded.{count}"
-    params = [value for row in rows for value in row]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    return sql, [value for row in rows for value in row]
 
 
 def _add_tallies(campaign_id, unit_id, cleaned, sign=1):
-    _upsert(UnitTally, ["campaign", "unit"], [(campaign_id, unit_id, sign)])
-    _upsert(
-        QuestionTally,
-        ["campaign", "unit", "question"],
-        [(campaign_id, unit_id, q.pk, sign) for q in cleaned],
+    """Add one response to the three counter tables, safe under concurrency.
+
+    Rows are written in key order, so concurrent submissions for one unit lock counter rows in
+    the same order (no deadlock). On PostgreSQL the three upserts are one statement (data-
+    modifying CTEs run exactly once each); elsewhere they run one after the other.
+    """
+    statements = [
+        _upsert_sql(UnitTally, ["campaign", "unit"], [(campaign_id, unit_id, sign)]),
+    ]
+    question_rows = sorted((campaign_id, unit_id, q.pk, sign) for q in cleaned)
+    if question_rows:
+        statements.append(
+            _upsert_sql(QuestionTally, ["campaign", "unit", "question"], question_rows)
+        )
+    value_rows = sorted(
+        (campaign_id, unit_id, q.pk, int(v), sign)
+        for q, values in cleaned.items()
+        if q.kind not in TEXT_KINDS
+        for v in values
     )
-    _upsert(
-        ValueTally,
-        ["campaign", "unit", "question", "value"],
-        [
-            (campaign_id, unit_id, q.pk, int(v), sign)
-            for q, values in cleaned.items()
-            if q.kind not in TEXT_KINDS
-            for v in values
-        ],
-    )
+    if value_rows:
+        statements.append(
+            _upsert_sql(ValueTally, ["campaign", "unit", "question", "value"], value_rows)
+        )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            *first, (last_sql, last_params) = statements
+            ctes = ", ".join(f"t{i} AS ({sql})" for i, (sql, _p) in enumerate(first))
+            params = [p for _sql, ps in first for p in ps] + last_params
+            cursor.execute(f"WITH {ctes} {last_sql}" if ctes else last_sql, params)
+        else:
+            for sql, params in statements:
+                cursor.execute(sql, params)
 
 
 @transaction.atomic
