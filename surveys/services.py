@@ -418,10 +418,11 @@ def response_submit(*, unit_id, answers, language, campaign_id=None, campaign=No
     code, the person or the time (beyond the date) reaches the response.
 
     Statements: the code claim (if any); on PostgreSQL one statement that inserts the
-    response (only while the campaign is open: checked again in the same statement), its
-    answers and the three counters; elsewhere one INSERT for the response, one multi-row
-    INSERT for the answers and one upsert per counter table; for the first response of a
-    version, the UPDATE that freezes it; one commit.
+    response, its answers and the three counters; elsewhere one INSERT for the response, one
+    multi-row INSERT for the answers and one upsert per counter table; for the first response
+    of a version, the UPDATE that freezes it; one commit. The response is inserted only while
+    the campaign is open, checked again in its INSERT: a campaign closed after it was read
+    stores nothing (``CampaignNotOpen``).
     """
     today = today or timezone.localdate()
     if campaign is None:
@@ -447,7 +448,8 @@ def response_submit(*, unit_id, answers, language, campaign_id=None, campaign=No
             ):
                 raise CampaignNotOpen  # closed since it was read: nothing stored
         else:
-            _insert_response(response_id, campaign, unit_id, today, language, cleaned)
+            if not _insert_response(response_id, campaign, unit_id, today, language, cleaned):
+                raise CampaignNotOpen
             _add_tallies(campaign.pk, unit_id, cleaned)
         if not campaign.version.has_responses:
             InstrumentVersion.objects.filter(pk=campaign.version_id).update(has_responses=True)
@@ -475,8 +477,8 @@ def answer_id(response_id):
 
 
 def _insert_response(response_id, campaign, unit_id, today, language, cleaned):
-    """One INSERT for the response and one multi-row INSERT for its answers, without building
-    a model instance per answer."""
+    """One INSERT for the response (only while the campaign is open) and one multi-row INSERT
+    for its answers, without building a model instance per answer. Returns whether stored."""
     quote = connection.ops.quote_name
     uuid_field = Response._meta.pk
 
@@ -497,16 +499,23 @@ def _insert_response(response_id, campaign, unit_id, today, language, cleaned):
                 value if text else "",
             ]
     response_table = quote(Response._meta.db_table)
+    campaign_table = quote(Campaign._meta.db_table)
     answer_table = quote(Answer._meta.db_table)
-    # Identifiers come from model metadata (quoted); every value is a bound parameter.
+    # Identifiers come from model metadata (quoted); every value is a bound parameter. The
+    # response is inserted only while the campaign is open (checked in the same statement).
     response_sql = (
         f"INSERT INTO {response_table} (id, campaign_id, version_id, unit_id, submitted_on, "  # noqa: S608
-        "language) VALUES (%s, %s, %s, %s, %s, %s)"
+        f"language) SELECT %s, id, version_id, %s, %s, %s FROM {campaign_table} "
+        "WHERE id = %s AND version_id = %s AND status = %s AND opens_on <= %s AND closes_on >= %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            response_sql, [response_key, campaign.pk, campaign.version_id, unit_id, date, language]
-        )
+            response_sql,
+            [response_key, unit_id, date, language, campaign.pk, campaign.version_id,
+             Campaign.Status.PUBLISHED, date, date],
+        )  # fmt: skip
+        if cursor.rowcount != 1:
+            return False
         if params:
             values_sql = ", ".join(["(%s, %s, %s, %s, %s)"] * (len(params) // 5))
             cursor.execute(
@@ -514,6 +523,7 @@ def _insert_response(response_id, campaign, unit_id, today, language, cleaned):
                 f"VALUES {values_sql}",
                 params,
             )
+    return True
 
 
 def _store_in_one_statement(response_id, campaign, unit_id, today, language, cleaned):
