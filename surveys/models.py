@@ -522,7 +522,11 @@ class Answer(ImmutableRow):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     response = models.ForeignKey(Response, on_delete=models.PROTECT, related_name="answers")
-    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    # No index of its own: the (question, value) index below serves lookups by question, and
+    # every submission writes one entry less per answer.
+    question = models.ForeignKey(
+        Question, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     value = models.IntegerField(null=True)
     text = models.TextField(blank=True)
 

@@ -420,7 +420,8 @@ def response_submit(*, unit_id, answers, language, campaign_id=None, campaign=No
     Statements: the code claim (if any); on PostgreSQL one statement that inserts the
     response, its answers and the three counters; elsewhere one INSERT for the response, one
     multi-row INSERT for the answers and one upsert per counter table; for the first response
-    of a version, the UPDATE that freezes it; one commit. The response is inserted only while
+    of a version, the UPDATE that freezes it; one commit. On PostgreSQL, without a code and
+    once the version is frozen, that one statement runs on its own in autocommit. The response is inserted only while
     the campaign is open, checked again in its INSERT: a campaign closed after it was read
     stores nothing (``CampaignNotOpen``).
     """
@@ -435,24 +436,37 @@ def response_submit(*, unit_id, answers, language, campaign_id=None, campaign=No
     if campaign.requires_code and one_time_code_id is None:
         raise AnswerError(_("This survey needs a one-time code."))
     response_id = uuid.uuid4()
-    with transaction.atomic():
-        if one_time_code_id is not None:
-            claimed = OneTimeCode.objects.filter(
-                pk=one_time_code_id, campaign=campaign, is_used=False
-            ).update(is_used=True)
-            if claimed != 1:
-                raise CodeAlreadyUsed
-        if connection.vendor == "postgresql":
-            if not _store_in_one_statement(
-                response_id, campaign, unit_id, today, language, cleaned
-            ):
+    one_statement = connection.vendor == "postgresql"
+    if (
+        one_statement
+        and one_time_code_id is None
+        and campaign.version.has_responses
+        and connection.get_autocommit()
+    ):
+        # The usual case: a single statement, atomic by itself, committed as it runs (no
+        # separate BEGIN and COMMIT round trips, no transaction left open between them).
+        if not _store_in_one_statement(response_id, campaign, unit_id, today, language, cleaned):
+            raise CampaignNotOpen  # closed since it was read: nothing stored
+    else:
+        with transaction.atomic():
+            if one_time_code_id is not None:
+                claimed = OneTimeCode.objects.filter(
+                    pk=one_time_code_id, campaign=campaign, is_used=False
+                ).update(is_used=True)
+                if claimed != 1:
+                    raise CodeAlreadyUsed
+            if one_statement:
+                stored = _store_in_one_statement(
+                    response_id, campaign, unit_id, today, language, cleaned
+                )
+            else:
+                stored = _insert_response(response_id, campaign, unit_id, today, language, cleaned)
+                if stored:
+                    _add_tallies(campaign.pk, unit_id, cleaned)
+            if not stored:
                 raise CampaignNotOpen  # closed since it was read: nothing stored
-        else:
-            if not _insert_response(response_id, campaign, unit_id, today, language, cleaned):
-                raise CampaignNotOpen
-            _add_tallies(campaign.pk, unit_id, cleaned)
-        if not campaign.version.has_responses:
-            InstrumentVersion.objects.filter(pk=campaign.version_id).update(has_responses=True)
+            if not campaign.version.has_responses:
+                InstrumentVersion.objects.filter(pk=campaign.version_id).update(has_responses=True)
     response = Response(
         id=response_id,
         campaign=campaign,
