@@ -152,6 +152,7 @@ def prepare(sessions_file, submissions):
         token = secrets.token_urlsafe(18)
         unit_id = links[n * 7919 % len(links)].unit_id  # respondents of every school
         state = {"c": campaign.pk, "u": unit_id, "otc": None, "t0": t0, "lang": "vi", "answers": {}}
+        state["ct"] = campaign.created_at.timestamp()
         if answering_state is not None:
             # The cookie /s/<code> would have set (a "name=value" pair in the sessions file).
             name, value = answering_state.cookie_name(token), answering_state.encode(token, state)

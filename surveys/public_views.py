@@ -129,6 +129,7 @@ def start(request, code):
     token = secrets.token_urlsafe(18)
     state = {
         "c": campaign.pk,
+        "ct": campaign.created_at.timestamp(),  # with "c", the key of the process's copy
         "u": unit_id,
         "otc": one_time.pk if one_time else None,
         "t0": time.time(),
@@ -138,6 +139,34 @@ def start(request, code):
     result = redirect("surveys_public:answer", token=token)
     answering_state.save(request, result, token, state)
     return result
+
+
+_campaigns = {}  # (pk, created_at) → Campaign with a frozen version: POSTs of this process
+MAX_CACHED_CAMPAIGNS = 256
+
+
+def _answering_campaign(state, fresh):
+    """The campaign of an answering session, with its version.
+
+    A page that is shown (``fresh``) reads it from the database, so a closed campaign shows
+    its message at once. A POST may use the copy this process read last: what it relies on
+    does not change (the version, which is frozen, and the code requirement), and the status
+    is checked again by the response's INSERT itself (``response_submit``), so a campaign
+    closed meanwhile stores nothing; a POST that is not the last page only redirects to a
+    page, which is read fresh.
+    """
+    key = (state["c"], state.get("ct"))
+    if not fresh and key[1] is not None:
+        campaign = _campaigns.get(key)
+        if campaign is not None:
+            return campaign
+    campaign = Campaign.objects.select_related("version").filter(pk=state["c"]).first()
+    frozen = campaign is not None and campaign.version.has_responses
+    if frozen and campaign.created_at.timestamp() == key[1]:
+        if len(_campaigns) >= MAX_CACHED_CAMPAIGNS:
+            _campaigns.clear()
+        _campaigns[key] = campaign
+    return campaign
 
 
 def _pages(questions, answers):
@@ -198,7 +227,7 @@ def answer(request, token):
     if state is None:
         return _message(request, "expired", _language(request), status=404)
     language = _language(request, state)
-    campaign = Campaign.objects.select_related("version").filter(pk=state["c"]).first()
+    campaign = _answering_campaign(state, fresh=request.method != "POST")
     if campaign is None or not campaign.is_answerable():
         return _message(request, "closed", language, campaign=campaign)
     questions = version_questions(campaign.version)

@@ -437,14 +437,9 @@ def response_submit(*, unit_id, answers, language, campaign_id=None, campaign=No
         raise AnswerError(_("This survey needs a one-time code."))
     response_id = uuid.uuid4()
     one_statement = connection.vendor == "postgresql"
-    if (
-        one_statement
-        and one_time_code_id is None
-        and campaign.version.has_responses
-        and connection.get_autocommit()
-    ):
-        # The usual case: a single statement, atomic by itself, committed as it runs (no
-        # separate BEGIN and COMMIT round trips, no transaction left open between them).
+    if one_statement and one_time_code_id is None and campaign.version.has_responses:
+        # The usual case: a single statement, atomic by itself; in autocommit it commits as
+        # it runs (no separate BEGIN and COMMIT round trips, no transaction left open between).
         if not _store_in_one_statement(response_id, campaign, unit_id, today, language, cleaned):
             raise CampaignNotOpen  # closed since it was read: nothing stored
     else:
