@@ -6,6 +6,7 @@ Usage (from the project root, PostgreSQL running):
     .venv/bin/python bench/run.py --seed 1        # fresh ims_scale database, seed_scale, measure
     .venv/bin/python bench/run.py                 # measure the data already in ims_scale
     .venv/bin/python bench/run.py --seed 0.1 --database-url postgres://postgres@127.0.0.1/ims_scale_small
+    .venv/bin/python bench/run.py --only survey_results,survey_submit   # a subset (baselines always)
 
 It measures, warm, in one run:
 
