@@ -7,6 +7,7 @@ from ims.access import units_visible_to
 from ims.files import check_upload
 from ims.models import Clause, Membership, OrgUnit, User
 from ims.models.org import PATH_SEGMENT_WIDTH
+from ims.unitfilter import LightSelect, UnitFilterField
 
 from .models import (
     AUTHOR_ROLES,
@@ -248,12 +249,7 @@ class RegisterFilterForm(forms.Form):
     type = forms.ChoiceField(
         label=_("Type"), required=False, choices=[("", _("All types")), *DocumentType.choices]
     )
-    unit = forms.ModelChoiceField(
-        label=_("Owner unit"),
-        queryset=OrgUnit.objects.none(),
-        required=False,
-        empty_label=_("All units"),
-    )
+    unit = UnitFilterField(label=_("Owner unit"), empty_label=_("All units"))
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
@@ -264,6 +260,7 @@ class RegisterFilterForm(forms.Form):
         queryset=Clause.objects.none(),
         required=False,
         empty_label=_("All clauses"),
+        widget=LightSelect,
     )
     review = forms.ChoiceField(label=_("Due for review"), required=False, choices=REVIEW_CHOICES)
 
@@ -271,8 +268,7 @@ class RegisterFilterForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        units = OrgUnit.objects.all() if user is None else OrgUnit.objects.for_user(user)
-        self.fields["unit"].queryset = units.order_by("path")
+        self.fields["unit"].bind(user)
         self.fields["clause"].queryset = Clause.objects.select_related("criteria_set")
         self.fields["clause"].label_from_instance = lambda c: (
             f"{c.criteria_set.code} {c.number} {c.label}"
