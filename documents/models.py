@@ -496,6 +496,14 @@ class Revision(models.Model):
                 name="documents_revision_published_has_date",
             ),
         ]
+        indexes = [
+            # "Has a published revision" in DocumentQuerySet.for_user: an index-only scan.
+            models.Index(
+                fields=["document"],
+                condition=Q(status__in=["effective", "superseded", "obsolete"]),
+                name="documents_revision_published",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.document.code} rev. {self.number}"
