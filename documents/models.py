@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from ims.access import MANAGER_ROLES, units_visible_to
+from ims.access import MANAGER_ROLES, member_roles, units_visible_to
 from ims.models import Clause, Membership, OrgUnit, Role
 from ims.search import SearchTextField, fold_join
 
@@ -170,6 +170,8 @@ def manages_every_unit(user):
     One query, remembered on the user object for the request.
     """
     cached = getattr(user, "_documents_manages_every_unit", None)
+    if cached is None and not member_roles(user) & MANAGER_ROLES:
+        cached = user._documents_manages_every_unit = False  # no query: the menu's roles
     if cached is None:
         unmanaged_root = OrgUnit.objects.filter(parent__isnull=True).exclude(
             Exists(
