@@ -7,7 +7,12 @@ from ims.access import units_visible_to
 from ims.files import check_upload
 from ims.models import Clause, Membership, OrgUnit, User
 from ims.models.org import PATH_SEGMENT_WIDTH
-from ims.unitfilter import LightSelect, UnitFilterField
+from ims.unitfilter import (
+    CLAUSE_LABEL_FIELDS,
+    LightModelChoiceField,
+    UnitFilterField,
+    clause_label,
+)
 
 from .models import (
     AUTHOR_ROLES,
@@ -255,12 +260,13 @@ class RegisterFilterForm(forms.Form):
         required=False,
         choices=[("", _("All statuses")), *RevisionStatus.choices],
     )
-    clause = forms.ModelChoiceField(
+    clause = LightModelChoiceField(
         label=_("Clause"),
         queryset=Clause.objects.none(),
         required=False,
         empty_label=_("All clauses"),
-        widget=LightSelect,
+        label_fields=CLAUSE_LABEL_FIELDS,
+        label_from_row=clause_label,
     )
     review = forms.ChoiceField(label=_("Due for review"), required=False, choices=REVIEW_CHOICES)
 
@@ -270,9 +276,6 @@ class RegisterFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["unit"].bind(user)
         self.fields["clause"].queryset = Clause.objects.select_related("criteria_set")
-        self.fields["clause"].label_from_instance = lambda c: (
-            f"{c.criteria_set.code} {c.number} {c.label}"
-        )
 
     def applied(self):
         """(label, value) pairs of the filters in use, for the PDF and the page."""

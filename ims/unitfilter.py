@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -168,6 +169,39 @@ class LightSelect(forms.Select):
             ((key, " selected" if str(key) in selected else "", label) for key, label in choices),
         )
         return format_html("<select{}>{}</select>", flatatt(final_attrs), options)
+
+
+class RowChoiceIterator(ModelChoiceIterator):
+    """Choices from ``values_list`` rows: no model instance per option."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for row in self.queryset.values_list("pk", *self.field.label_fields):
+            yield (row[0], self.field.label_from_row(*row[1:]))
+
+
+class LightModelChoiceField(forms.ModelChoiceField):
+    """A ``ModelChoiceField`` for a long filter list: options built from ``label_fields``
+    rows by ``label_from_row(*values)`` and written by ``LightSelect``. Cleans to the instance,
+    like its parent."""
+
+    iterator = RowChoiceIterator
+    widget = LightSelect
+
+    def __init__(self, *args, label_fields, label_from_row, **kwargs):
+        self.label_fields = tuple(label_fields)
+        self.label_from_row = label_from_row
+        super().__init__(*args, **kwargs)
+
+
+def clause_label(code, number, title, title_en, title_lo):
+    """ "ISO-9001 9.2 Internal audit" from a clause row, in the active language."""
+    text = localized(SimpleNamespace(title=title, title_en=title_en, title_lo=title_lo), "title")
+    return f"{code} {number} {text}"
+
+
+CLAUSE_LABEL_FIELDS = ("criteria_set__code", "number", "title", "title_en", "title_lo")
 
 
 class UnitFilterField(forms.Field):
