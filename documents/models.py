@@ -364,7 +364,11 @@ class Document(models.Model):
             ),
             models.CheckConstraint(condition=~Q(code=""), name="documents_document_code_not_blank"),
         ]
-        indexes = [models.Index(fields=["doc_type", "status"])]
+        indexes = [
+            models.Index(fields=["doc_type", "status"]),
+            # The register's order (code, then owner unit): an index scan that stops at a page.
+            models.Index(fields=["code"], name="documents_document_code"),
+        ]
 
     def __str__(self):
         return f"{self.code} {self.title}"

@@ -27,6 +27,10 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddIndex(
+            model_name="document",
+            index=models.Index(fields=["code"], name="documents_document_code"),
+        ),
+        migrations.AddIndex(
             model_name="revision",
             index=models.Index(
                 condition=models.Q(("status__in", ["effective", "superseded", "obsolete"])),
