@@ -7,6 +7,12 @@ from ims.access import units_visible_to
 from ims.files import check_upload
 from ims.models import Clause, Membership, OrgUnit, User
 from ims.models.org import PATH_SEGMENT_WIDTH
+from ims.unitfilter import (
+    CLAUSE_LABEL_FIELDS,
+    LightModelChoiceField,
+    UnitFilterField,
+    clause_label,
+)
 
 from .models import (
     AUTHOR_ROLES,
@@ -248,22 +254,19 @@ class RegisterFilterForm(forms.Form):
     type = forms.ChoiceField(
         label=_("Type"), required=False, choices=[("", _("All types")), *DocumentType.choices]
     )
-    unit = forms.ModelChoiceField(
-        label=_("Owner unit"),
-        queryset=OrgUnit.objects.none(),
-        required=False,
-        empty_label=_("All units"),
-    )
+    unit = UnitFilterField(label=_("Owner unit"), empty_label=_("All units"))
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
         choices=[("", _("All statuses")), *RevisionStatus.choices],
     )
-    clause = forms.ModelChoiceField(
+    clause = LightModelChoiceField(
         label=_("Clause"),
         queryset=Clause.objects.none(),
         required=False,
         empty_label=_("All clauses"),
+        label_fields=CLAUSE_LABEL_FIELDS,
+        label_from_row=clause_label,
     )
     review = forms.ChoiceField(label=_("Due for review"), required=False, choices=REVIEW_CHOICES)
 
@@ -271,12 +274,8 @@ class RegisterFilterForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        units = OrgUnit.objects.all() if user is None else OrgUnit.objects.for_user(user)
-        self.fields["unit"].queryset = units.order_by("path")
+        self.fields["unit"].bind(user)
         self.fields["clause"].queryset = Clause.objects.select_related("criteria_set")
-        self.fields["clause"].label_from_instance = lambda c: (
-            f"{c.criteria_set.code} {c.number} {c.label}"
-        )
 
     def applied(self):
         """(label, value) pairs of the filters in use, for the PDF and the page."""

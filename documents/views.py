@@ -72,6 +72,8 @@ def register(request):
             EXPORT_HEADERS,
             export_rows(documents),
         )
+    # The page shows no owner (the exports do): no join to the 20,000 users.
+    documents = documents.select_related(None).select_related("owner_unit", "effective_revision")
     page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
     roles = member_roles(request.user)
     report_filters = {

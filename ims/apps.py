@@ -20,3 +20,5 @@ class ImsConfig(AppConfig):
         from ims.reports import register_report
 
         register_report(UnitReport())
+
+        import ims.unitfilter  # noqa: F401  (connects the unit filter's cache invalidation)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from ims.access import AUDITOR_ROLES, HEAD_ROLES, MANAGER_ROLES, units_visible_to
 from ims.forms import SignForm
 from ims.models import Clause, Membership, OrgUnit, Role, User
+from ims.unitfilter import LightModelChoiceField, UnitFilterField
 from nonconformities.models import AGE_BUCKETS, CauseCategory, Nonconformity, age_condition
 
 RAISE_ROLES = MANAGER_ROLES | HEAD_ROLES | AUDITOR_ROLES | {Role.STAFF}
@@ -231,9 +232,7 @@ class FilterForm(forms.Form):
         required=False,
         choices=[("", _("All"))] + Nonconformity.Severity.choices,
     )
-    unit = forms.ModelChoiceField(
-        label=_("Unit"), required=False, queryset=OrgUnit.objects.none(), empty_label=_("All")
-    )
+    unit = UnitFilterField(label=_("Unit"), empty_label=_("All"))
     clause = ClauseChoiceField(label=_("Clause"), required=False, queryset=Clause.objects.none())
     overdue = forms.BooleanField(label=_("Overdue actions only"), required=False)
     open = forms.BooleanField(label=_("Open only (not closed)"), required=False)
@@ -243,11 +242,15 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units_visible_to(user).order_by("path")
-        self.fields["clause"] = forms.ModelChoiceField(
-            label=_("Clause"), required=False, queryset=clause_queryset(), empty_label=_("All")
+        self.fields["unit"].bind(user)
+        self.fields["clause"] = LightModelChoiceField(
+            label=_("Clause"),
+            required=False,
+            queryset=clause_queryset(),
+            empty_label=_("All"),
+            label_fields=("criteria_set__code", "number"),
+            label_from_row=lambda code, number: f"{code} {number}",
         )
-        self.fields["clause"].label_from_instance = lambda c: f"{c.criteria_set.code} {c.number}"
 
     def apply(self, queryset):
         from ims.search import search

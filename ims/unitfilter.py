@@ -1,0 +1,246 @@
+"""The unit filter of the registers: one light ``<select>`` of the units a user may see.
+
+At province scale a user sees 1,000 units. Rendered as a ``ModelChoiceField``, that is 1,000
+model instances and 1,000 passes through Django's option template on every register page. Here
+the options are built once, as plain markup, from a ``values_list`` query, and kept in Django's
+cache per (units the user's visibility starts from, language). Any save or delete of an
+``OrgUnit`` changes a version token that is part of every key, so a renamed, added, moved or
+removed unit shows at once (``ims.apps`` connects the signal receivers).
+
+It is a native ``<select>``: it works without JavaScript and uses the phone's own picker. The
+tree shows as indentation. The submitted id is checked on the server against the units the user
+may see; anything else is a form error, never a 500 and never a hint that the unit exists.
+"""
+
+import hashlib
+from types import SimpleNamespace
+from uuid import uuid4
+
+from django import forms
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.forms.models import ModelChoiceIterator
+from django.forms.utils import flatatt
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from guardian.models import UserObjectPermission
+
+from ims.models import Membership, OrgUnit
+from ims.models.i18n import localized
+
+VERSION_KEY = "unitfilter:version"
+OPTIONS_TIMEOUT = 24 * 3600
+INDENT = "\u00a0\u00a0\u00a0"
+
+
+def _new_version(**kwargs):
+    cache.set(VERSION_KEY, uuid4().hex, None)
+
+
+@receiver(post_save, sender=OrgUnit, dispatch_uid="ims.unitfilter.saved")
+@receiver(post_delete, sender=OrgUnit, dispatch_uid="ims.unitfilter.deleted")
+def units_changed(sender, **kwargs):
+    """Every cached option list is stale: change the version now and again after the commit
+    (a request between the two could otherwise cache the rows as they were before it)."""
+    _new_version()
+    transaction.on_commit(_new_version)
+
+
+def _version():
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid4().hex, None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def _scope(user):
+    """What the user's visible units are derived from: their active memberships' unit paths
+    (each covers its subtree) and their per-unit grants. One query."""
+    if user is None or user.is_superuser:
+        return "all"
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return "none"
+    paths = (
+        Membership.objects.active()
+        .filter(user=user)
+        .order_by()
+        .values_list("unit__path", flat=True)
+    )
+    grants = (
+        UserObjectPermission.objects.filter(
+            user=user,
+            permission__codename="view_orgunit",
+            permission__content_type__app_label="ims",
+            content_type=ContentType.objects.get_for_model(OrgUnit),
+        )
+        .order_by()
+        .values_list("object_pk", flat=True)
+    )
+    # Paths end with "/", ids do not: the two kinds cannot be confused in the key.
+    return "|".join(sorted(set(paths.union(grants, all=True))))
+
+
+def _units(user):
+    return OrgUnit.objects.all() if user is None else OrgUnit.objects.for_user(user)
+
+
+def _build_options(user):
+    rows = list(_units(user).order_by("path").values_list("pk", "depth", "name", "name_en"))
+    top = min((depth for _pk, depth, _name, _name_en in rows), default=0)
+    return "".join(
+        format_html(
+            '<option value="{}">{}{}</option>',
+            pk,
+            INDENT * (depth - top),
+            localized(SimpleNamespace(name=name, name_en=name_en), "name"),
+        )
+        for pk, depth, name, name_en in rows
+    )
+
+
+def unit_options(user):
+    """The ``<option>`` markup of the units ``user`` may see, in tree order (cached)."""
+    version = _version()
+    scope = _scope(user)
+    if version is None:  # no cache (or it is down): build every time
+        return _build_options(user)
+    digest = hashlib.sha256(scope.encode()).hexdigest()[:32]
+    key = f"unitfilter:{version}:{get_language() or ''}:{digest}"
+    options = cache.get(key)
+    if options is None:
+        options = _build_options(user)
+        cache.set(key, options, OPTIONS_TIMEOUT)
+    return options
+
+
+class UnitSelect(forms.Widget):
+    """A ``<select>`` whose options come from ``unit_options`` (cached markup)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.user = None
+        self.empty_label = ""
+
+    def format_value(self, value):
+        value = getattr(value, "pk", value)
+        return "" if value in (None, "") else str(value)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = self.format_value(value)
+        options = unit_options(self.user)
+        if selected:
+            needle = f'<option value="{conditional_escape(selected)}">'
+            options = options.replace(needle, needle[:-1] + " selected>", 1)
+        empty = format_html(
+            '<option value=""{}>{}</option>', "" if selected else " selected", self.empty_label
+        )
+        final_attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        # ``options`` is markup built by ``format_html`` in ``_build_options``; ``flatatt`` and
+        # ``format_html`` escape the rest.
+        return mark_safe(f"<select{flatatt(final_attrs)}>{empty}{options}</select>")  # noqa: S308
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+class LightSelect(forms.Select):
+    """A ``Select`` that writes its options directly, without the template engine.
+
+    For the registers' longer static lists (the clause filter's ~160 options cost more than
+    the rest of the page through the per-option widget templates).
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        choices = list(iter(self.choices))  # iter(): no COUNT query for list()'s length hint
+        if any(isinstance(label, (list, tuple)) for _value, label in choices):
+            return super().render(name, value, attrs, renderer)  # option groups
+        selected = set(self.format_value(value))
+        final_attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((key, " selected" if str(key) in selected else "", label) for key, label in choices),
+        )
+        return format_html("<select{}>{}</select>", flatatt(final_attrs), options)
+
+
+class RowChoiceIterator(ModelChoiceIterator):
+    """Choices from ``values_list`` rows: no model instance per option."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for row in self.queryset.values_list("pk", *self.field.label_fields):
+            yield (row[0], self.field.label_from_row(*row[1:]))
+
+
+class LightModelChoiceField(forms.ModelChoiceField):
+    """A ``ModelChoiceField`` for a long filter list: options built from ``label_fields``
+    rows by ``label_from_row(*values)`` and written by ``LightSelect``. Cleans to the instance,
+    like its parent."""
+
+    iterator = RowChoiceIterator
+    widget = LightSelect
+
+    def __init__(self, *args, label_fields, label_from_row, **kwargs):
+        self.label_fields = tuple(label_fields)
+        self.label_from_row = label_from_row
+        super().__init__(*args, **kwargs)
+
+
+def clause_label(code, number, title, title_en, title_lo):
+    """ "ISO-9001 9.2 Internal audit" from a clause row, in the active language."""
+    text = localized(SimpleNamespace(title=title, title_en=title_en, title_lo=title_lo), "title")
+    return f"{code} {number} {text}"
+
+
+CLAUSE_LABEL_FIELDS = ("criteria_set__code", "number", "title", "title_en", "title_lo")
+
+
+class UnitFilterField(forms.Field):
+    """An optional unit among those the user may see; cleans to the ``OrgUnit``.
+
+    Call ``bind(user)`` in the form's ``__init__``. Unbound (``user`` None) means every unit,
+    for trusted callers only.
+    """
+
+    widget = UnitSelect
+    default_error_messages = {
+        "invalid_choice": _("Choose a unit from the list; this one is not available to you."),
+    }
+
+    def __init__(self, *, empty_label=None, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.user = None
+        self.widget.empty_label = _("All units") if empty_label is None else empty_label
+
+    def bind(self, user):
+        self.user = user
+        self.widget.user = user
+
+    def prepare_value(self, value):
+        return getattr(value, "pk", value)
+
+    def to_python(self, value):
+        value = getattr(value, "pk", value)
+        if value in self.empty_values:
+            return None
+        try:
+            pk = int(str(value).strip())
+        except (TypeError, ValueError):
+            pk = 0
+        unit = _units(self.user).filter(pk=pk).first() if 0 < pk < 2**63 else None
+        if unit is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return unit
+
+    def has_changed(self, initial, data):
+        return self.prepare_value(initial) != self.prepare_value(data)
