@@ -20,6 +20,7 @@ from ims.reminders import lazy_format
 from ims.signatures import SignatureError, sign
 from ims.transitions import TransitionError, check_transition, record_transition
 
+from . import coverage as coverage_rollup
 from .models import (
     AUTHOR_ROLES,
     Acknowledgement,
@@ -418,6 +419,9 @@ def _publish(document, revision, user, effective_date):
         _copy_distribution(previous, revision, user)
     _sync_document(document)
     _after_commit(_notify_later, revision.pk)
+    if previous is not None:
+        coverage_rollup.drop([previous.pk])
+    coverage_rollup.schedule(revision_ids=[revision.pk])
 
 
 def _notify_later(revision_id):
@@ -462,6 +466,7 @@ def document_withdraw(document, *, user, reason):
         to_state=S.OBSOLETE,
         reason=reason,
     )
+    coverage_rollup.drop([revision.pk])
     document.effective_revision = None
     document.status, document.next_review_date = S.OBSOLETE, None
     document.save(update_fields=["effective_revision", "status", "next_review_date"])
@@ -535,6 +540,7 @@ def distribution_add(revision, *, user, units=(), users=()):
     )
     if revision.status == S.EFFECTIVE and added:
         _after_commit(_notify_later, revision.pk)
+        coverage_rollup.schedule(revision_ids=[revision.pk])
     return added
 
 
@@ -552,6 +558,8 @@ def distribution_remove(distribution, *, user):
         reason=str(distribution),
     )
     distribution.delete()
+    if revision.status == S.EFFECTIVE:
+        coverage_rollup.schedule(revision_ids=[revision.pk])
 
 
 def notify_recipients(revision_id):
@@ -589,7 +597,9 @@ def revision_acknowledge(revision, *, user):
         return revision.acknowledgements.get(user=user)
     if not revision.can_acknowledge(user):
         raise PermissionDenied(_("This document was not distributed to you."))
-    return Acknowledgement.objects.create(revision=revision, user=user)
+    acknowledgement = Acknowledgement.objects.create(revision=revision, user=user)
+    coverage_rollup.acknowledged(revision, user)
+    return acknowledgement
 
 
 def coverage(revision):
