@@ -32,6 +32,7 @@ acknowledgement locks its revision, so the two never interleave on the same revi
 """
 
 import logging
+import uuid
 
 from django.db import connection, transaction
 from django.db.models import Sum
@@ -42,6 +43,18 @@ from ims.models import Membership, OrgUnit, User
 from .models import Acknowledgement, CoverageCount, Distribution, Revision, RevisionStatus
 
 logger = logging.getLogger(__name__)
+# Replaced after every committed write to the roll-up: readers that cache sums of it (the
+# dashboard) key them on this token.
+VERSION_KEY = "documents:coverage:version"
+
+
+def _written():
+    def replace_token():
+        from django.core.cache import cache
+
+        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+    transaction.on_commit(replace_token, robust=True)
 
 
 def _tables():
@@ -68,7 +81,7 @@ def _counts_sql(revision_ids=None, unit_ids=None):
     rev_where, rev_params = "", []
     if unit_ids is not None:
         people, people_params = _in("unit_id", unit_ids)
-        home_where = f"AND m.user_id IN (SELECT user_id FROM {t['membership']} WHERE {people})"
+        home_where = f"AND m.user_id IN (SELECT user_id FROM {t['membership']} WHERE {people})"  # noqa: S608
         home_params = people_params
     if revision_ids is not None:
         rev_where, rev_params = _in("r.id", revision_ids)
@@ -84,13 +97,13 @@ def _counts_sql(revision_ids=None, unit_ids=None):
             JOIN {t["unit"]} u ON u.id = m.unit_id
             WHERE m.is_active = %s AND p.is_active = %s {home_where}
         ) ranked
-        WHERE position = 1"""
+        WHERE position = 1"""  # noqa: S608 - table names from model metadata
     homes = f"({home}) home"
     named = f"""
         SELECT d.revision_id, d.user_id
         FROM {t["distribution"]} d
         JOIN {t["revision"]} r ON r.id = d.revision_id
-        WHERE r.status = %s AND d.user_id IS NOT NULL {rev_where}"""
+        WHERE r.status = %s AND d.user_id IS NOT NULL {rev_where}"""  # noqa: S608 - as above
     # A unit's subtree: paths from the unit's path up to (excluded) the path followed by "~",
     # which sorts after every path character ("0"–"9" and "/").
     through_units = f"""
@@ -101,13 +114,13 @@ def _counts_sql(revision_ids=None, unit_ids=None):
         JOIN {t["unit"]} mu ON mu.path >= du.path AND mu.path < du.path || '~'
         JOIN {t["membership"]} m ON m.unit_id = mu.id AND m.is_active = %s
         JOIN {homes} ON home.user_id = m.user_id
-        WHERE r.status = %s {rev_where}"""
+        WHERE r.status = %s {rev_where}"""  # noqa: S608 - as above
     sql = f"""
         SELECT pairs.revision_id, home.unit_id, COUNT(*), COUNT(a.id)
         FROM ({named} UNION {through_units}) pairs
         JOIN {homes} ON home.user_id = pairs.user_id
         LEFT JOIN {t["ack"]} a ON a.revision_id = pairs.revision_id AND a.user_id = pairs.user_id
-        GROUP BY pairs.revision_id, home.unit_id"""
+        GROUP BY pairs.revision_id, home.unit_id"""  # noqa: S608 - as above
     effective = RevisionStatus.EFFECTIVE.value
     params = [
         effective,
@@ -162,7 +175,9 @@ def recount(revision_ids=None, unit_ids=None):
             f"INSERT INTO {t['count']} (revision_id, unit_id, expected, acknowledged) {sql}",
             params,
         )
-        return cursor.rowcount
+        written = cursor.rowcount
+    _written()
+    return written
 
 
 def rebuild():
@@ -201,10 +216,11 @@ def acknowledged(revision, user):
                     SELECT m.unit_id FROM {t["membership"]} m
                     JOIN {t["unit"]} u ON u.id = m.unit_id
                     WHERE m.user_id = %s AND m.is_active = %s
-                    ORDER BY u.depth DESC, u.path LIMIT 1)""",
+                    ORDER BY u.depth DESC, u.path LIMIT 1)""",  # noqa: S608 - model metadata
             [revision.pk, user.pk, True],
         )
         if cursor.rowcount:
+            _written()
             return
     units = list(Membership.objects.filter(user=user).values_list("unit_id", flat=True))
     recount([revision.pk], units)
@@ -213,6 +229,7 @@ def acknowledged(revision, user):
 def drop(revision_ids):
     """Remove the rows of revisions that are no longer effective (same transaction)."""
     CoverageCount.objects.filter(revision_id__in=list(revision_ids)).delete()
+    _written()
 
 
 def schedule(*, revision_ids=(), user_ids=(), unit_ids=(), everything=False):

@@ -636,12 +636,15 @@ def coverage(revision):
 
 
 def unit_coverage(unit, *, viewer):
-    """For each effective revision (visible to ``viewer``) that reaches people of ``unit``'s
-    subtree: ``{revision, total, done, percent, missing}`` over those people."""
+    """For each effective revision (visible to ``viewer``) that reaches people whose home unit
+    lies in ``unit``'s subtree: ``{revision, total, done, percent, missing}`` over those people.
+    A person counts once, at their home unit (``documents.coverage`` has the definition, which
+    the dashboard's coverage shares)."""
     from django.db.models import Prefetch, Q
 
-    members = list(
-        User.objects.filter(is_active=True)
+    members = [
+        person
+        for person in User.objects.filter(is_active=True)
         .filter(
             pk__in=Membership.objects.active()
             .filter(unit__path__startswith=unit.path)
@@ -654,15 +657,18 @@ def unit_coverage(unit, *, viewer):
             )
         )
         .order_by("full_name", "username")
-    )
+        if coverage_rollup.home_of(person.memberships.all()).path.startswith(unit.path)
+    ]
     member_ids = [m.pk for m in members]
-    ancestor_paths = unit.ancestor_paths()
+    # Units whose distribution reaches a member: those at or above any of their memberships.
+    reaching_paths = {
+        path for m in members for ms in m.memberships.all() for path in ms.unit.ancestor_paths()
+    }
     revisions = (
         Revision.objects.for_user(viewer)
         .filter(status=S.EFFECTIVE)
         .filter(
-            Q(distributions__unit__path__in=ancestor_paths)
-            | Q(distributions__unit__path__startswith=unit.path)
+            Q(distributions__unit__path__in=sorted(reaching_paths))
             | Q(distributions__user__in=member_ids)
         )
         .distinct()
