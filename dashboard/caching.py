@@ -2,9 +2,9 @@
 
 - **Register indicators** (nonconformities, audits, documents, acknowledgement coverage) are
   cached per (scope, school year, day, viewer, language) under a *version token*. Any write to
-  a model those numbers (or the viewer's access to them) depend on replaces the token once its
-  transaction commits, so the next request computes them again: a cached number is never older
-  than the last committed change. The coverage roll-up, written in SQL by
+  a model those numbers (or the viewer's access to them) depend on replaces the token, at once
+  and again when its transaction commits, so the next request computes them again: a cached
+  number is never older than the last committed change. The coverage roll-up, written in SQL by
   ``documents.coverage``, has its own token, replaced by that module after each write.
 - **Satisfaction** sums per campaign and scope: a closed campaign's counters no longer change,
   so they are kept without expiry, keyed on the campaign, its status and closing date (a
@@ -38,11 +38,15 @@ def versions():
     return tuple(found[key] for key in keys)
 
 
+def _replace(key):
+    cache.set(key, uuid.uuid4().hex, timeout=None)
+
+
 def bump_registers():
-    """Replace the registers token once the current transaction commits."""
-    transaction.on_commit(
-        lambda: cache.set(REGISTERS_VERSION_KEY, uuid.uuid4().hex, timeout=None), robust=True
-    )
+    """Replace the registers token now and again once the current transaction commits: a
+    request that read the data before the commit may have cached it under the first one."""
+    _replace(REGISTERS_VERSION_KEY)
+    transaction.on_commit(lambda: _replace(REGISTERS_VERSION_KEY), robust=True)
 
 
 def _changed(sender, **kwargs):

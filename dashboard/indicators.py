@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, Func, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import get_language
 
 from audits.models import Audit, Finding
@@ -46,6 +47,7 @@ AUDIT_DONE = (Audit.Status.REPORT_ISSUED, Audit.Status.CLOSED)
 AUDIT_RECORDING = (Audit.Status.IN_PROGRESS, Audit.Status.REPORTING)
 REGISTER_FIELDS = ("nc", "nc_trend", "audits", "grades", "documents")
 AREA_NAMES = ("name", "name_en", "name_lo")
+ATTENTION_FIELDS = ("nc_open", "nc_major", "nc_overdue", "doc_overdue", "findings_open")
 
 
 class _Count(Func):
@@ -132,19 +134,26 @@ def build(scope, year, *, user=None, root=None, today=None):
     None: everything, for operators' command-line reports)."""
     today = today or timezone.localdate()
     root = root or scope
+    user = _unwrapped(user)
     years = [SchoolYear(year.start_year - i) for i in range(TREND_YEARS - 1, -1, -1)]
     board = Dashboard(scope=scope, year=year, today=today, trend_years=years, k=min_group_size())
     registers = _registers(board, user, years)
     for name in REGISTER_FIELDS:
         setattr(board, name, registers[name])
     per_child = defaultdict(dict, {key: dict(v) for key, v in registers["per_child"].items()})
-    per_unit = defaultdict(
-        lambda: defaultdict(int),
-        {path: defaultdict(int, v) for path, v in registers["per_unit"].items()},
-    )
     _satisfaction(board, user, years, per_child)
-    _units(board, root, per_child, per_unit, registers["unit_ids"], registers["coverage"])
+    _units(board, root, per_child, registers["attention"], registers["coverage"])
     return board
+
+
+def _unwrapped(user):
+    """``request.user`` is a lazy proxy. Filters copy their values as they are combined, and
+    copying the proxy copies the user it wraps each time: pass the user itself."""
+    if not isinstance(user, LazyObject):
+        return user
+    if user._wrapped is empty:
+        user._setup()
+    return user._wrapped
 
 
 def _registers(board, user, years):
@@ -179,8 +188,7 @@ def _registers(board, user, years):
     registers = {name: getattr(board, name) for name in REGISTER_FIELDS}
     registers.update(
         per_child={key: dict(v) for key, v in per_child.items()},
-        per_unit={path: dict(v) for path, v in per_unit.items()},
-        unit_ids=unit_ids,
+        attention=_attention(board.scope, per_unit, unit_ids),
         coverage=coverage,
     )
     cache.set(key, registers, caching.REGISTERS_SECONDS)
@@ -617,18 +625,11 @@ def _campaign_key(scope, row):
 # --- units ------------------------------------------------------------------------------------
 
 
-def _proper_ancestors(path):
-    segments = path.rstrip("/").split("/")
-    return ("".join(f"{s}/" for s in segments[:i]) for i in range(1, len(segments)))
+def _attention(scope, per_unit, unit_ids):
+    """The units needing attention, most items first: [(path, unit id, counts)].
 
-
-def _units(board, root, per_child, per_unit, unit_ids, coverage):
-    """Child units (with the scope's own records), the breadcrumb, and the units needing
-    attention; one query for all the unit rows."""
-    scope = board.scope
-    ancestor_paths = [p for p in scope.ancestor_paths() if p.startswith(root.path)]
-    # Units needing attention: where the open and overdue items are recorded (units with no
-    # unit below them holding items), so each number equals its register filtered by unit.
+    They are where the open and overdue items are recorded (units with no unit below them
+    holding items), so each number equals its register filtered by unit."""
     paths = {p for p, v in per_unit.items() if any(v.values()) and p != scope.path}
     # A unit holding items is a leaf when no unit below it holds any: mark every proper
     # ancestor path of each path (a few per path, not every pair of paths).
@@ -640,7 +641,24 @@ def _units(board, root, per_child, per_unit, unit_ids, coverage):
         return v["nc_open"] + v["nc_overdue"] + v["doc_overdue"] + v["findings_open"]
 
     top = sorted(leaves, key=lambda p: (-score(p), p))[:TOP_UNITS]
-    top_ids = [unit_ids[p] for p in top]
+    return [
+        (p, unit_ids[p], {name: per_unit[p][name] for name in ATTENTION_FIELDS})
+        for p in top
+        if score(p)
+    ]
+
+
+def _proper_ancestors(path):
+    segments = path.rstrip("/").split("/")
+    return ("".join(f"{s}/" for s in segments[:i]) for i in range(1, len(segments)))
+
+
+def _units(board, root, per_child, attention, coverage):
+    """Child units (with the scope's own records), the breadcrumb, and the units needing
+    attention; one query for all the unit rows."""
+    scope = board.scope
+    ancestor_paths = [p for p in scope.ancestor_paths() if p.startswith(root.path)]
+    top_ids = [unit_id for _path, unit_id, _counts in attention]
     units = {
         u.path: u
         for u in OrgUnit.objects.filter(
@@ -664,14 +682,5 @@ def _units(board, root, per_child, per_unit, unit_ids, coverage):
         rows.append(UnitRow(unit=scope, is_scope=True, **per_child[scope.path]))
     board.units = rows
     board.attention = [
-        UnitRow(
-            unit=units[p],
-            nc_open=per_unit[p]["nc_open"],
-            nc_major=per_unit[p]["nc_major"],
-            nc_overdue=per_unit[p]["nc_overdue"],
-            doc_overdue=per_unit[p]["doc_overdue"],
-            findings_open=per_unit[p]["findings_open"],
-        )
-        for p in top
-        if p in units and score(p)
+        UnitRow(unit=units[path], **counts) for path, _id, counts in attention if path in units
     ]

@@ -71,8 +71,9 @@ def index(request):
     descending = sort.startswith("-")
     board = build(scope, year, user=request.user, root=root, today=timezone.localdate())
     board.units = _sort(board.units, sort.lstrip("-"), descending)
+    link_templates = {}
     for row in [*board.units, *board.attention]:
-        row.links = row_links(row.unit, year, own_records=row.is_scope)
+        row.links = _row_links_fast(link_templates, row.unit, year, row.is_scope)
     if request.GET.get("format") == "xlsx":
         return _export(board)
     context = {
@@ -140,6 +141,25 @@ def row_links(unit, year, own_records=False):
         "doc_due": links.documents_review(unit, "due"),
         "findings": links.findings(year),
         "ack": links.documents_coverage(unit),
+    }
+
+
+class _AnyUnit:
+    """Stands for a unit in a link built once per page: its id is replaced afterwards."""
+
+    pk = "UNIT-ID"
+
+
+def _row_links_fast(templates, unit, year, own_records):
+    """``row_links`` for one row, from links built once per kind of row (a few hundred rows
+    would otherwise resolve a few thousand URLs). The unit appears in a link only as the
+    ``unit`` query parameter."""
+    if own_records not in templates:
+        templates[own_records] = row_links(_AnyUnit, year, own_records=own_records)
+    marker = f"unit={_AnyUnit.pk}"
+    return {
+        name: replace(link, url=link.url.replace(marker, f"unit={unit.pk}"))
+        for name, link in templates[own_records].items()
     }
 
 

@@ -49,11 +49,15 @@ VERSION_KEY = "documents:coverage:version"
 
 
 def _written():
+    """Replace the token now and when the transaction commits (a reader between the two may
+    have cached sums of the rows as they were before the commit)."""
+
     def replace_token():
         from django.core.cache import cache
 
         cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
 
+    replace_token()
     transaction.on_commit(replace_token, robust=True)
 
 
