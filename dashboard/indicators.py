@@ -9,6 +9,7 @@ A unit's subtree is a prefix of the materialised path, so "the child unit a row 
 the first ``len(scope.path) + 9`` characters of the row's unit path.
 """
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -433,6 +434,35 @@ def _satisfaction(board, user, years, per_child):
             "pk", "status", "closes_on", "group", "opens_on", "title"
         )
     }
+    # The result depends only on these campaigns' sums (cached as described in
+    # ``dashboard.caching``) and their rows: kept as long as the sums are.
+    key = (
+        "dashboard:satisfaction-board:"
+        + hashlib.sha256(
+            repr(
+                (scope.path, board.year.start_year, k, get_language(), sorted(info.items()))
+            ).encode()
+        ).hexdigest()
+    )
+    result = cache.get(key)
+    if result is None:
+        result = _satisfaction_result(board, info, years)
+        live = any(row["status"] != Campaign.Status.CLOSED for row in info.values())
+        cache.set(key, result, caching.SATISFACTION_LIVE_SECONDS if live else None)
+    board.groups, board.areas, board.satisfaction_trend = (
+        result["groups"],
+        result["areas"],
+        result["trend"],
+    )
+    for child_key, values in result["per_child"].items():
+        per_child[child_key].update(values)
+
+
+def _satisfaction_result(board, info, years):
+    """Groups, areas, trend and per child unit figures of ``board``'s satisfaction card."""
+    scope, k = board.scope, board.k
+    board.groups, board.areas, board.satisfaction_trend = [], [], []
+    per_child = defaultdict(dict)
     sums = _campaign_sums(scope, info)
     n_by_campaign = {c: sum(sums[c]["child_n"].values()) for c in info}
     child_n = {c: sums[c]["child_n"] for c in info}
@@ -508,6 +538,12 @@ def _satisfaction(board, user, years, per_child):
             points.append(cell(n, _index(merged)) if in_year else None)
         board.satisfaction_trend.append((group.label, points))
     _satisfaction_by_child(board, latest, child_n, sums, per_child)
+    return {
+        "groups": board.groups,
+        "areas": board.areas,
+        "trend": board.satisfaction_trend,
+        "per_child": dict(per_child),
+    }
 
 
 def _area_cell(campaign_ids, area_id, values, area_n, cell):

@@ -157,8 +157,9 @@ def _row_links_fast(templates, unit, year, own_records):
     if own_records not in templates:
         templates[own_records] = row_links(_AnyUnit, year, own_records=own_records)
     marker = f"unit={_AnyUnit.pk}"
+    here = f"unit={unit.pk}"
     return {
-        name: replace(link, url=link.url.replace(marker, f"unit={unit.pk}"))
+        name: links.Link(link.url.replace(marker, here), link.exact)
         for name, link in templates[own_records].items()
     }
 

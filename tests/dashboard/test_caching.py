@@ -89,7 +89,7 @@ def test_closed_campaign_sums_are_kept_and_open_ones_expire(world, settings):
     f.answers(closed, world.school, questions, n=6, value=4)
     f.answers(live, world.school, questions, n=6, value=4)
     board_for(world.director, world.root)
-    keys = [k for k in cache._cache if "dashboard:satisfaction" in k]  # LocMem internals
+    keys = [k for k in cache._cache if "dashboard:satisfaction:" in k]  # LocMem internals
     assert len(keys) == 2
     expiry = {k: cache._expire_info[k] for k in keys}
     closed_key = next(k for k in keys if f":{closed.pk}:closed:" in k)
