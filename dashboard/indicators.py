@@ -138,11 +138,12 @@ def build(scope, year, *, user=None, root=None, today=None):
     user = _unwrapped(user)
     years = [SchoolYear(year.start_year - i) for i in range(TREND_YEARS - 1, -1, -1)]
     board = Dashboard(scope=scope, year=year, today=today, trend_years=years, k=min_group_size())
-    registers = _registers(board, user, years)
+    viewers = _viewers(scope, user)
+    registers = _registers(board, user, viewers, years)
     for name in REGISTER_FIELDS:
         setattr(board, name, registers[name])
     per_child = defaultdict(dict, {key: dict(v) for key, v in registers["per_child"].items()})
-    _satisfaction(board, user, years, per_child)
+    _satisfaction(board, viewers["campaigns"], years, per_child)
     _units(board, root, per_child, registers["attention"], registers["coverage"])
     return board
 
@@ -157,10 +158,10 @@ def _unwrapped(user):
     return user._wrapped
 
 
-def _registers(board, user, years):
+def _registers(board, user, viewers, years):
     """The register indicators (nonconformities, audits, documents, coverage) with their per
     child and per unit figures, from the cache when nothing they read changed since
-    (``dashboard.caching``), else computed (6 queries) and cached."""
+    (``dashboard.caching``), else computed (5 queries) and cached."""
     registers_version, coverage_version = caching.versions()
     key = ":".join(
         str(part)
@@ -178,7 +179,6 @@ def _registers(board, user, years):
     cached = cache.get(key)
     if cached is not None:
         return cached
-    viewers = _viewers(board.scope, user)
     per_child = defaultdict(dict)
     per_unit = defaultdict(lambda: defaultdict(int))  # unit path -> indicator -> n
     unit_ids = {}
@@ -197,17 +197,20 @@ def _registers(board, user, years):
 
 
 def _viewers(scope, user):
-    """Per register, the user whose ``for_user`` filter applies, or None where it cannot remove
-    a row of the scope's subtree (one query). ``ims.access`` lets a member of a unit see every
+    """Per register, the user whose ``for_user`` filter applies, or None where it cannot change
+    a number of the scope's subtree (one query). ``ims.access`` lets a member of a unit see every
     nonconformity of its subtree, and a director or quality manager every document owned in
     it; for them the filter only costs time (tests/dashboard/test_scope_shortcut.py checks
     that the numbers are the same)."""
     if user is None:
-        return {"nonconformities": None, "documents": None}
+        return {"nonconformities": None, "documents": None, "campaigns": None}
     roles = roles_for(user, scope)
     return {
         "nonconformities": None if roles else user,
         "documents": None if roles & MANAGER_ROLES else user,
+        # Answers in the subtree come from campaigns aimed at a unit above or inside it, which
+        # a member at or above the scope sees; other campaigns add nothing to the sums.
+        "campaigns": None if roles else user,
     }
 
 
