@@ -90,18 +90,19 @@ def _counts_sql(revision_ids=None, unit_ids=None):
     if revision_ids is not None:
         rev_where, rev_params = _in("r.id", revision_ids)
         rev_where = f"AND {rev_where}"
+    # The home unit: the smallest "(199 - depth) + path" of the person's memberships, i.e. the
+    # deepest unit, then the first path (depth < 100; paths are unique). An aggregate rather
+    # than a window function: the planner then expects one row per person.
     home = f"""
-        SELECT user_id, unit_id FROM (
-            SELECT m.user_id, m.unit_id,
-                   ROW_NUMBER() OVER (
-                       PARTITION BY m.user_id ORDER BY u.depth DESC, u.path
-                   ) AS position
+        SELECT chosen.user_id, hu.id AS unit_id FROM (
+            SELECT m.user_id, MIN(CAST(199 - u.depth AS TEXT) || u.path) AS home_key
             FROM {t["membership"]} m
             JOIN {t["user"]} p ON p.id = m.user_id
             JOIN {t["unit"]} u ON u.id = m.unit_id
             WHERE m.is_active = %s AND p.is_active = %s {home_where}
-        ) ranked
-        WHERE position = 1"""  # noqa: S608 - table names from model metadata
+            GROUP BY m.user_id
+        ) chosen
+        JOIN {t["unit"]} hu ON hu.path = SUBSTR(chosen.home_key, 4)"""  # noqa: S608 - table names from model metadata
     homes = f"({home}) home"
     named = f"""
         SELECT d.revision_id, d.user_id
