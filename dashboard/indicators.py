@@ -138,12 +138,11 @@ def build(scope, year, *, user=None, root=None, today=None):
     user = _unwrapped(user)
     years = [SchoolYear(year.start_year - i) for i in range(TREND_YEARS - 1, -1, -1)]
     board = Dashboard(scope=scope, year=year, today=today, trend_years=years, k=min_group_size())
-    viewers = _viewers(scope, user)
-    registers = _registers(board, user, viewers, years)
+    registers = _registers(board, user, years)
     for name in REGISTER_FIELDS:
         setattr(board, name, registers[name])
     per_child = defaultdict(dict, {key: dict(v) for key, v in registers["per_child"].items()})
-    _satisfaction(board, viewers["campaigns"], years, per_child)
+    _satisfaction(board, user if registers["filter_campaigns"] else None, years, per_child)
     _units(board, root, per_child, registers["attention"], registers["coverage"])
     return board
 
@@ -158,10 +157,10 @@ def _unwrapped(user):
     return user._wrapped
 
 
-def _registers(board, user, viewers, years):
+def _registers(board, user, years):
     """The register indicators (nonconformities, audits, documents, coverage) with their per
     child and per unit figures, from the cache when nothing they read changed since
-    (``dashboard.caching``), else computed (5 queries) and cached."""
+    (``dashboard.caching``), else computed (6 queries) and cached."""
     registers_version, coverage_version = caching.versions()
     key = ":".join(
         str(part)
@@ -179,6 +178,7 @@ def _registers(board, user, viewers, years):
     cached = cache.get(key)
     if cached is not None:
         return cached
+    viewers = _viewers(board.scope, user)
     per_child = defaultdict(dict)
     per_unit = defaultdict(lambda: defaultdict(int))  # unit path -> indicator -> n
     unit_ids = {}
@@ -190,6 +190,8 @@ def _registers(board, user, viewers, years):
     registers.update(
         per_child={key: dict(v) for key, v in per_child.items()},
         attention=_attention(board.scope, per_unit, unit_ids),
+        # Whether campaigns need the viewer's filter (a membership change replaces the token).
+        filter_campaigns=viewers["campaigns"] is not None,
         coverage=coverage,
     )
     cache.set(key, registers, caching.REGISTERS_SECONDS)
