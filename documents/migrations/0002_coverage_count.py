@@ -5,26 +5,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('documents', '0001_initial'),
-        ('ims', '0004_report_job_task_id'),
+        ("documents", "0001_initial"),
+        ("ims", "0004_report_job_task_id"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CoverageCount',
+            name="CoverageCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('expected', models.PositiveIntegerField(default=0)),
-                ('acknowledged', models.PositiveIntegerField(default=0)),
-                ('revision', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='documents.revision')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ims.orgunit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("expected", models.PositiveIntegerField(default=0)),
+                ("acknowledged", models.PositiveIntegerField(default=0)),
+                (
+                    "revision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="documents.revision",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="ims.orgunit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'acknowledgement coverage count',
-                'verbose_name_plural': 'acknowledgement coverage counts',
-                'constraints': [models.UniqueConstraint(fields=('revision', 'unit'), name='documents_coverage_once')],
+                "verbose_name": "acknowledgement coverage count",
+                "verbose_name_plural": "acknowledgement coverage counts",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("revision", "unit"), name="documents_coverage_once"
+                    )
+                ],
             },
         ),
     ]
