@@ -14,6 +14,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from audits import services
+from audits.citations import citable_revisions
 from audits.models import (
     Audit,
     AuditProgramme,
@@ -529,15 +530,17 @@ def _audit(
         photos = []
         if (counter["findings"] + i) % 8 == 0:
             photos = [SimpleUploadedFile("anh-minh-chung.jpg", _photo(counter["findings"] + i))]
+        actor = auditor if i % 2 else lead
         finding = services.finding_record(
             audit,
-            actor=auditor if i % 2 else lead,
+            actor=actor,
             grade=grades[grade_code],
             clauses=[clause],
             unit=unit,
             statement=statement,
             checklist_item=item,
             notes=[note],
+            revisions=_cited_revision(actor, unit, counter["findings"] + i),
             photos=photos,
         )
         Finding.objects.filter(pk=finding.pk).update(
@@ -572,6 +575,17 @@ def _audit(
         services.finding_close(finding, actor=lead)
     services.audit_close(audit, actor=iso)
     return audit
+
+
+def _cited_revision(actor, unit, seed):
+    """Every third finding cites a published revision of the demo documents that its auditor
+    may see: the audited unit's own when it has some, else one of the province's."""
+    if seed % 3:
+        return []
+    revisions = citable_revisions(actor)
+    own = revisions.filter(document__owner_unit__path__startswith=unit.path)
+    candidates = list(own[:10]) or list(revisions[:10])
+    return [candidates[seed % len(candidates)]] if candidates else []
 
 
 def _photo(seed):

@@ -1,10 +1,12 @@
 import uuid
+from datetime import timedelta
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, Min, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from audits.citations import AmbiguousRevision, resolve_revision
 from audits.models import (
     MAX_PHOTOS_PER_FINDING,
     Audit,
@@ -12,13 +14,16 @@ from audits.models import (
     AuditTeamMember,
     ChecklistItem,
     ChecklistTemplate,
+    Finding,
     FindingEvidence,
     FindingGrade,
     Process,
 )
+from audits.programme_stats import DONE_STATES
 from ims.access import AUDITOR_ROLES, MANAGER_ROLES, units_visible_to
 from ims.models import Clause, OrgUnit, User
 from ims.schoolyear import SchoolYear, recent_years
+from ims.search import search
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -48,6 +53,73 @@ class PhotosField(forms.FileField):
                 _("At most %(n)s photos per finding."), params={"n": MAX_PHOTOS_PER_FINDING}
             )
         return files
+
+
+class RevisionPicker(forms.Widget):
+    """A search box that lists matching revisions as radio buttons (htmx, ``/audits/revisions/``),
+    never the whole register. Without JavaScript the typed text is resolved on submit."""
+
+    template_name = "audits/widgets/revision_picker.html"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = []  # revisions to offer as radio buttons (the chosen one, candidates)
+        self.selected = None
+
+    def value_from_datadict(self, data, files, name):
+        return {"id": data.get(name, ""), "q": data.get(f"{name}_q", "")}
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data and f"{name}_q" not in data
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        value = value if isinstance(value, dict) else {"id": value or "", "q": ""}
+        context["widget"].update(
+            {
+                "query": value.get("q", ""),
+                "selected": str(self.selected or value.get("id", "")),
+                "choices": self.choices,
+            }
+        )
+        return context
+
+
+class RevisionField(forms.Field):
+    """A document revision the user may cite: resolved against the user's visible revisions by
+    the form (``cite_revision``), so this field only carries the id and the typed text."""
+
+    widget = RevisionPicker
+
+    def clean(self, value):
+        value = value if isinstance(value, dict) else {"id": "", "q": ""}
+        return {"id": str(value.get("id") or "").strip(), "q": str(value.get("q") or "").strip()}
+
+
+def cite_revision(form, user, name="revision"):
+    """Resolve ``form``'s revision field for ``user``; an error lands on the field."""
+    value = form.cleaned_data.get(name) or {}
+    try:
+        revision = resolve_revision(user, revision_id=value.get("id"), query=value.get("q"))
+    except AmbiguousRevision as error:
+        form.fields[name].widget.choices = error.candidates
+        form.add_error(name, error)
+        return None
+    except forms.ValidationError as error:
+        form.add_error(name, error)
+        return None
+    if revision is not None:
+        form.fields[name].widget.choices = [revision]
+        form.fields[name].widget.selected = revision.pk
+    form.cleaned_data[name] = revision
+    return revision
+
+
+REVISION_HELP = _(
+    "Type a document code (QT-07, or QT-07 rev 3) or words of its title, then choose the "
+    "revision. Only effective or superseded revisions you may see are offered."
+)
+EXTERNAL_HELP = _("A law, a ministry circular, a provincial decision: its number and date.")
 
 
 class ClauseChoiceField(forms.ModelMultipleChoiceField):
@@ -222,7 +294,10 @@ class FindingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("What you saw, heard or read: an interview, an observation, a sampled record."),
     )
-    reference = forms.CharField(label=_("Document and revision"), required=False, max_length=200)
+    revision = RevisionField(label=_("Document revision"), required=False, help_text=REVISION_HELP)
+    reference = forms.CharField(
+        label=_("External document"), required=False, max_length=200, help_text=EXTERNAL_HELP
+    )
     clauses = ClauseChoiceField(
         label=_("Clauses"), queryset=Clause.objects.none(), widget=forms.CheckboxSelectMultiple
     )
@@ -230,7 +305,8 @@ class FindingForm(forms.Form):
         label=_("Audited unit"), queryset=OrgUnit.objects.none(), empty_label=None
     )
 
-    def __init__(self, *args, audit, **kwargs):
+    def __init__(self, *args, audit, user, **kwargs):
+        self.user = user
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("finding_id", uuid.uuid4())
         super().__init__(*args, **kwargs)
@@ -245,8 +321,14 @@ class FindingForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        revision = cite_revision(self, self.user)
+        if self.has_error("revision"):
+            return data
         if not (
-            data.get("note", "").strip() or data.get("reference", "").strip() or data.get("photos")
+            data.get("note", "").strip()
+            or data.get("reference", "").strip()
+            or revision
+            or data.get("photos")
         ) and not self.has_error("photos"):
             raise forms.ValidationError(
                 _("AUD-R3: add at least one evidence item: a photo, a note or a document.")
@@ -259,7 +341,10 @@ class EvidenceForm(forms.Form):
     text = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    reference = forms.CharField(label=_("Document and revision"), required=False, max_length=200)
+    revision = RevisionField(label=_("Document revision"), required=False, help_text=REVISION_HELP)
+    reference = forms.CharField(
+        label=_("External document"), required=False, max_length=200, help_text=EXTERNAL_HELP
+    )
     photo = forms.FileField(
         label=_("Photo"),
         required=False,
@@ -267,6 +352,15 @@ class EvidenceForm(forms.Form):
             attrs={"accept": "image/jpeg,image/png", "capture": "environment"}
         ),
     )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        cite_revision(self, self.user)
+        return data
 
 
 class ReportForm(forms.ModelForm):
@@ -288,10 +382,52 @@ class ReasonForm(forms.Form):
     )
 
 
+UNIT_CHOICES_LIMIT = 200
+
+
+def in_units_subtree(unit):
+    """Audits of ``unit``'s subtree: a scope unit in it, or the programme's unit in it (the
+    dashboard's condition, so its numbers and this filter agree)."""
+    scoped = Audit.scope_units.through.objects.filter(
+        audit=OuterRef("pk"), orgunit__path__startswith=unit.path
+    )
+    return Exists(scoped) | Q(programme__unit__path__startswith=unit.path)
+
+
+def offer_units(field, user, selected=None):
+    """Limit ``field`` (a unit filter) to the units ``user`` sees; at province scale only the
+    upper levels are listed (about 200 options at most, down to communes), but any visible unit
+    is accepted, and the one chosen (a link from the dashboard) is always shown."""
+    units = units_visible_to(user).order_by("path")
+    field.queryset = units
+    listed = units
+    if units.count() > UNIT_CHOICES_LIMIT:
+        depth = units.aggregate(top=Min("depth"))["top"] or 0
+        while depth < 20 and units.filter(depth__lte=depth + 1).count() <= UNIT_CHOICES_LIMIT:
+            depth += 1
+        listed = units.filter(depth__lte=depth)
+    rows = list(listed)
+    if selected is not None and selected.pk not in {u.pk for u in rows}:
+        rows = sorted([*rows, selected], key=lambda u: u.path)
+    top = min((u.depth for u in rows), default=0)
+    field.widget.choices = [("", field.empty_label)] + [
+        (u.pk, "\u00a0\u00a0" * (u.depth - top) + u.label) for u in rows
+    ]
+
+
+DONE = "done"
+
+
 class AuditFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("All statuses")), *Audit.Status.choices]
+        label=_("Status"),
+        required=False,
+        choices=[
+            ("", _("All statuses")),
+            (DONE, _("Done (report issued or closed)")),
+            *Audit.Status.choices,
+        ],
     )
     kind = forms.ChoiceField(
         label=_("Kind"), required=False, choices=[("", _("All kinds")), *Audit.Kind.choices]
@@ -299,10 +435,134 @@ class AuditFilterForm(forms.Form):
     year = forms.TypedChoiceField(
         label=_("School year"), required=False, coerce=int, empty_value=None
     )
+    unit = forms.ModelChoiceField(
+        label=_("Unit"),
+        required=False,
+        queryset=OrgUnit.objects.none(),
+        empty_label=_("All units"),
+        help_text=_("Audits of the unit or of units below it."),
+    )
     overdue = forms.BooleanField(label=_("Report overdue"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = [("", _("All years"))] + [
             (y.start_year, y.label) for y in recent_years(5)
         ]
+        offer_units(self.fields["unit"], user, _selected_unit(self, user))
+
+    def apply(self, audits, today):
+        data = self.cleaned_data
+        audits = search(audits, data["q"])
+        if data["status"] == DONE:
+            audits = audits.filter(status__in=DONE_STATES)
+        elif data["status"]:
+            audits = audits.filter(status=data["status"])
+        if data["kind"]:
+            audits = audits.filter(kind=data["kind"])
+        if data["year"]:
+            audits = audits.filter(programme__start_year=data["year"])
+        if data["unit"]:
+            audits = audits.filter(in_units_subtree(data["unit"]))
+        if data["overdue"]:
+            audits = audits.report_overdue(today)
+        return audits
+
+
+def _selected_unit(form, user, name="unit"):
+    value = form.data.get(form.add_prefix(name), "")
+    if not str(value).isdigit():
+        return None
+    return units_visible_to(user).filter(pk=value).first()
+
+
+AGE_CHOICES = [
+    ("0-30", _("up to 30 days")),
+    ("31-60", _("31–60 days")),
+    ("61-90", _("61–90 days")),
+    ("91-", _("over 90 days")),
+]
+
+
+class FindingFilterForm(forms.Form):
+    """The findings register's filters. ``audit_unit`` and ``programme`` come from links (the
+    dashboard, a programme's page); the form keeps them as hidden fields."""
+
+    q = forms.CharField(label=_("Search"), required=False)
+    year = forms.TypedChoiceField(
+        label=_("School year"), required=False, coerce=int, empty_value=None
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Unit"),
+        required=False,
+        queryset=OrgUnit.objects.none(),
+        empty_label=_("All units"),
+        help_text=_("Findings about the unit or units below it."),
+    )
+    grade = forms.ModelChoiceField(
+        label=pgettext_lazy("audit finding", "Grade"),
+        required=False,
+        queryset=FindingGrade.objects.all(),
+        to_field_name="code",
+        empty_label=_("All grades"),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All statuses")), *Finding.Status.choices],
+    )
+    age = forms.ChoiceField(
+        label=_("Open for"), required=False, choices=[("", _("Any age")), *AGE_CHOICES]
+    )
+    audit_unit = forms.ModelChoiceField(
+        required=False, queryset=OrgUnit.objects.none(), widget=forms.HiddenInput
+    )
+    programme = forms.ModelChoiceField(
+        required=False, queryset=AuditProgramme.objects.none(), widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        years = recent_years(5)
+        asked = str(self.data.get("year", ""))
+        if asked.isdigit() and 2000 <= int(asked) <= 2100:
+            years = sorted({*years, SchoolYear(int(asked))}, key=lambda y: -y.start_year)
+        self.fields["year"].choices = [("", _("All years"))] + [
+            (y.start_year, y.label) for y in years
+        ]
+        offer_units(self.fields["unit"], user, _selected_unit(self, user))
+        self.fields["audit_unit"].queryset = units_visible_to(user)
+        self.fields["programme"].queryset = AuditProgramme.objects.for_user(user)
+
+    def apply(self, findings, now):
+        data = self.cleaned_data
+        words = data["q"]
+        if words:
+            findings = search(findings, words)
+        if data["year"]:
+            findings = findings.filter(audit__programme__start_year=data["year"])
+        if data["unit"]:
+            findings = findings.filter(unit__path__startswith=data["unit"].path)
+        if data["audit_unit"]:
+            audits = Audit.objects.filter(in_units_subtree(data["audit_unit"]))
+            findings = findings.filter(audit__in=audits)
+        if data["programme"]:
+            findings = findings.filter(audit__programme=data["programme"])
+        if data["grade"]:
+            findings = findings.filter(grade=data["grade"])
+        if data["status"]:
+            findings = findings.filter(status=data["status"])
+        if data["age"]:
+            findings = findings.filter(status=Finding.Status.OPEN).filter(
+                age_condition(data["age"], now)
+            )
+        return findings
+
+
+def age_condition(bucket, now):
+    """Findings recorded ``low`` to ``high`` days ago, as the programme page counts them."""
+    low, _sep, high = bucket.partition("-")
+    condition = Q(created_at__lte=now - timedelta(days=int(low)))
+    if high:
+        condition &= Q(created_at__gt=now - timedelta(days=int(high) + 1))
+    return condition

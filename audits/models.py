@@ -497,9 +497,7 @@ class Audit(models.Model):
                     "unit": f.unit_id,
                     "statement": f.statement,
                     "clauses": sorted(c.pk for c in f.clauses.all()),
-                    "evidence": sorted(
-                        [e.kind, e.text, e.reference, e.sha256] for e in f.evidence.all()
-                    ),
+                    "evidence": sorted(e.signature_item() for e in f.evidence.all()),
                 }
                 for f in findings
             ],
@@ -722,9 +720,10 @@ class Finding(models.Model):
         editable=False,
     )
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    search_text = SearchTextField()
 
     objects = FindingQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta:
         ordering = ["created_at"]
@@ -746,6 +745,12 @@ class Finding(models.Model):
 
     def get_absolute_url(self):
         return reverse("audits:finding_detail", args=[self.pk])
+
+    def save(self, *args, **kwargs):
+        self.search_text = fold_join(self.audit.code, self.statement)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
 
     def can_add_evidence(self, user):
         return self.status == self.Status.OPEN and self.audit.can_record(user)
@@ -781,11 +786,19 @@ class FindingEvidence(models.Model):
     finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="evidence")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     text = models.TextField(_("text"), blank=True)
+    revision = models.ForeignKey(
+        "documents.Revision",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_evidence",
+        verbose_name=_("document revision"),
+    )
     reference = models.CharField(
         _("document and revision"),
         max_length=200,
         blank=True,
-        help_text=_("e.g. QT-07 rev. 3, or the number of an external document"),
+        help_text=_("An external document (a law, a ministry circular): its number and date."),
     )
     photo = models.FileField(upload_to=photo_path, blank=True, editable=False)
     thumbnail = models.FileField(upload_to=thumb_path, blank=True, editable=False)
@@ -804,11 +817,37 @@ class FindingEvidence(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(models.Q(kind="note") & ~models.Q(text=""))
-                | (models.Q(kind="document") & ~models.Q(reference=""))
+                | (
+                    models.Q(kind="document")
+                    & (models.Q(revision__isnull=False) | ~models.Q(reference=""))
+                )
                 | (models.Q(kind="photo") & ~models.Q(photo="") & ~models.Q(thumbnail="")),
                 name="audits_evidence_complete_for_kind",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(revision__isnull=True) | models.Q(kind="document"),
+                name="audits_evidence_revision_only_for_documents",
             ),
         ]
 
     def __str__(self):
+        if self.revision_id:
+            return revision_label(self.revision)
         return self.text[:60] or self.reference or self.get_kind_display()
+
+    def signature_item(self):
+        """What the report signature binds to; the revision only when one is cited, so the
+        signatures of reports issued before revisions could be cited still hold."""
+        item = [self.kind, self.text, self.reference, self.sha256]
+        if self.revision_id:
+            item.append(f"revision:{self.revision_id}")
+        return item
+
+
+def revision_label(revision):
+    """ "CODE rev N — title", how a cited revision is named on screen and in the report."""
+    return _("%(code)s rev %(number)s — %(title)s") % {
+        "code": revision.document.code,
+        "number": revision.number,
+        "title": revision.document.title,
+    }

@@ -16,7 +16,12 @@ def report_findings(audit):
         .select_related("grade", "unit")
         .prefetch_related(
             "clauses__criteria_set",
-            Prefetch("evidence", queryset=FindingEvidence.objects.order_by("created_at", "pk")),
+            Prefetch(
+                "evidence",
+                queryset=FindingEvidence.objects.select_related("revision__document").order_by(
+                    "created_at", "pk"
+                ),
+            ),
         )
         .order_by("grade__order", "created_at", "pk")
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audits.citations import citable_revisions
 from audits.models import (
     MAX_PHOTOS_PER_FINDING,
     Audit,
@@ -518,6 +519,7 @@ def finding_record(
     checklist_item=None,
     notes=(),
     references=(),
+    revisions=(),
     photos=(),
     finding_id=None,
 ):
@@ -535,14 +537,16 @@ def finding_record(
     clauses = list(clauses)
     notes = [n.strip() for n in notes if n and n.strip()]
     references = [r.strip() for r in references if r and r.strip()]
+    revisions = [r for r in revisions if r is not None]
     photos = [p for p in photos if p]
     statement = (statement or "").strip()
     if not statement:
         raise ValidationError(_("Write the finding's statement."))
     if not clauses:
         raise AuditRuleError(_("AUD-R3: a finding cites at least one clause."))
-    if not (notes or references or photos):
+    if not (notes or references or revisions or photos):
         raise AuditRuleError(_("AUD-R3: a finding needs at least one evidence item."))
+    _check_citable(actor, revisions)
     if len(photos) > MAX_PHOTOS_PER_FINDING:
         raise ValidationError(
             _("At most %(n)s photos per finding.") % {"n": MAX_PHOTOS_PER_FINDING}
@@ -582,6 +586,13 @@ def finding_record(
                 reference=reference,
                 created_by=actor,
             )
+        for revision in revisions:
+            FindingEvidence.objects.create(
+                finding=finding,
+                kind=FindingEvidence.Kind.DOCUMENT,
+                revision=revision,
+                created_by=actor,
+            )
         for photo in processed:
             _store_photo(finding, photo, actor, stored)
         if checklist_item is not None and grade.is_nonconformity:
@@ -605,6 +616,15 @@ def _parse_uuid(value):
         return uuid.UUID(str(value))
     except ValueError:
         raise ValidationError(_("The finding id is not valid.")) from None
+
+
+def _check_citable(actor, revisions):
+    """A cited revision is published and visible to the auditor (documents' access rules)."""
+    if not revisions:
+        return
+    ids = {r.pk for r in revisions}
+    if citable_revisions(actor).filter(pk__in=ids).count() != len(ids):
+        raise ValidationError(_("This document revision does not exist or you may not see it."))
 
 
 def _check_in_scope(audit, unit, clauses):
@@ -648,7 +668,7 @@ class _FilesRemovedOnFailure:
         return False
 
 
-def finding_add_evidence(finding, *, actor, kind, text="", reference="", photo=None):
+def finding_add_evidence(finding, *, actor, kind, text="", reference="", revision=None, photo=None):
     processed = None
     if kind == FindingEvidence.Kind.PHOTO:
         if photo is None:
@@ -656,8 +676,8 @@ def finding_add_evidence(finding, *, actor, kind, text="", reference="", photo=N
         processed = process_photo(photo)
     elif kind == FindingEvidence.Kind.NOTE and not text.strip():
         raise ValidationError(_("Write the note."))
-    elif kind == FindingEvidence.Kind.DOCUMENT and not reference.strip():
-        raise ValidationError(_("Name the document and its revision."))
+    elif kind == FindingEvidence.Kind.DOCUMENT and not (reference.strip() or revision):
+        raise ValidationError(_("Choose the document revision, or name the external document."))
     elif kind not in FindingEvidence.Kind.values:
         raise ValidationError(_("Choose a kind of evidence."))
     with _FilesRemovedOnFailure() as stored, transaction.atomic():
@@ -672,11 +692,15 @@ def finding_add_evidence(finding, *, actor, kind, text="", reference="", photo=N
                     % {"n": MAX_PHOTOS_PER_FINDING}
                 )
             return _store_photo(finding, processed, actor, stored)
+        if kind != FindingEvidence.Kind.DOCUMENT:
+            revision, reference = None, ""
+        _check_citable(actor, [revision] if revision else [])
         return FindingEvidence.objects.create(
             finding=finding,
             kind=kind,
             text=text.strip(),
             reference=reference.strip(),
+            revision=revision,
             created_by=actor,
         )
 

@@ -29,9 +29,11 @@ urlpatterns = [
     path("<int:pk>/report/", views.report_view, name="report"),
     path("<int:pk>/report/edit/", views.report_edit, name="report_edit"),
     path("<int:pk>/report/issue/", views.report_issue, name="report_issue"),
+    path("findings/", views.finding_list, name="finding_list"),
     path("findings/<uuid:pk>/", views.finding_detail, name="finding_detail"),
     path("findings/<uuid:pk>/evidence/", views.finding_evidence_add, name="finding_evidence_add"),
     path("findings/<uuid:pk>/close/", views.finding_close, name="finding_close"),
+    path("revisions/", views.revision_picker, name="revision_picker"),
     path("photos/<uuid:pk>/", views.photo, name="photo"),
     path("photos/<uuid:pk>/thumb/", views.photo, {"size": "thumb"}, name="photo_thumb"),
 ]

@@ -13,12 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audits import services
+from audits.citations import PICKER_LIMIT, link_revisions, search_revisions
 from audits.forms import (
     AuditFilterForm,
     AuditForm,
     ChecklistGenerateForm,
     ChecklistItemForm,
     EvidenceForm,
+    FindingFilterForm,
     FindingForm,
     ProgrammeForm,
     ReasonForm,
@@ -40,7 +42,6 @@ from ims.access import MANAGER_ROLES, get_object_for_user, member_roles, require
 from ims.files import serve_file
 from ims.forms import SignForm
 from ims.lockout import client_address
-from ims.search import search
 from ims.signatures import signatures_for
 from ims.transitions import record_transition
 from nonconformities.models import Nonconformity
@@ -80,7 +81,7 @@ def _can_manage_any(user):
 
 @login_required
 def audit_list(request):
-    form = AuditFilterForm(request.GET or None)
+    form = AuditFilterForm(request.GET or None, user=request.user)
     audits = (
         _audits()
         .for_user(request.user)
@@ -89,16 +90,7 @@ def audit_list(request):
         .order_by("-planned_start", "code")
     )
     if form.is_valid():
-        data = form.cleaned_data
-        audits = search(audits, data["q"])
-        if data["status"]:
-            audits = audits.filter(status=data["status"])
-        if data["kind"]:
-            audits = audits.filter(kind=data["kind"])
-        if data["year"]:
-            audits = audits.filter(programme__start_year=data["year"])
-        if data["overdue"]:
-            audits = audits.report_overdue(timezone.localdate())
+        audits = form.apply(audits, timezone.localdate())
     page = Paginator(audits, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -108,6 +100,35 @@ def audit_list(request):
             "form": form,
             "today": timezone.localdate(),
             "can_create": _can_manage_any(request.user),
+        },
+    )
+
+
+FINDINGS_PAGE_SIZE = 25
+
+
+@login_required
+def finding_list(request):
+    """The findings register: the findings of the audits the user may see, filtered."""
+    form = FindingFilterForm(request.GET or None, user=request.user)
+    findings = (
+        Finding.objects.for_user(request.user)
+        .select_related("grade", "unit", "audit", "audit__programme")
+        .order_by("-created_at", "pk")
+    )
+    if form.is_valid():
+        findings = form.apply(findings, timezone.now())
+    page = Paginator(findings, FINDINGS_PAGE_SIZE).get_page(request.GET.get("page"))
+    cleaned = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    return render(
+        request,
+        "audits/finding_list.html",
+        {
+            "page": page,
+            "form": form,
+            "programme": cleaned.get("programme"),
+            "audit_unit": cleaned.get("audit_unit"),
+            "today": timezone.localdate(),
         },
     )
 
@@ -275,15 +296,19 @@ def _detail_context(request, audit):
     checklist = audit.checklist.prefetch_related("clauses__criteria_set").annotate(
         finding_count=Count("findings")
     )
+    cited = FindingEvidence.objects.filter(revision__isnull=False).select_related(
+        "revision__document"
+    )
     findings = (
         audit.findings.select_related("grade", "unit")
-        .prefetch_related("clauses__criteria_set")
+        .prefetch_related("clauses__criteria_set", Prefetch("evidence", cited, to_attr="cited"))
         .annotate(
             evidence_count=Count("evidence", distinct=True),
             photo_count=Count("evidence", filter=Q(evidence__kind="photo"), distinct=True),
         )
         .order_by("grade__order", "created_at")
     )
+    link_revisions([e for f in findings for e in f.cited], user)
     return {
         "audit": audit,
         "checklist": checklist,
@@ -508,7 +533,13 @@ def finding_create(request, pk):
     scope = list(audit.scope_units.all())
     if len(scope) == 1:
         initial["unit"] = scope[0]
-    form = FindingForm(request.POST or None, request.FILES or None, audit=audit, initial=initial)
+    form = FindingForm(
+        request.POST or None,
+        request.FILES or None,
+        audit=audit,
+        user=request.user,
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -522,6 +553,7 @@ def finding_create(request, pk):
                 checklist_item=item,
                 notes=[data["note"]],
                 references=[data["reference"]],
+                revisions=[data["revision"]],
                 photos=data["photos"],
                 finding_id=data["finding_id"],
             )
@@ -543,8 +575,13 @@ def _finding(request, pk):
 
 @login_required
 def finding_detail(request, pk):
-    finding = _finding(request, pk)
-    evidence = list(finding.evidence.all())
+    return _finding_page(request, _finding(request, pk), EvidenceForm(user=request.user))
+
+
+def _finding_page(request, finding, evidence_form):
+    evidence = link_revisions(
+        list(finding.evidence.select_related("revision__document")), request.user
+    )
     return render(
         request,
         "audits/finding_detail.html",
@@ -557,7 +594,7 @@ def finding_detail(request, pk):
             "nonconformities": _nonconformities_of(finding),
             "can_add_evidence": finding.can_add_evidence(request.user),
             "can_close": finding.can_close(request.user),
-            "evidence_form": EvidenceForm(),
+            "evidence_form": evidence_form,
         },
     )
 
@@ -571,7 +608,7 @@ def _nonconformities_of(finding):
 @require_POST
 def finding_evidence_add(request, pk):
     finding = _finding(request, pk)
-    form = EvidenceForm(request.POST, request.FILES)
+    form = EvidenceForm(request.POST, request.FILES, user=request.user)
     if form.is_valid():
         data = form.cleaned_data
         _attempt(
@@ -582,12 +619,18 @@ def finding_evidence_add(request, pk):
                 kind=data["kind"],
                 text=data["text"],
                 reference=data["reference"],
+                revision=data["revision"],
                 photo=data["photo"],
             ),
             _("Evidence added."),
         )
-    else:
-        messages.error(request, _("Choose the kind of evidence and fill it in."))
+        return redirect(finding)
+    if form.has_error("revision"):
+        # The picker's error (or its candidates to choose from) on the page, nothing saved.
+        response = _finding_page(request, finding, form)
+        response.status_code = 400
+        return response
+    messages.error(request, _("Choose the kind of evidence and fill it in."))
     return redirect(finding)
 
 
@@ -603,6 +646,31 @@ def finding_close(request, pk):
         _("Finding closed."),
     )
     return redirect(finding)
+
+
+@login_required
+def revision_picker(request):
+    """Search-as-you-type for the revision picker: at most PICKER_LIMIT revisions the user may
+    see and cite, as radio buttons named after the form field."""
+    name = request.GET.get("name", "revision")
+    if not name.isidentifier() or len(name) > 40:
+        name = "revision"
+    query = (request.GET.get("q") or request.GET.get(f"{name}_q") or "").strip()[:200]
+    revisions = search_revisions(request.user, query, PICKER_LIMIT + 1) if query else []
+    response = render(
+        request,
+        "audits/partials/revision_choices.html",
+        {
+            "name": name,
+            "revisions": revisions[:PICKER_LIMIT],
+            "truncated": len(revisions) > PICKER_LIMIT,
+            "limit": PICKER_LIMIT,
+            "query": query,
+            "selected": "",
+        },
+    )
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 @login_required

@@ -43,28 +43,41 @@ def nc_overdue(unit):
     return Link(_url("nonconformities:register", {"unit": unit.pk, "overdue": "on"}))
 
 
-# Audit list: q, status, kind, year, overdue (report). No unit filter: exact only over the
-# user's whole subtree (``at_root``), where the list shows the same audits.
+# Audit list: q, status (one status, or "done": report issued or closed), kind, year (the last
+# five school years), unit (audits with a scope unit or their programme's unit in the subtree,
+# the dashboard's condition), overdue (report).
 
 
-def audits_year(year, at_root, **params):
+def audits_year(year, unit, **params):
     # The list offers the last five school years; an older one is ignored there.
-    exact = at_root and year in recent_years(5)
-    return Link(_url("audits:audit_list", {"year": year.start_year, **params}), exact)
+    exact = year in recent_years(5)
+    params = {"year": year.start_year, "unit": unit.pk, **params}
+    return Link(_url("audits:audit_list", params), exact)
 
 
-def audits_done(year):
-    # Report issued or closed: two statuses, the list filters one.
-    return Link(_url("audits:audit_list", {"year": year.start_year}), False)
+def audits_done(year, unit):
+    return audits_year(year, unit, status="done")
 
 
-def audits_overdue(year, at_root):
-    return audits_year(year, at_root, overdue="on")
+def audits_overdue(year, unit):
+    return audits_year(year, unit, overdue="on")
 
 
-def findings(year):
-    # There is no findings register; the year's audits list their findings.
-    return Link(_url("audits:audit_list", {"year": year.start_year}), False)
+# Findings register: q, year (any school year), unit (subtree of the finding's unit), grade
+# (code), status, age, audit_unit (the audit's scope or programme unit in the subtree: the
+# dashboard counts findings of the audits in its scope), programme.
+
+
+def findings(year, unit, grade="", status="", scope=None):
+    """Findings of ``year``'s audits in ``scope`` (default ``unit``) about ``unit``'s subtree."""
+    params = {
+        "year": year.start_year,
+        "unit": unit.pk,
+        "audit_unit": (scope or unit).pk,
+        "grade": grade,
+        "status": status,
+    }
+    return Link(_url("audits:finding_list", params))
 
 
 # Document register: q, type, unit (subtree), status, clause, review (due, overdue).

@@ -73,7 +73,7 @@ def index(request):
     board.units = _sort(board.units, sort.lstrip("-"), descending)
     link_templates = {}
     for row in [*board.units, *board.attention]:
-        row.links = _row_links_fast(link_templates, row.unit, year, row.is_scope)
+        row.links = _row_links_fast(link_templates, row.unit, year, row.is_scope, scope)
     if request.GET.get("format") == "xlsx":
         return _export(board)
     context = {
@@ -119,10 +119,17 @@ def cards(board, at_root):
             (_("over 90 days"), nc["age_old"], links.nc_age(scope, "gt90")),
         ],
         "nc_overdue": (nc["overdue"], links.nc_overdue(scope)),
-        "audits_planned": (board.audits["planned"], links.audits_year(year, at_root)),
-        "audits_done": (board.audits["done"], links.audits_done(year)),
-        "audits_overdue": (board.audits["overdue"], links.audits_overdue(year, at_root)),
-        "findings": links.findings(year),
+        "audits_planned": (board.audits["planned"], links.audits_year(year, scope)),
+        "audits_done": (board.audits["done"], links.audits_done(year, scope)),
+        "audits_overdue": (board.audits["overdue"], links.audits_overdue(year, scope)),
+        "grades": [
+            (
+                g,
+                links.findings(year, scope, grade=_grade_code(g)),
+                links.findings(year, scope, grade=_grade_code(g), status="open"),
+            )
+            for g in board.grades
+        ],
         "doc_due": (board.documents["due"], links.documents_review(scope, "due")),
         "doc_overdue": (board.documents["overdue"], links.documents_review(scope, "overdue")),
         "doc_effective": (board.documents["effective"], links.documents_effective(scope)),
@@ -130,7 +137,11 @@ def cards(board, at_root):
     }
 
 
-def row_links(unit, year, own_records=False):
+def _grade_code(grade):
+    return grade.get("code") or grade["order"][1]
+
+
+def row_links(unit, year, own_records=False, scope=None):
     # The scope's own row counts only its own records; the register shows its whole subtree.
     exact = not own_records
     return {
@@ -139,7 +150,9 @@ def row_links(unit, year, own_records=False):
         "nc_overdue": links.nc_overdue(unit),
         "doc_overdue": links.documents_review(unit, "overdue"),
         "doc_due": links.documents_review(unit, "due"),
-        "findings": links.findings(year),
+        "findings": replace(
+            links.findings(year, unit, status="open", scope=scope or unit), exact=exact
+        ),
         "ack": links.documents_coverage(unit),
     }
 
@@ -150,12 +163,12 @@ class _AnyUnit:
     pk = "UNIT-ID"
 
 
-def _row_links_fast(templates, unit, year, own_records):
+def _row_links_fast(templates, unit, year, own_records, scope):
     """``row_links`` for one row, from links built once per kind of row (a few hundred rows
-    would otherwise resolve a few thousand URLs). The unit appears in a link only as the
-    ``unit`` query parameter."""
+    would otherwise resolve a few thousand URLs). The row's unit appears in a link only as
+    the ``unit`` query parameter (tests/dashboard/test_row_links.py checks it)."""
     if own_records not in templates:
-        templates[own_records] = row_links(_AnyUnit, year, own_records=own_records)
+        templates[own_records] = row_links(_AnyUnit, year, own_records=own_records, scope=scope)
     marker = f"unit={_AnyUnit.pk}"
     here = f"unit={unit.pk}"
     return {

@@ -102,3 +102,37 @@ def test_auditor_records_minor_nc_with_photo_and_lead_issues_report(
     assert nc.severity == "minor"
     page.goto(f"{live_server.url}{finding.get_absolute_url()}")
     expect(page.get_by_test_id("finding-nc")).to_contain_text(nc.number)
+
+
+def test_auditor_cites_a_document_revision_with_the_picker_and_finds_it_in_the_register(
+    live_server, phone, settings, tmp_path
+):
+    from tests.documents.factories import effective_document
+
+    settings.MEDIA_ROOT = tmp_path
+    world = build_world()
+    document = effective_document(world, code="QT-07", title="Quy trình kiểm soát hồ sơ")
+    revision = document.revisions.get()
+    effective_document(world, code="QT-08", title="Quy trình tuyển sinh")
+    audit = make_audit(world, status=Audit.Status.IN_PROGRESS)
+    page = phone
+
+    login(page, live_server.url, "auditor")
+    page.goto(f"{live_server.url}/audits/{audit.pk}/findings/new/")
+    page.get_by_label("Nội dung phát hiện").fill("Hồ sơ lớp 3A không theo biểu mẫu QT-07.")
+    page.locator("input[name=clauses]").first.check()
+    page.get_by_label("Lần ban hành tài liệu").fill("kiem soat ho so")  # no diacritics
+    choice = page.get_by_test_id("revision-choice")
+    expect(choice).to_have_count(1)  # the search answers as one types; QT-08 is not listed
+    choice.check()
+    page.get_by_test_id("finding-save").click()
+    cited = page.get_by_test_id("cited-revision")
+    expect(cited).to_contain_text("QT-07")
+    expect(cited).to_contain_text("Quy trình kiểm soát hồ sơ")
+    assert Finding.objects.get().evidence.get().revision == revision
+    cited.get_by_role("link").click()
+    expect(page).to_have_url(re.compile(rf"/documents/{document.pk}/$"))
+
+    page.goto(f"{live_server.url}/audits/findings/?q=lop 3a")
+    expect(page.get_by_test_id("finding-row")).to_have_count(1)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360

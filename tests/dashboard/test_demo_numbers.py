@@ -70,6 +70,8 @@ def test_every_exact_number_equals_its_register_on_the_demo(
     ]
     checked = 0
     nonzero = 0
+    audits_checked = {"audit_list": 0, "finding_list": 0}
+    audits_nonzero = {"audit_list": 0, "finding_list": 0}
     for username, unit_code in views:
         client.force_login(User.objects.get(username=username))
         params = {"unit": OrgUnit.objects.get(code=unit_code).pk} if unit_code else {}
@@ -81,5 +83,16 @@ def test_every_exact_number_equals_its_register_on_the_demo(
             assert register_count(response) == number, (username, unit_code, url)
             checked += 1
             nonzero += number > 0
+            for register, path in (
+                ("audit_list", reverse("audits:audit_list")),
+                ("finding_list", reverse("audits:finding_list")),
+            ):
+                if url.split("?")[0] == path:
+                    audits_checked[register] += 1
+                    audits_nonzero[register] += number > 0
     # The demo has overdue actions, reviews due and effective documents: not only zeros.
     assert checked > 50 and nonzero > 10
+    # Audits planned, done and overdue, and findings by grade (all and open), per view.
+    assert audits_checked["audit_list"] >= 3 * len(views), audits_checked
+    assert audits_checked["finding_list"] >= 2 * len(views), audits_checked
+    assert audits_nonzero["audit_list"] > 5 and audits_nonzero["finding_list"] > 10
