@@ -13,6 +13,12 @@
 
 A token missing from the cache (evicted, or the cache was cleared) is replaced by a new random
 one, so entries written under an old token are never read again.
+
+The tokens must live in a cache shared by every process that writes or serves pages: Redis, as
+``ims/settings.py`` configures it whenever ``REDIS_URL`` is set. The in-process fallback (no
+``REDIS_URL``) is right for ``runserver``'s single process only. Rows written in bulk without
+the models' signals (``seed_scale``, the demo, a restore) are picked up when the entries expire
+(``REGISTERS_SECONDS``) or at once after ``cache.clear()``.
 """
 
 import uuid
