@@ -6,6 +6,7 @@ Usage (from the project root, PostgreSQL running):
     .venv/bin/python bench/run.py --seed 1        # fresh ims_scale database, seed_scale, measure
     .venv/bin/python bench/run.py                 # measure the data already in ims_scale
     .venv/bin/python bench/run.py --seed 0.1 --database-url postgres://postgres@127.0.0.1/ims_scale_small
+    .venv/bin/python bench/run.py --only survey_results,survey_submit   # a subset (baselines always)
 
 It measures, warm, in one run:
 
@@ -114,7 +115,12 @@ def prepare(sessions_file, submissions):
     from ims.models import OrgUnit, User
     from scale.generator import ROOT_CODE
     from surveys.models import Campaign, Question, SurveyLink
-    from surveys.public_views import SESSION_KEY
+
+    try:  # the answering state lives in a signed cookie (surveys.answering_state)
+        from surveys import answering_state
+    except ImportError:  # older code: in the Django session
+        answering_state = None
+    SESSION_KEY = "surveys_answering"
 
     director = User.objects.get(username="scale.director")
     client = Client()
@@ -146,22 +152,18 @@ def prepare(sessions_file, submissions):
     for n in range(submissions):
         token = secrets.token_urlsafe(18)
         unit_id = links[n * 7919 % len(links)].unit_id  # respondents of every school
-        data = {
-            SESSION_KEY: {
-                token: {
-                    "c": campaign.pk,
-                    "u": unit_id,
-                    "otc": None,
-                    "t0": t0,
-                    "lang": "vi",
-                    "answers": {},
-                }
-            }
-        }
+        state = {"c": campaign.pk, "u": unit_id, "otc": None, "t0": t0, "lang": "vi", "answers": {}}
+        state["ct"] = campaign.created_at.timestamp()
+        if answering_state is not None:
+            # The cookie /s/<code> would have set (a "name=value" pair in the sessions file).
+            name, value = answering_state.cookie_name(token), answering_state.encode(token, state)
+            lines.append(f"{name}={value} /s/r/{token}/")
+            continue
+        data = {SESSION_KEY: {token: state}}
         key = secrets.token_hex(16)
         rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expire))
         lines.append(f"{key} /s/r/{token}/")
-    Session.objects.bulk_create(rows, batch_size=2000)
+    Session.objects.bulk_create(rows, batch_size=2000)  # none with cookie states
     Path(sessions_file).write_text("\n".join(lines) + "\n")
     from audits.models import Audit
 
@@ -355,6 +357,33 @@ def machine():
 
 
 LOAD_BEFORE = os.getloadavg()
+PAGES = ["dashboard", "documents_search", "nc_filtered", "survey_results"]
+MEASURES = [*PAGES, "survey_submit", "survey_start", "audit_pdf"]
+
+
+def measure_submissions(base, args, fx, sessions_file):
+    from django.db import connection
+
+    from surveys.models import Response
+
+    before = Response.objects.filter(campaign=fx["campaign"]).count()
+    connection.close()
+    result = wrk(
+        base + "/s/",
+        duration=args.duration,
+        connections=args.clients,
+        cookie=f"csrftoken={CSRF}",
+        method="POST",
+        body=fx["submit_body"],
+        sessions=sessions_file,
+    )
+    stored = Response.objects.filter(campaign=fx["campaign"]).count() - before
+    result["stored"] = stored
+    # A "thanks" the client saw must be a stored row; a response completed after wrk
+    # stopped counting is stored without a "thanks" (in flight), never lost.
+    result["lost"] = max(0, result["thanks"] - stored)
+    result["in_flight_at_stop"] = max(0, stored - result["thanks"])
+    return result
 
 
 def main():
@@ -367,7 +396,18 @@ def main():
     parser.add_argument("--duration", type=int, default=15, help="seconds per measurement")
     parser.add_argument("--clients", type=int, default=4, help="connections for throughput")
     parser.add_argument("--json", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument(
+        "--only",
+        type=lambda value: set(value.split(",")),
+        help=f"measure a subset (comma-separated, among {','.join(MEASURES)}); the baselines "
+        "always run",
+    )
     args = parser.parse_args()
+    if args.only and not args.only <= set(MEASURES):
+        parser.error(f"--only: unknown {sorted(args.only - set(MEASURES))}")
+
+    def selected(name):
+        return not args.only or name in args.only
 
     ensure_wrk()
     env = bench_env(args.database_url)
@@ -385,7 +425,8 @@ def main():
     sessions_file = Path(tempfile.mkstemp(prefix="ims-bench-sessions-", suffix=".txt")[1])
     submissions = args.duration * 1500
     log(f"== preparing {submissions} answering sessions and the director's sign-in")
-    fx = prepare(sessions_file, submissions)
+    fx = prepare(sessions_file, submissions if selected("survey_submit") else 0)
+    fx["pages"] = {name: url for name, url in fx["pages"].items() if selected(name)}
     log("== queries per page (in-process, second visit)")
     query_counts, captured, failed = count_queries(fx["client"], fx["pages"])
     from django.db import connection
@@ -422,29 +463,11 @@ def main():
         for name, url in pages.items():
             log(f"== {name}")
             results[name] = wrk(base + url, duration=args.duration, cookie=fx["cookie"])
-        log("== survey submissions")
-        from surveys.models import Response
-
-        before = Response.objects.filter(campaign=fx["campaign"]).count()
-        connection.close()
-        results["survey_submit"] = wrk(
-            base + "/s/",
-            duration=args.duration,
-            connections=args.clients,
-            cookie=f"csrftoken={CSRF}",
-            method="POST",
-            body=fx["submit_body"],
-            sessions=sessions_file,
-        )
-        stored = Response.objects.filter(campaign=fx["campaign"]).count() - before
-        results["survey_submit"]["stored"] = stored
-        # A "thanks" the client saw must be a stored row; a response completed after wrk
-        # stopped counting is stored without a "thanks" (in flight), never lost.
-        results["survey_submit"]["lost"] = max(0, results["survey_submit"]["thanks"] - stored)
-        results["survey_submit"]["in_flight_at_stop"] = max(
-            0, stored - results["survey_submit"]["thanks"]
-        )
-        results["survey_start"] = wrk(base + f"/s/{fx['link'].code}/", duration=args.duration)
+        if selected("survey_submit"):
+            log("== survey submissions")
+            results["survey_submit"] = measure_submissions(base, args, fx, sessions_file)
+        if selected("survey_start"):
+            results["survey_start"] = wrk(base + f"/s/{fx['link'].code}/", duration=args.duration)
         rss = worker_rss_mb(server)
     finally:
         server.terminate()
@@ -452,8 +475,9 @@ def main():
     if "dashboard" in captured:
         log("== dashboard SQL run directly")
         results["dashboard_sql"] = sql_baseline(captured["dashboard"])
-    log("== audit report PDF")
-    results["audit_pdf"] = pdf_timing(fx["audit"])
+    if selected("audit_pdf"):
+        log("== audit report PDF")
+        results["audit_pdf"] = pdf_timing(fx["audit"])
     sessions_file.unlink(missing_ok=True)
 
     report = build_report(args, results, query_counts, rss, seed_seconds, failed)
@@ -482,6 +506,8 @@ def build_report(args, r, query_counts, rss, seed_seconds, failed):
         if name in failed:
             rows.append({"name": name, "label": label, "failed": failed[name]})
             continue
+        if name not in r:  # not measured (--only)
+            continue
         rows.append(
             {
                 "name": name,
@@ -497,32 +523,35 @@ def build_report(args, r, query_counts, rss, seed_seconds, failed):
         )
     if "dashboard_sql" in r:
         rows[0]["vs_sql_p50"] = ratio(r["dashboard"]["p50_ms"], r["dashboard_sql"]["p50_ms"])
-    submit, insert = r["survey_submit"], r["insert"]
-    rows.append(
-        {
-            "name": "survey_submit",
-            "label": f"Survey submission POST /s/… ({args.clients} clients)",
-            "p50_ms": submit["p50_ms"],
-            "p95_ms": submit["p95_ms"],
-            "per_s": submit["per_s"],
-            "baseline": "one-INSERT view",
-            "ratio_throughput": ratio(submit["per_s"], insert["per_s"]),
-            "stored": submit["stored"],
-            "lost": submit["lost"],
-            "non_302": sum(n for s, n in submit["statuses"].items() if s != "302"),
-        }
-    )
-    rows.append(
-        {
-            "name": "survey_start",
-            "label": "Survey start GET /s/<code>",
-            "p50_ms": r["survey_start"]["p50_ms"],
-            "p95_ms": r["survey_start"]["p95_ms"],
-            "per_s": r["survey_start"]["per_s"],
-            "baseline": "bare view",
-            "ratio_p50": ratio(r["survey_start"]["p50_ms"], bare_p50),
-        }
-    )
+    insert = r["insert"]
+    submit = r.get("survey_submit")
+    if submit:
+        rows.append(
+            {
+                "name": "survey_submit",
+                "label": f"Survey submission POST /s/… ({args.clients} clients)",
+                "p50_ms": submit["p50_ms"],
+                "p95_ms": submit["p95_ms"],
+                "per_s": submit["per_s"],
+                "baseline": "one-INSERT view",
+                "ratio_throughput": ratio(submit["per_s"], insert["per_s"]),
+                "stored": submit["stored"],
+                "lost": submit["lost"],
+                "non_302": sum(n for s, n in submit["statuses"].items() if s != "302"),
+            }
+        )
+    if "survey_start" in r:
+        rows.append(
+            {
+                "name": "survey_start",
+                "label": "Survey start GET /s/<code>",
+                "p50_ms": r["survey_start"]["p50_ms"],
+                "p95_ms": r["survey_start"]["p95_ms"],
+                "per_s": r["survey_start"]["per_s"],
+                "baseline": "bare view",
+                "ratio_p50": ratio(r["survey_start"]["p50_ms"], bare_p50),
+            }
+        )
     for name, label, data in [
         ("bare", "Baseline: bare view, no database", r["bare"]),
         ("bare_throughput", f"Baseline: bare view ({args.clients} clients)", r["bare_throughput"]),
@@ -540,21 +569,29 @@ def build_report(args, r, query_counts, rss, seed_seconds, failed):
                 "per_s": data["per_s"],
             }
         )
-    pdf = r["audit_pdf"]
+    pdf = r.get("audit_pdf")
 
     def p95(name):
         return r[name]["p95_ms"] if name in r else float("inf")
 
+    only = args.only or set(MEASURES)
     checks = {
-        "queries_per_page_max_20": not failed and max(query_counts.values()) <= TARGETS["queries"],
-        "dashboard_p95_150ms": p95("dashboard") <= TARGETS["dashboard_p95_ms"],
-        "search_p95_100ms": p95("documents_search") <= TARGETS["search_p95_ms"],
-        "submit_300_per_s": submit["per_s"] >= TARGETS["submit_per_s"],
-        "submit_half_of_insert": submit["per_s"] >= TARGETS["submit_vs_insert"] * insert["per_s"],
-        "responses_lost_zero": submit["lost"] == 0 and submit["thanks"] > 0,
-        "audit_pdf_3s": pdf["median_s"] <= TARGETS["pdf_s"],
+        "queries_per_page_max_20": not failed
+        and max(query_counts.values(), default=0) <= TARGETS["queries"],
         "worker_rss_200mb": max(rss.values()) <= TARGETS["rss_mb"],
     }
+    if "dashboard" in only:
+        checks["dashboard_p95_150ms"] = p95("dashboard") <= TARGETS["dashboard_p95_ms"]
+    if "documents_search" in only:
+        checks["search_p95_100ms"] = p95("documents_search") <= TARGETS["search_p95_ms"]
+    if submit:
+        checks["submit_300_per_s"] = submit["per_s"] >= TARGETS["submit_per_s"]
+        checks["submit_half_of_insert"] = (
+            submit["per_s"] >= TARGETS["submit_vs_insert"] * insert["per_s"]
+        )
+        checks["responses_lost_zero"] = submit["lost"] == 0 and submit["thanks"] > 0
+    if pdf:
+        checks["audit_pdf_3s"] = pdf["median_s"] <= TARGETS["pdf_s"]
     return {
         "machine": machine(),
         "data": {
@@ -567,6 +604,7 @@ def build_report(args, r, query_counts, rss, seed_seconds, failed):
         },
         "seed_seconds": round(seed_seconds, 1) if seed_seconds else None,
         "settings": {
+            "only": sorted(args.only) if args.only else None,
             "workers": args.workers,
             "threads": args.threads,
             "duration_s": args.duration,
@@ -618,8 +656,9 @@ def print_table(report):
             f"{row['per_s']:>8}  {ratio}"
         )
     pdf = report["audit_pdf"]
-    print(f"Audit report PDF, {pdf['findings']} findings: median {pdf['median_s']} s "
-          f"(runs {pdf['runs_s']}, {pdf['kib']} KiB)")  # fmt: skip
+    if pdf:
+        print(f"Audit report PDF, {pdf['findings']} findings: median {pdf['median_s']} s "
+              f"(runs {pdf['runs_s']}, {pdf['kib']} KiB)")  # fmt: skip
     print(f"gunicorn worker RSS after the run (MB): {report['worker_rss_mb']}")
     print(
         "checks: "

@@ -134,7 +134,49 @@ class InstrumentVersion(models.Model):
         return not self.is_frozen and self.instrument.can_manage(user)
 
 
-class Section(models.Model):
+class FrozenVersionGuard(models.Model):
+    """A part of an instrument version (section, question, choice): refused to change once the
+    version is frozen (has a response), whatever the caller. The services check this first with
+    a clear message; this guard also covers the shell, scripts and future admin pages, and it is
+    what lets the answering pages cache a frozen version's questions (``surveys.questions``)."""
+
+    # A section may be added to a frozen version (it shows on no page without questions).
+    guard_adding = True
+
+    class Meta:
+        abstract = True
+
+    def frozen_version_id(self):
+        return self.version_id
+
+    def _check_not_frozen(self):
+        version_id = self.frozen_version_id()
+        if (
+            version_id
+            and InstrumentVersion.objects.filter(pk=version_id, has_responses=True).exists()
+        ):
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(
+                _(
+                    "This version already has responses, so its questions are frozen. "
+                    "Make a new version."
+                )
+            )
+
+    def save(self, *args, **kwargs):
+        if self.guard_adding or not self._state.adding:
+            self._check_not_frozen()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._check_not_frozen()
+        return super().delete(*args, **kwargs)
+
+
+class Section(FrozenVersionGuard):
+    guard_adding = False
+
     version = models.ForeignKey(
         InstrumentVersion, on_delete=models.CASCADE, related_name="sections"
     )
@@ -180,7 +222,7 @@ LIKERT_LABELS = {
 }
 
 
-class Question(models.Model):
+class Question(FrozenVersionGuard):
     version = models.ForeignKey(
         InstrumentVersion, on_delete=models.CASCADE, related_name="questions"
     )
@@ -252,7 +294,7 @@ class Question(models.Model):
         return any(int(v) in wanted for v in given if str(v).lstrip("-").isdigit())
 
 
-class Choice(models.Model):
+class Choice(FrozenVersionGuard):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
     value = models.PositiveSmallIntegerField(_("value"))
     label = models.CharField(_("label"), max_length=200)
@@ -267,6 +309,11 @@ class Choice(models.Model):
 
     def __str__(self):
         return self.text
+
+    def frozen_version_id(self):
+        return (
+            Question.objects.filter(pk=self.question_id).values_list("version", flat=True).first()
+        )
 
     @property
     def text(self):
@@ -475,7 +522,11 @@ class Answer(ImmutableRow):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     response = models.ForeignKey(Response, on_delete=models.PROTECT, related_name="answers")
-    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    # No index of its own: the (question, value) index below serves lookups by question, and
+    # every submission writes one entry less per answer.
+    question = models.ForeignKey(
+        Question, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     value = models.IntegerField(null=True)
     text = models.TextField(blank=True)
 

@@ -1,9 +1,12 @@
 """The answering pages at ``/s/<code>``: no account, no JavaScript, nothing from another host.
 
-``/s/<code>`` checks the code and opens an answering session (a random token kept in the
-Django session), then redirects to ``/s/r/<token>/``, so the code never appears in later URLs.
-Each section is one page: a plain HTML form POST stores that page's answers in the session; the
-last page stores the response atomically (``response_submit``) and forgets the session state.
+``/s/<code>`` checks the code and opens an answering session (a random token whose state is
+kept in a signed cookie, see ``surveys.answering_state``), then redirects to ``/s/r/<token>/``,
+so the code never appears in later URLs. Each section is one page: a plain HTML form POST keeps
+that page's answers in the state; the last page stores the response atomically
+(``response_submit``) and forgets the state. A frozen version's questions come from the
+process cache (``surveys.questions``), so the last page costs one SELECT (the campaign, whose
+status may change) and the response's INSERTs.
 """
 
 import hashlib
@@ -12,7 +15,6 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -20,8 +22,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from surveys import answering_state
 from surveys.answering import AnswerError, clean_page
-from surveys.models import LIKERT_LABELS, Campaign, Choice, OneTimeCode, Question, SurveyLink
+from surveys.answering_state import SESSION_KEY  # noqa: F401 - sessions opened before the cookies
+from surveys.models import LIKERT_LABELS, Campaign, OneTimeCode, SurveyLink
+from surveys.questions import version_questions
 from surveys.services import (
     CampaignNotOpen,
     CodeAlreadyUsed,
@@ -30,7 +35,6 @@ from surveys.services import (
     response_submit,
 )
 
-SESSION_KEY = "surveys_answering"
 DONE_COOKIE = "ims_svy_done"
 DONE_SALT = "surveys.answered"
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
@@ -123,29 +127,46 @@ def start(request, code):
     if link is not None and campaign.pk in _answered(request):
         return _message(request, "already_answered", language, campaign=campaign)
     token = secrets.token_urlsafe(18)
-    states = request.session.get(SESSION_KEY, {})
-    # Keep only a few sessions per browser (a shared family phone may answer for two children).
-    for old in sorted(states, key=lambda t: states[t]["t0"])[:-3]:
-        del states[old]
-    states[token] = {
+    state = {
         "c": campaign.pk,
+        "ct": campaign.created_at.timestamp(),  # with "c", the key of the process's copy
         "u": unit_id,
         "otc": one_time.pk if one_time else None,
         "t0": time.time(),
         "lang": language,
         "answers": {},
     }
-    request.session[SESSION_KEY] = states
-    return redirect("surveys_public:answer", token=token)
+    result = redirect("surveys_public:answer", token=token)
+    answering_state.save(request, result, token, state)
+    return result
 
 
-def _questions(campaign):
-    return list(
-        Question.objects.filter(version=campaign.version)
-        .select_related("section")
-        .prefetch_related(Prefetch("choices", queryset=Choice.objects.order_by("value")))
-        .order_by("section__order", "order")
-    )
+_campaigns = {}  # (pk, created_at) → Campaign with a frozen version: POSTs of this process
+MAX_CACHED_CAMPAIGNS = 256
+
+
+def _answering_campaign(state, fresh):
+    """The campaign of an answering session, with its version.
+
+    A page that is shown (``fresh``) reads it from the database, so a closed campaign shows
+    its message at once. A POST may use the copy this process read last: what it relies on
+    does not change (the version, which is frozen, and the code requirement), and the status
+    is checked again by the response's INSERT itself (``response_submit``), so a campaign
+    closed meanwhile stores nothing; a POST that is not the last page only redirects to a
+    page, which is read fresh.
+    """
+    key = (state["c"], state.get("ct"))
+    if not fresh and key[1] is not None:
+        campaign = _campaigns.get(key)
+        if campaign is not None:
+            return campaign
+    campaign = Campaign.objects.select_related("version").filter(pk=state["c"]).first()
+    frozen = campaign is not None and campaign.version.has_responses
+    if frozen and campaign.created_at.timestamp() == key[1]:
+        if len(_campaigns) >= MAX_CACHED_CAMPAIGNS:
+            _campaigns.clear()
+        _campaigns[key] = campaign
+    return campaign
 
 
 def _pages(questions, answers):
@@ -197,15 +218,19 @@ def _over_rate_limit(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def answer(request, token):
-    states = request.session.get(SESSION_KEY, {})
-    state = states.get(token)
+    try:
+        state = answering_state.load(request, token)
+    except answering_state.TamperedState:
+        result = _message(request, "tampered", _language(request), status=400)
+        answering_state.forget(request, result, token)
+        return result
     if state is None:
         return _message(request, "expired", _language(request), status=404)
     language = _language(request, state)
-    campaign = Campaign.objects.select_related("version").filter(pk=state["c"]).first()
+    campaign = _answering_campaign(state, fresh=request.method != "POST")
     if campaign is None or not campaign.is_answerable():
         return _message(request, "closed", language, campaign=campaign)
-    questions = _questions(campaign)
+    questions = version_questions(campaign.version)
     answers = state["answers"]
     pages = _pages(questions, answers)
     try:
@@ -217,19 +242,17 @@ def answer(request, token):
     notice = request.GET.get("notice") == "fast"
     values = answers
 
-    def save():
-        states[token] = state
-        request.session[SESSION_KEY] = states
-
     def to_page(i):
-        return redirect(reverse("surveys_public:answer", args=[token]) + (f"?p={i}" if i else ""))
+        result = redirect(reverse("surveys_public:answer", args=[token]) + (f"?p={i}" if i else ""))
+        answering_state.save(request, result, token, state)
+        return result
 
     if request.method == "POST":
         if request.POST.get(HONEYPOT):
             # A form filler bot: store nothing, and give it nothing to learn from.
-            del states[token]
-            request.session[SESSION_KEY] = states
-            return redirect("surveys_public:thanks")
+            result = redirect("surveys_public:thanks")
+            answering_state.forget(request, result, token)
+            return result
         known = {f"q{q.pk}" for q in questions}
         if any(key.startswith("q") and key not in known for key in request.POST):
             return _message(request, "tampered", language, status=400, campaign=campaign)
@@ -243,18 +266,16 @@ def answer(request, token):
             answers.update(cleaned)
             if request.POST.get("lang") in LANGUAGES:
                 state["lang"] = request.POST["lang"]
-            save()
             return to_page(index - 1 if "back" in request.POST else index)
         answers.update(cleaned)
-        save()
         if not errors:
             pages = _pages(questions, answers)
             position = next((i for i, (s, _q) in enumerate(pages) if s.pk == section.pk), index)
             if position + 1 < len(pages):
                 return to_page(position + 1)
-            return _submit(request, token, state, states, campaign, questions, language)
+            return _submit(request, token, state, campaign, questions, language)
         values = answers
-    return _render(
+    result = _render(
         request,
         "answer.html",
         {
@@ -276,6 +297,10 @@ def answer(request, token):
         language,
         status=400 if errors else 200,
     )
+    if request.method == "POST":
+        # The answers typed on a refused page are kept (the page shows them again).
+        answering_state.save(request, result, token, state)
+    return result
 
 
 def _item(question, values, error):
@@ -295,12 +320,20 @@ def _item(question, values, error):
     }
 
 
-def _submit(request, token, state, states, campaign, questions, language):
+def _claim(token):
+    """Mark this answering session as submitted (shared cache, so across workers when the
+    cache is Redis): a replayed or double-clicked last page stores one response."""
+    return cache.add(f"surveys:submitted:{token}", 1, answering_state.MAX_AGE)
+
+
+def _submit(request, token, state, campaign, questions, language):
     def retry(kind):
         pages = _pages(questions, state["answers"])
-        return redirect(
+        result = redirect(
             reverse("surveys_public:answer", args=[token]) + f"?p={len(pages) - 1}&notice={kind}"
         )
+        answering_state.save(request, result, token, state)
+        return result
 
     if time.time() - state["t0"] < min_seconds():
         return retry("fast")
@@ -308,31 +341,42 @@ def _submit(request, token, state, states, campaign, questions, language):
         return _message(request, "already_answered", language, campaign=campaign)
     if _over_rate_limit(request):
         return _message(request, "rate_limited", language, status=429, campaign=campaign)
+    if not _claim(token):
+        result = _message(request, "already_answered", language, campaign=campaign)
+        answering_state.forget(request, result, token)
+        return result
     try:
         response_submit(
-            campaign_id=campaign.pk,
+            campaign=campaign,
+            questions=questions,
             unit_id=state["u"],
             answers=state["answers"],
             language=language,
             one_time_code_id=state["otc"],
         )
     except CodeAlreadyUsed:
-        del states[token]
-        request.session[SESSION_KEY] = states
-        return _message(request, "used", language, campaign=campaign)
+        result = _message(request, "used", language, campaign=campaign)
+        answering_state.forget(request, result, token)
+        return result
     except CampaignNotOpen:
+        cache.delete(f"surveys:submitted:{token}")
         return _message(request, "closed", language, campaign=campaign)
     except AnswerError:
+        cache.delete(f"surveys:submitted:{token}")
         # A page was skipped (e.g. by editing ?p=): send the respondent back to it.
         answers = state["answers"]
         for i, (_section, page_questions) in enumerate(_pages(questions, answers)):
             data = {str(q.pk): answers.get(str(q.pk), []) for q in page_questions}
             if clean_page(page_questions, data, answers)[1]:
-                return redirect(reverse("surveys_public:answer", args=[token]) + f"?p={i}")
+                result = redirect(reverse("surveys_public:answer", args=[token]) + f"?p={i}")
+                answering_state.save(request, result, token, state)
+                return result
         return _message(request, "tampered", language, status=400, campaign=campaign)
-    del states[token]
-    request.session[SESSION_KEY] = states
+    except Exception:
+        cache.delete(f"surveys:submitted:{token}")  # nothing stored: the respondent may retry
+        raise
     result = redirect(reverse("surveys_public:thanks") + f"?lang={language}")
+    answering_state.forget(request, result, token)
     if state["otc"] is None:
         done = sorted(_answered(request) | {campaign.pk})[-50:]
         result.set_signed_cookie(

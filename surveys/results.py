@@ -14,19 +14,20 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Sum
+from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
 from ims.models import OrgUnit
+from ims.models.org import PATH_SEGMENT_WIDTH
 from surveys.models import (
     LIKERT_LABELS,
-    Area,
     Campaign,
-    Question,
     QuestionKind,
     QuestionTally,
     UnitTally,
     ValueTally,
 )
+from surveys.questions import version_questions
 
 
 def min_group_size():
@@ -166,14 +167,10 @@ def _scoped(model, campaign, scope):
 def campaign_results(campaign, scope):
     """The results of ``campaign`` over ``scope`` (a unit and its subtree)."""
     k = min_group_size()
-    n = _scoped(UnitTally, campaign, scope).aggregate(n=Sum("count"))["n"] or 0
+    questions = version_questions(campaign.version)
+    likert = [q for q in questions if q.kind == QuestionKind.LIKERT]
+    units, n = unit_breakdown(campaign, scope, likert, k)
     hidden = n < k
-    questions = list(
-        Question.objects.filter(version=campaign.version)
-        .select_related("section", "area")
-        .prefetch_related("choices")
-        .order_by("section__order", "order")
-    )
     respondents = dict(
         _scoped(QuestionTally, campaign, scope)
         .values("question")
@@ -197,10 +194,10 @@ def campaign_results(campaign, scope):
             sections.append((question.section, []))
         sections[-1][1].append((question, stats))
 
-    likert = [q for q in questions if q.kind == QuestionKind.LIKERT]
     overall = [(v, c) for q in likert for v, c in counts[q.pk].items()]
+    areas = {q.area.pk: q.area for q in likert}
     area_rows = []
-    for area in Area.objects.filter(pk__in={q.area_id for q in likert}):
+    for area in sorted(areas.values(), key=lambda a: (a.order, a.code)):
         rows = [(v, c) for q in likert if q.area_id == area.pk for v, c in counts[q.pk].items()]
         area_n = max((respondents.get(q.pk, 0) for q in likert if q.area_id == area.pk), default=0)
         area_rows.append(
@@ -215,41 +212,49 @@ def campaign_results(campaign, scope):
         hidden=hidden,
         questions=sections,
         areas=area_rows,
-        units=unit_breakdown(campaign, scope, likert, n, k),
+        units=units,
         threshold=nc_threshold(),
     )
 
 
-def unit_breakdown(campaign, scope, likert, total, k):
-    """One row per unit directly below ``scope`` (each over its subtree), with suppression."""
+def unit_breakdown(campaign, scope, likert, k):
+    """One row per unit directly below ``scope`` (each over its subtree), with suppression;
+    returns ``(rows, respondents over the whole scope)``.
+
+    Counters are summed in SQL by the first path segment below the scope (a child's path is
+    the scope's path plus one fixed-width segment), so the work does not grow with the number
+    of counter rows; the scope's own counters fall under the scope itself.
+    """
+    width = len(scope.path) + PATH_SEGMENT_WIDTH + 1
     children = list(OrgUnit.objects.filter(parent=scope).order_by("name"))
+    child_by_path = {child.path: child.pk for child in children}
     by_unit = defaultdict(lambda: {"n": 0, "values": defaultdict(int)})
-    unit_paths = dict(
-        OrgUnit.objects.filter(
-            pk__in=_scoped(UnitTally, campaign, scope).values("unit")
-        ).values_list("pk", "path")
-    )
-
-    def bucket(unit_id):
-        path = unit_paths.get(unit_id, "")
-        for child in children:
-            if path.startswith(child.path):
-                return child.pk
-        return scope.pk
-
-    for unit_id, count in _scoped(UnitTally, campaign, scope).values_list("unit", "count"):
-        by_unit[bucket(unit_id)]["n"] += count
-    for unit_id, value, count in (
-        _scoped(ValueTally, campaign, scope)
-        .filter(question__in=likert)
-        .values_list("unit", "value", "count")
+    prefix = Substr("unit__path", 1, width)
+    total = 0
+    for path, count in (
+        _scoped(UnitTally, campaign, scope)
+        .annotate(prefix=prefix)
+        .values("prefix")
+        .annotate(n=Sum("count"))
+        .values_list("prefix", "n")
     ):
-        by_unit[bucket(unit_id)]["values"][value] += count
+        by_unit[child_by_path.get(path, scope.pk)]["n"] += count
+        total += count
+    if likert:
+        for path, value, count in (
+            _scoped(ValueTally, campaign, scope)
+            .filter(question__in=[q.pk for q in likert])
+            .annotate(prefix=prefix)
+            .values("prefix", "value")
+            .annotate(n=Sum("count"))
+            .values_list("prefix", "value", "n")
+        ):
+            by_unit[child_by_path.get(path, scope.pk)]["values"][value] += count
     cells = [(child, by_unit[child.pk]) for child in children if by_unit[child.pk]["n"]]
     if by_unit[scope.pk]["n"]:
         cells.append((scope, by_unit[scope.pk]))
     hidden = suppress([data["n"] for _u, data in cells], total=total, k=k)
-    return [
+    rows = [
         Row(
             unit.label,
             data["n"],
@@ -259,6 +264,7 @@ def unit_breakdown(campaign, scope, likert, total, k):
         )
         for i, (unit, data) in enumerate(cells)
     ]
+    return rows, total
 
 
 def trend(campaign, scope, user=None):
@@ -341,12 +347,19 @@ def group_summary(campaigns, scope):
 EMPTY = _("Hidden: fewer than %(k)d answers")
 
 
-def default_scope(campaign, user):
-    """The widest unit of ``campaign`` whose results ``user`` may read, or None."""
+def _allowed(campaign, user, allowed):
+    if allowed is not None:
+        return allowed
+    return campaign.result_units(user) if user is not None else OrgUnit.objects.all()
+
+
+def default_scope(campaign, user, allowed=None):
+    """The widest unit of ``campaign`` whose results ``user`` may read, or None. ``allowed``
+    is ``campaign.result_units(user)`` when the caller already holds it."""
     from ims.models import Membership
     from surveys.models import RESULT_ROLES
 
-    allowed = campaign.result_units(user) if user is not None else OrgUnit.objects.all()
+    allowed = _allowed(campaign, user, allowed)
     if allowed.filter(pk=campaign.owner_unit_id).exists():
         return campaign.owner_unit
     targets = OrgUnit.objects.filter(pk__in=campaign.targets.values("unit"))
@@ -366,11 +379,11 @@ def default_scope(campaign, user):
     return None
 
 
-def scope_for(campaign, user, unit_id):
+def scope_for(campaign, user, unit_id, allowed=None):
     """The unit ``unit_id`` if ``user`` may read its results, else None (the view 404s)."""
+    allowed = _allowed(campaign, user, allowed)
     if not unit_id:
-        return default_scope(campaign, user)
-    allowed = campaign.result_units(user) if user is not None else OrgUnit.objects.all()
+        return default_scope(campaign, user, allowed)
     try:
         return allowed.get(pk=int(unit_id))
     except (OrgUnit.DoesNotExist, ValueError, TypeError):

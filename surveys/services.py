@@ -1,6 +1,7 @@
 """Every write in the surveys app: one function per step, each atomic."""
 
 import secrets
+import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -33,6 +34,7 @@ from surveys.models import (
     UnitTally,
     ValueTally,
 )
+from surveys.questions import version_questions
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _CROCKFORD_FIX = str.maketrans({"I": "1", "L": "1", "O": "0"})
@@ -403,60 +405,214 @@ def codes_generate(*, actor, campaign, unit, count):
 # --- responses ------------------------------------------------------------------------------
 
 
-def response_submit(*, campaign_id, unit_id, answers, language, one_time_code_id=None,
-                    today=None):  # fmt: skip
-    """Store one anonymous response atomically; returns it.
+def response_submit(*, unit_id, answers, language, campaign_id=None, campaign=None,
+                    questions=None, one_time_code_id=None, today=None):  # fmt: skip
+    """Store one anonymous response atomically; returns it (as stored, without a re-read).
+
+    ``campaign`` (with its version loaded) and ``questions`` may be passed by a caller that
+    already holds them (the answering page); otherwise they are read here, the questions from
+    the frozen-version cache (``surveys.questions``).
 
     The one-time code (if any) is claimed by a conditional UPDATE inside the same transaction:
     of two concurrent submits with one code, exactly one stores a response. Nothing about the
     code, the person or the time (beyond the date) reaches the response.
+
+    Statements: the code claim (if any); on PostgreSQL one statement that inserts the
+    response, its answers and the three counters; elsewhere one INSERT for the response, one
+    multi-row INSERT for the answers and one upsert per counter table; for the first response
+    of a version, the UPDATE that freezes it; one commit. On PostgreSQL, without a code and
+    once the version is frozen, that one statement runs on its own in autocommit. The response is inserted only while
+    the campaign is open, checked again in its INSERT: a campaign closed after it was read
+    stores nothing (``CampaignNotOpen``).
     """
     today = today or timezone.localdate()
-    with transaction.atomic():
+    if campaign is None:
         campaign = Campaign.objects.select_related("version").get(pk=campaign_id)
-        if not campaign.is_answerable(today):
-            raise CampaignNotOpen
-        questions = list(
-            Question.objects.filter(version=campaign.version)
-            .select_related("section")
-            .prefetch_related("choices")
-            .order_by("section__order", "order")
-        )
-        cleaned = clean_response(questions, answers)
-        if campaign.requires_code and one_time_code_id is None:
-            raise AnswerError(_("This survey needs a one-time code."))
-        if one_time_code_id is not None:
-            claimed = OneTimeCode.objects.filter(
-                pk=one_time_code_id, campaign=campaign, is_used=False
-            ).update(is_used=True)
-            if claimed != 1:
-                raise CodeAlreadyUsed
-        response = Response.objects.create(
-            campaign=campaign,
-            version=campaign.version,
-            unit_id=unit_id,
-            submitted_on=today,
-            language=language,
-        )
-        rows = []
-        for question, values in cleaned.items():
-            for value in values:
-                if question.kind in TEXT_KINDS:
-                    rows.append(Answer(response=response, question=question, text=value))
-                else:
-                    rows.append(Answer(response=response, question=question, value=value))
-        Answer.objects.bulk_create(rows)
-        if not campaign.version.has_responses:
-            InstrumentVersion.objects.filter(pk=campaign.version_id).update(has_responses=True)
-        _add_tallies(campaign.pk, unit_id, cleaned)
+    if not campaign.is_answerable(today):
+        raise CampaignNotOpen
+    if questions is None:
+        questions = version_questions(campaign.version)
+    cleaned = clean_response(questions, answers)
+    if campaign.requires_code and one_time_code_id is None:
+        raise AnswerError(_("This survey needs a one-time code."))
+    response_id = uuid.uuid4()
+    one_statement = connection.vendor == "postgresql"
+    if one_statement and one_time_code_id is None and campaign.version.has_responses:
+        # The usual case: a single statement, atomic by itself; in autocommit it commits as
+        # it runs (no separate BEGIN and COMMIT round trips, no transaction left open between).
+        if not _store_in_one_statement(response_id, campaign, unit_id, today, language, cleaned):
+            raise CampaignNotOpen  # closed since it was read: nothing stored
+    else:
+        with transaction.atomic():
+            if one_time_code_id is not None:
+                claimed = OneTimeCode.objects.filter(
+                    pk=one_time_code_id, campaign=campaign, is_used=False
+                ).update(is_used=True)
+                if claimed != 1:
+                    raise CodeAlreadyUsed
+            if one_statement:
+                stored = _store_in_one_statement(
+                    response_id, campaign, unit_id, today, language, cleaned
+                )
+            else:
+                stored = _insert_response(response_id, campaign, unit_id, today, language, cleaned)
+                if stored:
+                    _add_tallies(campaign.pk, unit_id, cleaned)
+            if not stored:
+                raise CampaignNotOpen  # closed since it was read: nothing stored
+            if not campaign.version.has_responses:
+                InstrumentVersion.objects.filter(pk=campaign.version_id).update(has_responses=True)
+    response = Response(
+        id=response_id,
+        campaign=campaign,
+        version_id=campaign.version_id,
+        unit_id=unit_id,
+        submitted_on=today,
+        language=language,
+    )
+    response._state.adding, response._state.db = False, connection.alias
     return response
 
 
-def _upsert(model, key_fields, rows):
-    """Add ``count`` to counter rows keyed by ``key_fields``, creating them as needed: one
-    ``INSERT ... ON CONFLICT DO UPDATE`` (PostgreSQL and SQLite), safe under concurrency."""
-    if not rows:
-        return
+def answer_id(response_id):
+    """A new random answer key next to its response's answers in the primary-key index.
+
+    The first 8 bytes are the response's (random) key, the other 8 are random: the answers of
+    one response share one index page instead of touching one random page each (a third of a
+    submission's database time at a million responses). The key carries nothing the row does
+    not already hold (its response) and no time or order.
+    """
+    return uuid.UUID(bytes=response_id.bytes[:8] + secrets.token_bytes(8), version=4)
+
+
+def _insert_response(response_id, campaign, unit_id, today, language, cleaned):
+    """One INSERT for the response (only while the campaign is open) and one multi-row INSERT
+    for its answers, without building a model instance per answer. Returns whether stored."""
+    quote = connection.ops.quote_name
+    uuid_field = Response._meta.pk
+
+    def key(value):
+        return uuid_field.get_db_prep_value(value, connection)
+
+    date = Response._meta.get_field("submitted_on").get_db_prep_value(today, connection)
+    response_key = key(response_id)
+    params = []
+    for question, values in cleaned.items():
+        text = question.kind in TEXT_KINDS
+        for value in values:
+            params += [
+                key(answer_id(response_id)),
+                response_key,
+                question.pk,
+                None if text else int(value),
+                value if text else "",
+            ]
+    response_table = quote(Response._meta.db_table)
+    campaign_table = quote(Campaign._meta.db_table)
+    answer_table = quote(Answer._meta.db_table)
+    # Identifiers come from model metadata (quoted); every value is a bound parameter. The
+    # response is inserted only while the campaign is open (checked in the same statement).
+    response_sql = (
+        f"INSERT INTO {response_table} (id, campaign_id, version_id, unit_id, submitted_on, "  # noqa: S608
+        f"language) SELECT %s, id, version_id, %s, %s, %s FROM {campaign_table} "
+        "WHERE id = %s AND version_id = %s AND status = %s AND opens_on <= %s AND closes_on >= %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            response_sql,
+            [response_key, unit_id, date, language, campaign.pk, campaign.version_id,
+             Campaign.Status.PUBLISHED, date, date],
+        )  # fmt: skip
+        if cursor.rowcount != 1:
+            return False
+        if params:
+            values_sql = ", ".join(["(%s, %s, %s, %s, %s)"] * (len(params) // 5))
+            cursor.execute(
+                f"INSERT INTO {answer_table} (id, response_id, question_id, value, text) "  # noqa: S608
+                f"VALUES {values_sql}",
+                params,
+            )
+    return True
+
+
+def _store_in_one_statement(response_id, campaign, unit_id, today, language, cleaned):
+    """PostgreSQL: the response, its answers and its three counters in one statement (data-
+    modifying CTEs, each run exactly once), with the values as arrays (``unnest``), so the SQL
+    text is the same for every submission. Every part reads the inserted response, so nothing
+    is written when the campaign is no longer open. Returns whether the response was stored.
+    """
+    answer_ids, answer_questions, answer_values, answer_texts = [], [], [], []
+    value_rows = []
+    for question, values in cleaned.items():
+        text = question.kind in TEXT_KINDS
+        for value in values:
+            answer_ids.append(answer_id(response_id))
+            answer_questions.append(question.pk)
+            answer_values.append(None if text else int(value))
+            answer_texts.append(value if text else "")
+            if not text:
+                value_rows.append((question.pk, int(value)))
+    # Counter rows in key order: concurrent submissions lock them in the same order.
+    question_ids = sorted(question.pk for question in cleaned)
+    value_rows.sort()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _ONE_STATEMENT,
+            {
+                "id": response_id,
+                "campaign": campaign.pk,
+                "version": campaign.version_id,
+                "unit": unit_id,
+                "today": today,
+                "language": language,
+                "answer_ids": answer_ids,
+                "answer_questions": answer_questions,
+                "answer_values": answer_values,
+                "answer_texts": answer_texts,
+                "question_ids": question_ids,
+                "value_questions": [q for q, _v in value_rows],
+                "values": [v for _q, v in value_rows],
+            },
+        )
+        return cursor.fetchone()[0] == 1
+
+
+_ONE_STATEMENT = """
+WITH r AS (
+    INSERT INTO surveys_response (id, campaign_id, version_id, unit_id, submitted_on, language)
+    SELECT %(id)s, c.id, c.version_id, %(unit)s, %(today)s, %(language)s
+    FROM surveys_campaign c
+    WHERE c.id = %(campaign)s AND c.version_id = %(version)s AND c.status = 'published'
+        AND c.opens_on <= %(today)s AND c.closes_on >= %(today)s
+    RETURNING id
+), a AS (
+    INSERT INTO surveys_answer (id, response_id, question_id, value, text)
+    SELECT t.id, r.id, t.question, t.value, t.text
+    FROM r, unnest(%(answer_ids)s::uuid[], %(answer_questions)s::int[], %(answer_values)s::int[],
+                   %(answer_texts)s::text[]) AS t(id, question, value, text)
+), u AS (
+    INSERT INTO surveys_unittally (campaign_id, unit_id, count)
+    SELECT %(campaign)s, %(unit)s, 1 FROM r
+    ON CONFLICT (campaign_id, unit_id) DO UPDATE SET count = surveys_unittally.count + 1
+), q AS (
+    INSERT INTO surveys_questiontally (campaign_id, unit_id, question_id, count)
+    SELECT %(campaign)s, %(unit)s, t.question, 1 FROM r, unnest(%(question_ids)s::int[]) AS t(question)
+    ON CONFLICT (campaign_id, unit_id, question_id)
+    DO UPDATE SET count = surveys_questiontally.count + 1
+), v AS (
+    INSERT INTO surveys_valuetally (campaign_id, unit_id, question_id, value, count)
+    SELECT %(campaign)s, %(unit)s, t.question, t.value, 1
+    FROM r, unnest(%(value_questions)s::int[], %(values)s::int[]) AS t(question, value)
+    ON CONFLICT (campaign_id, unit_id, question_id, value)
+    DO UPDATE SET count = surveys_valuetally.count + 1
+)
+SELECT count(*) FROM r
+"""
+
+
+def _upsert_sql(model, key_fields, rows):
+    """``INSERT ... ON CONFLICT DO UPDATE`` adding ``count`` to counter rows keyed by
+    ``key_fields`` (PostgreSQL and SQLite): (sql, params)."""
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns = [model._meta.get_field(f).column for f in key_fields] + ["count"]
@@ -468,28 +624,43 @@ def _upsert(model, key_fields, rows):
     values = ", ".join([placeholders] * len(rows))
     sql = f"INSERT INTO {table} ({column_list}) VALUES {values} "  # noqa: S608
     sql += f"ON CONFLICT ({key_list}) DO UPDATE SET {count} = {table}.{count} + excluded.{count}"
-    params = [value for row in rows for value in row]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    return sql, [value for row in rows for value in row]
 
 
 def _add_tallies(campaign_id, unit_id, cleaned, sign=1):
-    _upsert(UnitTally, ["campaign", "unit"], [(campaign_id, unit_id, sign)])
-    _upsert(
-        QuestionTally,
-        ["campaign", "unit", "question"],
-        [(campaign_id, unit_id, q.pk, sign) for q in cleaned],
+    """Add one response to the three counter tables, safe under concurrency.
+
+    Rows are written in key order, so concurrent submissions for one unit lock counter rows in
+    the same order (no deadlock). On PostgreSQL the three upserts are one statement (data-
+    modifying CTEs run exactly once each); elsewhere they run one after the other.
+    """
+    statements = [
+        _upsert_sql(UnitTally, ["campaign", "unit"], [(campaign_id, unit_id, sign)]),
+    ]
+    question_rows = sorted((campaign_id, unit_id, q.pk, sign) for q in cleaned)
+    if question_rows:
+        statements.append(
+            _upsert_sql(QuestionTally, ["campaign", "unit", "question"], question_rows)
+        )
+    value_rows = sorted(
+        (campaign_id, unit_id, q.pk, int(v), sign)
+        for q, values in cleaned.items()
+        if q.kind not in TEXT_KINDS
+        for v in values
     )
-    _upsert(
-        ValueTally,
-        ["campaign", "unit", "question", "value"],
-        [
-            (campaign_id, unit_id, q.pk, int(v), sign)
-            for q, values in cleaned.items()
-            if q.kind not in TEXT_KINDS
-            for v in values
-        ],
-    )
+    if value_rows:
+        statements.append(
+            _upsert_sql(ValueTally, ["campaign", "unit", "question", "value"], value_rows)
+        )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            *first, (last_sql, last_params) = statements
+            ctes = ", ".join(f"t{i} AS ({sql})" for i, (sql, _p) in enumerate(first))
+            params = [p for _sql, ps in first for p in ps] + last_params
+            cursor.execute(f"WITH {ctes} {last_sql}" if ctes else last_sql, params)
+        else:
+            for sql, params in statements:
+                cursor.execute(sql, params)
 
 
 @transaction.atomic

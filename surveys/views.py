@@ -300,11 +300,14 @@ def codes_print(request, pk):
 # --- results --------------------------------------------------------------------------------
 
 
-def _results_scope(request, campaign):
-    if not campaign.can_view_results(request.user):
-        raise PermissionDenied
-    scope = scope_for(campaign, request.user, request.GET.get("unit"))
+def _results_scope(request, campaign, allowed=None):
+    """The unit whose results are asked for: 403 for someone who may read no results of the
+    campaign, 404 for a unit outside what they may read."""
+    allowed = campaign.result_units(request.user) if allowed is None else allowed
+    scope = scope_for(campaign, request.user, request.GET.get("unit"), allowed)
     if scope is None:
+        if not allowed.exists():
+            raise PermissionDenied
         raise Http404
     return scope
 
@@ -312,16 +315,15 @@ def _results_scope(request, campaign):
 @login_required
 def results(request, pk):
     campaign = _campaign(request, pk)
-    scope = _results_scope(request, campaign)
+    allowed = campaign.result_units(request.user)
+    scope = _results_scope(request, campaign, allowed)
     data = campaign_results(campaign, scope)
     history = trend(campaign, scope, request.user)
     can_raise = has_role(request.user, scope, MANAGE_ROLES)
     raise_form = RaiseForm(initial={"unit": scope.pk})
-    ancestors = [
-        u
-        for u in OrgUnit.objects.ancestors_of(scope)
-        if campaign.result_units(request.user).filter(pk=u.pk).exists()
-    ]
+    ancestors = list(
+        OrgUnit.objects.ancestors_of(scope).filter(pk__in=allowed.values("pk")).order_by("depth")
+    )
     return render(
         request,
         "surveys/results.html",

@@ -37,7 +37,12 @@ function request()
     local n = (counter % #sessions) + 1
     counter = counter + nthreads
     local s = sessions[n]
-    headers["Cookie"] = cookie .. "; sessionid=" .. s[1]
+    -- a "name=value" cookie (the signed answering state), or a session key
+    if s[1]:find("=", 1, true) then
+      headers["Cookie"] = cookie .. "; " .. s[1]
+    else
+      headers["Cookie"] = cookie .. "; sessionid=" .. s[1]
+    end
     return wrk.format(method, s[2], headers, body)
   end
   return wrk.format(method, nil, headers, body)

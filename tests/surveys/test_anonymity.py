@@ -5,6 +5,7 @@ import re
 import pytest
 from django.db import connection
 
+from surveys.answering_state import COOKIE_PREFIX
 from surveys.models import Answer, Response, SurveyLink
 from tests.surveys.factories import make_campaign, questions
 
@@ -62,9 +63,15 @@ def test_answering_pages_reference_no_other_host(client, world):
         html = page.content.decode()
         assert_same_host(html)
         assert link.code not in html or page.status_code == 404
-    # The answering pages set no cookies beyond CSRF, the session and "already answered".
-    cookies = set(client.cookies.keys())
+    # The answering pages set no cookies beyond CSRF, the session, "already answered" and the
+    # answering state (one per answering session, emptied once the response is stored).
+    cookies = {name for name in client.cookies if not name.startswith(COOKIE_PREFIX)}
     assert cookies <= {"csrftoken", "sessionid", "ims_svy_done"}
+    assert all(
+        not morsel.value
+        for name, morsel in client.cookies.items()
+        if name.startswith(COOKIE_PREFIX)
+    )
 
 
 def test_code_never_appears_in_later_urls_or_stored_rows(client, world):
@@ -85,7 +92,9 @@ def test_code_never_appears_in_later_urls_or_stored_rows(client, world):
             cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 — fixed table names
             assert link.code not in repr(cursor.fetchall())
     # The answering state is forgotten once the response is stored.
-    assert client.session.get("surveys_answering") == {}
+    assert not client.session.get("surveys_answering")
+    state = [m for name, m in client.cookies.items() if name.startswith(COOKIE_PREFIX)]
+    assert len(state) == 1 and state[0].value == ""
 
 
 def test_anonymity_statement_is_shown(client, world):

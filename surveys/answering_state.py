@@ -1,0 +1,101 @@
+"""Where an answering session keeps its state between pages: a signed cookie, no server row.
+
+The state of one answering session (campaign, unit, one-time code id, start time, language and
+the answers of the pages so far) lives in a cookie named after the session's random token and
+scoped to that session's URL (``/s/r/<token>/``), signed with the secret key (salted with the
+token, so it cannot be moved to another session) and compressed. Nothing is written on the
+server until the response itself, so a page costs no session row and the last page costs
+only the response's INSERTs.
+
+A state too large for a cookie (long text answers) falls back to the Django session, as does
+a session opened before this change. A cookie whose signature does not verify is reported as
+tampered (the caller shows a message and stores nothing).
+
+Anonymity: the cookie stays on the respondent's device; what it holds never reaches the
+stored response (see ``surveys.services.response_submit``).
+"""
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+SESSION_KEY = "surveys_answering"
+COOKIE_PREFIX = "ims_svy_s_"
+SALT = "surveys.answering"
+MAX_AGE = 12 * 3600  # an answering session lasts at most half a day
+MAX_COOKIE_BYTES = 3800  # browsers keep cookies up to 4,096 bytes (name and attributes included)
+
+
+class TamperedState(Exception):
+    """The state cookie of this token was altered or signed with another key."""
+
+
+def cookie_name(token):
+    return COOKIE_PREFIX + token
+
+
+def cookie_path(token):
+    return reverse("surveys_public:answer", args=[token])
+
+
+def encode(token, state):
+    return signing.dumps(state, salt=f"{SALT}:{token}", compress=True)
+
+
+def load(request, token):
+    """The state of ``token``: from its cookie, else from the session; None when there is none.
+    Raises ``TamperedState`` on a cookie that does not verify."""
+    value = request.COOKIES.get(cookie_name(token))
+    if value:
+        try:
+            state = signing.loads(value, salt=f"{SALT}:{token}", max_age=MAX_AGE)
+        except signing.BadSignature as error:  # SignatureExpired is a BadSignature
+            if isinstance(error, signing.SignatureExpired):
+                return None
+            raise TamperedState from None
+        if isinstance(state, dict):
+            return state
+        raise TamperedState
+    return request.session.get(SESSION_KEY, {}).get(token)
+
+
+def save(request, response, token, state):
+    """Keep ``state`` for the next page, on ``response`` (a redirect or a page)."""
+    value = encode(token, state)
+    if len(value) + len(cookie_name(token)) <= MAX_COOKIE_BYTES:
+        response.set_cookie(
+            cookie_name(token),
+            value,
+            max_age=MAX_AGE,
+            path=cookie_path(token),
+            secure=request.is_secure() or getattr(settings, "SESSION_COOKIE_SECURE", False),
+            httponly=True,
+            samesite="Lax",
+        )
+        _drop_from_session(request, token)
+        return
+    # Too large for a cookie: keep it in the session (a few sessions per browser at most).
+    states = request.session.get(SESSION_KEY, {})
+    for old in sorted(states, key=lambda t: states[t]["t0"])[:-3]:
+        del states[old]
+    states[token] = state
+    request.session[SESSION_KEY] = states
+    if cookie_name(token) in request.COOKIES:
+        response.delete_cookie(cookie_name(token), path=cookie_path(token), samesite="Lax")
+
+
+def forget(request, response, token):
+    """The session is over (stored, refused or abandoned): drop its state wherever it is."""
+    if cookie_name(token) in request.COOKIES:
+        response.delete_cookie(cookie_name(token), path=cookie_path(token), samesite="Lax")
+    _drop_from_session(request, token)
+
+
+def _drop_from_session(request, token):
+    # Only touch the session when it may hold this token: reading it costs a query.
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return
+    states = request.session.get(SESSION_KEY)
+    if states and token in states:
+        del states[token]
+        request.session[SESSION_KEY] = states

@@ -1,0 +1,139 @@
+"""The answering state travels in a signed cookie: no session row, nothing stored on tampering,
+one response per answering session, and a lean last page."""
+
+import random
+
+import pytest
+from django.db import connection
+
+from surveys.answering_state import COOKIE_PREFIX, cookie_name
+from surveys.models import Response, SurveyLink
+from tests.surveys.factories import make_campaign, questions
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def campaign(world):
+    return make_campaign(world, units=[world.school])
+
+
+def open_survey(client, campaign):
+    link = SurveyLink.objects.get(campaign=campaign)
+    url = client.get(f"/s/{link.code}")["Location"]
+    return url, url.rstrip("/").rsplit("/", 1)[1]
+
+
+def first_pages(client, campaign, url):
+    q = questions(campaign)
+    page1 = {f"q{q['p1'].pk}": "1", **{f"q{q[c].pk}": "4" for c in ("p2", "p3", "p4")}}
+    page2 = client.post(url, page1)["Location"]
+    page3 = client.post(page2, {f"q{q['p5'].pk}": "4", f"q{q['p6'].pk}": "4"})["Location"]
+    return page3, {f"q{q['p9'].pk}": "Thầy cô tận tình"}
+
+
+def test_answering_writes_no_session_row(client, campaign):
+    from django.contrib.sessions.models import Session
+
+    url, token = open_survey(client, campaign)
+    page3, last = first_pages(client, campaign, url)
+    assert client.cookies[cookie_name(token)].value
+    assert client.cookies[cookie_name(token)]["path"] == f"/s/r/{token}/"
+    assert client.cookies[cookie_name(token)]["httponly"]
+    assert "/s/thanks/" in client.post(page3, last)["Location"]
+    assert Response.objects.count() == 1
+    assert not Session.objects.exists()
+
+
+def test_tampered_state_cookie_shows_a_clear_message_and_stores_nothing(client, campaign):
+    url, token = open_survey(client, campaign)
+    page3, last = first_pages(client, campaign, url)
+    value = client.cookies[cookie_name(token)].value
+    client.cookies[cookie_name(token)] = value[:-3] + ("AAA" if value[-3:] != "AAA" else "BBB")
+    response = client.post(page3, last)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'data-kind="tampered"' in html and "Chưa có gì được lưu" in html
+    assert Response.objects.count() == 0
+    assert client.cookies[cookie_name(token)].value == ""  # the bad cookie is dropped
+
+
+def test_state_cookie_of_another_session_is_refused(client, campaign):
+    url, token = open_survey(client, campaign)
+    _url2, token2 = open_survey(client, campaign)
+    client.cookies[cookie_name(token2)] = client.cookies[cookie_name(token)].value
+    response = client.get(f"/s/r/{token2}/")
+    assert response.status_code == 400 and 'data-kind="tampered"' in response.content.decode()
+
+
+def test_replayed_last_page_stores_one_response(client, campaign):
+    url, token = open_survey(client, campaign)
+    page3, last = first_pages(client, campaign, url)
+    saved = client.cookies[cookie_name(token)].value
+    assert "/s/thanks/" in client.post(page3, last)["Location"]
+    client.cookies.pop("ims_svy_done")  # a second device, or cookies cleared
+    client.cookies[cookie_name(token)] = saved  # the same answering state, sent again
+    again = client.post(page3, last)
+    assert again.status_code == 200
+    assert 'data-kind="already_answered"' in again.content.decode()
+    assert Response.objects.count() == 1
+
+
+def test_state_too_large_for_a_cookie_is_kept_in_the_session(client, campaign):
+    q = questions(campaign)
+    url, token = open_survey(client, campaign)
+    page1 = {f"q{q['p1'].pk}": "1", **{f"q{q[c].pk}": "2" for c in ("p2", "p3", "p4")}}
+    page2 = client.post(url, page1)["Location"]
+    page3 = client.post(page2, {f"q{q['p5'].pk}": "2", f"q{q['p6'].pk}": "2"})["Location"]
+    rng = random.Random(9)  # text that does not compress: too large for a signed cookie
+    long_text = "".join(rng.choice("aăâbcdđeêghiklmnoôơpqrstuưvxyáàảãạ ") for _ in range(2900))
+    long_text = long_text.strip()
+    response = client.post(page3, {f"q{q['p8'].pk}": long_text, "back": "1"})
+    assert response.status_code == 302
+    assert client.cookies[cookie_name(token)].value == ""  # moved to the session
+    kept = client.session["surveys_answering"][token]["answers"]
+    assert kept[str(q["p8"].pk)] == [long_text]
+    response = client.post(page3, {f"q{q['p8'].pk}": long_text})
+    assert "/s/thanks/" in response["Location"]
+    assert Response.objects.get().answers.filter(text=long_text).exists()
+    assert not client.session["surveys_answering"]
+
+
+def test_last_page_post_costs_a_fixed_number_of_queries(
+    client, campaign, django_assert_num_queries
+):
+    from tests.surveys.factories import submit
+
+    submit(campaign, campaign.links.get().unit)  # the version is frozen, as in a campaign
+    url, token = open_survey(client, campaign)
+    page3, last = first_pages(client, campaign, url)  # these pages warm the process's copies
+    # PostgreSQL: one statement (response, answers, counters), in autocommit. Elsewhere:
+    # savepoint, the response, its answers, three counter upserts, release.
+    expected = 1 if connection.vendor == "postgresql" else 7
+    with django_assert_num_queries(expected):
+        response = client.post(page3, last)
+    assert "/s/thanks/" in response["Location"]
+    assert Response.objects.count() == 2
+
+
+def test_campaign_closed_while_answering_stores_nothing_and_says_so(client, campaign, world):
+    from surveys.services import campaign_close
+    from tests.surveys.factories import submit
+
+    submit(campaign, campaign.links.get().unit)
+    url, token = open_survey(client, campaign)
+    page3, last = first_pages(client, campaign, url)  # the campaign was read while open
+    campaign_close(actor=world.iso, campaign=campaign)
+    response = client.post(page3, last)
+    assert 'data-kind="closed"' in response.content.decode()
+    assert Response.objects.count() == 1  # the one before closing
+    shown = client.get(page3)  # a page shown is read fresh
+    assert 'data-kind="closed"' in shown.content.decode()
+
+
+def test_no_answering_state_cookie_names_the_code(client, campaign):
+    link = SurveyLink.objects.get(campaign=campaign)
+    open_survey(client, campaign)
+    for name, morsel in client.cookies.items():
+        if name.startswith(COOKIE_PREFIX):
+            assert link.code not in name and link.code not in morsel.value
