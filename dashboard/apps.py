@@ -8,6 +8,7 @@ class DashboardConfig(AppConfig):
     url_prefix = "dashboard/"
 
     def ready(self):
+        from dashboard import caching
         from dashboard.report_kinds import DashboardReport
         from dashboard.scope import DASHBOARD_ROLES
         from ims.registry import register_nav
@@ -15,3 +16,4 @@ class DashboardConfig(AppConfig):
 
         register_nav("dashboard", _("Dashboard"), "dashboard:index", order=5, roles=DASHBOARD_ROLES)
         register_report(DashboardReport())
+        caching.connect()

@@ -9,24 +9,24 @@ A unit's subtree is a prefix of the materialised path, so "the child unit a row 
 the first ``len(scope.path) + 9`` characters of the row's unit path.
 """
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, Func, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
+from django.utils.functional import LazyObject, empty
+from django.utils.translation import get_language
 
 from audits.models import Audit, Finding
-from documents.models import (
-    REVIEW_DUE_DAYS,
-    Acknowledgement,
-    Distribution,
-    Document,
-    Revision,
-    RevisionStatus,
-)
-from ims.models import Membership, OrgUnit, User
+from dashboard import caching
+from documents.coverage import subtree_totals as coverage_totals
+from documents.models import REVIEW_DUE_DAYS, Document, Revision, RevisionStatus
+from ims.access import MANAGER_ROLES, roles_for
+from ims.models import OrgUnit
 from ims.models.i18n import localized
 from ims.models.org import PATH_SEGMENT_WIDTH
 from ims.schoolyear import SchoolYear
@@ -46,6 +46,9 @@ TREND_YEARS = 5
 TOP_UNITS = 5
 AUDIT_DONE = (Audit.Status.REPORT_ISSUED, Audit.Status.CLOSED)
 AUDIT_RECORDING = (Audit.Status.IN_PROGRESS, Audit.Status.REPORTING)
+REGISTER_FIELDS = ("nc", "nc_trend", "audits", "grades", "documents")
+AREA_NAMES = ("name", "name_en", "name_lo")
+ATTENTION_FIELDS = ("nc_open", "nc_major", "nc_overdue", "doc_overdue", "findings_open")
 
 
 class _Count(Func):
@@ -132,18 +135,85 @@ def build(scope, year, *, user=None, root=None, today=None):
     None: everything, for operators' command-line reports)."""
     today = today or timezone.localdate()
     root = root or scope
+    user = _unwrapped(user)
     years = [SchoolYear(year.start_year - i) for i in range(TREND_YEARS - 1, -1, -1)]
     board = Dashboard(scope=scope, year=year, today=today, trend_years=years, k=min_group_size())
+    registers = _registers(board, user, years)
+    for name in REGISTER_FIELDS:
+        setattr(board, name, registers[name])
+    per_child = defaultdict(dict, {key: dict(v) for key, v in registers["per_child"].items()})
+    _satisfaction(board, user if registers["filter_campaigns"] else None, years, per_child)
+    _units(board, root, per_child, registers["attention"], registers["coverage"])
+    return board
+
+
+def _unwrapped(user):
+    """``request.user`` is a lazy proxy. Filters copy their values as they are combined, and
+    copying the proxy copies the user it wraps each time: pass the user itself."""
+    if not isinstance(user, LazyObject):
+        return user
+    if user._wrapped is empty:
+        user._setup()
+    return user._wrapped
+
+
+def _registers(board, user, years):
+    """The register indicators (nonconformities, audits, documents, coverage) with their per
+    child and per unit figures, from the cache when nothing they read changed since
+    (``dashboard.caching``), else computed (6 queries) and cached."""
+    registers_version, coverage_version = caching.versions()
+    key = ":".join(
+        str(part)
+        for part in (
+            "dashboard:registers",
+            board.scope.pk,
+            board.year.start_year,
+            board.today.isoformat(),
+            "all" if user is None else user.pk,
+            get_language(),
+            registers_version,
+            coverage_version,
+        )
+    )
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    viewers = _viewers(board.scope, user)
     per_child = defaultdict(dict)
     per_unit = defaultdict(lambda: defaultdict(int))  # unit path -> indicator -> n
     unit_ids = {}
-    _nonconformities(board, user, years, per_child, per_unit, unit_ids)
+    _nonconformities(board, viewers["nonconformities"], years, per_child, per_unit, unit_ids)
     _audits(board, user, per_child, per_unit, unit_ids)
-    _documents(board, user, per_child, per_unit, unit_ids)
-    _satisfaction(board, user, years, per_child)
-    coverage = _coverage_by_child(scope, user)
-    _units(board, root, per_child, per_unit, unit_ids, coverage)
-    return board
+    _documents(board, viewers["documents"], per_child, per_unit, unit_ids)
+    coverage = _coverage(board, user)
+    registers = {name: getattr(board, name) for name in REGISTER_FIELDS}
+    registers.update(
+        per_child={key: dict(v) for key, v in per_child.items()},
+        attention=_attention(board.scope, per_unit, unit_ids),
+        # Whether campaigns need the viewer's filter (a membership change replaces the token).
+        filter_campaigns=viewers["campaigns"] is not None,
+        coverage=coverage,
+    )
+    cache.set(key, registers, caching.REGISTERS_SECONDS)
+    return registers
+
+
+def _viewers(scope, user):
+    """Per register, the user whose ``for_user`` filter applies, or None where it cannot change
+    a number of the scope's subtree (one query). ``ims.access`` lets a member of a unit see every
+    nonconformity of its subtree, and a director or quality manager every document owned in
+    it; for them the filter only costs time (tests/dashboard/test_scope_shortcut.py checks
+    that the numbers are the same)."""
+    if user is None:
+        return {"nonconformities": None, "documents": None, "campaigns": None}
+    roles = roles_for(user, scope)
+    return {
+        "nonconformities": None if roles else user,
+        "documents": None if roles & MANAGER_ROLES else user,
+        # Answers in the subtree come from campaigns aimed at a unit above or inside it, which
+        # a member at or above the scope sees; other campaigns add nothing to the sums.
+        "campaigns": None if roles else user,
+    }
 
 
 # --- nonconformities --------------------------------------------------------------------------
@@ -326,95 +396,23 @@ def _documents(board, user, per_child, per_unit, unit_ids):
     board.documents = dict(totals)
     for name in counts:
         board.documents.setdefault(name, 0)
-    board.documents.update(_coverage(board, user))
 
 
 def _coverage(board, user):
-    """Read-and-acknowledge coverage of the people of the scope's subtree: for each effective
-    revision (that ``user`` may see) reaching them, by name or through a distributed unit
-    above or inside the subtree, how many acknowledged. Same pairs as the documents app's
-    coverage page for the unit. One query: two correlated counts per revision, summed."""
-    on_distribution = Distribution.objects.filter(revision=OuterRef(OuterRef("pk"))).filter(
-        Q(user=OuterRef("pk"))
-        | Q(unit__isnull=False)
-        & Exists(
-            Membership.objects.active().filter(
-                user=OuterRef(OuterRef("pk")), unit__path__startswith=OuterRef("unit__path")
-            )
-        )
+    """Read-and-acknowledge coverage of the people of the scope's subtree, and of each child
+    unit's, over the effective revisions ``user`` may see: sums of the roll-up kept by
+    ``documents.coverage`` (its docstring has the definition; the documents app's coverage page
+    for a unit uses the same). One query. Returns {child path: (expected, acknowledged)}."""
+    visible = None if user is None else Revision.objects.for_user(user)
+    by_child = coverage_totals(board.scope, visible)
+    expected = sum(e for e, _d in by_child.values())
+    done = sum(d for _e, d in by_child.values())
+    board.documents.update(
+        expected=expected,
+        acknowledged=done,
+        coverage=round(100 * done / expected) if expected else None,
     )
-    members = Membership.objects.active().filter(
-        user=OuterRef("pk"), unit__path__startswith=board.scope.path
-    )
-    recipients = User.objects.filter(is_active=True).filter(
-        Exists(members), Exists(on_distribution)
-    )
-    acknowledged = recipients.filter(
-        Exists(
-            Acknowledgement.objects.filter(revision=OuterRef(OuterRef("pk")), user=OuterRef("pk"))
-        )
-    )
-    revisions = Revision.objects.filter(status=RevisionStatus.EFFECTIVE)
-    if user is not None:
-        revisions = revisions.for_user(user)
-    sums = revisions.order_by().aggregate(
-        expected=Sum(_count_subquery(recipients)),
-        acknowledged=Sum(_count_subquery(acknowledged)),
-    )
-    expected, done = sums["expected"] or 0, sums["acknowledged"] or 0
-    return {
-        "expected": expected,
-        "acknowledged": done,
-        "coverage": round(100 * done / expected) if expected else None,
-    }
-
-
-def _coverage_by_child(scope, user):
-    """Acknowledgement coverage of each child unit's people (one query, correlated counts per
-    person summed per child): the numbers of the documents app's coverage page for that unit."""
-    revisions = Revision.objects.filter(status=RevisionStatus.EFFECTIVE)
-    if user is not None:
-        revisions = revisions.for_user(user)
-    # Levels: child unit C › person U › revision R › distribution D › membership M.
-    reaching = revisions.filter(
-        Exists(
-            Distribution.objects.filter(revision=OuterRef("pk")).filter(
-                Q(user=OuterRef(OuterRef("pk")))
-                | Q(unit__isnull=False)
-                & Exists(
-                    Membership.objects.active().filter(
-                        user=OuterRef(OuterRef(OuterRef("pk"))),
-                        unit__path__startswith=OuterRef("unit__path"),
-                    )
-                )
-            )
-        )
-    )
-    acknowledged = reaching.filter(
-        Exists(
-            Acknowledgement.objects.filter(revision=OuterRef("pk"), user=OuterRef(OuterRef("pk")))
-        )
-    )
-    people = User.objects.filter(is_active=True).filter(
-        Exists(
-            Membership.objects.active().filter(
-                user=OuterRef("pk"), unit__path__startswith=OuterRef(OuterRef("path"))
-            )
-        )
-    )
-
-    def total(per_person):
-        summed = people.order_by().annotate(total=_SumOf(per_person)).values("total")[:1]
-        return Coalesce(Subquery(summed), 0, output_field=IntegerField())
-
-    rows = (
-        OrgUnit.objects.filter(parent=scope)
-        .annotate(
-            expected=total(_count_subquery(reaching)), done=total(_count_subquery(acknowledged))
-        )
-        .values("path", "expected", "done")
-    )
-    return {row["path"]: (row["expected"], row["done"]) for row in rows}
+    return by_child
 
 
 # --- satisfaction -----------------------------------------------------------------------------
@@ -435,61 +433,57 @@ def _satisfaction(board, user, years, per_child):
     )
     if user is not None:
         campaigns = campaigns.for_user(user)
-    in_scope = {"unit__path__startswith": scope.path}
-    # 1. Respondents per campaign and child unit.
-    info, n_by_campaign = {}, defaultdict(int)
-    child_n = defaultdict(lambda: defaultdict(int))
-    for row in (
-        UnitTally.objects.filter(campaign__in=campaigns.values("pk"), **in_scope)
-        .annotate(key=Substr("unit__path", 1, len(scope.path) + SEGMENT))
-        .values("campaign_id", "campaign__group", "campaign__opens_on", "campaign__title", "key")
-        .annotate(n=Sum("count"))
-    ):
-        info[row["campaign_id"]] = row
-        n_by_campaign[row["campaign_id"]] += row["n"]
-        child_n[row["campaign_id"]][row["key"]] += row["n"]
+    info = {
+        row["pk"]: row
+        for row in campaigns.order_by().values(
+            "pk", "status", "closes_on", "group", "opens_on", "title"
+        )
+    }
+    # The result depends only on these campaigns' sums (cached as described in
+    # ``dashboard.caching``) and their rows: kept as long as the sums are.
+    key = (
+        "dashboard:satisfaction-board:"
+        + hashlib.sha256(
+            repr(
+                (scope.path, board.year.start_year, k, get_language(), sorted(info.items()))
+            ).encode()
+        ).hexdigest()
+    )
+    result = cache.get(key)
+    if result is None:
+        result = _satisfaction_result(board, info, years)
+        live = any(row["status"] != Campaign.Status.CLOSED for row in info.values())
+        cache.set(key, result, caching.SATISFACTION_LIVE_SECONDS if live else None)
+    board.groups, board.areas, board.satisfaction_trend = (
+        result["groups"],
+        result["areas"],
+        result["trend"],
+    )
+    for child_key, values in result["per_child"].items():
+        per_child[child_key].update(values)
+
+
+def _satisfaction_result(board, info, years):
+    """Groups, areas, trend and per child unit figures of ``board``'s satisfaction card."""
+    scope, k = board.scope, board.k
+    board.groups, board.areas, board.satisfaction_trend = [], [], []
+    per_child = defaultdict(dict)
+    sums = _campaign_sums(scope, info)
+    n_by_campaign = {c: sum(sums[c]["child_n"].values()) for c in info}
+    child_n = {c: sums[c]["child_n"] for c in info}
     answered = sorted(
         (c for c in info if n_by_campaign[c]),
-        key=lambda c: (info[c]["campaign__opens_on"], c),
+        key=lambda c: (info[c]["opens_on"], c),
     )
     by_group = defaultdict(list)
     for c in answered:
-        by_group[info[c]["campaign__group"]].append(c)
-    # 2. Likert answers per campaign, area and value (overall, by area, and the trend).
-    values = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))  # c -> area -> v -> n
+        by_group[info[c]["group"]].append(c)
+    values = {c: sums[c]["values"] for c in info}  # c -> area -> value -> n
+    area_n = {(c, area): n for c in info for area, n in sums[c]["area_n"].items()}
     areas = {}
-    for row in (
-        ValueTally.objects.filter(
-            campaign__in=campaigns.values("pk"), question__kind=QuestionKind.LIKERT, **in_scope
-        )
-        .values(
-            "campaign_id",
-            "question__area_id",
-            "question__area__name",
-            "question__area__name_en",
-            "question__area__name_lo",
-            "question__area__order",
-            "value",
-        )
-        .annotate(n=Sum("count"))
-    ):
-        values[row["campaign_id"]][row["question__area_id"]][row["value"]] += row["n"]
-        if row["question__area_id"] is not None:
-            areas[row["question__area_id"]] = (
-                row["question__area__order"],
-                _label(row, "question__area__name"),
-            )
-    # 3. Respondents per campaign and area: the most answered question of the area.
-    area_n = defaultdict(int)
-    for row in (
-        QuestionTally.objects.filter(
-            campaign__in=campaigns.values("pk"), question__kind=QuestionKind.LIKERT, **in_scope
-        )
-        .values("campaign_id", "question_id", "question__area_id")
-        .annotate(n=Sum("count"))
-    ):
-        key = (row["campaign_id"], row["question__area_id"])
-        area_n[key] = max(area_n[key], row["n"])
+    for c in info:
+        for area_id, (order, *names) in sums[c]["areas"].items():
+            areas[area_id] = (order, _label(dict(zip(AREA_NAMES, names, strict=True)), "name"))
 
     def pooled(campaign_id):
         merged = defaultdict(int)
@@ -518,10 +512,10 @@ def _satisfaction(board, user, years, per_child):
             {
                 "group": group.label,
                 "campaign_id": last,
-                "campaign": info[last]["campaign__title"],
+                "campaign": info[last]["title"],
                 "latest": now,
                 "previous_id": before,
-                "previous_campaign": info[before]["campaign__title"] if before else "",
+                "previous_campaign": info[before]["title"] if before else "",
                 "previous": then,
                 "change": _change(now, then),
             }
@@ -540,7 +534,7 @@ def _satisfaction(board, user, years, per_child):
             continue
         points = []
         for y in years:
-            in_year = [c for c in ids if info[c]["campaign__opens_on"] in y]
+            in_year = [c for c in ids if info[c]["opens_on"] in y]
             n = sum(n_by_campaign[c] for c in in_year)
             merged = defaultdict(int)
             for c in in_year:
@@ -548,7 +542,13 @@ def _satisfaction(board, user, years, per_child):
                     merged[v] += count
             points.append(cell(n, _index(merged)) if in_year else None)
         board.satisfaction_trend.append((group.label, points))
-    _satisfaction_by_child(board, latest, child_n, per_child)
+    _satisfaction_by_child(board, latest, child_n, sums, per_child)
+    return {
+        "groups": board.groups,
+        "areas": board.areas,
+        "trend": board.satisfaction_trend,
+        "per_child": dict(per_child),
+    }
 
 
 def _area_cell(campaign_ids, area_id, values, area_n, cell):
@@ -567,28 +567,19 @@ def _change(now, then):
     return now["index"] - then["index"]
 
 
-def _satisfaction_by_child(board, latest, child_n, per_child):
+def _satisfaction_by_child(board, latest, child_n, sums, per_child):
     """The latest campaign of every group, pooled, per child unit; small cells suppressed
     (with complementary suppression, so totals cannot reveal a hidden cell)."""
     if not latest:
         return
-    scope = board.scope
     n_by_key = defaultdict(int)
+    values = defaultdict(lambda: defaultdict(int))
     for c in latest:
         for key, n in child_n[c].items():
             n_by_key[key] += n
-    values = defaultdict(lambda: defaultdict(int))
-    for row in (
-        ValueTally.objects.filter(
-            campaign_id__in=latest,
-            question__kind=QuestionKind.LIKERT,
-            unit__path__startswith=scope.path,
-        )
-        .annotate(key=Substr("unit__path", 1, len(scope.path) + SEGMENT))
-        .values("key", "value")
-        .annotate(n=Sum("count"))
-    ):
-        values[row["key"]][row["value"]] += row["n"]
+        for key, counts in sums[c]["child_values"].items():
+            for v, n in counts.items():
+                values[key][v] += n
     keys = sorted(n_by_key)
     hidden = suppress([n_by_key[key] for key in keys], total=sum(n_by_key.values()), k=board.k)
     for i, key in enumerate(keys):
@@ -598,25 +589,117 @@ def _satisfaction_by_child(board, latest, child_n, per_child):
         child["satisfaction_index"] = None if i in hidden else _index(values[key])
 
 
+def _campaign_sums(scope, info):
+    """Per campaign of ``info``, its counters summed over ``scope``'s subtree: ``child_n``
+    {child key: respondents}, ``values`` {area: {value: n}} and ``child_values`` {child key:
+    {value: n}} of the Likert answers, ``area_n`` {area: respondents of its most answered
+    question}, ``areas`` {area: (order, name, name_en, name_lo)}. From the cache where kept
+    (``dashboard.caching``), else three queries for all the missing campaigns together."""
+    keys = {c: _campaign_key(scope, row) for c, row in info.items()}
+    found = cache.get_many(list(keys.values())) if keys else {}
+    sums = {c: found[key] for c, key in keys.items() if key in found}
+    missing = [c for c in info if c not in sums]
+    if not missing:
+        return sums
+    fresh = {
+        c: {"child_n": {}, "values": {}, "child_values": {}, "area_n": {}, "areas": {}}
+        for c in missing
+    }
+    width = len(scope.path) + SEGMENT
+    in_scope = {"campaign_id__in": missing, "unit__path__startswith": scope.path}
+    for row in (
+        UnitTally.objects.filter(**in_scope)
+        .annotate(key=Substr("unit__path", 1, width))
+        .values("campaign_id", "key")
+        .annotate(n=Sum("count"))
+    ):
+        fresh[row["campaign_id"]]["child_n"][row["key"]] = row["n"]
+    likert = {**in_scope, "question__kind": QuestionKind.LIKERT}
+    for row in (
+        ValueTally.objects.filter(**likert)
+        .annotate(key=Substr("unit__path", 1, width))
+        .values(
+            "campaign_id",
+            "question__area_id",
+            "question__area__order",
+            *(f"question__area__{name}" for name in AREA_NAMES),
+            "key",
+            "value",
+        )
+        .annotate(n=Sum("count"))
+    ):
+        sums_c = fresh[row["campaign_id"]]
+        area = row["question__area_id"]
+        by_value = sums_c["values"].setdefault(area, {})
+        by_value[row["value"]] = by_value.get(row["value"], 0) + row["n"]
+        by_child = sums_c["child_values"].setdefault(row["key"], {})
+        by_child[row["value"]] = by_child.get(row["value"], 0) + row["n"]
+        if area is not None:
+            sums_c["areas"][area] = (
+                row["question__area__order"],
+                *(row[f"question__area__{name}"] for name in AREA_NAMES),
+            )
+    for row in (
+        QuestionTally.objects.filter(**likert)
+        .values("campaign_id", "question_id", "question__area_id")
+        .annotate(n=Sum("count"))
+    ):
+        area_n = fresh[row["campaign_id"]]["area_n"]
+        area = row["question__area_id"]
+        area_n[area] = max(area_n.get(area, 0), row["n"])
+    closed = {keys[c]: fresh[c] for c in missing if info[c]["status"] == Campaign.Status.CLOSED}
+    live = {keys[c]: fresh[c] for c in missing if keys[c] not in closed}
+    if closed:
+        cache.set_many(closed, timeout=None)
+    if live:
+        cache.set_many(live, timeout=caching.SATISFACTION_LIVE_SECONDS)
+    return {**sums, **fresh}
+
+
+def _campaign_key(scope, row):
+    return (
+        f"dashboard:satisfaction:{row['pk']}:{row['status']}:{row['closes_on'].isoformat()}"
+        f":{scope.path}"
+    )
+
+
 # --- units ------------------------------------------------------------------------------------
 
 
-def _units(board, root, per_child, per_unit, unit_ids, coverage):
-    """Child units (with the scope's own records), the breadcrumb, and the units needing
-    attention; one query for all the unit rows."""
-    scope = board.scope
-    ancestor_paths = [p for p in scope.ancestor_paths() if p.startswith(root.path)]
-    # Units needing attention: where the open and overdue items are recorded (units with no
-    # unit below them holding items), so each number equals its register filtered by unit.
-    paths = [p for p, v in per_unit.items() if any(v.values()) and p != scope.path]
-    leaves = [p for p in paths if not any(o != p and o.startswith(p) for o in paths)]
+def _attention(scope, per_unit, unit_ids):
+    """The units needing attention, most items first: [(path, unit id, counts)].
+
+    They are where the open and overdue items are recorded (units with no unit below them
+    holding items), so each number equals its register filtered by unit."""
+    paths = {p for p, v in per_unit.items() if any(v.values()) and p != scope.path}
+    # A unit holding items is a leaf when no unit below it holds any: mark every proper
+    # ancestor path of each path (a few per path, not every pair of paths).
+    above = {ancestor for p in paths for ancestor in _proper_ancestors(p)}
+    leaves = [p for p in paths if p not in above]
 
     def score(path):
         v = per_unit[path]
         return v["nc_open"] + v["nc_overdue"] + v["doc_overdue"] + v["findings_open"]
 
     top = sorted(leaves, key=lambda p: (-score(p), p))[:TOP_UNITS]
-    top_ids = [unit_ids[p] for p in top]
+    return [
+        (p, unit_ids[p], {name: per_unit[p][name] for name in ATTENTION_FIELDS})
+        for p in top
+        if score(p)
+    ]
+
+
+def _proper_ancestors(path):
+    segments = path.rstrip("/").split("/")
+    return ("".join(f"{s}/" for s in segments[:i]) for i in range(1, len(segments)))
+
+
+def _units(board, root, per_child, attention, coverage):
+    """Child units (with the scope's own records), the breadcrumb, and the units needing
+    attention; one query for all the unit rows."""
+    scope = board.scope
+    ancestor_paths = [p for p in scope.ancestor_paths() if p.startswith(root.path)]
+    top_ids = [unit_id for _path, unit_id, _counts in attention]
     units = {
         u.path: u
         for u in OrgUnit.objects.filter(
@@ -640,14 +723,5 @@ def _units(board, root, per_child, per_unit, unit_ids, coverage):
         rows.append(UnitRow(unit=scope, is_scope=True, **per_child[scope.path]))
     board.units = rows
     board.attention = [
-        UnitRow(
-            unit=units[p],
-            nc_open=per_unit[p]["nc_open"],
-            nc_major=per_unit[p]["nc_major"],
-            nc_overdue=per_unit[p]["nc_overdue"],
-            doc_overdue=per_unit[p]["doc_overdue"],
-            findings_open=per_unit[p]["findings_open"],
-        )
-        for p in top
-        if p in units and score(p)
+        UnitRow(unit=units[path], **counts) for path, _id, counts in attention if path in units
     ]

@@ -71,8 +71,9 @@ def index(request):
     descending = sort.startswith("-")
     board = build(scope, year, user=request.user, root=root, today=timezone.localdate())
     board.units = _sort(board.units, sort.lstrip("-"), descending)
+    link_templates = {}
     for row in [*board.units, *board.attention]:
-        row.links = row_links(row.unit, year, own_records=row.is_scope, scope=scope)
+        row.links = _row_links_fast(link_templates, row.unit, year, row.is_scope, scope)
     if request.GET.get("format") == "xlsx":
         return _export(board)
     context = {
@@ -153,6 +154,26 @@ def row_links(unit, year, own_records=False, scope=None):
             links.findings(year, unit, status="open", scope=scope or unit), exact=exact
         ),
         "ack": links.documents_coverage(unit),
+    }
+
+
+class _AnyUnit:
+    """Stands for a unit in a link built once per page: its id is replaced afterwards."""
+
+    pk = "UNIT-ID"
+
+
+def _row_links_fast(templates, unit, year, own_records, scope):
+    """``row_links`` for one row, from links built once per kind of row (a few hundred rows
+    would otherwise resolve a few thousand URLs). The row's unit appears in a link only as
+    the ``unit`` query parameter (tests/dashboard/test_row_links.py checks it)."""
+    if own_records not in templates:
+        templates[own_records] = row_links(_AnyUnit, year, own_records=own_records, scope=scope)
+    marker = f"unit={_AnyUnit.pk}"
+    here = f"unit={unit.pk}"
+    return {
+        name: links.Link(link.url.replace(marker, here), link.exact)
+        for name, link in templates[own_records].items()
     }
 
 

@@ -12,6 +12,7 @@ class DocumentsConfig(AppConfig):
         from ims.reminders import register_reminders
         from ims.reports import register_report
 
+        from . import coverage
         from .reminders import document_reminders
         from .report_kinds import RegisterReport
 
@@ -19,3 +20,4 @@ class DocumentsConfig(AppConfig):
         register_nav("to_acknowledge", _("To acknowledge"), "documents:to_acknowledge", order=11)
         register_reminders("documents", document_reminders)
         register_report(RegisterReport())
+        coverage.connect()

@@ -689,3 +689,24 @@ class Acknowledgement(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied(_("This record cannot be deleted."))
+
+
+class CoverageCount(models.Model):
+    """Roll-up of read-and-acknowledge coverage: for one effective revision and one unit, the
+    people whose home unit it is that the revision reaches (``expected``) and how many of them
+    acknowledged it. Derived data, written only by ``documents.coverage`` (definition there)."""
+
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    expected = models.PositiveIntegerField(default=0)
+    acknowledged = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("acknowledgement coverage count")
+        verbose_name_plural = _("acknowledgement coverage counts")
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "unit"], name="documents_coverage_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.revision_id} · {self.unit_id}: {self.acknowledged}/{self.expected}"

@@ -20,6 +20,7 @@ from ims.reminders import lazy_format
 from ims.signatures import SignatureError, sign
 from ims.transitions import TransitionError, check_transition, record_transition
 
+from . import coverage as coverage_rollup
 from .models import (
     AUTHOR_ROLES,
     Acknowledgement,
@@ -418,6 +419,9 @@ def _publish(document, revision, user, effective_date):
         _copy_distribution(previous, revision, user)
     _sync_document(document)
     _after_commit(_notify_later, revision.pk)
+    if previous is not None:
+        coverage_rollup.drop([previous.pk])
+    coverage_rollup.schedule(revision_ids=[revision.pk])
 
 
 def _notify_later(revision_id):
@@ -462,6 +466,7 @@ def document_withdraw(document, *, user, reason):
         to_state=S.OBSOLETE,
         reason=reason,
     )
+    coverage_rollup.drop([revision.pk])
     document.effective_revision = None
     document.status, document.next_review_date = S.OBSOLETE, None
     document.save(update_fields=["effective_revision", "status", "next_review_date"])
@@ -535,6 +540,7 @@ def distribution_add(revision, *, user, units=(), users=()):
     )
     if revision.status == S.EFFECTIVE and added:
         _after_commit(_notify_later, revision.pk)
+        coverage_rollup.schedule(revision_ids=[revision.pk])
     return added
 
 
@@ -552,6 +558,8 @@ def distribution_remove(distribution, *, user):
         reason=str(distribution),
     )
     distribution.delete()
+    if revision.status == S.EFFECTIVE:
+        coverage_rollup.schedule(revision_ids=[revision.pk])
 
 
 def notify_recipients(revision_id):
@@ -589,7 +597,9 @@ def revision_acknowledge(revision, *, user):
         return revision.acknowledgements.get(user=user)
     if not revision.can_acknowledge(user):
         raise PermissionDenied(_("This document was not distributed to you."))
-    return Acknowledgement.objects.create(revision=revision, user=user)
+    acknowledgement = Acknowledgement.objects.create(revision=revision, user=user)
+    coverage_rollup.acknowledged(revision, user)
+    return acknowledgement
 
 
 def coverage(revision):
@@ -626,12 +636,15 @@ def coverage(revision):
 
 
 def unit_coverage(unit, *, viewer):
-    """For each effective revision (visible to ``viewer``) that reaches people of ``unit``'s
-    subtree: ``{revision, total, done, percent, missing}`` over those people."""
+    """For each effective revision (visible to ``viewer``) that reaches people whose home unit
+    lies in ``unit``'s subtree: ``{revision, total, done, percent, missing}`` over those people.
+    A person counts once, at their home unit (``documents.coverage`` has the definition, which
+    the dashboard's coverage shares)."""
     from django.db.models import Prefetch, Q
 
-    members = list(
-        User.objects.filter(is_active=True)
+    members = [
+        person
+        for person in User.objects.filter(is_active=True)
         .filter(
             pk__in=Membership.objects.active()
             .filter(unit__path__startswith=unit.path)
@@ -644,15 +657,18 @@ def unit_coverage(unit, *, viewer):
             )
         )
         .order_by("full_name", "username")
-    )
+        if coverage_rollup.home_of(person.memberships.all()).path.startswith(unit.path)
+    ]
     member_ids = [m.pk for m in members]
-    ancestor_paths = unit.ancestor_paths()
+    # Units whose distribution reaches a member: those at or above any of their memberships.
+    reaching_paths = {
+        path for m in members for ms in m.memberships.all() for path in ms.unit.ancestor_paths()
+    }
     revisions = (
         Revision.objects.for_user(viewer)
         .filter(status=S.EFFECTIVE)
         .filter(
-            Q(distributions__unit__path__in=ancestor_paths)
-            | Q(distributions__unit__path__startswith=unit.path)
+            Q(distributions__unit__path__in=sorted(reaching_paths))
             | Q(distributions__user__in=member_ids)
         )
         .distinct()

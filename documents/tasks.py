@@ -32,3 +32,20 @@ def enqueue_notify_recipients(revision_id):
         from .services import notify_recipients
 
         notify_recipients(revision_id)
+
+
+@shared_task(**RETRY)
+def recount_coverage_task(revision_ids=(), user_ids=(), unit_ids=(), everything=False):
+    """Re-count the acknowledgement coverage roll-up after a change (see
+    ``documents.coverage``). Idempotent: each run writes the rows from scratch."""
+    from .coverage import recount_changes
+
+    return recount_changes(revision_ids, user_ids, unit_ids, everything)
+
+
+@shared_task(**RETRY)
+def rebuild_coverage_task():
+    """Nightly: the whole acknowledgement coverage roll-up from scratch."""
+    from .coverage import rebuild
+
+    return rebuild()

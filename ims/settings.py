@@ -164,6 +164,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ims.tasks.send_digests_task",
         "schedule": crontab(hour=17, minute=0),
     },
+    # Every night, the acknowledgement coverage roll-up from scratch (documents.coverage).
+    "rebuild-coverage": {
+        "task": "documents.tasks.rebuild_coverage_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
     # Every 5 minutes, re-send report jobs left queued (e.g. the broker was down).
     "requeue-stale-reports": {"task": "ims.tasks.requeue_stale_reports", "schedule": 300.0},
 }

@@ -172,6 +172,7 @@ class Generator:
             self.step("survey set-up", self.seed_survey_setup)
         self.step("survey responses", self.seed_responses)
         self.step("survey counters", self.rebuild_tallies)
+        self.step("acknowledgement coverage", self.rebuild_coverage)
         self.step("analyse", self.analyse)
         self.timings["total"] = time.perf_counter() - started
         self.log(f"seed_scale: done in {self.timings['total']:.1f} s")
@@ -1092,6 +1093,12 @@ class Generator:
                 SELECT campaign_id, unit_id, count(*) FROM {response} GROUP BY 1, 2
                 """  # noqa: S608
             )
+
+    def rebuild_coverage(self):
+        """The documents app's coverage roll-up, which the bulk inserts above bypass."""
+        from documents.coverage import rebuild
+
+        rebuild()
 
     def analyse(self):
         if self.postgres:

@@ -90,7 +90,7 @@ def test_survey_submission_stays_under_the_ceiling(client, settings, factor):
 
 
 # Pinned counts: identical at both sizes (and at factor 1, see bench/RESULTS.md).
-PINNED = {"dashboard": 18, "documents_search": 9, "nc_filtered": 14, "survey_results": 17}
+PINNED = {"dashboard": 7, "documents_search": 9, "nc_filtered": 14, "survey_results": 17}
 # start: GET /s/<code>/ (the link; the answering state goes to a signed cookie), the page: GET
 # /s/r/<token>/ (the campaign, then the questions once per process), submit: the last page POST
 # (the process's copy of the campaign; on PostgreSQL the response, its answers and the counters
