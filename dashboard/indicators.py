@@ -275,11 +275,11 @@ def _nonconformities(board, user, years, per_child, per_unit, unit_ids):
 
 def _audits(board, user, per_child, per_unit, unit_ids):
     scope, today = board.scope, board.today
-    audits = Audit.objects.filter(programme__start_year=board.year.start_year)
+    year_audits = Audit.objects.filter(programme__start_year=board.year.start_year)
     if user is not None:
-        audits = audits.for_user(user)
+        year_audits = year_audits.for_user(user)
     through = Audit.scope_units.through
-    audits = audits.filter(
+    audits = year_audits.filter(
         Exists(through.objects.filter(audit=OuterRef("pk"), orgunit__path__startswith=scope.path))
         | Q(programme__unit__path__startswith=scope.path)
     )
@@ -308,9 +308,10 @@ def _audits(board, user, per_child, per_unit, unit_ids):
         )
     ):
         per_child[row["key"]]["audit_overdue"] = row["overdue"]
-    # Findings of this year's audits in scope, by unit and grade.
+    # Findings about the scope's units, by unit and grade, whatever the audit's own scope: a
+    # province-wide audit's finding at a school counts on that school's dashboard.
     findings = Finding.objects.filter(
-        audit__in=audits.values("pk"), unit__path__startswith=scope.path
+        audit__in=year_audits.values("pk"), unit__path__startswith=scope.path
     )
     grades = {}
     for row in (

@@ -64,19 +64,13 @@ def audits_overdue(year, unit):
 
 
 # Findings register: q, year (any school year), unit (subtree of the finding's unit), grade
-# (code), status, age, audit_unit (the audit's scope or programme unit in the subtree: the
-# dashboard counts findings of the audits in its scope), programme.
+# (code), status, age, audit_unit (the audit's scope or programme unit in the subtree),
+# programme. The dashboard counts findings by the finding's unit, whatever the audit's scope.
 
 
-def findings(year, unit, grade="", status="", scope=None):
-    """Findings of ``year``'s audits in ``scope`` (default ``unit``) about ``unit``'s subtree."""
-    params = {
-        "year": year.start_year,
-        "unit": unit.pk,
-        "audit_unit": (scope or unit).pk,
-        "grade": grade,
-        "status": status,
-    }
+def findings(year, unit, grade="", status=""):
+    """Findings of ``year``'s audits about ``unit``'s subtree."""
+    params = {"year": year.start_year, "unit": unit.pk, "grade": grade, "status": status}
     return Link(_url("audits:finding_list", params))
 
 

@@ -73,7 +73,7 @@ def index(request):
     board.units = _sort(board.units, sort.lstrip("-"), descending)
     link_templates = {}
     for row in [*board.units, *board.attention]:
-        row.links = _row_links_fast(link_templates, row.unit, year, row.is_scope, scope)
+        row.links = _row_links_fast(link_templates, row.unit, year, row.is_scope)
     if request.GET.get("format") == "xlsx":
         return _export(board)
     context = {
@@ -141,7 +141,7 @@ def _grade_code(grade):
     return grade.get("code") or grade["order"][1]
 
 
-def row_links(unit, year, own_records=False, scope=None):
+def row_links(unit, year, own_records=False):
     # The scope's own row counts only its own records; the register shows its whole subtree.
     exact = not own_records
     return {
@@ -150,9 +150,7 @@ def row_links(unit, year, own_records=False, scope=None):
         "nc_overdue": links.nc_overdue(unit),
         "doc_overdue": links.documents_review(unit, "overdue"),
         "doc_due": links.documents_review(unit, "due"),
-        "findings": replace(
-            links.findings(year, unit, status="open", scope=scope or unit), exact=exact
-        ),
+        "findings": replace(links.findings(year, unit, status="open"), exact=exact),
         "ack": links.documents_coverage(unit),
     }
 
@@ -163,12 +161,12 @@ class _AnyUnit:
     pk = "UNIT-ID"
 
 
-def _row_links_fast(templates, unit, year, own_records, scope):
+def _row_links_fast(templates, unit, year, own_records):
     """``row_links`` for one row, from links built once per kind of row (a few hundred rows
     would otherwise resolve a few thousand URLs). The row's unit appears in a link only as
     the ``unit`` query parameter (tests/dashboard/test_row_links.py checks it)."""
     if own_records not in templates:
-        templates[own_records] = row_links(_AnyUnit, year, own_records=own_records, scope=scope)
+        templates[own_records] = row_links(_AnyUnit, year, own_records=own_records)
     marker = f"unit={_AnyUnit.pk}"
     here = f"unit={unit.pk}"
     return {

@@ -118,6 +118,16 @@ def test_audit_programme_progress_and_findings_by_grade(world):
     assert board_for(world.director, year=year.previous()).audits["planned"] == 1
 
 
+def test_a_province_wide_audits_finding_counts_at_the_school_it_is_about(world):
+    programme = f.programme(world.root, world.iso, SchoolYear.current())
+    province_wide = f.audit(programme, world.root, world.iso)
+    f.finding(province_wide, world.school, world.auditor, "major_nc")
+    school = board_for(world.director, unit=world.school)
+    assert school.audits["findings"] == 1 and school.audits["findings_open"] == 1
+    assert school.audits["planned"] == 0  # the audit itself is the province's, not the school's
+    assert board_for(world.director, unit=world.school2).audits["findings"] == 0
+
+
 def test_documents_due_and_overdue_for_review(world):
     today = timezone.localdate()
     f.document(world.school, world.principal, next_review=today - timedelta(days=1))

@@ -14,5 +14,5 @@ def test_fast_links_equal_the_links_of_each_unit(world, own_records):
     year = SchoolYear.current()
     templates = {}
     for unit in (world.division, world.commune, world.school, world.root):
-        fast = _row_links_fast(templates, unit, year, own_records, world.root)
-        assert fast == row_links(unit, year, own_records=own_records, scope=world.root)
+        fast = _row_links_fast(templates, unit, year, own_records)
+        assert fast == row_links(unit, year, own_records=own_records)
