@@ -32,11 +32,17 @@ def _fresh_cache():
 @pytest.fixture(autouse=True)
 def _eager_tasks(request):
     """Tasks run in the test process, even with REDIS_URL set, except in real-worker tests."""
-    if request.node.get_closest_marker("worker"):
-        yield
-        return
+    from celery._state import _set_task_join_will_block
+
     from ims.celery import app
 
+    if request.node.get_closest_marker("worker"):
+        # Celery marks eager runs with a process-wide flag ("joining a result would block"),
+        # set and restored around each run; two threads running eager tasks at once (the
+        # concurrency tests) can leave it set. This process is not a worker: clear it.
+        _set_task_join_will_block(False)
+        yield
+        return
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = True
     yield
