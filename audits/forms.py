@@ -24,6 +24,7 @@ from ims.access import AUDITOR_ROLES, MANAGER_ROLES, units_visible_to
 from ims.models import Clause, OrgUnit, User
 from ims.schoolyear import SchoolYear, recent_years
 from ims.search import search
+from ims.unitfilter import unit_condition, unit_only_field
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -499,6 +500,7 @@ class FindingFilterForm(forms.Form):
         empty_label=_("All units"),
         help_text=_("Findings about the unit or units below it."),
     )
+    unit_only = unit_only_field()
     grade = forms.ModelChoiceField(
         label=pgettext_lazy("audit finding", "Grade"),
         required=False,
@@ -542,7 +544,7 @@ class FindingFilterForm(forms.Form):
         if data["year"]:
             findings = findings.filter(audit__programme__start_year=data["year"])
         if data["unit"]:
-            findings = findings.filter(unit__path__startswith=data["unit"].path)
+            findings = findings.filter(**unit_condition("unit", data["unit"], data["unit_only"]))
         if data["audit_unit"]:
             audits = Audit.objects.filter(in_units_subtree(data["audit_unit"]))
             findings = findings.filter(audit__in=audits)

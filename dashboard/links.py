@@ -25,12 +25,18 @@ def _url(name, params, args=None):
     return reverse(name, args=args) + (f"?{query}" if query else "")
 
 
-# Nonconformities register: q, status, source, severity, unit (subtree), clause, overdue, open,
-# age (the buckets of ``nonconformities.models.AGE_BUCKETS``).
+def _unit(unit, only):
+    """The unit filter of a register: ``unit``'s subtree, or ``unit`` alone (``only``: the
+    records of a scope's own row, counted without the units below it)."""
+    return {"unit": unit.pk, "unit_only": "on" if only else ""}
 
 
-def nc_open(unit, severity=""):
-    params = {"unit": unit.pk, "open": "on", "severity": severity}
+# Nonconformities register: q, status, source, severity, unit (subtree, or alone with
+# unit_only), clause, overdue, open, age (the buckets of ``nonconformities.models.AGE_BUCKETS``).
+
+
+def nc_open(unit, severity="", only=False):
+    params = {**_unit(unit, only), "open": "on", "severity": severity}
     return Link(_url("nonconformities:register", params))
 
 
@@ -38,9 +44,9 @@ def nc_age(unit, bucket):
     return Link(_url("nonconformities:register", {"unit": unit.pk, "open": "on", "age": bucket}))
 
 
-def nc_overdue(unit):
+def nc_overdue(unit, only=False):
     """NCs with at least one open corrective action past its due date."""
-    return Link(_url("nonconformities:register", {"unit": unit.pk, "overdue": "on"}))
+    return Link(_url("nonconformities:register", {**_unit(unit, only), "overdue": "on"}))
 
 
 # Audit list: q, status (one status, or "done": report issued or closed), kind, year (the last
@@ -68,17 +74,18 @@ def audits_overdue(year, unit):
 # programme. The dashboard counts findings by the finding's unit, whatever the audit's scope.
 
 
-def findings(year, unit, grade="", status=""):
-    """Findings of ``year``'s audits about ``unit``'s subtree."""
-    params = {"year": year.start_year, "unit": unit.pk, "grade": grade, "status": status}
+def findings(year, unit, grade="", status="", only=False):
+    """Findings of ``year``'s audits about ``unit``'s subtree (or ``unit`` alone)."""
+    params = {"year": year.start_year, **_unit(unit, only), "grade": grade, "status": status}
     return Link(_url("audits:finding_list", params))
 
 
-# Document register: q, type, unit (subtree), status, clause, review (due, overdue).
+# Document register: q, type, unit (subtree, or alone with unit_only), status, clause, review
+# (due, overdue).
 
 
-def documents_review(unit, review):
-    return Link(_url("documents:register", {"unit": unit.pk, "review": review}))
+def documents_review(unit, review, only=False):
+    return Link(_url("documents:register", {**_unit(unit, only), "review": review}))
 
 
 def documents_effective(unit):

@@ -1,7 +1,5 @@
 """The director dashboard: one page per unit and school year, its comparison export."""
 
-from dataclasses import replace
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
@@ -142,15 +140,16 @@ def _grade_code(grade):
 
 
 def row_links(unit, year, own_records=False):
-    # The scope's own row counts only its own records; the register shows its whole subtree.
-    exact = not own_records
+    # The scope's own row counts the records of the scope unit itself, without the units below
+    # it: its links ask the registers for that unit alone.
+    only = own_records
     return {
-        "nc_open": replace(links.nc_open(unit), exact=exact),
-        "nc_major": replace(links.nc_open(unit, "major"), exact=exact),
-        "nc_overdue": links.nc_overdue(unit),
-        "doc_overdue": links.documents_review(unit, "overdue"),
-        "doc_due": links.documents_review(unit, "due"),
-        "findings": replace(links.findings(year, unit, status="open"), exact=exact),
+        "nc_open": links.nc_open(unit, only=only),
+        "nc_major": links.nc_open(unit, "major", only=only),
+        "nc_overdue": links.nc_overdue(unit, only=only),
+        "doc_overdue": links.documents_review(unit, "overdue", only=only),
+        "doc_due": links.documents_review(unit, "due", only=only),
+        "findings": links.findings(year, unit, status="open", only=only),
         "ack": links.documents_coverage(unit),
     }
 

@@ -12,6 +12,7 @@ from ims.unitfilter import (
     LightModelChoiceField,
     UnitFilterField,
     clause_label,
+    unit_only_field,
 )
 
 from .models import (
@@ -255,6 +256,7 @@ class RegisterFilterForm(forms.Form):
         label=_("Type"), required=False, choices=[("", _("All types")), *DocumentType.choices]
     )
     unit = UnitFilterField(label=_("Owner unit"), empty_label=_("All units"))
+    unit_only = unit_only_field()
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
@@ -270,7 +272,7 @@ class RegisterFilterForm(forms.Form):
     )
     review = forms.ChoiceField(label=_("Due for review"), required=False, choices=REVIEW_CHOICES)
 
-    FIELDS = ("q", "type", "unit", "status", "clause", "review")
+    FIELDS = ("q", "type", "unit", "unit_only", "status", "clause", "review")
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

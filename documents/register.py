@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ims.search import fold, search
+from ims.unitfilter import unit_condition
 
 from .models import Document, RevisionStatus
 
@@ -39,7 +40,8 @@ def register_queryset(user, cleaned, today=None):
     if cleaned.get("type"):
         documents = documents.filter(doc_type=cleaned["type"])
     if cleaned.get("unit"):
-        documents = documents.filter(owner_unit__path__startswith=cleaned["unit"].path)
+        only = cleaned.get("unit_only")
+        documents = documents.filter(**unit_condition("owner_unit", cleaned["unit"], only))
     if cleaned.get("status"):
         documents = documents.filter(status=cleaned["status"])
     if cleaned.get("clause"):

@@ -244,3 +244,14 @@ class UnitFilterField(forms.Field):
 
     def has_changed(self, initial, data):
         return self.prepare_value(initial) != self.prepare_value(data)
+
+
+def unit_only_field():
+    """The registers' "this unit only" box: without it, a unit filter selects its subtree."""
+    return forms.BooleanField(label=_("This unit only, not the units below it"), required=False)
+
+
+def unit_condition(field, unit, only=False):
+    """Filter keywords selecting the records whose ``field`` (a foreign key to ``OrgUnit``) is
+    ``unit`` itself (``only``) or any unit of its subtree."""
+    return {field: unit} if only else {f"{field}__path__startswith": unit.path}

@@ -8,7 +8,12 @@ from django.utils.translation import gettext_lazy as _
 from ims.access import AUDITOR_ROLES, HEAD_ROLES, MANAGER_ROLES, units_visible_to
 from ims.forms import SignForm
 from ims.models import Clause, Membership, OrgUnit, Role, User
-from ims.unitfilter import LightModelChoiceField, UnitFilterField
+from ims.unitfilter import (
+    LightModelChoiceField,
+    UnitFilterField,
+    unit_condition,
+    unit_only_field,
+)
 from nonconformities.models import AGE_BUCKETS, CauseCategory, Nonconformity, age_condition
 
 RAISE_ROLES = MANAGER_ROLES | HEAD_ROLES | AUDITOR_ROLES | {Role.STAFF}
@@ -233,6 +238,7 @@ class FilterForm(forms.Form):
         choices=[("", _("All"))] + Nonconformity.Severity.choices,
     )
     unit = UnitFilterField(label=_("Unit"), empty_label=_("All"))
+    unit_only = unit_only_field()
     clause = ClauseChoiceField(label=_("Clause"), required=False, queryset=Clause.objects.none())
     overdue = forms.BooleanField(label=_("Overdue actions only"), required=False)
     open = forms.BooleanField(label=_("Open only (not closed)"), required=False)
@@ -261,7 +267,9 @@ class FilterForm(forms.Form):
             if data.get(name):
                 queryset = queryset.filter(**{name: data[name]})
         if data.get("unit"):
-            queryset = queryset.filter(unit__path__startswith=data["unit"].path)
+            queryset = queryset.filter(
+                **unit_condition("unit", data["unit"], data.get("unit_only"))
+            )
         if data.get("clause"):
             queryset = queryset.filter(clauses=data["clause"])
         if data.get("overdue"):

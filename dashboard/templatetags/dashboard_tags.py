@@ -49,9 +49,6 @@ def _compare_row(row, year, own, hidden):
             f'{escape(unit.label)}</a> <span class="muted small">{escape(unit.kind.label)}</span>'
         )
 
-    def linked(name, n):
-        return str(n) if row.is_scope else _count_link(links[name], n, exact="1")
-
     if row.ack_expected:
         ack = (
             f'<a href="{escape(links["ack"].url)}" data-count="{row.ack_expected}" data-exact="1"'
@@ -72,15 +69,17 @@ def _compare_row(row, year, own, hidden):
     cells = (
         _count_link(links["nc_open"], row.nc_open),
         _count_link(links["nc_major"], row.nc_major),
-        linked("nc_overdue", row.nc_overdue),
-        linked("doc_overdue", row.doc_overdue),
-        linked("doc_due", row.doc_due),
+        _count_link(links["nc_overdue"], row.nc_overdue),
+        _count_link(links["doc_overdue"], row.doc_overdue),
+        _count_link(links["doc_due"], row.doc_due),
         str(row.audit_overdue),
-        str(row.findings_open),
+        _count_link(links["findings"], row.findings_open),
         ack,
         satisfaction,
     )
     tds = "".join(f"\n      <td>{cell}</td>" for cell in cells)
+    scope_row = ' data-scope-row="1"' if row.is_scope else ""
     return (
-        f'<tr data-unit="{escape(unit.code)}">\n      <th scope="row">{name}</th>{tds}\n    </tr>'
+        f'<tr data-unit="{escape(unit.code)}"{scope_row}>\n'
+        f'      <th scope="row">{name}</th>{tds}\n    </tr>'
     )
