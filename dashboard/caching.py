@@ -21,12 +21,8 @@ the models' signals (``seed_scale``, the demo, a restore) are picked up when the
 (``REGISTERS_SECONDS``) or at once after ``cache.clear()``.
 """
 
-import uuid
-
-from django.core.cache import cache
-from django.db import transaction
-
 from documents.coverage import VERSION_KEY as COVERAGE_VERSION_KEY
+from ims.cache import replace_token, tokens
 
 REGISTERS_VERSION_KEY = "dashboard:registers:version"
 REGISTERS_SECONDS = 3600
@@ -35,24 +31,11 @@ SATISFACTION_LIVE_SECONDS = 60
 
 def versions():
     """The current (registers, coverage) tokens, one cache round trip when they exist."""
-    keys = [REGISTERS_VERSION_KEY, COVERAGE_VERSION_KEY]
-    found = cache.get_many(keys)
-    for key in keys:
-        if key not in found:
-            cache.add(key, uuid.uuid4().hex, timeout=None)
-            found[key] = cache.get(key)
-    return tuple(found[key] for key in keys)
-
-
-def _replace(key):
-    cache.set(key, uuid.uuid4().hex, timeout=None)
+    return tokens(REGISTERS_VERSION_KEY, COVERAGE_VERSION_KEY)
 
 
 def bump_registers():
-    """Replace the registers token now and again once the current transaction commits: a
-    request that read the data before the commit may have cached it under the first one."""
-    _replace(REGISTERS_VERSION_KEY)
-    transaction.on_commit(lambda: _replace(REGISTERS_VERSION_KEY), robust=True)
+    replace_token(REGISTERS_VERSION_KEY)
 
 
 def _changed(sender, **kwargs):

@@ -32,12 +32,12 @@ acknowledgement locks its revision, so the two never interleave on the same revi
 """
 
 import logging
-import uuid
 
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.db.models.functions import Substr
 
+from ims.cache import replace_token
 from ims.models import Membership, OrgUnit, User
 
 from .models import Acknowledgement, CoverageCount, Distribution, Revision, RevisionStatus
@@ -46,19 +46,6 @@ logger = logging.getLogger(__name__)
 # Replaced after every committed write to the roll-up: readers that cache sums of it (the
 # dashboard) key them on this token.
 VERSION_KEY = "documents:coverage:version"
-
-
-def _written():
-    """Replace the token now and when the transaction commits (a reader between the two may
-    have cached sums of the rows as they were before the commit)."""
-
-    def replace_token():
-        from django.core.cache import cache
-
-        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-
-    replace_token()
-    transaction.on_commit(replace_token, robust=True)
 
 
 def _tables():
@@ -181,7 +168,7 @@ def recount(revision_ids=None, unit_ids=None):
             params,
         )
         written = cursor.rowcount
-    _written()
+    replace_token(VERSION_KEY)
     return written
 
 
@@ -225,7 +212,7 @@ def acknowledged(revision, user):
             [revision.pk, user.pk, True],
         )
         if cursor.rowcount:
-            _written()
+            replace_token(VERSION_KEY)
             return
     units = list(Membership.objects.filter(user=user).values_list("unit_id", flat=True))
     recount([revision.pk], units)
@@ -234,7 +221,7 @@ def acknowledged(revision, user):
 def drop(revision_ids):
     """Remove the rows of revisions that are no longer effective (same transaction)."""
     CoverageCount.objects.filter(revision_id__in=list(revision_ids)).delete()
-    _written()
+    replace_token(VERSION_KEY)
 
 
 def schedule(*, revision_ids=(), user_ids=(), unit_ids=(), everything=False):

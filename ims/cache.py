@@ -6,6 +6,7 @@ warning and behaves as a miss; writes are dropped.
 """
 
 import logging
+import uuid
 
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -59,3 +60,36 @@ class TolerantRedisCache(RedisCache):
         except OUTAGE as error:
             logger.warning("Cache unavailable, incr ignored: %s", error)
             raise ValueError(key) from None  # what callers already handle for a missing key
+
+
+# --- version tokens ---------------------------------------------------------------------------
+# A reader that caches something derived from rows keys it on a *token*; a writer of those rows
+# replaces the token, so the next reader computes again. Tokens never expire, and a token missing
+# from the cache (evicted, cleared) is replaced by a new random one, so entries written under an
+# old token are never read again. They must live in a cache every process shares (Redis whenever
+# ``REDIS_URL`` is set).
+
+
+def tokens(*keys):
+    """The current tokens of ``keys``, in order (one round trip when they all exist)."""
+    from django.core.cache import cache
+
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            cache.add(key, uuid.uuid4().hex, timeout=None)
+            found[key] = cache.get(key)
+    return tuple(found[key] for key in keys)
+
+
+def replace_token(key):
+    """Replace ``key``'s token now and again once the current transaction commits: a request
+    that read the rows before the commit may have cached them under the first new token."""
+    from django.core.cache import cache
+    from django.db import transaction
+
+    def replace():
+        cache.set(key, uuid.uuid4().hex, timeout=None)
+
+    replace()
+    transaction.on_commit(replace, robust=True)

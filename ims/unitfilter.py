@@ -14,13 +14,11 @@ may see; anything else is a form error, never a 500 and never a hint that the un
 
 import hashlib
 from types import SimpleNamespace
-from uuid import uuid4
 
 from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.forms.models import ModelChoiceIterator
@@ -31,6 +29,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermission
 
+from ims.cache import replace_token, tokens
 from ims.models import Membership, OrgUnit
 from ims.models.i18n import localized
 
@@ -39,25 +38,11 @@ OPTIONS_TIMEOUT = 24 * 3600
 INDENT = "\u00a0\u00a0\u00a0"
 
 
-def _new_version(**kwargs):
-    cache.set(VERSION_KEY, uuid4().hex, None)
-
-
 @receiver(post_save, sender=OrgUnit, dispatch_uid="ims.unitfilter.saved")
 @receiver(post_delete, sender=OrgUnit, dispatch_uid="ims.unitfilter.deleted")
 def units_changed(sender, **kwargs):
-    """Every cached option list is stale: change the version now and again after the commit
-    (a request between the two could otherwise cache the rows as they were before it)."""
-    _new_version()
-    transaction.on_commit(_new_version)
-
-
-def _version():
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid4().hex, None)
-        version = cache.get(VERSION_KEY)
-    return version
+    """Every cached option list is stale."""
+    replace_token(VERSION_KEY)
 
 
 def _scope(user):
@@ -107,7 +92,7 @@ def _build_options(user):
 
 def unit_options(user):
     """The ``<option>`` markup of the units ``user`` may see, in tree order (cached)."""
-    version = _version()
+    (version,) = tokens(VERSION_KEY)
     scope = _scope(user)
     if version is None:  # no cache (or it is down): build every time
         return _build_options(user)

@@ -405,8 +405,17 @@ def codes_generate(*, actor, campaign, unit, count):
 # --- responses ------------------------------------------------------------------------------
 
 
-def response_submit(*, unit_id, answers, language, campaign_id=None, campaign=None,
-                    questions=None, one_time_code_id=None, today=None):  # fmt: skip
+def response_submit(
+    *,
+    unit_id,
+    answers,
+    language,
+    campaign_id=None,
+    campaign=None,
+    questions=None,
+    one_time_code_id=None,
+    today=None,
+):
     """Store one anonymous response atomically; returns it (as stored, without a re-read).
 
     ``campaign`` (with its version loaded) and ``questions`` may be passed by a caller that
@@ -520,9 +529,18 @@ def _insert_response(response_id, campaign, unit_id, today, language, cleaned):
     with connection.cursor() as cursor:
         cursor.execute(
             response_sql,
-            [response_key, unit_id, date, language, campaign.pk, campaign.version_id,
-             Campaign.Status.PUBLISHED, date, date],
-        )  # fmt: skip
+            [
+                response_key,
+                unit_id,
+                date,
+                language,
+                campaign.pk,
+                campaign.version_id,
+                Campaign.Status.PUBLISHED,
+                date,
+                date,
+            ],
+        )
         if cursor.rowcount != 1:
             return False
         if params:
