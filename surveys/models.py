@@ -542,6 +542,34 @@ class Answer(ImmutableRow):
         return str(self.id)
 
 
+class StagedResponse(models.Model):
+    """A response the last page accepted and the counters do not hold yet.
+
+    The last page writes this one row (the cheapest write that keeps the response); a batch
+    fold (``surveys.services.fold_staged``) turns staged rows into a ``Response``, its
+    ``Answer`` rows and the counters, and deletes them. It holds exactly what those rows hold,
+    nothing more: no user, code, address, agent or time beyond the date.
+    """
+
+    id = models.UUIDField(primary_key=True, editable=False)  # becomes the Response's key
+    # No indexes beyond the key: the table only holds the last few seconds' responses, and
+    # each index would cost every submission a write.
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    version = models.ForeignKey(
+        InstrumentVersion, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", db_index=False)
+    submitted_on = models.DateField()
+    language = models.CharField(max_length=8)
+    # [[question id, value or null, text], ...]: one item per Answer row.
+    answers = models.JSONField()
+
+    def __str__(self):
+        return str(self.id)
+
+
 class UnitTally(models.Model):
     """Responses per campaign and unit (the roll-up the results and response rates read)."""
 

@@ -2,6 +2,8 @@
 
 import secrets
 import uuid
+from collections import Counter
+from itertools import batched
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -30,6 +32,7 @@ from surveys.models import (
     Response,
     ResultAction,
     Section,
+    StagedResponse,
     SurveyLink,
     UnitTally,
     ValueTally,
@@ -349,7 +352,13 @@ def campaign_publish(*, actor, campaign):
 
 @transaction.atomic
 def campaign_close(*, actor, campaign, reason=""):
-    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    """Close a campaign; every response it accepted is counted when this commits.
+
+    The row lock (no key update) waits for submissions in flight (they hold the campaign in
+    share mode) and makes later ones wait and then find it closed; folds, whose foreign-key
+    checks only need the key, go on, and the campaign's staged responses are folded here.
+    """
+    campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign.pk)
     check_transition(campaign.status, Campaign.Status.CLOSED, TRANSITIONS)
     _require(campaign.can_manage(actor))
     previous = campaign.status
@@ -363,6 +372,7 @@ def campaign_close(*, actor, campaign, reason=""):
         to_state=campaign.status,
         reason=reason,
     )
+    fold_staged(campaign_id=campaign.pk)
     return campaign
 
 
@@ -403,6 +413,15 @@ def codes_generate(*, actor, campaign, unit, count):
 
 
 # --- responses ------------------------------------------------------------------------------
+# A submission is *staged*: the last page writes one row (``StagedResponse``) holding the
+# response and its cleaned answers, the cheapest write that keeps it. ``fold_staged`` turns
+# staged rows into ``Response`` and ``Answer`` rows and adds them to the three counters, many at
+# a time: a Celery beat task every ``SURVEY_FOLD_SECONDS``, or right after the submission when
+# tasks run eagerly (no broker: ``make run``, the tests). Counters (and so results) of an open
+# campaign lag by at most that interval; closing a campaign, ``tally_rebuild`` and the raw
+# export fold the campaign's staged rows first, so they are exact.
+
+FOLD_BATCH = 1000
 
 
 def response_submit(
@@ -416,7 +435,7 @@ def response_submit(
     one_time_code_id=None,
     today=None,
 ):
-    """Store one anonymous response atomically; returns it (as stored, without a re-read).
+    """Accept one anonymous response atomically; returns it (as stored, without a re-read).
 
     ``campaign`` (with its version loaded) and ``questions`` may be passed by a caller that
     already holds them (the answering page); otherwise they are read here, the questions from
@@ -426,13 +445,13 @@ def response_submit(
     of two concurrent submits with one code, exactly one stores a response. Nothing about the
     code, the person or the time (beyond the date) reaches the response.
 
-    Statements: the code claim (if any); on PostgreSQL one statement that inserts the
-    response, its answers and the three counters; elsewhere one INSERT for the response, one
-    multi-row INSERT for the answers and one upsert per counter table; for the first response
-    of a version, the UPDATE that freezes it; one commit. On PostgreSQL, without a code and
-    once the version is frozen, that one statement runs on its own in autocommit. The response is inserted only while
-    the campaign is open, checked again in its INSERT: a campaign closed after it was read
-    stores nothing (``CampaignNotOpen``).
+    Statements: the code claim (if any); one INSERT of the staged response; for the first
+    response of a version, the UPDATE that freezes it. Without a code and once the version is
+    frozen, the INSERT runs alone in autocommit (no BEGIN and COMMIT round trips). It inserts
+    only while the campaign is open, checked in the INSERT itself: a campaign closed after it
+    was read stores nothing (``CampaignNotOpen``). On PostgreSQL the INSERT holds the
+    campaign row in share mode, so closing waits for submissions in flight and every later one
+    sees the campaign closed.
     """
     today = today or timezone.localdate()
     if campaign is None:
@@ -444,13 +463,16 @@ def response_submit(
     cleaned = clean_response(questions, answers)
     if campaign.requires_code and one_time_code_id is None:
         raise AnswerError(_("This survey needs a one-time code."))
-    response_id = uuid.uuid4()
-    one_statement = connection.vendor == "postgresql"
-    if one_statement and one_time_code_id is None and campaign.version.has_responses:
-        # The usual case: a single statement, atomic by itself; in autocommit it commits as
-        # it runs (no separate BEGIN and COMMIT round trips, no transaction left open between).
-        if not _store_in_one_statement(response_id, campaign, unit_id, today, language, cleaned):
-            raise CampaignNotOpen  # closed since it was read: nothing stored
+    response = Response(
+        id=uuid.uuid4(),
+        campaign=campaign,
+        version_id=campaign.version_id,
+        unit_id=unit_id,
+        submitted_on=today,
+        language=language,
+    )
+    if one_time_code_id is None and campaign.version.has_responses:
+        _stage(response, cleaned)  # the usual case: one statement, atomic by itself
     else:
         with transaction.atomic():
             if one_time_code_id is not None:
@@ -459,178 +481,194 @@ def response_submit(
                 ).update(is_used=True)
                 if claimed != 1:
                     raise CodeAlreadyUsed
-            if one_statement:
-                stored = _store_in_one_statement(
-                    response_id, campaign, unit_id, today, language, cleaned
-                )
-            else:
-                stored = _insert_response(response_id, campaign, unit_id, today, language, cleaned)
-                if stored:
-                    _add_tallies(campaign.pk, unit_id, cleaned)
-            if not stored:
-                raise CampaignNotOpen  # closed since it was read: nothing stored
+            _stage(response, cleaned)
             if not campaign.version.has_responses:
                 InstrumentVersion.objects.filter(pk=campaign.version_id).update(has_responses=True)
-    response = Response(
-        id=response_id,
-        campaign=campaign,
-        version_id=campaign.version_id,
-        unit_id=unit_id,
-        submitted_on=today,
-        language=language,
-    )
+    if folds_inline():
+        fold_staged()
     response._state.adding, response._state.db = False, connection.alias
     return response
+
+
+def folds_inline():
+    """Whether the submitting request folds its own response: when tasks run eagerly (no
+    broker), since no worker would."""
+    from ims.celery import app
+
+    return app.conf.task_always_eager
+
+
+def _stage(response, cleaned):
+    """The one INSERT of a submission: the response and its answers as one staged row,
+    inserted only while the campaign is open. Raises ``CampaignNotOpen`` if nothing was."""
+    staged = [
+        [question.pk, None, value] if question.kind in TEXT_KINDS else [question.pk, int(value), ""]
+        for question, values in cleaned.items()
+        for value in values
+    ]
+    fields = {f.name: f for f in StagedResponse._meta.fields}
+    date = fields["submitted_on"].get_db_prep_value(response.submitted_on, connection)
+    params = [
+        fields["id"].get_db_prep_value(response.id, connection),
+        response.unit_id,
+        date,
+        response.language,
+        fields["answers"].get_db_prep_value(staged, connection),
+        response.campaign_id,
+        response.version_id,
+        Campaign.Status.PUBLISHED,
+        date,
+        date,
+    ]
+    # FOR SHARE: conflicts with the lock ``campaign_close`` takes, not with the key-share locks
+    # of foreign-key checks (the folds' inserts).
+    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(_STAGE + lock, params)
+        if cursor.rowcount != 1:
+            raise CampaignNotOpen  # closed since it was read: nothing stored
+
+
+_STAGE = """
+INSERT INTO surveys_stagedresponse
+    (id, unit_id, submitted_on, language, answers, campaign_id, version_id)
+SELECT %s, %s, %s, %s, %s, id, version_id FROM surveys_campaign
+WHERE id = %s AND version_id = %s AND status = %s AND opens_on <= %s AND closes_on >= %s
+"""
 
 
 def answer_id(response_id):
     """A new random answer key next to its response's answers in the primary-key index.
 
     The first 8 bytes are the response's (random) key, the other 8 are random: the answers of
-    one response share one index page instead of touching one random page each (a third of a
-    submission's database time at a million responses). The key carries nothing the row does
-    not already hold (its response) and no time or order.
+    one response share one index page instead of touching one random page each. The key
+    carries nothing the row does not already hold (its response) and no time or order.
+    (The PostgreSQL fold builds the same in SQL.)
     """
     return uuid.UUID(bytes=response_id.bytes[:8] + secrets.token_bytes(8), version=4)
 
 
-def _insert_response(response_id, campaign, unit_id, today, language, cleaned):
-    """One INSERT for the response (only while the campaign is open) and one multi-row INSERT
-    for its answers, without building a model instance per answer. Returns whether stored."""
-    quote = connection.ops.quote_name
-    uuid_field = Response._meta.pk
+def fold_staged(*, campaign_id=None, batch=FOLD_BATCH):
+    """Fold staged responses (of one campaign, or all) into responses, answers and counters;
+    returns how many. Each batch of ``batch`` is one transaction.
 
-    def key(value):
-        return uuid_field.get_db_prep_value(value, connection)
-
-    date = Response._meta.get_field("submitted_on").get_db_prep_value(today, connection)
-    response_key = key(response_id)
-    params = []
-    for question, values in cleaned.items():
-        text = question.kind in TEXT_KINDS
-        for value in values:
-            params += [
-                key(answer_id(response_id)),
-                response_key,
-                question.pk,
-                None if text else int(value),
-                value if text else "",
-            ]
-    response_table = quote(Response._meta.db_table)
-    campaign_table = quote(Campaign._meta.db_table)
-    answer_table = quote(Answer._meta.db_table)
-    # Identifiers come from model metadata (quoted); every value is a bound parameter. The
-    # response is inserted only while the campaign is open (checked in the same statement).
-    response_sql = (
-        f"INSERT INTO {response_table} (id, campaign_id, version_id, unit_id, submitted_on, "  # noqa: S608
-        f"language) SELECT %s, id, version_id, %s, %s, %s FROM {campaign_table} "
-        "WHERE id = %s AND version_id = %s AND status = %s AND opens_on <= %s AND closes_on >= %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            response_sql,
-            [
-                response_key,
-                unit_id,
-                date,
-                language,
-                campaign.pk,
-                campaign.version_id,
-                Campaign.Status.PUBLISHED,
-                date,
-                date,
-            ],
-        )
-        if cursor.rowcount != 1:
-            return False
-        if params:
-            values_sql = ", ".join(["(%s, %s, %s, %s, %s)"] * (len(params) // 5))
-            cursor.execute(
-                f"INSERT INTO {answer_table} (id, response_id, question_id, value, text) "  # noqa: S608
-                f"VALUES {values_sql}",
-                params,
-            )
-    return True
-
-
-def _store_in_one_statement(response_id, campaign, unit_id, today, language, cleaned):
-    """PostgreSQL: the response, its answers and its three counters in one statement (data-
-    modifying CTEs, each run exactly once), with the values as arrays (``unnest``), so the SQL
-    text is the same for every submission. Every part reads the inserted response, so nothing
-    is written when the campaign is no longer open. Returns whether the response was stored.
+    Without a campaign (the periodic task), rows another fold holds are skipped, so several
+    workers can fold at once. With a campaign (closing, rebuilding, exporting), it waits for
+    them and stops only when none of the campaign's is left.
     """
-    answer_ids, answer_questions, answer_values, answer_texts = [], [], [], []
-    value_rows = []
-    for question, values in cleaned.items():
-        text = question.kind in TEXT_KINDS
-        for value in values:
-            answer_ids.append(answer_id(response_id))
-            answer_questions.append(question.pk)
-            answer_values.append(None if text else int(value))
-            answer_texts.append(value if text else "")
-            if not text:
-                value_rows.append((question.pk, int(value)))
-    # Counter rows in key order: concurrent submissions lock them in the same order.
-    question_ids = sorted(question.pk for question in cleaned)
-    value_rows.sort()
+    exact = campaign_id is not None
+    fold = _fold_batch_sql if connection.vendor == "postgresql" else _fold_batch_orm
+    total = 0
+    while True:
+        with transaction.atomic():
+            folded = fold(campaign_id, batch)
+        total += folded
+        if folded == 0 or (not exact and folded < batch):
+            return total
+
+
+def _fold_batch_sql(campaign_id, batch):
+    """PostgreSQL: one batch in one statement (data-modifying CTEs, each run once): delete the
+    staged rows, insert their responses and exploded answers, add the batch's sums to the
+    counters once per key, in key order (concurrent folds lock counter rows in one order)."""
+    lock = "FOR UPDATE" if campaign_id is not None else "FOR UPDATE SKIP LOCKED"
     with connection.cursor() as cursor:
-        cursor.execute(
-            _ONE_STATEMENT,
-            {
-                "id": response_id,
-                "campaign": campaign.pk,
-                "version": campaign.version_id,
-                "unit": unit_id,
-                "today": today,
-                "language": language,
-                "answer_ids": answer_ids,
-                "answer_questions": answer_questions,
-                "answer_values": answer_values,
-                "answer_texts": answer_texts,
-                "question_ids": question_ids,
-                "value_questions": [q for q, _v in value_rows],
-                "values": [v for _q, v in value_rows],
-            },
-        )
-        return cursor.fetchone()[0] == 1
+        cursor.execute(_FOLD.format(lock=lock), {"campaign": campaign_id, "batch": batch})
+        return cursor.fetchone()[0]
 
 
-_ONE_STATEMENT = """
-WITH r AS (
+_FOLD = """
+WITH s AS (
+    DELETE FROM surveys_stagedresponse WHERE id IN (
+        SELECT id FROM surveys_stagedresponse
+        WHERE %(campaign)s::bigint IS NULL OR campaign_id = %(campaign)s::bigint
+        LIMIT %(batch)s {lock}
+    )
+    RETURNING id, campaign_id, version_id, unit_id, submitted_on, language, answers
+), r AS (
     INSERT INTO surveys_response (id, campaign_id, version_id, unit_id, submitted_on, language)
-    SELECT %(id)s, c.id, c.version_id, %(unit)s, %(today)s, %(language)s
-    FROM surveys_campaign c
-    WHERE c.id = %(campaign)s AND c.version_id = %(version)s AND c.status = 'published'
-        AND c.opens_on <= %(today)s AND c.closes_on >= %(today)s
-    RETURNING id
+    SELECT id, campaign_id, version_id, unit_id, submitted_on, language FROM s
+), e AS (
+    SELECT s.id, s.campaign_id, s.unit_id, (x->>0)::int AS question, (x->>1)::int AS value,
+        x->>2 AS text
+    FROM s, jsonb_array_elements(s.answers) AS x
 ), a AS (
     INSERT INTO surveys_answer (id, response_id, question_id, value, text)
-    SELECT t.id, r.id, t.question, t.value, t.text
-    FROM r, unnest(%(answer_ids)s::uuid[], %(answer_questions)s::int[], %(answer_values)s::int[],
-                   %(answer_texts)s::text[]) AS t(id, question, value, text)
+    SELECT encode(substring(uuid_send(e.id) FROM 1 FOR 8)
+                  || substring(uuid_send(gen_random_uuid()) FROM 9 FOR 8), 'hex')::uuid,
+        e.id, e.question, e.value, e.text
+    FROM e
 ), u AS (
     INSERT INTO surveys_unittally (campaign_id, unit_id, count)
-    SELECT %(campaign)s, %(unit)s, 1 FROM r
-    ON CONFLICT (campaign_id, unit_id) DO UPDATE SET count = surveys_unittally.count + 1
+    SELECT campaign_id, unit_id, count(*) FROM s GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (campaign_id, unit_id)
+    DO UPDATE SET count = surveys_unittally.count + excluded.count
 ), q AS (
     INSERT INTO surveys_questiontally (campaign_id, unit_id, question_id, count)
-    SELECT %(campaign)s, %(unit)s, t.question, 1 FROM r, unnest(%(question_ids)s::int[]) AS t(question)
+    SELECT campaign_id, unit_id, question, count(DISTINCT id) FROM e GROUP BY 1, 2, 3
+    ORDER BY 1, 2, 3
     ON CONFLICT (campaign_id, unit_id, question_id)
-    DO UPDATE SET count = surveys_questiontally.count + 1
+    DO UPDATE SET count = surveys_questiontally.count + excluded.count
 ), v AS (
     INSERT INTO surveys_valuetally (campaign_id, unit_id, question_id, value, count)
-    SELECT %(campaign)s, %(unit)s, t.question, t.value, 1
-    FROM r, unnest(%(value_questions)s::int[], %(values)s::int[]) AS t(question, value)
+    SELECT campaign_id, unit_id, question, value, count(*) FROM e WHERE value IS NOT NULL
+    GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
     ON CONFLICT (campaign_id, unit_id, question_id, value)
-    DO UPDATE SET count = surveys_valuetally.count + 1
+    DO UPDATE SET count = surveys_valuetally.count + excluded.count
 )
-SELECT count(*) FROM r
+SELECT count(*) FROM s
 """
 
 
-def _upsert_sql(model, key_fields, rows):
-    """``INSERT ... ON CONFLICT DO UPDATE`` adding ``count`` to counter rows keyed by
-    ``key_fields`` (PostgreSQL and SQLite): (sql, params)."""
+def _fold_batch_orm(campaign_id, batch):
+    """Other databases (SQLite: one writer at a time): the same batch through the ORM and
+    ``_add_counts``."""
+    staged = StagedResponse.objects.order_by()
+    if campaign_id is not None:
+        staged = staged.filter(campaign_id=campaign_id)
+    rows = list(staged[:batch])
+    if not rows:
+        return 0
+    answers, units, questions, values = [], Counter(), Counter(), Counter()
+    for row in rows:
+        where = (row.campaign_id, row.unit_id)
+        units[where] += 1
+        for question in {question for question, _value, _text in row.answers}:
+            questions[(*where, question)] += 1
+        for question, value, text in row.answers:
+            answers.append(
+                Answer(
+                    id=answer_id(row.id),
+                    response_id=row.id,
+                    question_id=question,
+                    value=value,
+                    text=text,
+                )
+            )
+            if value is not None:
+                values[(*where, question, value)] += 1
+    Response.objects.bulk_create(
+        Response(
+            id=row.id,
+            campaign_id=row.campaign_id,
+            version_id=row.version_id,
+            unit_id=row.unit_id,
+            submitted_on=row.submitted_on,
+            language=row.language,
+        )
+        for row in rows
+    )
+    Answer.objects.bulk_create(answers)
+    _add_counts(UnitTally, ["campaign", "unit"], units)
+    _add_counts(QuestionTally, ["campaign", "unit", "question"], questions)
+    _add_counts(ValueTally, ["campaign", "unit", "question", "value"], values)
+    StagedResponse.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    return len(rows)
+
+
+def _add_counts(model, key_fields, counts, rows_per_statement=200):
+    """Add ``counts`` ({key tuple: n}) to counter rows keyed by ``key_fields``: ``INSERT ... ON
+    CONFLICT DO UPDATE``, in key order."""
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns = [model._meta.get_field(f).column for f in key_fields] + ["count"]
@@ -639,51 +677,30 @@ def _upsert_sql(model, key_fields, rows):
     column_list = ", ".join(quote(c) for c in columns)
     key_list = ", ".join(quote(c) for c in columns[:-1])
     count = quote("count")
-    values = ", ".join([placeholders] * len(rows))
-    sql = f"INSERT INTO {table} ({column_list}) VALUES {values} "  # noqa: S608
-    sql += f"ON CONFLICT ({key_list}) DO UPDATE SET {count} = {table}.{count} + excluded.{count}"
-    return sql, [value for row in rows for value in row]
-
-
-def _add_tallies(campaign_id, unit_id, cleaned, sign=1):
-    """Add one response to the three counter tables, safe under concurrency.
-
-    Rows are written in key order, so concurrent submissions for one unit lock counter rows in
-    the same order (no deadlock). On PostgreSQL the three upserts are one statement (data-
-    modifying CTEs run exactly once each); elsewhere they run one after the other.
-    """
-    statements = [
-        _upsert_sql(UnitTally, ["campaign", "unit"], [(campaign_id, unit_id, sign)]),
-    ]
-    question_rows = sorted((campaign_id, unit_id, q.pk, sign) for q in cleaned)
-    if question_rows:
-        statements.append(
-            _upsert_sql(QuestionTally, ["campaign", "unit", "question"], question_rows)
-        )
-    value_rows = sorted(
-        (campaign_id, unit_id, q.pk, int(v), sign)
-        for q, values in cleaned.items()
-        if q.kind not in TEXT_KINDS
-        for v in values
-    )
-    if value_rows:
-        statements.append(
-            _upsert_sql(ValueTally, ["campaign", "unit", "question", "value"], value_rows)
-        )
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            *first, (last_sql, last_params) = statements
-            ctes = ", ".join(f"t{i} AS ({sql})" for i, (sql, _p) in enumerate(first))
-            params = [p for _sql, ps in first for p in ps] + last_params
-            cursor.execute(f"WITH {ctes} {last_sql}" if ctes else last_sql, params)
-        else:
-            for sql, params in statements:
-                cursor.execute(sql, params)
+        for chunk in batched(sorted(counts.items()), rows_per_statement):
+            values = ", ".join([placeholders] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} ({column_list}) VALUES {values} "  # noqa: S608
+                f"ON CONFLICT ({key_list}) DO UPDATE SET {count} = {table}.{count} + excluded.{count}",
+                [value for key, n in chunk for value in (*key, n)],
+            )
 
 
 @transaction.atomic
 def tally_rebuild(campaign):
-    """Recompute a campaign's counters from its raw answers (after a restore or an import)."""
+    """Recompute a campaign's counters from its raw answers (after a restore or an import).
+
+    The campaign's staged responses are folded first. On PostgreSQL the counter tables are
+    locked against other folds until the rebuild commits; submissions go on (they only stage).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "LOCK TABLE surveys_unittally, surveys_questiontally, surveys_valuetally "
+                "IN EXCLUSIVE MODE"
+            )
+    fold_staged(campaign_id=campaign.pk)
     for model in (UnitTally, QuestionTally, ValueTally):
         model.objects.filter(campaign=campaign).delete()
     UnitTally.objects.bulk_create(

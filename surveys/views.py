@@ -353,6 +353,7 @@ def results_export(request, pk):
         raise Http404
     if what == "raw":
         require(has_role(request.user, scope, MANAGE_ROLES))
+        services.fold_staged(campaign_id=campaign.pk)  # every response accepted so far
         return _raw_export(campaign, scope, fmt)
     data = campaign_results(campaign, scope)
     headers = [

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from surveys.answering_state import COOKIE_PREFIX
-from surveys.models import Answer, Response, SurveyLink
+from surveys.models import Answer, Response, StagedResponse, SurveyLink
 from tests.surveys.factories import make_campaign, questions
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,7 @@ IDENTIFYING = re.compile(
 )
 
 
-@pytest.mark.parametrize("model", [Response, Answer])
+@pytest.mark.parametrize("model", [Response, Answer, StagedResponse])
 def test_response_tables_have_no_identifying_columns(model):
     with connection.cursor() as cursor:
         columns = [

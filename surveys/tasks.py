@@ -1,0 +1,14 @@
+"""Thin Celery tasks for surveys."""
+
+from celery import shared_task
+
+from ims.tasks import RETRY
+
+
+@shared_task(**RETRY)
+def fold_staged_task():
+    """Every few seconds (beat): count the responses submitted since the last run
+    (``surveys.services.fold_staged``). Several may run at once; each folds other rows."""
+    from .services import fold_staged
+
+    return fold_staged()
