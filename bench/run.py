@@ -75,6 +75,10 @@ def bench_env(database_url):
             # of the register queries for 5 s per request (see RESULTS.md); a statement
             # timeout so a pathological page fails in 30 s instead of holding a worker.
             "PGOPTIONS": "-c jit=off -c statement_timeout=30000",
+            # As in production: Redis is the cache every process shares and the broker of the
+            # Celery worker that counts survey responses (tasks not run in the request).
+            "REDIS_URL": env.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7"),
+            "CELERY_TASK_ALWAYS_EAGER": "false",
         }
     )
     return env
@@ -299,6 +303,7 @@ def start_gunicorn(env, port, workers, threads=1):
 
 
 def worker_rss_mb(master):
+    """VmRSS (MB) of each child process of ``master``, by pid."""
     children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
     result = {}
     for pid in children:
@@ -357,16 +362,60 @@ def machine():
 
 
 LOAD_BEFORE = os.getloadavg()
+
+
+def start_celery(env, schedule_dir):
+    """One Celery worker process with the beat scheduler inside it (so the fold of survey
+    responses runs every ``SURVEY_FOLD_SECONDS``), on the same machine as the server: its CPU
+    is part of what the submissions cost."""
+    return subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "celery"),
+            "-A",
+            "ims",
+            "worker",
+            "--beat",
+            "--schedule",
+            str(Path(schedule_dir) / "beat-schedule"),
+            "--queues",
+            "default",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+
+
 PAGES = ["dashboard", "documents_search", "nc_filtered", "survey_results"]
 MEASURES = [*PAGES, "survey_submit", "survey_start", "audit_pdf"]
 
 
+def counted(campaign):
+    """(responses stored, responses in the counters, responses staged) of the campaign."""
+    from django.db.models import Sum
+
+    from surveys.models import Response, StagedResponse, UnitTally
+
+    return (
+        Response.objects.filter(campaign=campaign).count(),
+        UnitTally.objects.filter(campaign=campaign).aggregate(n=Sum("count"))["n"] or 0,
+        StagedResponse.objects.filter(campaign=campaign).count(),
+    )
+
+
 def measure_submissions(base, args, fx, sessions_file):
+    """The submissions' throughput, then (the load stopped) the wait until the worker has
+    folded every staged response, and the check that each "thanks" is a stored, counted row."""
     from django.db import connection
 
-    from surveys.models import Response
+    from surveys.models import StagedResponse
 
-    before = Response.objects.filter(campaign=fx["campaign"]).count()
+    before, counted_before, staged_before = counted(fx["campaign"])
+    if staged_before:
+        raise SystemExit("responses are staged before the run: is a Celery worker running?")
     connection.close()
     result = wrk(
         base + "/s/",
@@ -377,8 +426,15 @@ def measure_submissions(base, args, fx, sessions_file):
         body=fx["submit_body"],
         sessions=sessions_file,
     )
-    stored = Response.objects.filter(campaign=fx["campaign"]).count() - before
+    result["staged_at_stop"] = StagedResponse.objects.count()
+    started = time.perf_counter()
+    while StagedResponse.objects.exists() and time.perf_counter() - started < 300:
+        time.sleep(0.2)
+    result["fold_drain_s"] = round(time.perf_counter() - started, 2)
+    after, counted_after, result["staged_after_drain"] = counted(fx["campaign"])
+    stored = after - before
     result["stored"] = stored
+    result["counted"] = counted_after - counted_before
     # A "thanks" the client saw must be a stored row; a response completed after wrk
     # stopped counting is stored without a "thanks" (in flight), never lost.
     result["lost"] = max(0, result["thanks"] - stored)
@@ -414,6 +470,7 @@ def main():
     seed_seconds = None
     if args.seed:
         seed_seconds = recreate_database(args.database_url, env, args.seed)
+    manage(env, "migrate", "--noinput", "-v0")
     manage(env, "collectstatic", "--noinput", "-v0")
     os.environ.update(env)
     import django
@@ -441,6 +498,8 @@ def main():
             args.port = probe.getsockname()[1]
     log(f"== gunicorn on 127.0.0.1:{args.port}")
     server = start_gunicorn(env, args.port, args.workers, args.threads)
+    schedule_dir = tempfile.mkdtemp(prefix="ims-bench-beat-")
+    celery = start_celery(env, schedule_dir)
     base = f"http://127.0.0.1:{args.port}"
     results = {}
     try:
@@ -469,9 +528,12 @@ def main():
         if selected("survey_start"):
             results["survey_start"] = wrk(base + f"/s/{fx['link'].code}/", duration=args.duration)
         rss = worker_rss_mb(server)
+        results["celery_rss_mb"] = worker_rss_mb(celery)  # its pool process
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in (server, celery):
+            process.terminate()
+            process.wait(timeout=30)
+        shutil.rmtree(schedule_dir, ignore_errors=True)
     if "dashboard" in captured:
         log("== dashboard SQL run directly")
         results["dashboard_sql"] = sql_baseline(captured["dashboard"])
@@ -537,6 +599,9 @@ def build_report(args, r, query_counts, rss, seed_seconds, failed):
                 "ratio_throughput": ratio(submit["per_s"], insert["per_s"]),
                 "stored": submit["stored"],
                 "lost": submit["lost"],
+                "counted": submit["counted"],
+                "staged_at_stop": submit["staged_at_stop"],
+                "fold_drain_s": submit["fold_drain_s"],
                 "non_302": sum(n for s, n in submit["statuses"].items() if s != "302"),
             }
         )
@@ -590,6 +655,9 @@ def build_report(args, r, query_counts, rss, seed_seconds, failed):
             submit["per_s"] >= TARGETS["submit_vs_insert"] * insert["per_s"]
         )
         checks["responses_lost_zero"] = submit["lost"] == 0 and submit["thanks"] > 0
+        checks["responses_all_counted"] = (
+            submit["counted"] == submit["stored"] and submit["staged_after_drain"] == 0
+        )
     if pdf:
         checks["audit_pdf_3s"] = pdf["median_s"] <= TARGETS["pdf_s"]
     return {
@@ -614,6 +682,7 @@ def build_report(args, r, query_counts, rss, seed_seconds, failed):
         "rows": rows,
         "audit_pdf": pdf,
         "worker_rss_mb": rss,
+        "celery_rss_mb": r.get("celery_rss_mb"),
         "query_counts": query_counts,
         "failed_pages": failed,
         "load_average_before": LOAD_BEFORE,
@@ -649,7 +718,11 @@ def print_table(report):
         if row.get("vs_sql_p50") is not None:
             ratio += f", {row['vs_sql_p50']}× its SQL"
         if row.get("ratio_throughput") is not None:
-            ratio = f"{row['ratio_throughput']} of INSERT view; lost {row['lost']}"
+            ratio = (
+                f"{row['ratio_throughput']} of INSERT view; lost {row['lost']}; "
+                f"{row['staged_at_stop']} staged at the stop, all counted "
+                f"{row['fold_drain_s']} s later: {row['counted'] == row['stored']}"
+            )
         queries = row.get("queries", "")
         print(
             f"{row['label']:<46} {queries!s:>7} {row['p50_ms']:>8} {row['p95_ms']:>8} "

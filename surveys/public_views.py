@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from ims.cache import add_and_count
 from surveys import answering_state
 from surveys.answering import AnswerError, clean_page
 from surveys.answering_state import SESSION_KEY  # noqa: F401 - sessions opened before the cookies
@@ -204,15 +205,6 @@ def _client_key(request):
     return f"surveys:rate:{digest}:{int(time.time() // 3600)}"
 
 
-def _over_rate_limit(request):
-    key = _client_key(request)
-    cache.add(key, 0, 3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, 3600)
-        count = 1
-    return count > rate_limit()
 
 
 @never_cache
@@ -320,10 +312,18 @@ def _item(question, values, error):
     }
 
 
-def _claim(token):
+def _claim(request, token):
     """Mark this answering session as submitted (shared cache, so across workers when the
-    cache is Redis): a replayed or double-clicked last page stores one response."""
-    return cache.add(f"surveys:submitted:{token}", 1, answering_state.MAX_AGE)
+    cache is Redis): a replayed or double-clicked last page stores one response. Counts the
+    address's submissions this hour in the same round trip. Returns (claimed, within limit);
+    a submission over the limit keeps nothing claimed."""
+    key = f"surveys:submitted:{token}"
+    claimed, count = add_and_count(key, answering_state.MAX_AGE, _client_key(request), 3600)
+    if count > rate_limit():
+        if claimed:
+            cache.delete(key)
+        return False, False
+    return claimed, True
 
 
 def _submit(request, token, state, campaign, questions, language):
@@ -339,9 +339,10 @@ def _submit(request, token, state, campaign, questions, language):
         return retry("fast")
     if state["otc"] is None and campaign.pk in _answered(request):
         return _message(request, "already_answered", language, campaign=campaign)
-    if _over_rate_limit(request):
+    claimed, within_limit = _claim(request, token)
+    if not within_limit:
         return _message(request, "rate_limited", language, status=429, campaign=campaign)
-    if not _claim(token):
+    if not claimed:
         result = _message(request, "already_answered", language, campaign=campaign)
         answering_state.forget(request, result, token)
         return result
