@@ -67,6 +67,16 @@ class TolerantRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
+        self._scripts = {}
+
+    def script(self, source):
+        """A Lua script run on the server that takes writes (``EVALSHA``, loaded on first use)."""
+        script = self._scripts.get(source)
+        if script is None:
+            script = self._scripts[source] = self._cache.get_client(write=True).register_script(
+                source
+            )
+        return script
 
     get = _tolerant("get", _missing_default)
     get_many = _tolerant("get_many", lambda *args, **kwargs: {})
@@ -87,9 +97,18 @@ class TolerantRedisCache(RedisCache):
             raise ValueError(key) from None  # what callers already handle for a missing key
 
 
+# SET the first key if missing (with its expiry), create the counter if missing (with its expiry;
+# INCR keeps it), add one: a single command, run atomically by Redis.
+_ADD_AND_COUNT = """
+local added = redis.call('SET', KEYS[1], '1', 'EX', ARGV[1], 'NX')
+redis.call('SET', KEYS[2], '0', 'EX', ARGV[2], 'NX')
+return {added and 1 or 0, redis.call('INCR', KEYS[2])}
+"""
+
+
 def add_and_count(add_key, add_timeout, count_key, count_timeout):
     """``cache.add(add_key, 1, add_timeout)`` and one more on the counter ``count_key`` (created
-    with ``count_timeout``), in one round trip to Redis: (whether added, the count).
+    with ``count_timeout``), in one command to Redis: (whether added, the count).
 
     With Redis down nothing is refused: (True, 0), as if the cache were empty.
     """
@@ -99,17 +118,13 @@ def add_and_count(add_key, add_timeout, count_key, count_timeout):
     if not isinstance(cache, TolerantRedisCache):
         cache.add(count_key, 0, count_timeout)
         return cache.add(add_key, 1, add_timeout), cache.incr(count_key)
-    added, count = cache.make_and_validate_key(add_key), cache.make_and_validate_key(count_key)
+    keys = [cache.make_and_validate_key(add_key), cache.make_and_validate_key(count_key)]
     try:
-        pipeline = cache._cache.get_client(write=True).pipeline(transaction=False)
-        pipeline.set(added, 1, ex=add_timeout, nx=True)
-        pipeline.set(count, 0, ex=count_timeout, nx=True)  # INCR keeps the expiry
-        pipeline.incr(count)
-        was_added, _created, counted = pipeline.execute()
+        added, count = cache.script(_ADD_AND_COUNT)(keys, [add_timeout, count_timeout])
     except OUTAGE as error:
         logger.warning("Cache unavailable, add_and_count ignored: %s", error)
         return True, 0
-    return bool(was_added), counted
+    return bool(added), count
 
 
 # --- version tokens ---------------------------------------------------------------------------

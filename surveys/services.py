@@ -5,6 +5,7 @@ import uuid
 from collections import Counter
 from itertools import batched
 
+import psycopg
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max
@@ -516,17 +517,38 @@ def _stage(response, cleaned):
         fields["answers"].get_db_prep_value(staged, connection),
         response.campaign_id,
         response.version_id,
-        Campaign.Status.PUBLISHED,
+        str(Campaign.Status.PUBLISHED),
         date,
         date,
     ]
-    # FOR SHARE: conflicts with the lock ``campaign_close`` takes, not with the key-share locks
-    # of foreign-key checks (the folds' inserts).
-    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
-    with connection.cursor() as cursor:
-        cursor.execute(_STAGE + lock, params)
+    if connection.vendor == "postgresql":
+        # FOR SHARE: conflicts with the lock ``campaign_close`` takes, not with the key-share
+        # locks of foreign-key checks (the folds' inserts). Prepared once per connection.
+        cursor = _prepared_cursor()
+        sql = _STAGE + " FOR SHARE"
+    else:
+        cursor, sql = connection.cursor(), _STAGE
+    with cursor:
+        cursor.execute(sql, params)
         if cursor.rowcount != 1:
             raise CampaignNotOpen  # closed since it was read: nothing stored
+
+
+def _prepared_cursor():
+    """A cursor (PostgreSQL) whose statements are prepared on the connection the first time
+    and then only executed: the staging INSERT's planning cost as much as its execution. Kept
+    connections (the psycopg pool, as configured) keep their prepared statements. Wrapped like
+    Django's own cursors (errors, query logging)."""
+    connection.ensure_connection()
+    raw = _PreparingCursor(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(raw)
+    return connection.make_cursor(raw)
+
+
+class _PreparingCursor(psycopg.Cursor):  # server-side binding, which preparing needs
+    def execute(self, query, params=None, *, prepare=True, binary=None):
+        return super().execute(query, params, prepare=prepare, binary=binary)
 
 
 _STAGE = """
@@ -565,6 +587,15 @@ def fold_staged(*, campaign_id=None, batch=FOLD_BATCH):
         total += folded
         if folded == 0 or (not exact and folded < batch):
             return total
+
+
+def vacuum_staged():
+    """PostgreSQL, outside a transaction: reclaim the rows folds deleted from the staging
+    table, so it stays a few pages long and a fold reads only live rows. Autovacuum would do
+    it too, but may be off or late; a vacuum already running is not waited for."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM (SKIP_LOCKED) {StagedResponse._meta.db_table}")
 
 
 def _fold_batch_sql(campaign_id, batch):

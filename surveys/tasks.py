@@ -9,6 +9,9 @@ from ims.tasks import RETRY
 def fold_staged_task():
     """Every few seconds (beat): count the responses submitted since the last run
     (``surveys.services.fold_staged``). Several may run at once; each folds other rows."""
-    from .services import fold_staged
+    from .services import fold_staged, vacuum_staged
 
-    return fold_staged()
+    folded = fold_staged()
+    if folded:
+        vacuum_staged()
+    return folded

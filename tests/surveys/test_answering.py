@@ -139,9 +139,15 @@ def test_rate_limit_per_address(client, campaign, world, settings):
     settings.SURVEY_RATE_LIMIT_PER_HOUR = 1
     answer_all(client, campaign, open_survey(client, campaign, world.school))
     client.cookies.pop("ims_svy_done")
-    response = answer_all(client, campaign, open_survey(client, campaign, world.school))
+    url = open_survey(client, campaign, world.school)
+    response = answer_all(client, campaign, url)
     assert response.status_code == 429
     assert Response.objects.count() == 1
+    # Refused by the limit, the session is not marked as answered: it can send again later.
+    settings.SURVEY_RATE_LIMIT_PER_HOUR = 10
+    again = answer_all(client, campaign, url)
+    assert again.status_code == 302 and "thanks" in again["Location"]
+    assert Response.objects.count() == 2
 
 
 def test_closed_campaign_shows_clear_page(client, world):
