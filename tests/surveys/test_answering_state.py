@@ -4,7 +4,6 @@ one response per answering session, and a lean last page."""
 import random
 
 import pytest
-from django.db import connection
 
 from surveys.answering_state import COOKIE_PREFIX, cookie_name
 from surveys.models import Response, SurveyLink
