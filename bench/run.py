@@ -406,7 +406,16 @@ def counted(campaign):
     )
 
 
-WARM_UP_SESSIONS = 3000
+SESSIONS_PER_SECOND = 1200  # more answering sessions than the server can take in a second
+
+
+def submission_seconds(args):
+    """(warm-up, measured) seconds of the submission load: one fold interval of warm-up, and
+    at least two intervals measured (``SURVEY_FOLD_SECONDS``, read from the settings)."""
+    from django.conf import settings
+
+    interval = settings.SURVEY_FOLD_SECONDS
+    return interval, max(args.duration, 2 * interval)
 
 
 def measure_submissions(base, args, fx, sessions_file):
@@ -414,9 +423,10 @@ def measure_submissions(base, args, fx, sessions_file):
     the worker has folded every staged response, and the check that each "thanks" is a stored,
     counted row.
 
-    A warm-up of 5 s comes first, not counted, so the worker's folds run through the measured
-    window as they do under sustained load: the measured requests pay for the folding of the
-    warm-up's responses about as much as the fold of their own last seconds falls after it.
+    A warm-up of one fold interval comes first, not counted, so the worker's folds run through
+    the measured window (at least two intervals) as they do under sustained load: the measured
+    requests pay for folding the warm-up's responses about as much as the fold of their own
+    last seconds falls after the window.
     """
     from django.db import connection
 
@@ -428,8 +438,10 @@ def measure_submissions(base, args, fx, sessions_file):
     connection.close()
     lines = Path(sessions_file).read_text().splitlines()
     warm_up, measured = Path(f"{sessions_file}.warm-up"), Path(f"{sessions_file}.measured")
-    warm_up.write_text("\n".join(lines[:WARM_UP_SESSIONS]) + "\n")
-    measured.write_text("\n".join(lines[WARM_UP_SESSIONS:]) + "\n")
+    warm_seconds, measured_seconds = submission_seconds(args)
+    split = warm_seconds * SESSIONS_PER_SECOND
+    warm_up.write_text("\n".join(lines[:split]) + "\n")
+    measured.write_text("\n".join(lines[split:]) + "\n")
     load = {
         "connections": args.clients,
         "cookie": f"csrftoken={CSRF}",
@@ -437,8 +449,8 @@ def measure_submissions(base, args, fx, sessions_file):
         "body": fx["submit_body"],
     }
     try:
-        warm = wrk(base + "/s/", duration=5, sessions=warm_up, **load)
-        result = wrk(base + "/s/", duration=args.duration, sessions=measured, **load)
+        warm = wrk(base + "/s/", duration=warm_seconds, sessions=warm_up, **load)
+        result = wrk(base + "/s/", duration=measured_seconds, sessions=measured, **load)
     finally:
         warm_up.unlink(missing_ok=True)
         measured.unlink(missing_ok=True)
@@ -498,7 +510,7 @@ def main():
     import tempfile
 
     sessions_file = Path(tempfile.mkstemp(prefix="ims-bench-sessions-", suffix=".txt")[1])
-    submissions = args.duration * 1500
+    submissions = sum(submission_seconds(args)) * SESSIONS_PER_SECOND
     log(f"== preparing {submissions} answering sessions and the director's sign-in")
     fx = prepare(sessions_file, submissions if selected("survey_submit") else 0)
     fx["pages"] = {name: url for name, url in fx["pages"].items() if selected(name)}

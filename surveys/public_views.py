@@ -205,8 +205,6 @@ def _client_key(request):
     return f"surveys:rate:{digest}:{int(time.time() // 3600)}"
 
 
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def answer(request, token):

@@ -422,7 +422,7 @@ def codes_generate(*, actor, campaign, unit, count):
 # campaign lag by at most that interval; closing a campaign, ``tally_rebuild`` and the raw
 # export fold the campaign's staged rows first, so they are exact.
 
-FOLD_BATCH = 1000
+FOLD_BATCH = 10_000
 
 
 def response_submit(
@@ -628,7 +628,7 @@ WITH s AS (
     SELECT encode(substring(uuid_send(e.id) FROM 1 FOR 8)
                   || substring(uuid_send(gen_random_uuid()) FROM 9 FOR 8), 'hex')::uuid,
         e.id, e.question, e.value, e.text
-    FROM e
+    FROM e ORDER BY 1
 ), u AS (
     INSERT INTO surveys_unittally (campaign_id, unit_id, count)
     SELECT campaign_id, unit_id, count(*) FROM s GROUP BY 1, 2 ORDER BY 1, 2

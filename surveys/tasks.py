@@ -7,7 +7,7 @@ from ims.tasks import RETRY
 
 @shared_task(**RETRY)
 def fold_staged_task():
-    """Every few seconds (beat): count the responses submitted since the last run
+    """Every ``SURVEY_FOLD_SECONDS`` (beat): count the responses submitted since the last run
     (``surveys.services.fold_staged``). Several may run at once; each folds other rows."""
     from .services import fold_staged, vacuum_staged
 

@@ -146,10 +146,10 @@ def test_without_a_broker_the_submission_folds_its_own_response(world):
     assert UnitTally.objects.get(campaign=campaign).count == 1
 
 
-def test_beat_runs_the_fold_every_few_seconds_and_drops_late_runs(world, staged_only):
+def test_beat_runs_the_fold_within_a_minute_and_drops_late_runs(world, staged_only):
     entry = CELERY_BEAT_SCHEDULE["fold-survey-responses"]
     assert entry["task"] == fold_staged_task.name
-    assert entry["schedule"] == SURVEY_FOLD_SECONDS <= 10
+    assert entry["schedule"] == SURVEY_FOLD_SECONDS <= 60
     assert entry["options"]["expires"] == SURVEY_FOLD_SECONDS
     campaign = make_campaign(world, units=[world.school])
     submit(campaign, world.school, n=2)
