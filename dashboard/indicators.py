@@ -138,11 +138,13 @@ def build(scope, year, *, user=None, root=None, today=None):
     user = _unwrapped(user)
     years = [SchoolYear(year.start_year - i) for i in range(TREND_YEARS - 1, -1, -1)]
     board = Dashboard(scope=scope, year=year, today=today, trend_years=years, k=min_group_size())
-    registers = _registers(board, user, years)
+    registers_version, coverage_version, counters_version = caching.versions()
+    registers = _registers(board, user, years, (registers_version, coverage_version))
     for name in REGISTER_FIELDS:
         setattr(board, name, registers[name])
     per_child = defaultdict(dict, {key: dict(v) for key, v in registers["per_child"].items()})
-    _satisfaction(board, user if registers["filter_campaigns"] else None, years, per_child)
+    viewer = user if registers["filter_campaigns"] else None
+    _satisfaction(board, viewer, years, per_child, counters_version)
     _units(board, root, per_child, registers["attention"], registers["coverage"])
     return board
 
@@ -157,11 +159,12 @@ def _unwrapped(user):
     return user._wrapped
 
 
-def _registers(board, user, years):
+def _registers(board, user, years, versions):
     """The register indicators (nonconformities, audits, documents, coverage) with their per
     child and per unit figures, from the cache when nothing they read changed since
-    (``dashboard.caching``), else computed (6 queries) and cached."""
-    registers_version, coverage_version = caching.versions()
+    (``dashboard.caching``; ``versions``: the registers' and coverage tokens), else computed
+    (6 queries) and cached."""
+    registers_version, coverage_version = versions
     key = ":".join(
         str(part)
         for part in (
@@ -427,7 +430,7 @@ def _index(values):
     return likert_index(sum(v * c for v, c in values.items()) / total)
 
 
-def _satisfaction(board, user, years, per_child):
+def _satisfaction(board, user, years, per_child, counters_version):
     scope, k = board.scope, board.k
     campaigns = Campaign.objects.exclude(status=Campaign.Status.DRAFT).filter(
         opens_on__gte=years[0].first_day, opens_on__lte=board.year.last_day
@@ -440,6 +443,8 @@ def _satisfaction(board, user, years, per_child):
             "pk", "status", "closes_on", "group", "opens_on", "title"
         )
     }
+    for row in info.values():  # an open campaign's sums change with every fold
+        row["counters"] = "" if row["status"] == Campaign.Status.CLOSED else counters_version
     # The result depends only on these campaigns' sums (cached as described in
     # ``dashboard.caching``) and their rows: kept as long as the sums are.
     key = (
@@ -454,7 +459,7 @@ def _satisfaction(board, user, years, per_child):
     if result is None:
         result = _satisfaction_result(board, info, years)
         live = any(row["status"] != Campaign.Status.CLOSED for row in info.values())
-        cache.set(key, result, caching.SATISFACTION_LIVE_SECONDS if live else None)
+        cache.set(key, result, caching.REGISTERS_SECONDS if live else None)
     board.groups, board.areas, board.satisfaction_trend = (
         result["groups"],
         result["areas"],
@@ -653,14 +658,14 @@ def _campaign_sums(scope, info):
     if closed:
         cache.set_many(closed, timeout=None)
     if live:
-        cache.set_many(live, timeout=caching.SATISFACTION_LIVE_SECONDS)
+        cache.set_many(live, timeout=caching.REGISTERS_SECONDS)
     return {**sums, **fresh}
 
 
 def _campaign_key(scope, row):
     return (
         f"dashboard:satisfaction:{row['pk']}:{row['status']}:{row['closes_on'].isoformat()}"
-        f":{scope.path}"
+        f":{row['counters']}:{scope.path}"
     )
 
 

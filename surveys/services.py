@@ -12,6 +12,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ims.cache import replace_token
 from ims.models import OrgUnit
 from ims.transitions import check_transition, record_transition
 from surveys.answering import AnswerError, clean_response
@@ -423,6 +424,9 @@ def codes_generate(*, actor, campaign, unit, count):
 # export fold the campaign's staged rows first, so they are exact.
 
 FOLD_BATCH = 10_000
+# The cache token of everything summed from the counters: replaced by every fold that counted
+# responses and by a rebuild (``ims.cache.tokens``; the dashboard keys open campaigns on it).
+COUNTERS_VERSION_KEY = "surveys:counters:version"
 
 
 def response_submit(
@@ -436,7 +440,8 @@ def response_submit(
     one_time_code_id=None,
     today=None,
 ):
-    """Accept one anonymous response atomically; returns it (as stored, without a re-read).
+    """Accept one anonymous response atomically (staged, see above); returns the response as
+    the fold will store it (not re-read).
 
     ``campaign`` (with its version loaded) and ``questions`` may be passed by a caller that
     already holds them (the answering page); otherwise they are read here, the questions from
@@ -586,6 +591,8 @@ def fold_staged(*, campaign_id=None, batch=FOLD_BATCH):
             folded = fold(campaign_id, batch)
         total += folded
         if folded == 0 or (not exact and folded < batch):
+            if total:
+                replace_token(COUNTERS_VERSION_KEY)
             return total
 
 
@@ -732,6 +739,7 @@ def tally_rebuild(campaign):
                 "IN EXCLUSIVE MODE"
             )
     fold_staged(campaign_id=campaign.pk)
+    replace_token(COUNTERS_VERSION_KEY)
     for model in (UnitTally, QuestionTally, ValueTally):
         model.objects.filter(campaign=campaign).delete()
     UnitTally.objects.bulk_create(

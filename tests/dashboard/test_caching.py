@@ -79,7 +79,7 @@ def test_evicted_version_token_never_revives_old_entries(world):
     assert caching.versions() != old
 
 
-def test_closed_campaign_sums_are_kept_and_open_ones_expire(world, settings):
+def test_closed_campaign_sums_are_kept_and_open_ones_expire_in_an_hour_at_most(world, settings):
     # The expiry is read from the local-memory cache's internals (CI runs with Redis).
     settings.CACHES = {
         "default": {
@@ -102,7 +102,7 @@ def test_closed_campaign_sums_are_kept_and_open_ones_expire(world, settings):
     closed_key = next(k for k in keys if f":{closed.pk}:closed:" in k)
     live_key = next(k for k in keys if f":{live.pk}:published:" in k)
     assert expiry[closed_key] is None
-    assert expiry[live_key] - timezone.now().timestamp() <= caching.SATISFACTION_LIVE_SECONDS
+    assert expiry[live_key] - timezone.now().timestamp() <= caching.REGISTERS_SECONDS
 
 
 def test_query_count_cold_and_warm_within_budget(world, client_for):
@@ -118,3 +118,24 @@ def test_query_count_cold_and_warm_within_budget(world, client_for):
     assert warm < cold <= 20
     assert warm_board.nc == board.nc and warm_board.documents == board.documents
     assert [g["latest"] for g in warm_board.groups] == [g["latest"] for g in board.groups]
+
+
+def test_an_open_campaign_shows_new_responses_as_soon_as_a_fold_counts_them(world):
+    import uuid
+
+    from surveys.models import StagedResponse
+    from surveys.services import fold_staged
+
+    year = SchoolYear.current()
+    version, questions = f.instrument(world.root, world.iso)
+    opens_on = year.first_day + timedelta(days=5)
+    live = f.campaign(version, world.root, opens_on=opens_on, status="published")
+    f.answers(live, world.school, questions, n=6, value=4)
+    assert board_for(world.director, world.root).groups[0]["latest"]["n"] == 6
+    StagedResponse.objects.create(
+        id=uuid.uuid4(), campaign=live, version=version, unit=world.school,
+        submitted_on=opens_on, language="vi", answers=[[q.pk, 2, ""] for q in questions],
+    )  # fmt: skip
+    assert board_for(world.director, world.root).groups[0]["latest"]["n"] == 6  # not counted yet
+    assert fold_staged() == 1
+    assert board_for(world.director, world.root).groups[0]["latest"]["n"] == 7

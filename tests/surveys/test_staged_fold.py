@@ -38,7 +38,10 @@ def submit_varied(campaign, units, n):
         if i % 4 == 0:
             answers[str(q["p9"].pk)] = [f"Ý kiến {i}"]  # a text answer: no value counter
         response_submit(
-            campaign_id=campaign.pk, unit_id=units[i % len(units)].pk, answers=answers, language="vi"
+            campaign_id=campaign.pk,
+            unit_id=units[i % len(units)].pk,
+            answers=answers,
+            language="vi",
         )
 
 
