@@ -63,7 +63,7 @@ def clean_page(questions, data, answers):
     """
     cleaned, errors = {}, {}
     for question in questions:
-        key = str(question.pk)
+        key = str(question.id)
         if not question.is_shown(answers):
             continue
         try:
@@ -84,7 +84,7 @@ def clean_response(questions, answers):
     Raises ``AnswerError`` on a question id that is not in the instrument, a bad value, or a
     missing required answer.
     """
-    by_id = {str(q.pk): q for q in questions}
+    by_id = {str(q.id): q for q in questions}
     unknown = set(answers) - set(by_id)
     if unknown:
         raise AnswerError(_("The answers do not match this survey."))
@@ -92,13 +92,13 @@ def clean_response(questions, answers):
     for question in questions:  # in order, so show-if sees earlier answers only
         if not question.is_shown(seen):
             continue
-        values = clean_question(question, answers.get(str(question.pk), []))
+        values = clean_question(question, answers.get(str(question.id), []))
         if not values:
             if question.required:
                 raise AnswerError(_("A required question has no answer."))
             continue
         result[question] = values
-        seen[str(question.pk)] = [str(v) for v in values]
+        seen[str(question.id)] = [str(v) for v in values]
     return result
 
 

@@ -185,7 +185,7 @@ def _pages(questions, answers):
 def _posted(request, questions):
     data = {}
     for question in questions:
-        data[str(question.pk)] = request.POST.getlist(f"q{question.pk}")
+        data[str(question.id)] = request.POST.getlist(f"q{question.id}")
     return data
 
 
@@ -243,10 +243,10 @@ def answer(request, token):
             result = redirect("surveys_public:thanks")
             answering_state.forget(request, result, token)
             return result
-        known = {f"q{q.pk}" for q in questions}
+        known = {f"q{q.id}" for q in questions}
         if any(key.startswith("q") and key not in known for key in request.POST):
             return _message(request, "tampered", language, status=400, campaign=campaign)
-        on_page = {f"q{q.pk}" for q in page_questions}
+        on_page = {f"q{q.id}" for q in page_questions}
         if any(key in known and key not in on_page for key in request.POST):
             return _message(request, "tampered", language, status=400, campaign=campaign)
         posted = _posted(request, page_questions)
@@ -273,7 +273,7 @@ def answer(request, token):
             "version": campaign.version,
             "section": section,
             "items": [
-                _item(q, values.get(str(q.pk), []), errors.get(str(q.pk))) for q in page_questions
+                _item(q, values.get(str(q.id), []), errors.get(str(q.id))) for q in page_questions
             ],
             "errors": errors,
             "notice": notice,
@@ -303,7 +303,7 @@ def _item(question, values, error):
         options = [(str(c.value), c.text) for c in question.choices.all()]
     return {
         "question": question,
-        "name": f"q{question.pk}",
+        "name": f"q{question.id}",
         "options": [(v, label, v in with_values) for v, label in options],
         "value": values[0] if values else "",
         "error": error,
@@ -365,7 +365,7 @@ def _submit(request, token, state, campaign, questions, language):
         # A page was skipped (e.g. by editing ?p=): send the respondent back to it.
         answers = state["answers"]
         for i, (_section, page_questions) in enumerate(_pages(questions, answers)):
-            data = {str(q.pk): answers.get(str(q.pk), []) for q in page_questions}
+            data = {str(q.id): answers.get(str(q.id), []) for q in page_questions}
             if clean_page(page_questions, data, answers)[1]:
                 result = redirect(reverse("surveys_public:answer", args=[token]) + f"?p={i}")
                 answering_state.save(request, result, token, state)

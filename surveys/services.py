@@ -508,7 +508,7 @@ def _stage(response, cleaned):
     """The one INSERT of a submission: the response and its answers as one staged row,
     inserted only while the campaign is open. Raises ``CampaignNotOpen`` if nothing was."""
     staged = [
-        [question.pk, None, value] if question.kind in TEXT_KINDS else [question.pk, int(value), ""]
+        [question.id, None, value] if question.kind in TEXT_KINDS else [question.id, int(value), ""]
         for question, values in cleaned.items()
         for value in values
     ]
