@@ -512,6 +512,11 @@ def main():
     sessions_file = Path(tempfile.mkstemp(prefix="ims-bench-sessions-", suffix=".txt")[1])
     submissions = sum(submission_seconds(args)) * SESSIONS_PER_SECOND
     log(f"== preparing {submissions} answering sessions and the director's sign-in")
+    from surveys.services import fold_staged
+
+    leftover = fold_staged()  # responses staged by an earlier run must not be folded mid-run
+    if leftover:
+        log(f"== counted {leftover} responses left staged by an earlier run")
     fx = prepare(sessions_file, submissions if selected("survey_submit") else 0)
     fx["pages"] = {name: url for name, url in fx["pages"].items() if selected(name)}
     log("== queries per page (in-process, second visit)")
