@@ -904,53 +904,43 @@ class Generator:
     def _responses_orm(self, plan):
         import uuid
 
-        from surveys.models import Answer, Response
+        from surveys.models import Response
 
         school_ids = [s.pk for s in self.schools]
         for campaign, count in plan:
             spec = self._answer_spec(campaign)
             span = max(1, (min(campaign.closes_on, self.today) - campaign.opens_on).days)
-            responses, answers = [], []
+            responses = []
             for _n in range(count):
-                response = Response(
-                    id=uuid.uuid4(),
-                    campaign_id=campaign.pk,
-                    version_id=campaign.version_id,
-                    unit_id=self.rng.choice(school_ids),
-                    submitted_on=campaign.opens_on + timedelta(days=self.rng.randrange(span)),
-                    language="vi",
-                )
-                responses.append(response)
+                answers = []
                 for qid, kind in spec:
                     if kind == "likert":
-                        answers.append(
-                            Answer(response=response, question_id=qid, value=self._likert())
-                        )
+                        answers.append([qid, self._likert(), ""])
                     elif kind == "nps":
-                        answers.append(
-                            Answer(
-                                response=response, question_id=qid, value=self.rng.randint(0, 10)
-                            )
-                        )
+                        answers.append([qid, self.rng.randint(0, 10), ""])
                     elif self.rng.random() < 0.05:
-                        answers.append(
-                            Answer(
-                                response=response,
-                                question_id=qid,
-                                text="Nhà trường cần thêm sân chơi.",
-                            )
-                        )
+                        answers.append([qid, None, "Nhà trường cần thêm sân chơi."])
+                responses.append(
+                    Response(
+                        id=uuid.uuid4(),
+                        campaign_id=campaign.pk,
+                        version_id=campaign.version_id,
+                        unit_id=self.rng.choice(school_ids),
+                        submitted_on=campaign.opens_on + timedelta(days=self.rng.randrange(span)),
+                        language="vi",
+                        answers=answers,
+                    )
+                )
             with transaction.atomic():
                 self.bulk(Response, responses)
-                self.bulk(Answer, answers)
 
     def _likert(self):
         return 1 + min(4, int(5 * self.rng.random() ** 0.6))
 
     def _responses_postgres(self, plan):
-        from surveys.models import Answer, Response
+        from surveys.models import Response
 
-        tables = [Answer._meta.db_table, Response._meta.db_table]
+        tables = [Response._meta.db_table]
         school_ids = [s.pk for s in self.schools]
         with connection.cursor() as cursor:
             saved = _drop_indexes(cursor, tables)
@@ -982,65 +972,54 @@ class Generator:
                 )
 
     def _lane(self, jobs, school_ids, errors):
-        from surveys.models import Answer, Response
+        from surveys.models import Response
 
         try:
             with connections["default"].cursor() as cursor:
                 cursor.execute("SET synchronous_commit = off")
                 for campaign, count, span, spec in jobs:
-                    # Responses: a random school and date each; ids are random UUIDs.
+                    # A random school and date each; ids are random UUIDs. Likert answers lean
+                    # to "satisfied", as real ones do, and a school-level offset spreads the
+                    # schools' indexes; NPS is uniform; one text question in twenty is answered.
+                    # (The answers' subquery reads the row's unit, so it runs for every row.)
                     cursor.execute(
                         f"""
                         INSERT INTO {Response._meta.db_table}
-                            (id, campaign_id, version_id, unit_id, submitted_on, language)
-                        SELECT gen_random_uuid(), %s, %s,
-                               (%s::bigint[])[1 + floor(random() * %s)::int],
-                               %s::date + floor(random() * %s)::int, 'vi'
-                        FROM generate_series(1, %s)
+                            (id, campaign_id, version_id, unit_id, submitted_on, language, answers)
+                        SELECT r.id, %(campaign)s, %(version)s, r.unit_id, r.day, 'vi', (
+                            SELECT jsonb_agg(jsonb_build_array(
+                                q.qid,
+                                CASE q.kind
+                                WHEN 'likert' THEN 1 + least(4, floor(5 * power(
+                                    random(), 0.45 + (r.unit_id %% 7) * 0.05)))::int
+                                WHEN 'nps' THEN floor(random() * 11)::int
+                                END,
+                                CASE WHEN q.kind IN ('likert', 'nps') THEN ''
+                                ELSE 'Nhà trường cần thêm sân chơi.' END
+                            ) ORDER BY q.n)
+                            FROM unnest(%(qids)s::bigint[], %(kinds)s::text[])
+                                WITH ORDINALITY AS q(qid, kind, n)
+                            WHERE q.kind IN ('likert', 'nps') OR random() < 0.05
+                        )
+                        FROM (
+                            SELECT gen_random_uuid() AS id,
+                                (%(schools)s::bigint[])[1 + floor(random() * %(n_schools)s)::int]
+                                    AS unit_id,
+                                %(opens)s::date + floor(random() * %(span)s)::int AS day
+                            FROM generate_series(1, %(count)s)
+                        ) r
                         """,  # noqa: S608 - table names from model metadata
-                        [
-                            campaign.pk,
-                            campaign.version_id,
-                            school_ids,
-                            len(school_ids),
-                            campaign.opens_on,
-                            span,
-                            count,
-                        ],
-                    )
-                    likert = [qid for qid, kind in spec if kind == "likert"]
-                    nps = [qid for qid, kind in spec if kind == "nps"]
-                    text = [qid for qid, kind in spec if kind not in ("likert", "nps")]
-                    # Likert answers lean to "satisfied", as real ones do; a school-level
-                    # offset spreads the schools' indexes.
-                    cursor.execute(
-                        f"""
-                        INSERT INTO {Answer._meta.db_table} (id, response_id, question_id, value, text)
-                        SELECT gen_random_uuid(), r.id, q.qid,
-                               1 + least(4, floor(5 * power(random(), 0.45 + (r.unit_id %% 7) * 0.05)))::int,
-                               ''
-                        FROM {Response._meta.db_table} r CROSS JOIN unnest(%s::bigint[]) AS q(qid)
-                        WHERE r.campaign_id = %s
-                        """,  # noqa: S608
-                        [likert, campaign.pk],
-                    )
-                    cursor.execute(
-                        f"""
-                        INSERT INTO {Answer._meta.db_table} (id, response_id, question_id, value, text)
-                        SELECT gen_random_uuid(), r.id, q.qid, floor(random() * 11)::int, ''
-                        FROM {Response._meta.db_table} r CROSS JOIN unnest(%s::bigint[]) AS q(qid)
-                        WHERE r.campaign_id = %s
-                        """,  # noqa: S608
-                        [nps, campaign.pk],
-                    )
-                    cursor.execute(
-                        f"""
-                        INSERT INTO {Answer._meta.db_table} (id, response_id, question_id, value, text)
-                        SELECT gen_random_uuid(), r.id, q.qid, NULL, 'Nhà trường cần thêm sân chơi.'
-                        FROM {Response._meta.db_table} r CROSS JOIN unnest(%s::bigint[]) AS q(qid)
-                        WHERE r.campaign_id = %s AND random() < 0.05
-                        """,  # noqa: S608
-                        [text, campaign.pk],
+                        {
+                            "campaign": campaign.pk,
+                            "version": campaign.version_id,
+                            "qids": [qid for qid, _kind in spec],
+                            "kinds": [kind for _qid, kind in spec],
+                            "schools": school_ids,
+                            "n_schools": len(school_ids),
+                            "opens": campaign.opens_on,
+                            "span": span,
+                            "count": count,
+                        },
                     )
         except Exception as exc:  # handed to the main thread
             errors.append(exc)
@@ -1059,16 +1038,17 @@ class Generator:
         # One pass over the answers instead of the surveys app's per-campaign rebuild (same
         # numbers: these instruments have no multiple-choice question, so a respondent gives at
         # most one answer per question and answers per question equal respondents).
-        from surveys.models import Answer, QuestionTally, Response, UnitTally, ValueTally
+        from surveys.models import QuestionTally, Response, UnitTally, ValueTally
 
-        answer, response = Answer._meta.db_table, Response._meta.db_table
+        response = Response._meta.db_table
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = '512MB'")
             cursor.execute(
                 f"""
                 CREATE TEMPORARY TABLE scale_value_counts ON COMMIT DROP AS
-                SELECT r.campaign_id, r.unit_id, a.question_id, a.value, count(*) AS n
-                FROM {answer} a JOIN {response} r ON r.id = a.response_id
+                SELECT r.campaign_id, r.unit_id, (a->>0)::bigint AS question_id,
+                    (a->>1)::int AS value, count(*) AS n
+                FROM {response} r, jsonb_array_elements(r.answers) AS a
                 GROUP BY 1, 2, 3, 4
                 """  # noqa: S608 - table names from model metadata
             )

@@ -2,11 +2,14 @@
 submit service, so the same rules hold page by page and for the whole response.
 
 Answers travel as ``{question id (str): [value (str), ...]}``; a text answer is a one-item list.
+Each question's rules are read once into a ``Rule`` (``rules``); the frozen-version cache
+(``surveys.questions``) keeps them with the questions, so a page and a submission check
+answers without touching a model attribute again.
 """
 
 from django.utils.translation import gettext_lazy as _
 
-from surveys.models import CHOICE_KINDS, NUMERIC_KINDS, TEXT_KINDS, QuestionKind
+from surveys.models import CHOICE_KINDS, QuestionKind
 
 MAX_TEXT = {QuestionKind.SHORT_TEXT: 300, QuestionKind.LONG_TEXT: 3000}
 
@@ -15,46 +18,89 @@ class AnswerError(ValueError):
     """Answers that cannot be stored (tampered ids, values out of range)."""
 
 
-def parse_value(question, raw):
-    """One raw value for ``question`` → a clean value, or raise ``AnswerError`` with a message."""
-    raw = (raw or "").strip()
-    if question.kind in TEXT_KINDS:
-        if len(raw) > MAX_TEXT[question.kind]:
-            raise AnswerError(
-                _("Please keep this answer under %(n)d characters.")
-                % {"n": MAX_TEXT[question.kind]}
-            )
-        return raw
-    try:
-        value = int(raw)
-    except ValueError:
-        raise AnswerError(_("Please give a whole number.")) from None
-    if question.kind in CHOICE_KINDS:
-        if value not in {c.value for c in question.choices.all()}:
-            raise AnswerError(_("Please choose one of the options."))
+class Rule:
+    """What one question accepts and when it is shown, read once from the question."""
+
+    __slots__ = (
+        "question",
+        "id",
+        "key",
+        "name",
+        "section_id",
+        "text_max",
+        "choices",
+        "low",
+        "high",
+        "multiple",
+        "required",
+        "show_if",
+        "show_values",
+    )
+
+    def __init__(self, question):
+        self.question = question
+        self.id = question.id
+        self.key = str(question.id)  # in answers
+        self.name = f"q{question.id}"  # in the page's form
+        self.section_id = question.section_id
+        kind = question.kind
+        self.text_max = MAX_TEXT.get(kind)  # None: a number
+        self.choices = (
+            frozenset(c.value for c in question.choices.all()) if kind in CHOICE_KINDS else None
+        )
+        self.low, self.high = question.value_range()
+        self.multiple = kind == QuestionKind.MULTIPLE
+        self.required = question.required
+        self.show_if = str(question.show_if_id) if question.show_if_id else None
+        self.show_values = frozenset(int(v) for v in question.show_if_values or ())
+
+    def is_shown(self, answers):
+        """Whether the question applies, given ``answers`` ({question id: [values]})."""
+        if self.show_if is None:
+            return True
+        given = answers.get(self.show_if) or ()
+        return any(int(v) in self.show_values for v in given if str(v).lstrip("-").isdigit())
+
+    def clean(self, raw_values):
+        """The clean values of this question: a list (empty when unanswered); raises
+        ``AnswerError`` with a message."""
+        values = [v for v in (str(raw).strip() for raw in raw_values) if v]
+        if len(values) > 1 and not self.multiple:
+            raise AnswerError(_("Please give one answer."))
+        if self.text_max is not None:
+            if any(len(v) > self.text_max for v in values):
+                raise AnswerError(
+                    _("Please keep this answer under %(n)d characters.") % {"n": self.text_max}
+                )
+            return values
+        numbers = [self._number(v) for v in values]
+        return sorted(set(numbers)) if self.multiple else numbers
+
+    def _number(self, raw):
+        try:
+            value = int(raw)
+        except ValueError:
+            raise AnswerError(_("Please give a whole number.")) from None
+        if self.choices is not None:
+            if value not in self.choices:
+                raise AnswerError(_("Please choose one of the options."))
+            return value
+        low, high = self.low, self.high
+        if (low is not None and value < low) or (high is not None and value > high):
+            if low is not None and high is not None:
+                raise AnswerError(
+                    _("Please give a value from %(low)d to %(high)d.") % {"low": low, "high": high}
+                )
+            raise AnswerError(_("This value is out of range."))
         return value
-    low, high = question.value_range()
-    if (low is not None and value < low) or (high is not None and value > high):
-        if low is not None and high is not None:
-            raise AnswerError(
-                _("Please give a value from %(low)d to %(high)d.") % {"low": low, "high": high}
-            )
-        raise AnswerError(_("This value is out of range."))
-    return value
 
 
-def clean_question(question, raw_values):
-    """Clean values of one question: a list (empty when unanswered)."""
-    values = [v for v in raw_values if str(v).strip() != ""]
-    if question.kind != QuestionKind.MULTIPLE and len(values) > 1:
-        raise AnswerError(_("Please give one answer."))
-    cleaned = [parse_value(question, v) for v in values]
-    if question.kind in TEXT_KINDS:
-        cleaned = [v for v in cleaned if v]
-    return sorted(set(cleaned)) if question.kind == QuestionKind.MULTIPLE else cleaned
+def rules(questions):
+    """The rules of ``questions`` (in their order)."""
+    return [Rule(question) for question in questions]
 
 
-def clean_page(questions, data, answers):
+def clean_page(page_rules, data, answers):
     """Clean the answers of one page.
 
     ``data`` maps question id → list of raw values (from the POST); ``answers`` holds the answers
@@ -62,45 +108,40 @@ def clean_page(questions, data, answers):
     questions, and a message per question id. Hidden questions are never required.
     """
     cleaned, errors = {}, {}
-    for question in questions:
-        key = str(question.id)
-        if not question.is_shown(answers):
+    for rule in page_rules:
+        if not rule.is_shown(answers):
             continue
+        key = rule.key
         try:
-            values = clean_question(question, data.get(key, []))
+            values = rule.clean(data.get(key, ()))
         except AnswerError as error:
             errors[key] = error.args[0]
-            cleaned[key] = [str(v) for v in data.get(key, [])]
+            cleaned[key] = [str(v) for v in data.get(key, ())]
             continue
-        if not values and question.required:
+        if not values and rule.required:
             errors[key] = _("This question needs an answer.")
         cleaned[key] = [str(v) for v in values]
     return cleaned, errors
 
 
-def clean_response(questions, answers):
-    """The final check of a whole response; returns ``{question: [values]}`` of shown answers.
+def clean_response(all_rules, answers):
+    """The final check of a whole response; returns ``{question id (int): [values]}`` of the
+    shown, answered questions, in order (numbers as ``int``, texts as ``str``).
 
     Raises ``AnswerError`` on a question id that is not in the instrument, a bad value, or a
     missing required answer.
     """
-    by_id = {str(q.id): q for q in questions}
-    unknown = set(answers) - set(by_id)
-    if unknown:
+    if not answers.keys() <= {rule.key for rule in all_rules}:
         raise AnswerError(_("The answers do not match this survey."))
     result, seen = {}, {}
-    for question in questions:  # in order, so show-if sees earlier answers only
-        if not question.is_shown(seen):
+    for rule in all_rules:  # in order, so show-if sees earlier answers only
+        if not rule.is_shown(seen):
             continue
-        values = clean_question(question, answers.get(str(question.id), []))
+        values = rule.clean(answers.get(rule.key, ()))
         if not values:
-            if question.required:
+            if rule.required:
                 raise AnswerError(_("A required question has no answer."))
             continue
-        result[question] = values
-        seen[str(question.id)] = [str(v) for v in values]
+        result[rule.id] = values
+        seen[rule.key] = values
     return result
-
-
-def is_numeric(question):
-    return question.kind in NUMERIC_KINDS or question.kind in CHOICE_KINDS

@@ -8,8 +8,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from ims.demo import PRINCIPAL_SCHOOL, ROOT
+from surveys.answering import rules
 from surveys.models import (
-    Answer,
     Campaign,
     Instrument,
     InstrumentVersion,
@@ -93,9 +93,10 @@ def _generate(ctx, campaign, per_unit, today, shift=0.0):
         .select_related("area", "show_if")
         .order_by("section__order", "order")
     )
+    question_rules = rules(questions)
     last_day = min(today, campaign.closes_on)
     days = max((last_day - campaign.opens_on).days, 0)
-    responses, answers = [], []
+    responses = []
     for unit, count in per_unit.items():
         base = rng.uniform(3.3, 4.4) + shift
         remote = unit.code.startswith(REMOTE)
@@ -106,12 +107,14 @@ def _generate(ctx, campaign, per_unit, today, shift=0.0):
                 unit=unit,
                 submitted_on=campaign.opens_on + timedelta(days=rng.randint(0, days)),
                 language=rng.choices(["vi", "en", "lo"], weights=[92, 3, 5])[0],
+                answers=[],
             )
             responses.append(response)
-            given = {}
-            for q in questions:
-                if q.show_if_id and not q.is_shown(given):
+            answers, given = response.answers, {}
+            for rule in question_rules:
+                if not rule.is_shown(given):
                     continue
+                q = rule.question
                 values, text = [], ""
                 if q.kind == QuestionKind.LIKERT:
                     mean = base - (0.7 if remote and q.area.code == "facilities" else 0)
@@ -128,14 +131,12 @@ def _generate(ctx, campaign, per_unit, today, shift=0.0):
                     values = [rng.randint(q.min_value, min(q.max_value, 30))]
                 elif rng.random() < 0.12:
                     text = rng.choice(COMMENTS)
-                for value in values:
-                    answers.append(Answer(response=response, question=q, value=value))
+                answers.extend([q.pk, value, ""] for value in values)
                 if text:
-                    answers.append(Answer(response=response, question=q, text=text))
+                    answers.append([q.pk, None, text])
                 if values:
                     given[str(q.pk)] = [str(v) for v in values]
     Response.objects.bulk_create(responses, batch_size=1000)
-    Answer.objects.bulk_create(answers, batch_size=2000)
     InstrumentVersion.objects.filter(pk=campaign.version_id).update(has_responses=True)
     tally_rebuild(campaign)
     return len(responses)

@@ -2,11 +2,11 @@
 
 Storage for a million responses in a province:
 
-- ``Response`` and ``Answer`` hold the raw, immutable answers. Their keys are random UUIDs and
-  they carry nothing that identifies a person: no user, code, IP, user agent or time (the date
-  only). They are read only by the raw export, which streams them.
-- Results never scan raw answers. Each submission adds, in the same transaction, to three small
-  counter tables keyed by (campaign, unit, ...): ``UnitTally`` (responses), ``QuestionTally``
+- ``Response`` holds the raw, immutable answers (one JSON document per response). Its keys are
+  random UUIDs and it carries nothing that identifies a person: no user, code, IP, user agent or
+  time (the date only). Responses are read only by the raw export, which streams them.
+- Results never scan raw answers. Each response is added (by the fold of staged responses, see
+  ``surveys.services``) to three small counter tables keyed by (campaign, unit, ...): ``UnitTally`` (responses), ``QuestionTally``
   (respondents per question) and ``ValueTally`` (answers per question and value). A results page
   sums a few thousand counter rows for a subtree, whatever the number of responses.
   ``tally_rebuild`` recomputes them from the raw answers when needed.
@@ -285,14 +285,6 @@ class Question(FrozenVersionGuard):
             return 0, 10
         return self.min_value, self.max_value
 
-    def is_shown(self, answers):
-        """Whether the question applies, given ``answers`` ({question id: [values]})."""
-        if not self.show_if_id:
-            return True
-        given = answers.get(str(self.show_if_id)) or []
-        wanted = {int(v) for v in self.show_if_values or []}
-        return any(int(v) in wanted for v in given if str(v).lstrip("-").isdigit())
-
 
 class Choice(FrozenVersionGuard):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
@@ -498,45 +490,31 @@ class ImmutableRow(models.Model):
 
 
 class Response(ImmutableRow):
-    """One anonymous submission. By design: no user, code, IP, user agent, referrer or time."""
+    """One anonymous submission. By design: no user, code, IP, user agent, referrer or time.
+
+    Its answers are one JSON document, ``[[question id, value or null, text], ...]``: one item
+    per value (a multiple choice gives one per chosen option), a number (scale point, choice
+    value, number) or a text. A response is only ever read whole (the raw export) or summed
+    through the counters, never searched by answer, so one document replaces twenty rows per
+    response, with their three indexes and two key checks each. Its question ids are those of
+    the response's version, whose questions cannot change once it has a response.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="responses")
+    # No index of its own: the (campaign, unit) index below serves lookups by campaign.
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="responses", db_index=False
+    )
     version = models.ForeignKey(
         InstrumentVersion, on_delete=models.PROTECT, related_name="responses"
     )
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     submitted_on = models.DateField()
     language = models.CharField(max_length=8)
+    answers = models.JSONField(default=list)
 
     class Meta:
         indexes = [models.Index(fields=["campaign", "unit"])]
-
-    def __str__(self):
-        return str(self.id)
-
-
-class Answer(ImmutableRow):
-    """One answer: a number (scale point, choice value, number) or a text. A multiple-choice
-    answer is one row per chosen value."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    response = models.ForeignKey(Response, on_delete=models.PROTECT, related_name="answers")
-    # No index of its own: the (question, value) index below serves lookups by question, and
-    # every submission writes one entry less per answer.
-    question = models.ForeignKey(
-        Question, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    value = models.IntegerField(null=True)
-    text = models.TextField(blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["question", "value"])]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(value__isnull=False) | ~Q(text=""), name="surveys_answer_not_empty"
-            ),
-        ]
 
     def __str__(self):
         return str(self.id)
@@ -546,8 +524,8 @@ class StagedResponse(models.Model):
     """A response the last page accepted and the counters do not hold yet.
 
     The last page writes this one row (the cheapest write that keeps the response); a batch
-    fold (``surveys.services.fold_staged``) turns staged rows into a ``Response``, its
-    ``Answer`` rows and the counters, and deletes them. It holds exactly what those rows hold,
+    fold (``surveys.services.fold_staged``) turns staged rows into responses and counts them,
+    and deletes them. It holds exactly what those rows hold,
     nothing more: no user, code, address, agent or time beyond the date.
     """
 
@@ -563,8 +541,7 @@ class StagedResponse(models.Model):
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", db_index=False)
     submitted_on = models.DateField()
     language = models.CharField(max_length=8)
-    # [[question id, value or null, text], ...]: one item per Answer row.
-    answers = models.JSONField()
+    answers = models.JSONField()  # as ``Response.answers``
 
     def __str__(self):
         return str(self.id)

@@ -27,7 +27,7 @@ from surveys import answering_state
 from surveys.answering import AnswerError, clean_page
 from surveys.answering_state import SESSION_KEY  # noqa: F401 - sessions opened before the cookies
 from surveys.models import LIKERT_LABELS, Campaign, OneTimeCode, SurveyLink
-from surveys.questions import version_questions
+from surveys.questions import version_rules
 from surveys.services import (
     CampaignNotOpen,
     CodeAlreadyUsed,
@@ -170,23 +170,21 @@ def _answering_campaign(state, fresh):
     return campaign
 
 
-def _pages(questions, answers):
-    """Sections that have a question to show, given the answers so far: [(section, [q])]."""
-    pages = []
-    for question in questions:
-        if not question.is_shown(answers):
+def _pages(rules, answers):
+    """Sections that have a question to show, given the answers so far: [(section, [rule])]."""
+    pages, section_id = [], None
+    for rule in rules:
+        if not rule.is_shown(answers):
             continue
-        if not pages or pages[-1][0].pk != question.section_id:
-            pages.append((question.section, []))
-        pages[-1][1].append(question)
+        if rule.section_id != section_id:
+            section_id = rule.section_id
+            pages.append((rule.question.section, []))
+        pages[-1][1].append(rule)
     return pages
 
 
-def _posted(request, questions):
-    data = {}
-    for question in questions:
-        data[str(question.id)] = request.POST.getlist(f"q{question.id}")
-    return data
+def _posted(request, rules):
+    return {rule.key: request.POST.getlist(rule.name) for rule in rules}
 
 
 def client_address(request):
@@ -220,14 +218,14 @@ def answer(request, token):
     campaign = _answering_campaign(state, fresh=request.method != "POST")
     if campaign is None or not campaign.is_answerable():
         return _message(request, "closed", language, campaign=campaign)
-    questions = version_questions(campaign.version)
+    rules = version_rules(campaign.version)
     answers = state["answers"]
-    pages = _pages(questions, answers)
+    pages = _pages(rules, answers)
     try:
         index = min(max(int(request.GET.get("p", 0)), 0), len(pages) - 1)
     except ValueError:
         index = 0
-    section, page_questions = pages[index]
+    section, page_rules = pages[index]
     errors = {}
     notice = request.GET.get("notice") == "fast"
     values = answers
@@ -243,14 +241,12 @@ def answer(request, token):
             result = redirect("surveys_public:thanks")
             answering_state.forget(request, result, token)
             return result
-        known = {f"q{q.id}" for q in questions}
-        if any(key.startswith("q") and key not in known for key in request.POST):
+        on_page = {rule.name for rule in page_rules}
+        if any(key.startswith("q") and key not in on_page for key in request.POST):
+            # A question of another page or of no page: the form was altered.
             return _message(request, "tampered", language, status=400, campaign=campaign)
-        on_page = {f"q{q.id}" for q in page_questions}
-        if any(key in known and key not in on_page for key in request.POST):
-            return _message(request, "tampered", language, status=400, campaign=campaign)
-        posted = _posted(request, page_questions)
-        cleaned, errors = clean_page(page_questions, posted, answers)
+        posted = _posted(request, page_rules)
+        cleaned, errors = clean_page(page_rules, posted, answers)
         if request.POST.get("lang") in LANGUAGES or "back" in request.POST:
             # Keep what was typed (even incomplete) and switch language or go back.
             answers.update(cleaned)
@@ -259,11 +255,11 @@ def answer(request, token):
             return to_page(index - 1 if "back" in request.POST else index)
         answers.update(cleaned)
         if not errors:
-            pages = _pages(questions, answers)
-            position = next((i for i, (s, _q) in enumerate(pages) if s.pk == section.pk), index)
+            pages = _pages(rules, answers)
+            position = next((i for i, (s, _r) in enumerate(pages) if s.pk == section.pk), index)
             if position + 1 < len(pages):
                 return to_page(position + 1)
-            return _submit(request, token, state, campaign, questions, language)
+            return _submit(request, token, state, campaign, rules, language)
         values = answers
     result = _render(
         request,
@@ -273,7 +269,8 @@ def answer(request, token):
             "version": campaign.version,
             "section": section,
             "items": [
-                _item(q, values.get(str(q.id), []), errors.get(str(q.id))) for q in page_questions
+                _item(rule.question, values.get(rule.key, []), errors.get(rule.key))
+                for rule in page_rules
             ],
             "errors": errors,
             "notice": notice,
@@ -324,9 +321,9 @@ def _claim(request, token):
     return claimed, True
 
 
-def _submit(request, token, state, campaign, questions, language):
+def _submit(request, token, state, campaign, rules, language):
     def retry(kind):
-        pages = _pages(questions, state["answers"])
+        pages = _pages(rules, state["answers"])
         result = redirect(
             reverse("surveys_public:answer", args=[token]) + f"?p={len(pages) - 1}&notice={kind}"
         )
@@ -347,7 +344,7 @@ def _submit(request, token, state, campaign, questions, language):
     try:
         response_submit(
             campaign=campaign,
-            questions=questions,
+            rules=rules,
             unit_id=state["u"],
             answers=state["answers"],
             language=language,
@@ -364,9 +361,9 @@ def _submit(request, token, state, campaign, questions, language):
         cache.delete(f"surveys:submitted:{token}")
         # A page was skipped (e.g. by editing ?p=): send the respondent back to it.
         answers = state["answers"]
-        for i, (_section, page_questions) in enumerate(_pages(questions, answers)):
-            data = {str(q.id): answers.get(str(q.id), []) for q in page_questions}
-            if clean_page(page_questions, data, answers)[1]:
+        for i, (_section, page_rules) in enumerate(_pages(rules, answers)):
+            data = {rule.key: answers.get(rule.key, []) for rule in page_rules}
+            if clean_page(page_rules, data, answers)[1]:
                 result = redirect(reverse("surveys_public:answer", args=[token]) + f"?p={i}")
                 answering_state.save(request, result, token, state)
                 return result

@@ -3,15 +3,16 @@
 A version is frozen once it has a response (``InstrumentVersion.has_responses``; the services
 and the models refuse to change a frozen version's questions and choices). A frozen version's
 questions therefore never change, so each process keeps them after the first load, keyed by
-the version (id and creation time): the answering pages and the submission then validate without a query. A
-version that is not frozen yet is read from the database every time, so an edit made before
-the first response is always seen.
+the version (id and creation time), with their answering rules: the answering pages and the
+submission then validate without a query. A version that is not frozen yet is read from the
+database every time, so an edit made before the first response is always seen.
 """
 
 import threading
 
 from django.db.models import Prefetch
 
+from surveys.answering import rules
 from surveys.models import Choice, Question
 
 MAX_CACHED_VERSIONS = 64  # a province runs a handful of instruments at a time
@@ -33,19 +34,34 @@ def load_questions(version_id):
 def version_questions(version):
     """The questions of ``version`` (an ``InstrumentVersion``): cached in the process when the
     version is frozen, read from the database otherwise. Treat the result as read-only."""
+    return _version(version)[0]
+
+
+def version_rules(version):
+    """The answering rules (``surveys.answering.Rule``) of ``version``'s questions, in order;
+    cached like the questions."""
+    return _version(version)[1]
+
+
+def _version(version):
     if not version.has_responses:
-        return load_questions(version.pk)
+        return _load(version.pk)
     # The creation time is part of the key: an id reused (a restored database, a test's
     # rolled-back transaction) is another version.
     key = (version.pk, version.created_at)
-    questions = _frozen.get(key)
-    if questions is None:
-        questions = load_questions(version.pk)
+    loaded = _frozen.get(key)
+    if loaded is None:
+        loaded = _load(version.pk)
         with _lock:
             if len(_frozen) >= MAX_CACHED_VERSIONS:
                 _frozen.clear()
-            _frozen[key] = questions
-    return questions
+            _frozen[key] = loaded
+    return loaded
+
+
+def _load(version_id):
+    questions = load_questions(version_id)
+    return questions, rules(questions)
 
 
 def forget(version_id=None):

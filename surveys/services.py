@@ -8,7 +8,7 @@ from itertools import batched
 import psycopg
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,8 +19,6 @@ from surveys.answering import AnswerError, clean_response
 from surveys.data import INTRO, TEMPLATES
 from surveys.models import (
     CHOICE_KINDS,
-    TEXT_KINDS,
-    Answer,
     Area,
     Campaign,
     CampaignUnit,
@@ -39,7 +37,7 @@ from surveys.models import (
     UnitTally,
     ValueTally,
 )
-from surveys.questions import version_questions
+from surveys.questions import version_rules
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _CROCKFORD_FIX = str.maketrans({"I": "1", "L": "1", "O": "0"})
@@ -417,8 +415,7 @@ def codes_generate(*, actor, campaign, unit, count):
 # --- responses ------------------------------------------------------------------------------
 # A submission is *staged*: the last page writes one row (``StagedResponse``) holding the
 # response and its cleaned answers, the cheapest write that keeps it. ``fold_staged`` turns
-# staged rows into ``Response`` and ``Answer`` rows and adds them to the three counters, many at
-# a time: a Celery beat task every ``SURVEY_FOLD_SECONDS``, or right after the submission when
+# staged rows into responses and adds them to the three counters, many at a time: a Celery beat task every ``SURVEY_FOLD_SECONDS``, or right after the submission when
 # tasks run eagerly (no broker: ``make run``, the tests). Counters (and so results) of an open
 # campaign lag by at most that interval; closing a campaign, ``tally_rebuild`` and the raw
 # export fold the campaign's staged rows first, so they are exact.
@@ -436,15 +433,15 @@ def response_submit(
     language,
     campaign_id=None,
     campaign=None,
-    questions=None,
+    rules=None,
     one_time_code_id=None,
     today=None,
 ):
     """Accept one anonymous response atomically (staged, see above); returns the response as
     the fold will store it (not re-read).
 
-    ``campaign`` (with its version loaded) and ``questions`` may be passed by a caller that
-    already holds them (the answering page); otherwise they are read here, the questions from
+    ``campaign`` (with its version loaded) and its version's ``rules`` may be passed by a caller
+    that already holds them (the answering page); otherwise they are read here, the rules from
     the frozen-version cache (``surveys.questions``).
 
     The one-time code (if any) is claimed by a conditional UPDATE inside the same transaction:
@@ -464,9 +461,9 @@ def response_submit(
         campaign = Campaign.objects.select_related("version").get(pk=campaign_id)
     if not campaign.is_answerable(today):
         raise CampaignNotOpen
-    if questions is None:
-        questions = version_questions(campaign.version)
-    cleaned = clean_response(questions, answers)
+    if rules is None:
+        rules = version_rules(campaign.version)
+    cleaned = clean_response(rules, answers)
     if campaign.requires_code and one_time_code_id is None:
         raise AnswerError(_("This survey needs a one-time code."))
     response = Response(
@@ -508,8 +505,8 @@ def _stage(response, cleaned):
     """The one INSERT of a submission: the response and its answers as one staged row,
     inserted only while the campaign is open. Raises ``CampaignNotOpen`` if nothing was."""
     staged = [
-        [question.id, None, value] if question.kind in TEXT_KINDS else [question.id, int(value), ""]
-        for question, values in cleaned.items()
+        [question_id, None, value] if isinstance(value, str) else [question_id, value, ""]
+        for question_id, values in cleaned.items()
         for value in values
     ]
     fields = {f.name: f for f in StagedResponse._meta.fields}
@@ -564,17 +561,6 @@ WHERE id = %s AND version_id = %s AND status = %s AND opens_on <= %s AND closes_
 """
 
 
-def answer_id(response_id):
-    """A new random answer key next to its response's answers in the primary-key index.
-
-    The first 8 bytes are the response's (random) key, the other 8 are random: the answers of
-    one response share one index page instead of touching one random page each. The key
-    carries nothing the row does not already hold (its response) and no time or order.
-    (The PostgreSQL fold builds the same in SQL.)
-    """
-    return uuid.UUID(bytes=response_id.bytes[:8] + secrets.token_bytes(8), version=4)
-
-
 def fold_staged(*, campaign_id=None, batch=FOLD_BATCH):
     """Fold staged responses (of one campaign, or all) into responses, answers and counters;
     returns how many. Each batch of ``batch`` is one transaction.
@@ -607,8 +593,8 @@ def vacuum_staged():
 
 def _fold_batch_sql(campaign_id, batch):
     """PostgreSQL: one batch in one statement (data-modifying CTEs, each run once): delete the
-    staged rows, insert their responses and exploded answers, add the batch's sums to the
-    counters once per key, in key order (concurrent folds lock counter rows in one order)."""
+    staged rows, insert their responses, add the batch's sums to the counters once per key, in
+    key order (concurrent folds lock counter rows in one order)."""
     lock = "FOR UPDATE" if campaign_id is not None else "FOR UPDATE SKIP LOCKED"
     with connection.cursor() as cursor:
         cursor.execute(_FOLD.format(lock=lock), {"campaign": campaign_id, "batch": batch})
@@ -624,18 +610,12 @@ WITH s AS (
     )
     RETURNING id, campaign_id, version_id, unit_id, submitted_on, language, answers
 ), r AS (
-    INSERT INTO surveys_response (id, campaign_id, version_id, unit_id, submitted_on, language)
-    SELECT id, campaign_id, version_id, unit_id, submitted_on, language FROM s
+    INSERT INTO surveys_response
+        (id, campaign_id, version_id, unit_id, submitted_on, language, answers)
+    SELECT id, campaign_id, version_id, unit_id, submitted_on, language, answers FROM s
 ), e AS (
-    SELECT s.id, s.campaign_id, s.unit_id, (x->>0)::int AS question, (x->>1)::int AS value,
-        x->>2 AS text
+    SELECT s.id, s.campaign_id, s.unit_id, (x->>0)::int AS question, (x->>1)::int AS value
     FROM s, jsonb_array_elements(s.answers) AS x
-), a AS (
-    INSERT INTO surveys_answer (id, response_id, question_id, value, text)
-    SELECT encode(substring(uuid_send(e.id) FROM 1 FOR 8)
-                  || substring(uuid_send(gen_random_uuid()) FROM 9 FOR 8), 'hex')::uuid,
-        e.id, e.question, e.value, e.text
-    FROM e ORDER BY 1
 ), u AS (
     INSERT INTO surveys_unittally (campaign_id, unit_id, count)
     SELECT campaign_id, unit_id, count(*) FROM s GROUP BY 1, 2 ORDER BY 1, 2
@@ -659,32 +639,13 @@ SELECT count(*) FROM s
 
 
 def _fold_batch_orm(campaign_id, batch):
-    """Other databases (SQLite: one writer at a time): the same batch through the ORM and
-    ``_add_counts``."""
+    """Other databases (SQLite: one writer at a time): the same batch through the ORM."""
     staged = StagedResponse.objects.order_by()
     if campaign_id is not None:
         staged = staged.filter(campaign_id=campaign_id)
     rows = list(staged[:batch])
     if not rows:
         return 0
-    answers, units, questions, values = [], Counter(), Counter(), Counter()
-    for row in rows:
-        where = (row.campaign_id, row.unit_id)
-        units[where] += 1
-        for question in {question for question, _value, _text in row.answers}:
-            questions[(*where, question)] += 1
-        for question, value, text in row.answers:
-            answers.append(
-                Answer(
-                    id=answer_id(row.id),
-                    response_id=row.id,
-                    question_id=question,
-                    value=value,
-                    text=text,
-                )
-            )
-            if value is not None:
-                values[(*where, question, value)] += 1
     Response.objects.bulk_create(
         Response(
             id=row.id,
@@ -693,18 +654,33 @@ def _fold_batch_orm(campaign_id, batch):
             unit_id=row.unit_id,
             submitted_on=row.submitted_on,
             language=row.language,
+            answers=row.answers,
         )
         for row in rows
     )
-    Answer.objects.bulk_create(answers)
-    _add_counts(UnitTally, ["campaign", "unit"], units)
-    _add_counts(QuestionTally, ["campaign", "unit", "question"], questions)
-    _add_counts(ValueTally, ["campaign", "unit", "question", "value"], values)
+    _add_counts(rows)
     StagedResponse.objects.filter(pk__in=[row.pk for row in rows]).delete()
     return len(rows)
 
 
-def _add_counts(model, key_fields, counts, rows_per_statement=200):
+def _add_counts(responses):
+    """Add ``responses`` (anything with ``campaign_id``, ``unit_id`` and ``answers``) to the
+    three counters."""
+    units, questions, values = Counter(), Counter(), Counter()
+    for response in responses:
+        where = (response.campaign_id, response.unit_id)
+        units[where] += 1
+        for question in {question for question, _value, _text in response.answers}:
+            questions[(*where, question)] += 1
+        for question, value, _text in response.answers:
+            if value is not None:
+                values[(*where, question, value)] += 1
+    _upsert_counts(UnitTally, ["campaign", "unit"], units)
+    _upsert_counts(QuestionTally, ["campaign", "unit", "question"], questions)
+    _upsert_counts(ValueTally, ["campaign", "unit", "question", "value"], values)
+
+
+def _upsert_counts(model, key_fields, counts, rows_per_statement=200):
     """Add ``counts`` ({key tuple: n}) to counter rows keyed by ``key_fields``: ``INSERT ... ON
     CONFLICT DO UPDATE``, in key order."""
     quote = connection.ops.quote_name
@@ -727,7 +703,7 @@ def _add_counts(model, key_fields, counts, rows_per_statement=200):
 
 @transaction.atomic
 def tally_rebuild(campaign):
-    """Recompute a campaign's counters from its raw answers (after a restore or an import).
+    """Recompute a campaign's counters from its responses (after a restore or an import).
 
     The campaign's staged responses are folded first. On PostgreSQL the counter tables are
     locked against other folds until the rebuild commits; submissions go on (they only stage).
@@ -742,34 +718,9 @@ def tally_rebuild(campaign):
     replace_token(COUNTERS_VERSION_KEY)
     for model in (UnitTally, QuestionTally, ValueTally):
         model.objects.filter(campaign=campaign).delete()
-    UnitTally.objects.bulk_create(
-        UnitTally(campaign=campaign, unit_id=row["unit"], count=row["n"])
-        for row in Response.objects.filter(campaign=campaign).values("unit").annotate(n=Count("pk"))
-    )
-    answers = Answer.objects.filter(response__campaign=campaign)
-    QuestionTally.objects.bulk_create(
-        QuestionTally(
-            campaign=campaign,
-            unit_id=row["response__unit"],
-            question_id=row["question"],
-            count=row["n"],
-        )  # fmt: skip
-        for row in answers.values("response__unit", "question").annotate(
-            n=Count("response", distinct=True)
-        )
-    )
-    ValueTally.objects.bulk_create(
-        ValueTally(
-            campaign=campaign,
-            unit_id=row["response__unit"],
-            question_id=row["question"],
-            value=row["value"],
-            count=row["n"],
-        )  # fmt: skip
-        for row in answers.filter(value__isnull=False)
-        .values("response__unit", "question", "value")
-        .annotate(n=Count("pk"))
-    )
+    responses = Response.objects.filter(campaign=campaign).only("campaign", "unit", "answers")
+    for chunk in batched(responses.order_by("pk").iterator(chunk_size=2000), 20_000):
+        _add_counts(chunk)
 
 
 # --- from a low result to a nonconformity -------------------------------------------------

@@ -35,7 +35,6 @@ from surveys.models import (
     MANAGE_ROLES,
     RESULT_ROLES,
     TEXT_KINDS,
-    Answer,
     Campaign,
     Choice,
     Instrument,
@@ -402,18 +401,18 @@ def _raw_export(campaign, scope, fmt):
     responses = (
         Response.objects.filter(campaign=campaign, unit__path__startswith=scope.path)
         .select_related("unit")
-        .prefetch_related(Prefetch("answers", queryset=Answer.objects.only("response_id", "question_id", "value", "text")))
+        .only("unit__code", "submitted_on", "language", "answers")
         .order_by("id")
-    )  # fmt: skip
+    )
 
     def rows():
-        for response in responses.iterator(chunk_size=500):
+        for response in responses.iterator(chunk_size=2000):
             cells = [""] * len(questions)
-            for answer in response.answers.all():
-                i = index.get(answer.question_id)
+            for question_id, value, text in response.answers:
+                i = index.get(question_id)
                 if i is None:
                     continue
-                value = answer.text if answer.question_id in text_ids else str(answer.value)
+                value = text if question_id in text_ids else str(value)
                 cells[i] = f"{cells[i]},{value}" if cells[i] else value
             yield [response.unit.code, response.submitted_on.isoformat(), response.language, *cells]
 

@@ -52,7 +52,7 @@ def test_parent_answers_every_page_and_one_response_is_stored(client, campaign, 
     assert response.status_code == 302 and "/s/thanks/" in response["Location"]
     stored = Response.objects.get()
     assert stored.unit == world.school and stored.submitted_on == timezone.localdate()
-    assert stored.answers.count() == 7
+    assert len(stored.answers) == 7
 
 
 def test_missing_required_answer_reshows_page_with_answers_kept_and_error_marked(

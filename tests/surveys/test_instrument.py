@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from surveys.answering import AnswerError, clean_page, clean_response
+from surveys.answering import AnswerError, clean_page, clean_response, rules
 from surveys.models import Area, Question, QuestionKind
 from surveys.services import question_add, question_delete, section_add, version_new
 from tests.surveys.factories import make_campaign, parent_answers, questions, submit
@@ -59,19 +59,19 @@ def test_show_if_hides_question_and_hidden_questions_are_never_required(world):
     p8.required = True
     p8.save()
     satisfied = parent_answers(campaign, p4=4)
-    cleaned = clean_response(list(Question.objects.filter(version=campaign.version)), satisfied)
-    assert p8 not in cleaned
+    cleaned = clean_response(rules(Question.objects.filter(version=campaign.version)), satisfied)
+    assert p8.pk not in cleaned
     unhappy = parent_answers(campaign, p4=1)
     with pytest.raises(AnswerError):
-        clean_response(list(Question.objects.filter(version=campaign.version)), unhappy)
+        clean_response(rules(Question.objects.filter(version=campaign.version)), unhappy)
     unhappy[str(p8.pk)] = ["Nhà vệ sinh chưa sạch"]
-    cleaned = clean_response(list(Question.objects.filter(version=campaign.version)), unhappy)
-    assert cleaned[p8] == ["Nhà vệ sinh chưa sạch"]
+    cleaned = clean_response(rules(Question.objects.filter(version=campaign.version)), unhappy)
+    assert cleaned[p8.pk] == ["Nhà vệ sinh chưa sạch"]
     # An answer to a hidden question is dropped, never stored.
     satisfied[str(p8.pk)] = ["x"]
-    cleaned = clean_response(list(Question.objects.filter(version=campaign.version)), satisfied)
-    assert p8 not in cleaned
-    _cleaned, errors = clean_page([p8], {}, {str(q["p4"].pk): ["5"]})
+    cleaned = clean_response(rules(Question.objects.filter(version=campaign.version)), satisfied)
+    assert p8.pk not in cleaned
+    _cleaned, errors = clean_page(rules([p8]), {}, {str(q["p4"].pk): ["5"]})
     assert errors == {}
 
 
