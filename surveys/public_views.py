@@ -15,6 +15,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -187,6 +188,11 @@ def _posted(request, rules):
     return {rule.key: request.POST.getlist(rule.name) for rule in rules}
 
 
+def _answer_url(token):
+    # A URL, not a view name: ``redirect`` would first try it as a view name.
+    return reverse("surveys_public:answer", args=[token])
+
+
 def client_address(request):
     """The respondent's address for the rate limit only (never stored). Behind a reverse proxy,
     ``SURVEY_CLIENT_IP_HEADER`` (e.g. ``HTTP_X_FORWARDED_FOR``) names the header the proxy sets;
@@ -231,7 +237,7 @@ def answer(request, token):
     values = answers
 
     def to_page(i):
-        result = redirect(reverse("surveys_public:answer", args=[token]) + (f"?p={i}" if i else ""))
+        result = HttpResponseRedirect(_answer_url(token) + (f"?p={i}" if i else ""))
         answering_state.save(request, result, token, state)
         return result
 
@@ -324,9 +330,7 @@ def _claim(request, token):
 def _submit(request, token, state, campaign, rules, language):
     def retry(kind):
         pages = _pages(rules, state["answers"])
-        result = redirect(
-            reverse("surveys_public:answer", args=[token]) + f"?p={len(pages) - 1}&notice={kind}"
-        )
+        result = HttpResponseRedirect(_answer_url(token) + f"?p={len(pages) - 1}&notice={kind}")
         answering_state.save(request, result, token, state)
         return result
 
@@ -364,14 +368,14 @@ def _submit(request, token, state, campaign, rules, language):
         for i, (_section, page_rules) in enumerate(_pages(rules, answers)):
             data = {rule.key: answers.get(rule.key, []) for rule in page_rules}
             if clean_page(page_rules, data, answers)[1]:
-                result = redirect(reverse("surveys_public:answer", args=[token]) + f"?p={i}")
+                result = HttpResponseRedirect(_answer_url(token) + f"?p={i}")
                 answering_state.save(request, result, token, state)
                 return result
         return _message(request, "tampered", language, status=400, campaign=campaign)
     except Exception:
         cache.delete(f"surveys:submitted:{token}")  # nothing stored: the respondent may retry
         raise
-    result = redirect(reverse("surveys_public:thanks") + f"?lang={language}")
+    result = HttpResponseRedirect(reverse("surveys_public:thanks") + f"?lang={language}")
     answering_state.forget(request, result, token)
     if state["otc"] is None:
         done = sorted(_answered(request) | {campaign.pk})[-50:]
