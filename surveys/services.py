@@ -415,10 +415,11 @@ def codes_generate(*, actor, campaign, unit, count):
 # --- responses ------------------------------------------------------------------------------
 # A submission is *staged*: the last page writes one row (``StagedResponse``) holding the
 # response and its cleaned answers, the cheapest write that keeps it. ``fold_staged`` turns
-# staged rows into responses and adds them to the three counters, many at a time: a Celery beat task every ``SURVEY_FOLD_SECONDS``, or right after the submission when
-# tasks run eagerly (no broker: ``make run``, the tests). Counters (and so results) of an open
-# campaign lag by at most that interval; closing a campaign, ``tally_rebuild`` and the raw
-# export fold the campaign's staged rows first, so they are exact.
+# staged rows into responses and adds them to the three counters, many at a time: a Celery
+# beat task every ``SURVEY_FOLD_SECONDS``, or right after the submission when tasks run eagerly
+# (no broker: ``make run``, the tests). Counters (and so results) of an open campaign lag by
+# at most that interval; closing a campaign, ``tally_rebuild`` and the raw export fold the
+# campaign's staged rows first, so they are exact.
 
 FOLD_BATCH = 10_000
 # The cache token of everything summed from the counters: replaced by every fold that counted
@@ -562,7 +563,7 @@ WHERE id = %s AND version_id = %s AND status = %s AND opens_on <= %s AND closes_
 
 
 def fold_staged(*, campaign_id=None, batch=FOLD_BATCH):
-    """Fold staged responses (of one campaign, or all) into responses, answers and counters;
+    """Fold staged responses (of one campaign, or all) into responses and counters;
     returns how many. Each batch of ``batch`` is one transaction.
 
     Without a campaign (the periodic task), rows another fold holds are skipped, so several
