@@ -13,8 +13,10 @@ It measures, warm, in one run:
 - the director's dashboard over the whole province, the documents register with a search, the
   NC register filtered, a survey campaign's results (one client, sequential: p50/p95 latency);
 - survey submission at ``/s/<code>``: each request is the last page's POST of its own answering
-  session, which stores the response (several clients: throughput); every "thanks" redirect is
-  checked against the rows stored, and the number lost is reported (it must be zero);
+  session, which stores the response (several clients: throughput), in ``--rounds`` rounds
+  (3), each between two measurements of the one-INSERT view, the median round reported; every
+  "thanks" redirect is checked against the rows stored, and the number lost is reported (it
+  must be zero);
 - the 100-finding audit report PDF, rendered the way the worker renders it;
 - baselines in the same run: a bare Django view with no database, a bare view doing one INSERT,
   and the dashboard's own SQL run directly on the database;
@@ -34,6 +36,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -418,7 +421,38 @@ def submission_seconds(args):
     return interval, max(args.duration, 2 * interval)
 
 
-def measure_submissions(base, args, fx, sessions_file):
+def measure_submissions(base, args, fx, sessions_file, insert_load, insert_before):
+    """``--rounds`` rounds of submissions (``submission_round``), each followed by the one-INSERT
+    view. A round's ratio compares it with the mean of the one-INSERT view just before and
+    just after it: the machine's speed drifts, and a single window can land on a slow spell of
+    either. Returns the median round (with the totals of every round for the stored, counted
+    and lost responses, and every round's figures under "rounds"), and the one-INSERT
+    measurements around it.
+    """
+    lines = Path(sessions_file).read_text().splitlines()
+    per_round = len(lines) // args.rounds
+    rounds, inserts = [], [insert_before]
+    for n in range(args.rounds):
+        log(f"   round {n + 1} of {args.rounds}")
+        rounds.append(submission_round(base, args, fx, lines[n * per_round : (n + 1) * per_round]))
+        inserts.append(wrk(base + "/_bench/insert/", **insert_load))
+    for one, before, after in zip(rounds, inserts, inserts[1:], strict=False):
+        one["insert_per_s"] = round((before["per_s"] + after["per_s"]) / 2, 1)
+        one["ratio"] = round(one["per_s"] / one["insert_per_s"], 3)
+    median = sorted(range(len(rounds)), key=lambda i: rounds[i]["ratio"])[len(rounds) // 2]
+    result = dict(rounds[median])
+    for total in ("thanks", "stored", "counted", "lost", "in_flight_at_stop", "staged_after_drain"):
+        result[total] = sum(one[total] for one in rounds)
+    result["median_round"] = median + 1
+    result["rounds"] = [
+        {key: one[key] for key in ("per_s", "p50_ms", "p95_ms", "insert_per_s", "ratio", "lost")}
+        | {"warm_up_per_s": one["warm_up"]["per_s"]}
+        for one in rounds
+    ]
+    return result, inserts[median], inserts[median + 1], inserts
+
+
+def submission_round(base, args, fx, lines):
     """The submissions' throughput in a steady state, then (the load stopped) the wait until
     the worker has folded every staged response, and the check that each "thanks" is a stored,
     counted row.
@@ -436,12 +470,12 @@ def measure_submissions(base, args, fx, sessions_file):
     if staged_before:
         raise SystemExit("responses are staged before the run: is a Celery worker running?")
     connection.close()
-    lines = Path(sessions_file).read_text().splitlines()
-    warm_up, measured = Path(f"{sessions_file}.warm-up"), Path(f"{sessions_file}.measured")
     warm_seconds, measured_seconds = submission_seconds(args)
     split = warm_seconds * SESSIONS_PER_SECOND
-    warm_up.write_text("\n".join(lines[:split]) + "\n")
-    measured.write_text("\n".join(lines[split:]) + "\n")
+    files = {}
+    for name, chunk in (("warm-up", lines[:split]), ("measured", lines[split:])):
+        files[name] = Path(tempfile.mkstemp(prefix=f"ims-bench-{name}-", suffix=".txt")[1])
+        files[name].write_text("\n".join(chunk) + "\n")
     load = {
         "connections": args.clients,
         "cookie": f"csrftoken={CSRF}",
@@ -449,11 +483,11 @@ def measure_submissions(base, args, fx, sessions_file):
         "body": fx["submit_body"],
     }
     try:
-        warm = wrk(base + "/s/", duration=warm_seconds, sessions=warm_up, **load)
-        result = wrk(base + "/s/", duration=measured_seconds, sessions=measured, **load)
+        warm = wrk(base + "/s/", duration=warm_seconds, sessions=files["warm-up"], **load)
+        result = wrk(base + "/s/", duration=measured_seconds, sessions=files["measured"], **load)
     finally:
-        warm_up.unlink(missing_ok=True)
-        measured.unlink(missing_ok=True)
+        for path in files.values():
+            path.unlink(missing_ok=True)
     result["thanks"] += warm["thanks"]  # every response is checked, the warm-up's too
     result["warm_up"] = warm
     result["staged_at_stop"] = StagedResponse.objects.count()
@@ -481,6 +515,9 @@ def main():
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
     parser.add_argument("--duration", type=int, default=15, help="seconds per measurement")
     parser.add_argument("--clients", type=int, default=4, help="connections for throughput")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="survey submission rounds (the median is reported)"
+    )
     parser.add_argument("--json", default=str(ROOT / "bench" / "results.json"))
     parser.add_argument(
         "--only",
@@ -507,10 +544,8 @@ def main():
 
     django.setup()
 
-    import tempfile
-
     sessions_file = Path(tempfile.mkstemp(prefix="ims-bench-sessions-", suffix=".txt")[1])
-    submissions = sum(submission_seconds(args)) * SESSIONS_PER_SECOND
+    submissions = args.rounds * sum(submission_seconds(args)) * SESSIONS_PER_SECOND
     log(f"== preparing {submissions} answering sessions and the director's sign-in")
     from surveys.services import fold_staged
 
@@ -559,10 +594,14 @@ def main():
             results[name] = wrk(base + url, duration=args.duration, cookie=fx["cookie"])
         if selected("survey_submit"):
             log("== survey submissions")
-            results["survey_submit"] = measure_submissions(base, args, fx, sessions_file)
-            # The one-INSERT view again, right after: on a shared machine the speed drifts, and
-            # the ratio compares the submissions with the mean of the two measurements.
-            results["insert_after"] = wrk(base + "/_bench/insert/", **insert_load)
+            submit, before, after, inserts = measure_submissions(
+                base, args, fx, sessions_file, insert_load, results["insert"]
+            )
+            results["survey_submit"] = submit
+            # The one-INSERT view just before and just after the median round: on a shared
+            # machine the speed drifts, and the ratio compares the submissions with their mean.
+            results["insert"], results["insert_after"] = before, after
+            results["insert_rounds"] = inserts
         if selected("survey_start"):
             results["survey_start"] = wrk(base + f"/s/{fx['link'].code}/", duration=args.duration)
         rss = worker_rss_mb(server)
@@ -769,6 +808,14 @@ def print_table(report):
         print(
             f"{row['label']:<46} {queries!s:>7} {row['p50_ms']:>8} {row['p95_ms']:>8} "
             f"{row['per_s']:>8}  {ratio}"
+        )
+    rounds = report["raw"].get("survey_submit", {}).get("rounds", [])
+    if len(rounds) > 1:
+        print(
+            "Survey submission rounds (median reported): "
+            + "; ".join(
+                f"{one['per_s']}/s, {one['ratio']} of {one['insert_per_s']}/s" for one in rounds
+            )
         )
     pdf = report["audit_pdf"]
     if pdf:

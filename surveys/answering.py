@@ -64,7 +64,10 @@ class Rule:
     def clean(self, raw_values):
         """The clean values of this question: a list (empty when unanswered); raises
         ``AnswerError`` with a message."""
-        values = [v for v in (str(raw).strip() for raw in raw_values) if v]
+        values = []
+        for raw in raw_values:
+            if value := str(raw).strip():
+                values.append(value)
         if len(values) > 1 and not self.multiple:
             raise AnswerError(_("Please give one answer."))
         if self.text_max is not None:
