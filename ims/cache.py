@@ -97,34 +97,33 @@ class TolerantRedisCache(RedisCache):
             raise ValueError(key) from None  # what callers already handle for a missing key
 
 
-# SET the first key if missing (with its expiry), create the counter if missing (with its expiry;
-# INCR keeps it), add one: a single command, run atomically by Redis.
-_ADD_AND_COUNT = """
-local added = redis.call('SET', KEYS[1], '1', 'EX', ARGV[1], 'NX')
-redis.call('SET', KEYS[2], '0', 'EX', ARGV[2], 'NX')
-return {added and 1 or 0, redis.call('INCR', KEYS[2])}
+# Create the counter if missing (with its expiry; INCR keeps it), add one: a single command, run
+# atomically by Redis.
+_COUNT = """
+redis.call('SET', KEYS[1], '0', 'EX', ARGV[1], 'NX')
+return redis.call('INCR', KEYS[1])
 """
 
 
-def add_and_count(add_key, add_timeout, count_key, count_timeout):
-    """``cache.add(add_key, 1, add_timeout)`` and one more on the counter ``count_key`` (created
-    with ``count_timeout``), in one command to Redis: (whether added, the count).
-
-    With Redis down nothing is refused: (True, 0), as if the cache were empty.
+def count(key, timeout):
+    """One more on the counter ``key`` (created with ``timeout`` seconds to live); returns the
+    count. One command to Redis. With Redis down nothing is counted: 0, as if the cache were
+    empty, so nothing is refused for it.
     """
     from django.core.cache import caches
 
     cache = caches["default"]
     if not isinstance(cache, TolerantRedisCache):
-        cache.add(count_key, 0, count_timeout)
-        return cache.add(add_key, 1, add_timeout), cache.incr(count_key)
-    keys = [cache.make_and_validate_key(add_key), cache.make_and_validate_key(count_key)]
+        cache.add(key, 0, timeout)
+        try:
+            return cache.incr(key)
+        except ValueError:  # evicted between the two calls
+            return 0
     try:
-        added, count = cache.script(_ADD_AND_COUNT)(keys, [add_timeout, count_timeout])
+        return cache.script(_COUNT)([cache.make_and_validate_key(key)], [timeout])
     except OUTAGE as error:
-        logger.warning("Cache unavailable, add_and_count ignored: %s", error)
-        return True, 0
-    return bool(added), count
+        logger.warning("Cache unavailable, count ignored: %s", error)
+        return 0
 
 
 # --- version tokens ---------------------------------------------------------------------------

@@ -174,6 +174,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(SURVEY_FOLD_SECONDS),
         "options": {"expires": SURVEY_FOLD_SECONDS},
     },
+    # Every hour, drop the claims of survey answering sessions past their lifetime (12 hours).
+    "prune-submission-claims": {"task": "surveys.tasks.prune_claims_task", "schedule": 3600.0},
     # Every night, the acknowledgement coverage roll-up from scratch (documents.coverage).
     "rebuild-coverage": {
         "task": "documents.tasks.rebuild_coverage_task",

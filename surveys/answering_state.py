@@ -15,15 +15,23 @@ Anonymity: the cookie stays on the respondent's device; what it holds never reac
 stored response (see ``surveys.services.response_submit``).
 """
 
+import uuid
+from datetime import timedelta
+
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 SESSION_KEY = "surveys_answering"
 COOKIE_PREFIX = "ims_svy_s_"
 SALT = "surveys.answering"
 MAX_AGE = 12 * 3600  # an answering session lasts at most half a day
 MAX_COOKIE_BYTES = 3800  # browsers keep cookies up to 4,096 bytes (name and attributes included)
+
+
+CLAIM_SALT = "surveys.claim"
 
 
 class TamperedState(Exception):
@@ -34,8 +42,22 @@ def cookie_name(token):
     return COOKIE_PREFIX + token
 
 
-def cookie_path(token):
+def page_url(request, token):
+    """The URL of ``token``'s answering page. On that page it is the request's own path, which
+    spares a ``reverse`` on every POST."""
+    match = request.resolver_match
+    if match and match.view_name == "surveys_public:answer" and match.kwargs["token"] == token:
+        return request.path
     return reverse("surveys_public:answer", args=[token])
+
+
+def claim(token):
+    """The claim of ``token``'s session for ``response_submit``: a key (a keyed hash of the
+    token) and when it may be dropped: once the session's last state cookie has expired,
+    rounded up to the hour, so the claim tells no exact time."""
+    key = uuid.UUID(bytes=salted_hmac(CLAIM_SALT, token).digest()[:16])
+    expires_at = timezone.now() + timedelta(seconds=MAX_AGE, hours=1)
+    return key, expires_at.replace(minute=0, second=0, microsecond=0)
 
 
 def encode(token, state):
@@ -67,7 +89,7 @@ def save(request, response, token, state):
             cookie_name(token),
             value,
             max_age=MAX_AGE,
-            path=cookie_path(token),
+            path=page_url(request, token),
             secure=request.is_secure() or getattr(settings, "SESSION_COOKIE_SECURE", False),
             httponly=True,
             samesite="Lax",
@@ -81,13 +103,13 @@ def save(request, response, token, state):
     states[token] = state
     request.session[SESSION_KEY] = states
     if cookie_name(token) in request.COOKIES:
-        response.delete_cookie(cookie_name(token), path=cookie_path(token), samesite="Lax")
+        response.delete_cookie(cookie_name(token), path=page_url(request, token), samesite="Lax")
 
 
 def forget(request, response, token):
     """The session is over (stored, refused or abandoned): drop its state wherever it is."""
     if cookie_name(token) in request.COOKIES:
-        response.delete_cookie(cookie_name(token), path=cookie_path(token), samesite="Lax")
+        response.delete_cookie(cookie_name(token), path=page_url(request, token), samesite="Lax")
     _drop_from_session(request, token)
 
 

@@ -547,6 +547,25 @@ class StagedResponse(models.Model):
         return str(self.id)
 
 
+class SubmissionClaim(models.Model):
+    """That an answering session has stored its response, so a replayed or double-clicked last
+    page stores nothing more.
+
+    Written by the same statement as the staged response (``surveys.services._stage``), so a
+    response is stored exactly when its claim is. The key is a keyed hash of the session's
+    token (``surveys.answering_state.claim``): the token a device keeps in its history cannot
+    be matched to it without the server's secret key, and nothing here points to the response.
+    Dropped once the session could no longer be replayed (``prune_claims``).
+    """
+
+    key = models.UUIDField(primary_key=True, editable=False)
+    # No index: rows are dropped in bulk (hourly), and an index would cost each submission.
+    expires_at = models.DateTimeField()
+
+    def __str__(self):
+        return str(self.key)
+
+
 class UnitTally(models.Model):
     """Responses per campaign and unit (the roll-up the results and response rates read)."""
 

@@ -5,31 +5,37 @@ kept in a signed cookie, see ``surveys.answering_state``), then redirects to ``/
 so the code never appears in later URLs. Each section is one page: a plain HTML form POST keeps
 that page's answers in the state; the last page stores the response atomically
 (``response_submit``) and forgets the state. A frozen version's questions come from the
-process cache (``surveys.questions``), so the last page costs one SELECT (the campaign, whose
-status may change) and the response's INSERTs.
+process cache (``surveys.questions``), so the last page costs one statement: the INSERT of the
+staged response and of the session's claim, which refuses a replay (``response_submit``).
+
+Abuse limits: each address may open ``SURVEY_RATE_LIMIT_PER_HOUR`` answering sessions an hour
+(counted in the shared cache when the session opens; each session stores at most one
+response, so this bounds the responses an address can send); a honeypot field; a minimum time
+from opening to submitting; and the "already answered" cookie for public links.
 """
 
+import functools
 import hashlib
 import secrets
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from ims.cache import add_and_count
+from ims.cache import count
 from surveys import answering_state
 from surveys.answering import AnswerError, clean_page
 from surveys.answering_state import SESSION_KEY  # noqa: F401 - sessions opened before the cookies
 from surveys.models import LIKERT_LABELS, Campaign, OneTimeCode, SurveyLink
 from surveys.questions import version_rules
 from surveys.services import (
+    AlreadySubmitted,
     CampaignNotOpen,
     CodeAlreadyUsed,
     code_candidates,
@@ -38,7 +44,6 @@ from surveys.services import (
 )
 
 DONE_COOKIE = "ims_svy_done"
-DONE_SALT = "surveys.answered"
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 HONEYPOT = "website"
 
@@ -79,7 +84,15 @@ def _message(request, kind, language, status=200, campaign=None):
 
 
 def _answered(request):
-    value = request.get_signed_cookie(DONE_COOKIE, default="", salt=DONE_SALT)
+    """The campaigns this browser answered through a public link (at most the last 50).
+
+    A courtesy to the respondent (the "already answered" message), not a control: clearing
+    cookies or another browser gets round it, and the controls are the one-time codes, the
+    claim of the answering session and the rate limit. So the cookie is not signed: editing it
+    can only hide or show that message to oneself. A value written signed before
+    (``1,2:<timestamp>:<signature>``) is read up to its first colon.
+    """
+    value = request.COOKIES.get(DONE_COOKIE, "").split(":", 1)[0]
     return {int(v) for v in value.split(",") if v.isdigit()}
 
 
@@ -128,6 +141,8 @@ def start(request, code):
         return _message(request, "used", language, campaign=campaign)
     if link is not None and campaign.pk in _answered(request):
         return _message(request, "already_answered", language, campaign=campaign)
+    if count(_client_key(request), 3600) > rate_limit():
+        return _message(request, "rate_limited", language, status=429, campaign=campaign)
     token = secrets.token_urlsafe(18)
     state = {
         "c": campaign.pk,
@@ -188,11 +203,6 @@ def _posted(request, rules):
     return {rule.key: request.POST.getlist(rule.name) for rule in rules}
 
 
-def _answer_url(token):
-    # A URL, not a view name: ``redirect`` would first try it as a view name.
-    return reverse("surveys_public:answer", args=[token])
-
-
 def client_address(request):
     """The respondent's address for the rate limit only (never stored). Behind a reverse proxy,
     ``SURVEY_CLIENT_IP_HEADER`` (e.g. ``HTTP_X_FORWARDED_FOR``) names the header the proxy sets;
@@ -204,6 +214,8 @@ def client_address(request):
 
 
 def _client_key(request):
+    """The rate-limit counter of the request's address this hour (the address hashed with the
+    secret key: the cache never holds addresses)."""
     address = client_address(request)
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:24]
     return f"surveys:rate:{digest}:{int(time.time() // 3600)}"
@@ -222,7 +234,8 @@ def answer(request, token):
         return _message(request, "expired", _language(request), status=404)
     language = _language(request, state)
     campaign = _answering_campaign(state, fresh=request.method != "POST")
-    if campaign is None or not campaign.is_answerable():
+    today = timezone.localdate()
+    if campaign is None or not campaign.is_answerable(today):
         return _message(request, "closed", language, campaign=campaign)
     rules = version_rules(campaign.version)
     answers = state["answers"]
@@ -237,7 +250,9 @@ def answer(request, token):
     values = answers
 
     def to_page(i):
-        result = HttpResponseRedirect(_answer_url(token) + (f"?p={i}" if i else ""))
+        result = HttpResponseRedirect(
+            answering_state.page_url(request, token) + (f"?p={i}" if i else "")
+        )
         answering_state.save(request, result, token, state)
         return result
 
@@ -265,7 +280,7 @@ def answer(request, token):
             position = next((i for i, (s, _r) in enumerate(pages) if s.pk == section.pk), index)
             if position + 1 < len(pages):
                 return to_page(position + 1)
-            return _submit(request, token, state, campaign, rules, language)
+            return _submit(request, token, state, campaign, rules, language, today)
         values = answers
     result = _render(
         request,
@@ -313,24 +328,19 @@ def _item(question, values, error):
     }
 
 
-def _claim(request, token):
-    """Mark this answering session as submitted (shared cache, so across workers when the
-    cache is Redis): a replayed or double-clicked last page stores one response. Counts the
-    address's submissions this hour in the same round trip. Returns (claimed, within limit);
-    a submission over the limit keeps nothing claimed."""
-    key = f"surveys:submitted:{token}"
-    claimed, count = add_and_count(key, answering_state.MAX_AGE, _client_key(request), 3600)
-    if count > rate_limit():
-        if claimed:
-            cache.delete(key)
-        return False, False
-    return claimed, True
+@functools.lru_cache(maxsize=8)
+def _thanks_url(prefix, urlconf):
+    """The thanks page's URL under a script prefix and URL conf (``reverse`` once, not on every
+    submission)."""
+    return reverse("surveys_public:thanks", urlconf=urlconf)
 
 
-def _submit(request, token, state, campaign, rules, language):
+def _submit(request, token, state, campaign, rules, language, today):
     def retry(kind):
         pages = _pages(rules, state["answers"])
-        result = HttpResponseRedirect(_answer_url(token) + f"?p={len(pages) - 1}&notice={kind}")
+        result = HttpResponseRedirect(
+            answering_state.page_url(request, token) + f"?p={len(pages) - 1}&notice={kind}"
+        )
         answering_state.save(request, result, token, state)
         return result
 
@@ -338,13 +348,6 @@ def _submit(request, token, state, campaign, rules, language):
         return retry("fast")
     if state["otc"] is None and campaign.pk in _answered(request):
         return _message(request, "already_answered", language, campaign=campaign)
-    claimed, within_limit = _claim(request, token)
-    if not within_limit:
-        return _message(request, "rate_limited", language, status=429, campaign=campaign)
-    if not claimed:
-        result = _message(request, "already_answered", language, campaign=campaign)
-        answering_state.forget(request, result, token)
-        return result
     try:
         response_submit(
             campaign=campaign,
@@ -353,36 +356,35 @@ def _submit(request, token, state, campaign, rules, language):
             answers=state["answers"],
             language=language,
             one_time_code_id=state["otc"],
+            claim=answering_state.claim(token),
+            today=today,
         )
-    except CodeAlreadyUsed:
-        result = _message(request, "used", language, campaign=campaign)
+    except (CodeAlreadyUsed, AlreadySubmitted) as error:
+        kind = "used" if isinstance(error, CodeAlreadyUsed) else "already_answered"
+        result = _message(request, kind, language, campaign=campaign)
         answering_state.forget(request, result, token)
         return result
     except CampaignNotOpen:
-        cache.delete(f"surveys:submitted:{token}")
         return _message(request, "closed", language, campaign=campaign)
     except AnswerError:
-        cache.delete(f"surveys:submitted:{token}")
         # A page was skipped (e.g. by editing ?p=): send the respondent back to it.
         answers = state["answers"]
         for i, (_section, page_rules) in enumerate(_pages(rules, answers)):
             data = {rule.key: answers.get(rule.key, []) for rule in page_rules}
             if clean_page(page_rules, data, answers)[1]:
-                result = HttpResponseRedirect(_answer_url(token) + f"?p={i}")
+                result = HttpResponseRedirect(answering_state.page_url(request, token) + f"?p={i}")
                 answering_state.save(request, result, token, state)
                 return result
         return _message(request, "tampered", language, status=400, campaign=campaign)
-    except Exception:
-        cache.delete(f"surveys:submitted:{token}")  # nothing stored: the respondent may retry
-        raise
-    result = HttpResponseRedirect(reverse("surveys_public:thanks") + f"?lang={language}")
+    result = HttpResponseRedirect(
+        _thanks_url(get_script_prefix(), get_urlconf()) + f"?lang={language}"
+    )
     answering_state.forget(request, result, token)
     if state["otc"] is None:
         done = sorted(_answered(request) | {campaign.pk})[-50:]
-        result.set_signed_cookie(
+        result.set_cookie(
             DONE_COOKIE,
             ",".join(str(pk) for pk in done),
-            salt=DONE_SALT,
             max_age=180 * 24 * 3600,
             httponly=True,
             samesite="Lax",

@@ -33,6 +33,7 @@ from surveys.models import (
     ResultAction,
     Section,
     StagedResponse,
+    SubmissionClaim,
     SurveyLink,
     UnitTally,
     ValueTally,
@@ -52,6 +53,10 @@ class CodeAlreadyUsed(Exception):
 
 class CampaignNotOpen(Exception):
     pass
+
+
+class AlreadySubmitted(Exception):
+    """The answering session's claim is taken: its response is stored already."""
 
 
 def new_code(length):
@@ -436,10 +441,16 @@ def response_submit(
     campaign=None,
     rules=None,
     one_time_code_id=None,
+    claim=None,
     today=None,
 ):
     """Accept one anonymous response atomically (staged, see above); returns the response as
     the fold will store it (not re-read).
+
+    ``claim`` (the answering pages pass their session's, ``answering_state.claim``) is a
+    ``(key, expires_at)`` that stores at most one response: the same statement writes the
+    claim and the staged response, so a replay of the last page, even concurrent or after a
+    fold, stores nothing and raises ``AlreadySubmitted``.
 
     ``campaign`` (with its version loaded) and its version's ``rules`` may be passed by a caller
     that already holds them (the answering page); otherwise they are read here, the rules from
@@ -449,8 +460,8 @@ def response_submit(
     of two concurrent submits with one code, exactly one stores a response. Nothing about the
     code, the person or the time (beyond the date) reaches the response.
 
-    Statements: the code claim (if any); one INSERT of the staged response; for the first
-    response of a version, the UPDATE that freezes it. Without a code and once the version is
+    Statements: the code claim (if any); one INSERT of the staged response (and of the
+    session's claim); for the first response of a version, the UPDATE that freezes it. Without a code and once the version is
     frozen, the INSERT runs alone in autocommit (no BEGIN and COMMIT round trips). It inserts
     only while the campaign is open, checked in the INSERT itself: a campaign closed after it
     was read stores nothing (``CampaignNotOpen``). On PostgreSQL the INSERT holds the
@@ -476,7 +487,7 @@ def response_submit(
         language=language,
     )
     if one_time_code_id is None and campaign.version.has_responses:
-        _stage(response, cleaned)  # the usual case: one statement, atomic by itself
+        _stage(response, cleaned, claim)  # the usual case: one statement, atomic by itself
     else:
         with transaction.atomic():
             if one_time_code_id is not None:
@@ -485,7 +496,7 @@ def response_submit(
                 ).update(is_used=True)
                 if claimed != 1:
                     raise CodeAlreadyUsed
-            _stage(response, cleaned)
+            _stage(response, cleaned, claim)
             if not campaign.version.has_responses:
                 InstrumentVersion.objects.filter(pk=campaign.version_id).update(has_responses=True)
     if folds_inline():
@@ -502,9 +513,10 @@ def folds_inline():
     return app.conf.task_always_eager
 
 
-def _stage(response, cleaned):
-    """The one INSERT of a submission: the response and its answers as one staged row,
-    inserted only while the campaign is open. Raises ``CampaignNotOpen`` if nothing was."""
+def _stage(response, cleaned, claim=None):
+    """The one INSERT of a submission: the response and its answers as one staged row (and the
+    answering session's claim), inserted only while the campaign is open and the claim is
+    free. Raises ``CampaignNotOpen`` or ``AlreadySubmitted`` when nothing was."""
     staged = [
         [question_id, None, value] if isinstance(value, str) else [question_id, value, ""]
         for question_id, values in cleaned.items()
@@ -512,29 +524,58 @@ def _stage(response, cleaned):
     ]
     fields = {f.name: f for f in StagedResponse._meta.fields}
     date = fields["submitted_on"].get_db_prep_value(response.submitted_on, connection)
-    params = [
-        fields["id"].get_db_prep_value(response.id, connection),
-        response.unit_id,
-        date,
-        response.language,
-        fields["answers"].get_db_prep_value(staged, connection),
+    campaign = [
         response.campaign_id,
         response.version_id,
         str(Campaign.Status.PUBLISHED),
         date,
         date,
     ]
+    row = [
+        fields["id"].get_db_prep_value(response.id, connection),
+        response.unit_id,
+        date,
+        response.language,
+        fields["answers"].get_db_prep_value(staged, connection),
+    ]
+    if claim is not None:
+        claim = [
+            SubmissionClaim._meta.get_field(name).get_db_prep_value(value, connection)
+            for name, value in zip(("key", "expires_at"), claim, strict=True)
+        ]
     if connection.vendor == "postgresql":
-        # FOR SHARE: conflicts with the lock ``campaign_close`` takes, not with the key-share
-        # locks of foreign-key checks (the folds' inserts). Prepared once per connection.
-        cursor = _prepared_cursor()
-        sql = _STAGE + " FOR SHARE"
+        # One statement. FOR SHARE: conflicts with the lock ``campaign_close`` takes, not with
+        # the key-share locks of foreign-key checks (the folds' inserts). A claim taken by a
+        # concurrent submission is waited for, then skipped: nothing is staged. Prepared once
+        # per connection.
+        with _prepared_cursor() as cursor:
+            if claim is None:
+                cursor.execute(_STAGE_PG, campaign + row)
+            else:
+                cursor.execute(_STAGE_CLAIMED_PG, campaign + claim + row)
+            stored = cursor.rowcount == 1
     else:
-        cursor, sql = connection.cursor(), _STAGE
-    with cursor:
-        cursor.execute(sql, params)
-        if cursor.rowcount != 1:
-            raise CampaignNotOpen  # closed since it was read: nothing stored
+        with transaction.atomic(), connection.cursor() as cursor:
+            stored = True
+            if claim is not None:
+                cursor.execute(_CLAIM, claim + campaign)
+                stored = cursor.rowcount == 1
+            if stored:
+                cursor.execute(_STAGE, row + campaign)
+                stored = cursor.rowcount == 1
+    if not stored:
+        # Nothing was written: tell why (a rare path, one more query).
+        if (
+            claim is not None
+            and Campaign.objects.filter(
+                pk=response.campaign_id,
+                status=Campaign.Status.PUBLISHED,
+                opens_on__lte=response.submitted_on,
+                closes_on__gte=response.submitted_on,
+            ).exists()
+        ):
+            raise AlreadySubmitted
+        raise CampaignNotOpen  # closed since it was read
 
 
 def _prepared_cursor():
@@ -554,12 +595,35 @@ class _PreparingCursor(psycopg.Cursor):  # server-side binding, which preparing 
         return super().execute(query, params, prepare=prepare, binary=binary)
 
 
-_STAGE = """
-INSERT INTO surveys_stagedresponse
-    (id, unit_id, submitted_on, language, answers, campaign_id, version_id)
-SELECT %s, %s, %s, %s, %s, id, version_id FROM surveys_campaign
+_OPEN_CAMPAIGN = """
+SELECT id, version_id FROM surveys_campaign
 WHERE id = %s AND version_id = %s AND status = %s AND opens_on <= %s AND closes_on >= %s
 """
+_INSERT_STAGED = """
+INSERT INTO surveys_stagedresponse
+    (id, unit_id, submitted_on, language, answers, campaign_id, version_id)
+SELECT %s, %s, %s, %s, %s, id, version_id FROM """
+_STAGE = f"{_INSERT_STAGED} ({_OPEN_CAMPAIGN}) AS campaign"
+_CLAIM = f"""
+INSERT INTO surveys_submissionclaim (key, expires_at) SELECT %s, %s FROM ({_OPEN_CAMPAIGN}) AS c
+WHERE true ON CONFLICT DO NOTHING
+"""  # noqa: S608 - constants only
+_STAGE_PG = f"WITH campaign AS ({_OPEN_CAMPAIGN} FOR SHARE) {_INSERT_STAGED} campaign"
+_STAGE_CLAIMED_PG = f"""
+WITH campaign AS ({_OPEN_CAMPAIGN} FOR SHARE),
+claim AS (
+    INSERT INTO surveys_submissionclaim (key, expires_at) SELECT %s, %s FROM campaign
+    ON CONFLICT DO NOTHING RETURNING 1
+)
+{_INSERT_STAGED} campaign, claim
+"""  # noqa: S608 - constants only
+
+
+def prune_claims():
+    """Drop the claims of answering sessions that can no longer be replayed; returns how many."""
+    return SubmissionClaim.objects.filter(expires_at__lt=timezone.now())._raw_delete(
+        connection.alias
+    )
 
 
 def fold_staged(*, campaign_id=None, batch=FOLD_BATCH):

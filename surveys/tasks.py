@@ -15,3 +15,11 @@ def fold_staged_task():
     if folded:
         vacuum_staged()
     return folded
+
+
+@shared_task(**RETRY)
+def prune_claims_task():
+    """Hourly (beat): drop the claims of answering sessions that can no longer be replayed."""
+    from .services import prune_claims
+
+    return prune_claims()

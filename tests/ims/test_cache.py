@@ -1,12 +1,12 @@
-"""The shared cache helpers: one Redis client per pool, and a claim with a counter in one command
-(the survey submission's double-submit guard and rate limit)."""
+"""The shared cache helpers: one Redis client per pool, and a counter with an expiry in one
+command (the survey rate limit)."""
 
 import os
 
 import pytest
 from django.core.cache import caches
 
-from ims.cache import TolerantRedisCache, add_and_count
+from ims.cache import TolerantRedisCache, count
 
 needs_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set")
 
@@ -34,23 +34,22 @@ def local_cache(settings):
     return caches["default"]
 
 
-def check_add_and_count(cache):
-    assert add_and_count("claim-a", 60, "hits", 3600) == (True, 1)
-    assert add_and_count("claim-a", 60, "hits", 3600) == (False, 2)  # claimed already
-    assert add_and_count("claim-b", 60, "hits", 3600) == (True, 3)
-    assert cache.get("hits") == 3 and cache.get("claim-a") == 1
+def check_count(cache):
+    assert [count("hits", 3600) for _ in range(3)] == [1, 2, 3]
+    assert count("other", 3600) == 1
+    assert cache.get("hits") == 3
 
 
-def test_add_and_count_without_redis(local_cache):
-    check_add_and_count(local_cache)
+def test_count_without_redis(local_cache):
+    check_count(local_cache)
 
 
 @needs_redis
-def test_add_and_count_on_redis_is_one_command_with_both_expiries(redis_cache):
-    check_add_and_count(redis_cache)
-    client = redis_cache._cache.get_client(write=True)
-    assert 0 < client.ttl(redis_cache.make_key("claim-a")) <= 60
-    assert 3500 < client.ttl(redis_cache.make_key("hits")) <= 3600
+def test_count_on_redis_keeps_the_expiry_set_when_created(redis_cache):
+    check_count(redis_cache)
+    client = redis_cache._cache.get_client()
+    ttl = client.ttl(redis_cache.make_and_validate_key("hits"))
+    assert 3590 < ttl <= 3600  # set when created, kept by each INCR
 
 
 @needs_redis

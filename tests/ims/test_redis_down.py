@@ -43,8 +43,9 @@ def test_cache_down_reads_as_a_miss_and_drops_writes(dead_cache):
         cache.incr("k")
 
 
-def test_survey_answers_are_accepted_with_the_cache_down(dead_cache):
-    from ims.cache import add_and_count
+def test_survey_rate_limit_counts_nothing_with_the_cache_down(dead_cache):
+    from ims.cache import count
 
-    # Nothing to tell a double submission from a first one: accept rather than refuse.
-    assert add_and_count("claim", 60, "count", 60) == (True, 0)
+    # Nothing to count with: refuse no one (0 is under any limit).
+    assert count("surveys:rate:x", 3600) == 0
+

@@ -96,9 +96,10 @@ def test_survey_submission_stays_under_the_ceiling(client, settings, staged_only
 PINNED = {"dashboard": 7, "documents_search": 9, "nc_filtered": 14, "survey_results": 17}
 # start: GET /s/<code>/ (the link; the answering state goes to a signed cookie), the page: GET
 # /s/r/<token>/ (the campaign, then the questions once per process), submit: the last page POST
-# (the process's copy of the campaign; the one INSERT of the staged response, in autocommit;
-# the fold that counts it runs later, in batches, on a worker).
-PINNED_SURVEY = {"sqlite": (1, 4, 1), "postgresql": (1, 4, 1)}
+# (the process's copy of the campaign; one statement in autocommit inserting the staged response
+# and the session's claim; the fold that counts it runs later, in batches, on a worker). SQLite
+# has no INSERT inside WITH: its two INSERTs run within a savepoint.
+PINNED_SURVEY = {"sqlite": (1, 4, 4), "postgresql": (1, 4, 1)}
 # Pages known to exceed the ceiling, with the fix that brings them under it. When the fix lands
 # this test fails on purpose: remove the entry and pin the new count.
 KNOWN_OVER_CEILING = {}

@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from surveys.models import Response, SurveyLink
@@ -135,19 +136,21 @@ def test_open_link_sets_already_answered_cookie(client, campaign, world):
     assert 'data-kind="already_answered"' in again.content.decode()
 
 
-def test_rate_limit_per_address(client, campaign, world, settings):
-    settings.SURVEY_RATE_LIMIT_PER_HOUR = 1
-    answer_all(client, campaign, open_survey(client, campaign, world.school))
+def test_rate_limit_counts_the_sessions_an_address_opens(client, campaign, world, settings):
+    settings.SURVEY_RATE_LIMIT_PER_HOUR = 2
+    first = open_survey(client, campaign, world.school)
+    second = open_survey(client, campaign, world.school)
+    refused = client.get(f"/s/{link_of(campaign, world.school).code}")
+    assert refused.status_code == 429
+    assert 'data-kind="rate_limited"' in refused.content.decode()
+    # Sessions opened within the limit still store their response (one each).
+    assert "thanks" in answer_all(client, campaign, first)["Location"]
     client.cookies.pop("ims_svy_done")
-    url = open_survey(client, campaign, world.school)
-    response = answer_all(client, campaign, url)
-    assert response.status_code == 429
-    assert Response.objects.count() == 1
-    # Refused by the limit, the session is not marked as answered: it can send again later.
-    settings.SURVEY_RATE_LIMIT_PER_HOUR = 10
-    again = answer_all(client, campaign, url)
-    assert again.status_code == 302 and "thanks" in again["Location"]
+    assert "thanks" in answer_all(client, campaign, second)["Location"]
     assert Response.objects.count() == 2
+    # Another address is counted apart.
+    other = Client(REMOTE_ADDR="10.0.0.7")
+    assert other.get(f"/s/{link_of(campaign, world.school).code}").status_code == 302
 
 
 def test_closed_campaign_shows_clear_page(client, world):
