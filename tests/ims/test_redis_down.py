@@ -48,4 +48,3 @@ def test_survey_rate_limit_counts_nothing_with_the_cache_down(dead_cache):
 
     # Nothing to count with: refuse no one (0 is under any limit).
     assert count("surveys:rate:x", 3600) == 0
-

@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -11,6 +12,7 @@ from surveys.models import Response, SurveyLink
 from tests.surveys.factories import make_campaign, questions
 
 pytestmark = pytest.mark.django_db
+FORM = "application/x-www-form-urlencoded"
 
 
 @pytest.fixture
@@ -30,16 +32,21 @@ def open_survey(client, campaign, unit):
     return url
 
 
+def post_form(client, url, data):
+    """POST as a browser sends a form: URL-encoded (the test client's default is multipart)."""
+    return client.post(url, urlencode(data, doseq=True), content_type=FORM)
+
+
 def answer_all(client, campaign, url, likert="4"):
     q = questions(campaign)
     page1 = {f"q{q['p1'].pk}": "1", **{f"q{q[c].pk}": likert for c in ("p2", "p3", "p4")}}
-    response = client.post(url, page1)
+    response = post_form(client, url, page1)
     assert response.status_code == 302, response.content.decode()[:500]
-    response = client.post(
-        response["Location"], {f"q{q['p5'].pk}": likert, f"q{q['p6'].pk}": likert}
+    response = post_form(
+        client, response["Location"], {f"q{q['p5'].pk}": likert, f"q{q['p6'].pk}": likert}
     )
     assert response.status_code == 302
-    return client.post(response["Location"], {f"q{q['p9'].pk}": "Thầy cô tận tình"})
+    return post_form(client, response["Location"], {f"q{q['p9'].pk}": "Thầy cô tận tình"})
 
 
 def test_parent_answers_every_page_and_one_response_is_stored(client, campaign, world):
@@ -222,3 +229,40 @@ def test_skipping_pages_by_url_leads_back_to_the_unanswered_page(client, campaig
     response = client.post(f"{url}?p=2", {f"q{q['p9'].pk}": "Tốt"})
     assert response.status_code == 302 and response["Location"].endswith("?p=1")
     assert Response.objects.count() == 0
+
+
+def test_pages_need_no_csrf_token_and_a_post_from_elsewhere_stores_nothing(campaign, world):
+    respondent = Client(enforce_csrf_checks=True)
+    url = open_survey(respondent, campaign, world.school)
+    page = respondent.get(url).content.decode()
+    assert "csrfmiddlewaretoken" not in page and "csrftoken" not in respondent.cookies
+    assert "/s/thanks/" in answer_all(respondent, campaign, url)["Location"]
+    assert Response.objects.get().answers
+    # Another site's page posting to a session's URL: the browser sends no state cookie with
+    # it (SameSite=Lax), so there is no session to act on.
+    forged = Client(enforce_csrf_checks=True)
+    url = open_survey(Client(), campaign, world.school)
+    response = post_form(forged, url, {f"q{questions(campaign)['p1'].pk}": "1"})
+    assert response.status_code == 404 and 'data-kind="expired"' in response.content.decode()
+    assert Response.objects.count() == 1
+
+
+def test_the_code_form_keeps_its_csrf_check(db):
+    response = Client(enforce_csrf_checks=True).post("/s/", {"code": "ABCD2345"})
+    assert response.status_code == 403
+
+
+def test_a_page_with_too_many_fields_is_refused_and_nothing_kept(client, campaign, world, settings):
+    url = open_survey(client, campaign, world.school)
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    response = post_form(client, url, {f"x{i}": "1" for i in range(10)})
+    assert response.status_code == 400
+    assert Response.objects.count() == 0
+
+
+def test_a_multipart_post_is_read_like_a_url_encoded_one(client, campaign, world):
+    q = questions(campaign)
+    url = open_survey(client, campaign, world.school)
+    page1 = {f"q{q['p1'].pk}": "2", **{f"q{q[c].pk}": "5" for c in ("p2", "p3", "p4")}}
+    assert client.post(url, page1).status_code == 302  # the test client's default: multipart
+    assert 'value="2" checked' in client.get(url).content.decode()
