@@ -266,3 +266,19 @@ def test_a_multipart_post_is_read_like_a_url_encoded_one(client, campaign, world
     page1 = {f"q{q['p1'].pk}": "2", **{f"q{q[c].pk}": "5" for c in ("p2", "p3", "p4")}}
     assert client.post(url, page1).status_code == 302  # the test client's default: multipart
     assert 'value="2" checked' in client.get(url).content.decode()
+
+
+def test_no_answering_response_may_be_cached(client, campaign, world):
+    code = link_of(campaign, world.school).code
+    url = open_survey(client, campaign, world.school)
+    q = questions(campaign)
+    responses = [
+        client.get("/s/"),
+        client.get(f"/s/{code}"),  # a redirect that sets the state cookie
+        client.get(url),  # a page
+        post_form(client, url, {f"q{q['p1'].pk}": "1"}),  # a refused page, answers shown
+        answer_all(client, campaign, url),  # the redirect after storing
+        client.get("/s/thanks/"),
+        client.get("/s/ZZZZZZZZZZ"),  # a message
+    ]
+    assert [r["Cache-Control"] for r in responses] == ["private, no-store"] * len(responses)
