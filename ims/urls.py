@@ -76,14 +76,16 @@ urlpatterns = [
 ]
 
 # Domain apps are mounted from their AppConfig (``url_prefix``, and ``extra_urls``: pairs of
-# prefix and urlconf, e.g. public pages at the root): the core imports none of them.
+# prefix and urlconf, e.g. public pages at the root): the core imports none of them. The public
+# pages come first: they are the busiest (every survey respondent's page), and resolving a URL
+# tries the patterns in order.
+urlpatterns[:0] = [
+    path(prefix, include(urlconf))
+    for config in apps.get_app_configs()
+    for prefix, urlconf in getattr(config, "extra_urls", ())
+]
 urlpatterns += [
     path(config.url_prefix, include(f"{config.name}.urls"))
     for config in apps.get_app_configs()
     if getattr(config, "url_prefix", None)
-]
-urlpatterns += [
-    path(prefix, include(urlconf))
-    for config in apps.get_app_configs()
-    for prefix, urlconf in getattr(config, "extra_urls", ())
 ]
