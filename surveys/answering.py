@@ -64,10 +64,7 @@ class Rule:
     def clean(self, raw_values):
         """The clean values of this question: a list (empty when unanswered); raises
         ``AnswerError`` with a message."""
-        values = []
-        for raw in raw_values:
-            if value := str(raw).strip():
-                values.append(value)
+        values = [value for raw in raw_values if (value := str(raw).strip())]
         if len(values) > 1 and not self.multiple:
             raise AnswerError(_("Please give one answer."))
         if self.text_max is not None:
@@ -76,8 +73,9 @@ class Rule:
                     _("Please keep this answer under %(n)d characters.") % {"n": self.text_max}
                 )
             return values
-        numbers = [self._number(v) for v in values]
-        return sorted(set(numbers)) if self.multiple else numbers
+        if self.multiple:
+            return sorted({self._number(v) for v in values})
+        return [self._number(v) for v in values]
 
     def _number(self, raw):
         try:
