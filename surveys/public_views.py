@@ -244,7 +244,7 @@ def _form(request):
             fields.setdefault(name, []).append(value)
     except ValueError:
         raise TooManyFieldsSent(
-            f"The number of GET/POST parameters exceeded {limit}: see DATA_UPLOAD_MAX_NUMBER_FIELDS."
+            f"More than {limit} fields (DATA_UPLOAD_MAX_NUMBER_FIELDS)."
         ) from None
     return MultiValueDict(fields)
 

@@ -461,12 +461,13 @@ def response_submit(
     code, the person or the time (beyond the date) reaches the response.
 
     Statements: the code claim (if any); one INSERT of the staged response (and of the
-    session's claim); for the first response of a version, the UPDATE that freezes it. Without a code and once the version is
-    frozen, the INSERT runs alone in autocommit (no BEGIN and COMMIT round trips). It inserts
-    only while the campaign is open, checked in the INSERT itself: a campaign closed after it
-    was read stores nothing (``CampaignNotOpen``). On PostgreSQL the INSERT holds the
-    campaign row in share mode, so closing waits for submissions in flight and every later one
-    sees the campaign closed.
+    session's claim); for the first response of a version, the UPDATE that freezes it. Without
+    a code and once the version is frozen, the INSERT runs alone in autocommit (no BEGIN and
+    COMMIT round trips; on SQLite, which has no INSERT inside WITH, the claim and the staged
+    row are two INSERTs in a transaction). It inserts only while the campaign is open, checked
+    in the INSERT itself: a campaign closed after it was read stores nothing
+    (``CampaignNotOpen``). On PostgreSQL the INSERT holds the campaign row in share mode, so
+    closing waits for submissions in flight and every later one sees the campaign closed.
     """
     today = today or timezone.localdate()
     if campaign is None:
