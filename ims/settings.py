@@ -289,7 +289,7 @@ AUDIT_PHOTO_MAX_BYTES = env_int("AUDIT_PHOTO_MAX_BYTES", 10 * 1024 * 1024, minim
 
 # --- Surveys ----------------------------------------------------------------------------------
 SURVEY_MIN_SECONDS = env_int("SURVEY_MIN_SECONDS", 8, minimum=0)  # faster submits are bots
-SURVEY_RATE_LIMIT_PER_HOUR = env_int("SURVEY_RATE_LIMIT_PER_HOUR", 300, minimum=1)  # per address
+SURVEY_RATE_LIMIT_PER_HOUR = env_int("SURVEY_RATE_LIMIT_PER_HOUR", 300, minimum=1)  # sessions per address
 SURVEY_CLIENT_IP_HEADER = env_str("SURVEY_CLIENT_IP_HEADER", None)  # e.g. HTTP_X_FORWARDED_FOR
 SURVEY_MIN_GROUP_SIZE = env_int("SURVEY_MIN_GROUP_SIZE", 5, minimum=2)  # smaller groups hidden
 SURVEY_NC_INDEX_THRESHOLD = env_int("SURVEY_NC_INDEX_THRESHOLD", 60, minimum=0, maximum=100)
