@@ -27,11 +27,9 @@ from django.utils.crypto import salted_hmac
 SESSION_KEY = "surveys_answering"
 COOKIE_PREFIX = "ims_svy_s_"
 SALT = "surveys.answering"
+CLAIM_SALT = "surveys.claim"
 MAX_AGE = 12 * 3600  # an answering session lasts at most half a day
 MAX_COOKIE_BYTES = 3800  # browsers keep cookies up to 4,096 bytes (name and attributes included)
-
-
-CLAIM_SALT = "surveys.claim"
 
 
 class TamperedState(Exception):
