@@ -539,11 +539,10 @@ def _stage(response, cleaned, claim=None):
         response.language,
         fields["answers"].get_db_prep_value(staged, connection),
     ]
-    if claim is not None:
-        claim = [
-            SubmissionClaim._meta.get_field(name).get_db_prep_value(value, connection)
-            for name, value in zip(("key", "expires_at"), claim, strict=True)
-        ]
+    claim_params = claim and [
+        SubmissionClaim._meta.get_field(name).get_db_prep_value(value, connection)
+        for name, value in zip(("key", "expires_at"), claim, strict=True)
+    ]
     if connection.vendor == "postgresql":
         # One statement. FOR SHARE: conflicts with the lock ``campaign_close`` takes, not with
         # the key-share locks of foreign-key checks (the folds' inserts). A claim taken by a
@@ -553,29 +552,23 @@ def _stage(response, cleaned, claim=None):
             if claim is None:
                 cursor.execute(_STAGE_PG, campaign + row)
             else:
-                cursor.execute(_STAGE_CLAIMED_PG, campaign + claim + row)
+                cursor.execute(_STAGE_CLAIMED_PG, campaign + claim_params + row)
             stored = cursor.rowcount == 1
     else:
         with transaction.atomic(), connection.cursor() as cursor:
             stored = True
             if claim is not None:
-                cursor.execute(_CLAIM, claim + campaign)
+                cursor.execute(_CLAIM, claim_params + campaign)
                 stored = cursor.rowcount == 1
             if stored:
                 cursor.execute(_STAGE, row + campaign)
                 stored = cursor.rowcount == 1
     if not stored:
         # Nothing was written: tell why (a rare path, one more query).
-        if (
-            claim is not None
-            and Campaign.objects.filter(
-                pk=response.campaign_id,
-                status=Campaign.Status.PUBLISHED,
-                opens_on__lte=response.submitted_on,
-                closes_on__gte=response.submitted_on,
-            ).exists()
-        ):
-            raise AlreadySubmitted
+        if claim is not None:
+            current = Campaign.objects.filter(pk=response.campaign_id).first()
+            if current is not None and current.is_answerable(response.submitted_on):
+                raise AlreadySubmitted
         raise CampaignNotOpen  # closed since it was read
 
 
@@ -622,9 +615,7 @@ claim AS (
 
 def prune_claims():
     """Drop the claims of answering sessions that can no longer be replayed; returns how many."""
-    return SubmissionClaim.objects.filter(expires_at__lt=timezone.now())._raw_delete(
-        connection.alias
-    )
+    return SubmissionClaim.objects.filter(expires_at__lt=timezone.now()).delete()[0]
 
 
 def fold_staged(*, campaign_id=None, batch=FOLD_BATCH):
