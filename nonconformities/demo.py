@@ -520,15 +520,16 @@ def _advance(nc, state, case, people, categories, today, days_ago):
     )
     due = _action_due(state, reported, today, days_ago)
     CorrectiveAction.objects.filter(pk=action.pk).update(due=due)
-    # The effectiveness check is planned after the last action's due date.
+    # The effectiveness check is planned after the last action's due date; where it has been
+    # done by now, on a day no later than today (it is never verified before its date).
     if state != "in_action" or days_ago > 30:
         services.nonconformity_plan_verification(
             nc,
             actor=people.worker,
             verifier=people.verifier,
-            planned_on=max(due + timedelta(days=1), min(due + timedelta(days=30), today))
-            if state == "awaiting_verification"
-            else due + timedelta(days=30),
+            planned_on=due + timedelta(days=30)
+            if state in ("in_action", "overdue")
+            else max(due + timedelta(days=1), min(due + timedelta(days=30), today)),
         )
     if state in ("in_action", "overdue"):
         return

@@ -214,6 +214,17 @@ class VerifyForm(forms.Form):
         label=_("Result"), choices=Nonconformity.Result.choices, widget=forms.RadioSelect
     )
     notes = forms.CharField(label=_("How effectiveness was checked"), widget=text_area())
+    early_reason = forms.CharField(
+        label=_("Why verify before the planned date?"),
+        required=False,
+        widget=text_area(),
+        help_text=_("Required before the planned date; recorded in the history."),
+    )
+
+    def __init__(self, *args, nc=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if nc is None or not nc.is_verification_early():
+            del self.fields["early_reason"]
 
 
 class CloseForm(SignForm):

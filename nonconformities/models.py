@@ -334,6 +334,12 @@ class Nonconformity(models.Model):
             .aggregate(last=models.Max("due"))["last"]
         )
 
+    def is_verification_early(self, today=None):
+        """Whether effectiveness would be checked before its planned date."""
+        return (
+            bool(self.verification_due) and (today or timezone.localdate()) < self.verification_due
+        )
+
     def action_owner_ids(self):
         return set(self.actions.values_list("owner_id", flat=True))
 

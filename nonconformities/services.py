@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ims.files import ATTACHMENT_KINDS, check_upload
 from ims.models import Signature
@@ -456,9 +457,14 @@ def nonconformity_plan_verification(nc, *, actor, verifier, planned_on):
     return nc
 
 
-def nonconformity_verify(nc, *, actor, result, notes):
-    """Step 5: effective → ready to close; not effective → back to step 4 in a new round."""
+def nonconformity_verify(nc, *, actor, result, notes, early_reason=""):
+    """Step 5: effective → ready to close; not effective → back to step 4 in a new round.
+
+    Effectiveness is checked no earlier than its planned date; before it, only with a reason
+    (``early_reason``), recorded as its own step in the NC's history.
+    """
     notes = _require_text(notes, _("Describe how effectiveness was checked."))
+    early_reason = (early_reason or "").strip()
     if result not in Nonconformity.Result.values:
         raise ValidationError(_("Choose effective or not effective."))
     with transaction.atomic():
@@ -469,6 +475,23 @@ def nonconformity_verify(nc, *, actor, result, notes):
             _refuse(_("The opener and the action owners cannot verify effectiveness."))
         if not nc.can_verify(actor):
             _refuse(_("Only the planned verifier, a unit head or the quality manager verifies."))
+        if nc.is_verification_early():
+            if not early_reason:
+                raise ValidationError(
+                    _(
+                        "Effectiveness is planned to be checked on %(date)s. To verify it "
+                        "earlier, give the reason."
+                    )
+                    % {"date": nc.verification_due.strftime("%d/%m/%Y")}
+                )
+            record_transition(
+                nc,
+                actor=actor,
+                action="verify_early",
+                from_state=nc.status,
+                to_state=nc.status,
+                reason=f"{nc.verification_due:%d/%m/%Y} · {early_reason}",
+            )
         Verification.objects.create(
             nonconformity=nc, round=nc.round, verifier=actor, result=result, notes=notes
         )
@@ -513,13 +536,32 @@ def _notify_reopened(nc_id):
 
 
 def closure_problems(nc):
-    """What still stands between ``nc`` and closure (empty when it may close)."""
+    """What still stands between ``nc`` and closure (empty when it may close).
+
+    Read from the actions and verifications themselves, not from the counters copied onto
+    the NC: every action finished, one completed in this round, and this round's
+    verification on record as effective.
+    """
     problems = []
     if not nc.root_cause.strip():
         problems.append(_("There is no root cause."))
-    if not nc.actions.filter(round=nc.round, status=CorrectiveAction.Status.DONE).exists():
+    actions = CorrectiveAction.objects.filter(nonconformity=nc)
+    still_open = actions.filter(status=CorrectiveAction.Status.OPEN).count()
+    if still_open:
+        problems.append(
+            ngettext(
+                "%(n)d corrective action is still open.",
+                "%(n)d corrective actions are still open.",
+                still_open,
+            )
+            % {"n": still_open}
+        )
+    if not actions.filter(round=nc.round, status=CorrectiveAction.Status.DONE).exists():
         problems.append(_("No corrective action has been completed."))
-    if nc.verification_result != Nonconformity.Result.EFFECTIVE:
+    effective = Verification.objects.filter(
+        nonconformity=nc, round=nc.round, result=Nonconformity.Result.EFFECTIVE
+    ).exists()
+    if not effective or nc.verification_result != Nonconformity.Result.EFFECTIVE:
         problems.append(_("The actions have not been verified as effective."))
     return problems
 
@@ -553,12 +595,16 @@ def nonconformity_close(nc, *, actor, password, comment="", address=None):
             failure = error  # the failed attempt is recorded; nothing else changes
         else:
             nc.closed_by, nc.closed_at = actor, timezone.now()
+            # The counter the database's closure check reads, taken again from the rows.
+            nc.completed_actions = nc.actions.filter(
+                round=nc.round, status=CorrectiveAction.Status.DONE
+            ).count()
             _move(
                 nc,
                 actor=actor,
                 action="close",
                 to_state=Status.CLOSED,
-                fields=["closed_by", "closed_at"],
+                fields=["closed_by", "closed_at", "completed_actions"],
                 reason=comment,
             )
     if failure is not None:

@@ -52,14 +52,16 @@ def register(request):
     if fmt in FORMATS:
         return _export(ncs, fmt)
     page = Paginator(ncs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Every unit, grouped by the unit itself: two schools may share a name. One row per unit
+    # (a few hundred at province scale), in one query.
     per_unit = (
         ncs.order_by()
-        .values("unit__name")
+        .values("unit_id", "unit__code", "unit__name")
         .annotate(
             total=Count("pk", distinct=True),
             open=Count("pk", filter=~Q(status=Nonconformity.Status.CLOSED), distinct=True),
         )
-        .order_by("-total", "unit__name")[:15]
+        .order_by("-total", "unit__name", "unit_id")
     )
     totals = ncs.order_by().aggregate(
         total=Count("pk", distinct=True),
@@ -220,7 +222,7 @@ def _step_forms(nc, user, bound=None):
             initial={"verifier": nc.planned_verifier_id, "planned_on": nc.verification_due},
         )
     if nc.can_verify(user):
-        result["verify"] = forms.VerifyForm()
+        result["verify"] = forms.VerifyForm(nc=nc)
     if nc.can_close(user):
         result["close"] = forms.CloseForm()
     if nc.can_attach(user):
@@ -296,6 +298,7 @@ STEP_NAMES = {
     "cancel": gettext_lazy("Action cancelled"),
     "actions_done": gettext_lazy("All actions finished"),
     "plan_verification": gettext_lazy("Effectiveness check planned"),
+    "verify_early": gettext_lazy("Verified before the planned date"),
     "verify": gettext_lazy("Verified effective"),
     "verify_not_effective": gettext_lazy("Verified not effective: back to actions"),
     "close": gettext_lazy("Closed with signature"),
@@ -470,14 +473,18 @@ def plan_verification(request, pk):
 @require_POST
 def verify(request, pk):
     nc = _nc_for_step(request, pk)
-    form = forms.VerifyForm(request.POST)
+    form = forms.VerifyForm(request.POST, nc=nc)
     return _run_step(
         request,
         nc,
         "verify",
         form,
         lambda d: services.nonconformity_verify(
-            nc, actor=request.user, result=d["result"], notes=d["notes"]
+            nc,
+            actor=request.user,
+            result=d["result"],
+            notes=d["notes"],
+            early_reason=d.get("early_reason", ""),
         ),
     )
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from ims.models import Signature, TransitionEvent
 from ims.signatures import SignatureError
@@ -234,16 +234,6 @@ def test_action_due_in_the_past_is_refused(loop, world):
 
 
 # --- closure conditions: service and database --------------------------------------------
-
-
-def test_closure_refused_without_root_cause(loop, world):
-    nc = loop.verified()
-    nc.root_cause = ""
-    with translation.override("en"):
-        assert "There is no root cause." in [str(p) for p in services.closure_problems(nc)]
-    # A verified NC without a root cause cannot even be stored, so the service never sees one.
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Nonconformity.objects.filter(pk=nc.pk).update(root_cause="")
 
 
 @pytest.mark.parametrize("missing", ["completed_action", "effective"])

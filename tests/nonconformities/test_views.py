@@ -438,10 +438,42 @@ def test_register_counts_per_unit_and_overdue(loop, world, client_for):
         actor=world.principal2, unit=world.school2, title="x", description="x", source="survey"
     )
     response = client_for(world.director).get(reverse("nonconformities:register"))
-    rows = {row["unit__name"]: (row["total"], row["open"]) for row in response.context["per_unit"]}
-    assert rows == {world.school.name: (3, 3), world.school2.name: (1, 1)}
+    rows = {row["unit_id"]: (row["total"], row["open"]) for row in response.context["per_unit"]}
+    assert rows == {world.school.pk: (3, 3), world.school2.pk: (1, 1)}
     assert response.context["totals"] == {"total": 4, "open": 4}
     assert response.context["overdue_total"] == 1
+
+
+def test_register_counts_two_units_of_the_same_name_apart(loop, world, client_for):
+    world.school2.name = world.school.name  # two schools may share a name
+    world.school2.save()
+    loop.raised()
+    loop.raised()
+    services.nonconformity_raise(
+        actor=world.principal2, unit=world.school2, title="x", description="x", source="survey"
+    )
+    response = client_for(world.director).get(reverse("nonconformities:register"))
+    rows = [(row["unit_id"], row["total"]) for row in response.context["per_unit"]]
+    assert rows == [(world.school.pk, 2), (world.school2.pk, 1)]
+    page = response.content.decode()
+    assert f"?unit={world.school2.pk}&amp;unit_only=on" in page
+
+
+def test_register_counts_every_unit(world, client_for, django_assert_max_num_queries):
+    from tests.factories import UnitFactory
+
+    units = [UnitFactory(code=f"TH-{i:02d}", parent=world.commune) for i in range(20)]
+    for unit in units:
+        services.nonconformity_raise(
+            actor=world.iso, unit=unit, title="x", description="x", source="survey"
+        )
+    client = client_for(world.director)
+    url = reverse("nonconformities:register")
+    client.get(url)
+    with django_assert_max_num_queries(16):
+        response = client.get(url)
+    assert {row["unit_id"] for row in response.context["per_unit"]} == {u.pk for u in units}
+    assert all(unit.code in response.content.decode() for unit in units)
 
 
 def test_source_without_for_user_links_only_through_can_view(world, client_for, monkeypatch):

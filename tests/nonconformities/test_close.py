@@ -1,0 +1,107 @@
+"""Closure reads the loop's own rows: the root cause, every action, this round's verification.
+
+Each test tampers with one row the way an admin edit or a concurrent step could, leaving the
+counters copied onto the NC saying "ready", and goes through the close service itself.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+
+from ims.models import Signature
+from ims.transitions import TransitionError
+from nonconformities import services
+from nonconformities.models import CorrectiveAction, Nonconformity, Verification
+
+pytestmark = pytest.mark.django_db
+S = Nonconformity.Status
+
+
+def refused(nc, world):
+    """Close ``nc`` as the principal; assert the service refuses and nothing changes."""
+    with pytest.raises(TransitionError) as error, translation.override("en"):
+        services.nonconformity_close(nc, actor=world.principal, password="demo")
+    nc.refresh_from_db()
+    assert nc.status == S.VERIFIED and nc.closed_by is None
+    assert not Signature.objects.for_object(nc).exists()
+    return " ".join(error.value.messages)
+
+
+def test_close_service_refuses_a_blank_root_cause(loop, world):
+    nc = loop.verified()
+    # An empty root cause cannot be stored past "contained" (the database refuses it)...
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Nonconformity.objects.filter(pk=nc.pk).update(root_cause="")
+    # ... but only blanks can: the close service refuses them.
+    Nonconformity.objects.filter(pk=nc.pk).update(root_cause="   \n ")
+    assert "There is no root cause." in refused(nc, world)
+
+
+def test_close_service_refuses_while_an_action_is_still_open(loop, world):
+    nc = loop.verified()
+    assert nc.completed_actions == 1 and nc.verification_result == "effective"
+    CorrectiveAction.objects.create(
+        nonconformity=nc,
+        round=nc.round,
+        description="Hành động còn dở",
+        owner=world.teacher,
+        due=timezone.localdate() + timedelta(days=5),
+        created_by=world.principal,
+    )
+    assert "1 corrective action is still open." in refused(nc, world)
+
+
+def test_close_service_refuses_an_open_action_of_an_earlier_round(loop, world):
+    nc = loop.verified()
+    Nonconformity.objects.filter(pk=nc.pk).update(round=2)
+    CorrectiveAction.objects.filter(nonconformity=nc).update(round=2)
+    Verification.objects.filter(nonconformity=nc).update(round=2)
+    CorrectiveAction.objects.create(
+        nonconformity=nc,
+        round=1,
+        description="Hành động vòng 1 chưa xong",
+        owner=world.teacher,
+        due=timezone.localdate(),
+        created_by=world.principal,
+    )
+    nc.refresh_from_db()
+    assert "still open" in refused(nc, world)
+
+
+def test_close_service_refuses_when_no_action_of_this_round_is_done(loop, world):
+    nc = loop.verified()
+    # The counter still says one action is done; the row says it was cancelled.
+    CorrectiveAction.objects.filter(nonconformity=nc).update(status="cancelled")
+    assert Nonconformity.objects.get(pk=nc.pk).completed_actions == 1
+    assert "No corrective action has been completed." in refused(nc, world)
+
+
+@pytest.mark.parametrize("tamper", ["not_effective", "other_round", "missing"])
+def test_close_service_refuses_without_this_rounds_effective_verification(loop, world, tamper):
+    nc = loop.verified()
+    rows = Verification.objects.filter(nonconformity=nc)
+    if tamper == "not_effective":
+        rows.update(result="not_effective")
+    elif tamper == "other_round":
+        rows.update(round=nc.round + 1)
+    else:
+        rows.delete()
+    # The NC's copied result still says "effective".
+    assert Nonconformity.objects.get(pk=nc.pk).verification_result == "effective"
+    assert "have not been verified as effective" in refused(nc, world)
+
+
+def test_close_service_refuses_when_the_ncs_own_result_disagrees(loop, world):
+    nc = loop.verified()
+    Nonconformity.objects.filter(pk=nc.pk).update(verification_result="not_effective")
+    assert "have not been verified as effective" in refused(nc, world)
+
+
+def test_close_takes_the_completed_count_from_the_rows(loop, world):
+    nc = loop.verified()
+    Nonconformity.objects.filter(pk=nc.pk).update(completed_actions=0)
+    nc = services.nonconformity_close(nc, actor=world.principal, password="demo")
+    nc.refresh_from_db()
+    assert nc.status == S.CLOSED and nc.completed_actions == 1
