@@ -2,7 +2,14 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import LOCKED_STATES, Acknowledgement, Distribution, Document, Revision
+from .models import (
+    IDENTITY_FIELDS,
+    LOCKED_STATES,
+    Acknowledgement,
+    Distribution,
+    Document,
+    Revision,
+)
 
 
 class RevisionInline(admin.TabularInline):
@@ -26,6 +33,12 @@ class DocumentAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["owner", "restricted_to"]
     readonly_fields = ["status", "effective_revision", "effective_date", "next_review_date"]
     inlines = [RevisionInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.identity_frozen():
+            fields += list(IDENTITY_FIELDS)  # the model refuses the change as well
+        return fields
 
     def has_delete_permission(self, request, obj=None):
         return False

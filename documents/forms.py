@@ -17,6 +17,7 @@ from ims.unitfilter import (
 
 from .models import (
     AUTHOR_ROLES,
+    IDENTITY_FIELDS,
     LOCKED_STATES,
     Document,
     DocumentType,
@@ -118,12 +119,19 @@ class DocumentForm(forms.ModelForm):
         self.fields["review_interval_months"].widget.attrs.update(min=1, max=120)
         if not self.instance.pk:
             self.fields["owner"].initial = user.pk
-        elif self.instance.revisions.filter(status__in=LOCKED_STATES).exists():
-            # Code, title and type are part of what every signature of a published revision
-            # binds to: they change only with a new revision's document, never in place.
-            for name in ("code", "title", "doc_type", "owner_unit"):
+        else:
+            # The code and title are part of what every signature binds to: fixed once any
+            # revision is signed (the model and the service refuse the change as well). The
+            # type and owner unit are fixed once a revision has been published.
+            frozen = {}
+            if self.instance.identity_frozen():
+                frozen.update(dict.fromkeys(IDENTITY_FIELDS, _("Fixed once a revision is signed.")))
+            if self.instance.revisions.filter(status__in=LOCKED_STATES).exists():
+                published = _("Fixed once a revision has been published.")
+                frozen.update(dict.fromkeys(("doc_type", "owner_unit"), published))
+            for name, help_text in frozen.items():
                 self.fields[name].disabled = True
-                self.fields[name].help_text = _("Fixed once a revision has been published.")
+                self.fields[name].help_text = help_text
 
     def clean_code(self):
         code = self.cleaned_data["code"].strip()

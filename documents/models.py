@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -100,6 +101,37 @@ def recipient_condition(user, revision_ref="pk"):
     return Exists(
         Distribution.objects.filter(revision=OuterRef(revision_ref)).filter(
             Q(user=user) | Q(unit__isnull=False) & Exists(memberships)
+        )
+    )
+
+
+# What every signature of a revision binds to on its document (``Revision.signature_payload``).
+IDENTITY_FIELDS = ("code", "title")
+
+
+def identity_frozen_condition():
+    """``Q`` on documents: one of its revisions is signed (or published), so its code and title
+    are part of a signed content hash and may no longer change in place."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from ims.models import Signature
+
+    signed = Signature.objects.filter(
+        content_type=ContentType.objects.get_for_model(Revision),
+        object_id=Cast(OuterRef("pk"), models.CharField()),
+    )
+    return Exists(
+        Revision.objects.filter(document=OuterRef("pk")).filter(
+            Q(status__in=LOCKED_STATES) | Exists(signed)
+        )
+    )
+
+
+def identity_frozen_error():
+    return PermissionDenied(
+        _(
+            "The code and title of a document cannot change once one of its revisions is "
+            "signed: every signature binds to them."
         )
     )
 
@@ -235,6 +267,11 @@ def visible_document_condition(user):
 
 
 class DocumentQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        if set(IDENTITY_FIELDS) & set(kwargs) and self.filter(identity_frozen_condition()).exists():
+            raise identity_frozen_error()
+        return super().update(**kwargs)
+
     def for_user(self, user):
         """Documents with at least one revision ``user`` may see, plus those the user owns or
         manages (a document with no revision yet).
@@ -374,15 +411,37 @@ class Document(models.Model):
         return f"{self.code} {self.title}"
 
     def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if (
+            self.pk  # also a history revert: an instance built with the stored pk
+            and (update_fields is None or set(IDENTITY_FIELDS) & set(update_fields))
+            and self.identity_changed()
+            and self.identity_frozen()
+        ):
+            raise identity_frozen_error()
         self.search_text = fold_join(self.code, self.title, self.process, self.external_number)
         if self.pk:
-            summaries = Revision.objects.filter(document_id=self.pk).values_list(
-                "change_summary", flat=True
-            )
+            # Only published revisions: a draft's summary is for those who may see the draft,
+            # and the search text is matched for everyone who sees the document.
+            summaries = Revision.objects.filter(
+                document_id=self.pk, status__in=PUBLISHED_STATES
+            ).values_list("change_summary", flat=True)
             self.search_text = fold_join(self.search_text, *summaries)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         super().save(*args, **kwargs)
+
+    def identity_changed(self):
+        """True when the code or title differs from the stored row."""
+        stored = Document.objects.filter(pk=self.pk).values_list(*IDENTITY_FIELDS).first()
+        return stored is not None and stored != tuple(getattr(self, f) for f in IDENTITY_FIELDS)
+
+    def identity_frozen(self):
+        """True once a revision is signed or published: the code and title are then fixed."""
+        return (
+            self.pk is not None
+            and Document.objects.filter(pk=self.pk).filter(identity_frozen_condition()).exists()
+        )
 
     @property
     def is_external(self):
@@ -560,6 +619,20 @@ class Revision(models.Model):
         from ims.models.records import content_hash
 
         return content_hash(self.signature_payload())
+
+    def approval_is_valid(self):
+        """The named approver's approval signature matches the revision as it is now."""
+        from ims.models import Signature
+
+        return (
+            Signature.objects.for_object(self)
+            .filter(
+                meaning=Signature.Meaning.APPROVED,
+                signer_id=self.approver_id,
+                content_sha256=self.current_hash(),
+            )
+            .exists()
+        )
 
     def all_reviews_signed(self):
         reviewers = set(self.reviewers.values_list("pk", flat=True))

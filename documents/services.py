@@ -23,6 +23,7 @@ from ims.transitions import TransitionError, check_transition, record_transition
 from . import coverage as coverage_rollup
 from .models import (
     AUTHOR_ROLES,
+    IDENTITY_FIELDS,
     Acknowledgement,
     Distribution,
     Document,
@@ -131,6 +132,13 @@ def document_update(document, *, user, data, clauses=None, restricted_to=None):
     document = Document.objects.select_for_update().get(pk=document.pk)
     if not document.can_edit(user):
         raise PermissionDenied(_("Only the owner or a quality manager may edit this document."))
+    renamed = [f for f in IDENTITY_FIELDS if f in data and data[f] != getattr(document, f)]
+    if renamed and document.identity_frozen():
+        message = _(
+            "This cannot change once a revision of the document is signed: every signature "
+            "binds to the code and title. Create a new document instead."
+        )
+        raise ValidationError(dict.fromkeys(renamed, message))
     for field, value in data.items():
         setattr(document, field, value)
     if document.status == S.EFFECTIVE and "review_interval_months" in data:
@@ -366,6 +374,13 @@ def revision_publish(revision, *, user, password, effective_date=None, comment="
         if not locked.can_publish(user):
             raise PermissionDenied(
                 _("Only the approver or a quality manager may publish this revision.")
+            )
+        if not locked.approval_is_valid():
+            _deny(
+                _(
+                    "The approval signature no longer matches this revision (its content, code "
+                    "or title changed after approval). It cannot be published."
+                )
             )
 
     with transaction.atomic():
