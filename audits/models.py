@@ -168,7 +168,10 @@ class AuditProgramme(models.Model):
         }
 
     def is_manager(self, user):
-        return user.pk == self.owner_id or has_role(user, self.unit, MANAGER_ROLES)
+        """Directors and quality managers at the programme's unit or above, through their
+        active memberships. Being named its manager (``owner``) grants nothing by itself:
+        the rights end with the role."""
+        return has_role(user, self.unit, MANAGER_ROLES)
 
     def can_edit(self, user):
         """A draft changes; an approved programme's signature would no longer hold."""
@@ -387,9 +390,7 @@ class Audit(models.Model):
         if not hasattr(self, "_manager_cache"):
             self._manager_cache = {}
         if user.pk not in self._manager_cache:
-            self._manager_cache[user.pk] = user.pk == self.programme.owner_id or has_role(
-                user, self.programme.unit, MANAGER_ROLES
-            )
+            self._manager_cache[user.pk] = self.programme.is_manager(user)
         return self._manager_cache[user.pk]
 
     # --- predicates ---

@@ -376,7 +376,8 @@ def audit_issue_report(audit, *, actor, password, comment="", address=None):
         _record(audit, actor=actor, action="issue_report", from_state=from_state, reason=comment)
         raise_nonconformities(audit, actor=actor)
         people = [m.user for m in audit.team_members()] + list(audit.auditees.all())
-        people.append(audit.programme.owner)
+        if audit.is_manager(audit.programme.owner):  # still a manager there
+            people.append(audit.programme.owner)
         url, code = audit.get_absolute_url(), audit.code
         transaction.on_commit(
             lambda: _notify_people(

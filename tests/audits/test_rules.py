@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 
 from audits import services
 from audits.models import Audit, AuditTeamMember, Finding
@@ -10,7 +11,6 @@ from ims.models import Membership, Role, Signature, TransitionEvent, User
 from ims.signatures import SignatureError
 from nonconformities.models import Nonconformity
 from tests.audits.factories import clauses, fill_report, grade, make_audit, make_finding
-from tests.factories import UserFactory
 
 # --- AUD-R1 -------------------------------------------------------------------------------------
 
@@ -307,9 +307,49 @@ def test_finding_closes_after_issue_and_audit_closes_when_all_are_closed(world, 
     assert Audit.objects.get(pk=audit.pk).status == Audit.Status.CLOSED
 
 
-def test_deactivated_manager_loses_rights(world):
+def test_deactivated_manager_loses_rights(world, client_for):
+    """The quality manager who owns the programme loses its manager rights with the role, even
+    while still named its manager and still working elsewhere (a staff post, a commune)."""
     audit = make_audit(world)
+    programme = audit.programme
+    assert programme.owner == world.iso
+    assert audit.can_approve_plan(world.iso) and programme.can_edit(world.iso)
     Membership.objects.filter(user=world.iso, role=Role.QUALITY_MANAGER).update(is_active=False)
-    other = UserFactory(username="other")
+    Membership.objects.create(user=world.iso, unit=world.commune, role=Role.QUALITY_MANAGER)
+    audit = Audit.objects.get(pk=audit.pk)
+    programme.refresh_from_db()
+    assert programme.owner == world.iso  # still named, no longer a manager
+    assert not programme.is_manager(world.iso) and not programme.can_edit(world.iso)
+    assert not audit.is_manager(world.iso) and not audit.can_manage_team(world.iso)
     with pytest.raises(PermissionDenied):
-        services.audit_approve_plan(audit, actor=other)
+        services.audit_approve_plan(audit, actor=world.iso)
+    assert Audit.objects.get(pk=audit.pk).status == Audit.Status.PLANNED
+    with pytest.raises(PermissionDenied):
+        services.audit_assign_team(audit, actor=world.iso, user=world.head, role="auditor")
+    # Nor through the pages: the programme is no longer theirs to see or change.
+    client = client_for(world.iso)
+    assert client.get(programme.get_absolute_url()).status_code == 404
+    assert client.post(
+        reverse("audits:programme_edit", args=[programme.pk]), {"title": "Đổi tên"}
+    ).status_code in (403, 404)
+    programme.refresh_from_db()
+    assert programme.title != "Đổi tên"
+    # A manager whose role is active keeps them.
+    assert audit.can_approve_plan(world.director)
+
+
+@pytest.mark.parametrize("role_ended", [False, True])
+def test_programme_owner_is_told_of_the_report_only_while_a_manager(
+    world, reporting, django_capture_on_commit_callbacks, role_ended
+):
+    from ims.models import Notification
+
+    audit, *_ = reporting
+    fill_report(audit)
+    if role_ended:
+        Membership.objects.filter(user=world.iso, role=Role.QUALITY_MANAGER).update(is_active=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.audit_issue_report(audit, actor=world.leadauditor, password="demo")
+    told = Notification.objects.filter(user=world.iso, kind="audits.report_issued").exists()
+    assert told is not role_ended
+    assert Notification.objects.filter(user=world.principal, kind="audits.report_issued").exists()
