@@ -297,25 +297,31 @@ def _audits(board, user, per_child, per_unit, unit_ids):
     )
     due = board.audits["due"]
     board.audits["adherence"] = round(100 * board.audits["done_due"] / due) if due else None
-    # Per child unit: an audit of several units counts once in each child it covers.
-    for row in (
-        through.objects.filter(audit__in=audits.values("pk"), orgunit__path__startswith=scope.path)
-        .annotate(key=Substr("orgunit__path", 1, len(scope.path) + SEGMENT))
-        .values("key")
-        .annotate(
-            overdue=Count(
-                "audit",
-                filter=Q(audit__status__in=AUDIT_RECORDING, audit__report_due__lt=today),
-                distinct=True,
-            )
-        )
-    ):
-        per_child[row["key"]]["audit_overdue"] = row["overdue"]
-    # Findings about the scope's units, by unit and grade, whatever the audit's own scope: a
-    # province-wide audit's finding at a school counts on that school's dashboard.
-    findings = Finding.objects.filter(
-        audit__in=year_audits.values("pk"), unit__path__startswith=scope.path
+    # Per child unit, the audit list's condition for that unit: an overdue audit counts in each
+    # child holding one of its scope units or its programme's unit (once per child). Pairs of
+    # (child, overdue audit): a handful, whatever the amount of data.
+    width = len(scope.path) + SEGMENT
+    late = audits.filter(overdue)
+    pairs = set(
+        through.objects.filter(audit__in=late.values("pk"), orgunit__path__startswith=scope.path)
+        .annotate(key=Substr("orgunit__path", 1, width))
+        .values_list("key", "audit_id")
+        .distinct()
+    ) | set(
+        late.filter(programme__unit__path__startswith=scope.path)
+        .annotate(key=Substr("programme__unit__path", 1, width))
+        .values_list("key", "pk")
     )
+    for key, _audit_id in pairs:
+        per_child[key]["audit_overdue"] = per_child[key].get("audit_overdue", 0) + 1
+    # Findings about the scope's units, by unit and grade, whatever the audit's own scope: a
+    # province-wide audit's finding at a school counts on that school's dashboard. Read through
+    # the findings' own access rule, as the findings register does.
+    findings = Finding.objects.filter(
+        audit__programme__start_year=board.year.start_year, unit__path__startswith=scope.path
+    )
+    if user is not None:
+        findings = findings.for_user(user)
     grades = {}
     for row in (
         findings.order_by()

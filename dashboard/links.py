@@ -65,8 +65,11 @@ def audits_done(year, unit):
     return audits_year(year, unit, status="done")
 
 
-def audits_overdue(year, unit):
-    return audits_year(year, unit, overdue="on")
+def audits_overdue(year, unit, only=False):
+    """``only``: the scope's own row, which the list cannot select (it has no filter for a unit
+    without the units below it): not exact."""
+    link = audits_year(year, unit, overdue="on")
+    return Link(link.url, link.exact and not only)
 
 
 # Findings register: q, year (any school year), unit (subtree of the finding's unit), grade

@@ -150,6 +150,7 @@ def row_links(unit, year, own_records=False):
         "doc_overdue": links.documents_review(unit, "overdue", only=only),
         "doc_due": links.documents_review(unit, "due", only=only),
         "findings": links.findings(year, unit, status="open", only=only),
+        "audit_overdue": links.audits_overdue(year, unit, only=only),
         "ack": links.documents_coverage(unit),
     }
 

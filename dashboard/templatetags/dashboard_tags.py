@@ -72,7 +72,7 @@ def _compare_row(row, year, own, hidden):
         _count_link(links["nc_overdue"], row.nc_overdue),
         _count_link(links["doc_overdue"], row.doc_overdue),
         _count_link(links["doc_due"], row.doc_due),
-        str(row.audit_overdue),
+        _count_link(links["audit_overdue"], row.audit_overdue),
         _count_link(links["findings"], row.findings_open),
         ack,
         satisfaction,
