@@ -2,6 +2,7 @@
 transaction, after checking the step is allowed and before side effects are scheduled."""
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ims.models import TransitionEvent
@@ -20,7 +21,8 @@ def check_transition(current, target, allowed):
         )
 
 
-def record_transition(obj, *, actor, action, from_state, to_state, reason=""):
+def record_transition(obj, *, actor, action, from_state, to_state, reason="", unit=None):
+    """Record a step; ``unit`` when the step concerns one unit of a record spanning several."""
     return TransitionEvent.objects.create(
         content_object=obj,
         object_id=str(obj.pk),
@@ -29,8 +31,15 @@ def record_transition(obj, *, actor, action, from_state, to_state, reason=""):
         from_state=from_state or "",
         to_state=to_state,
         reason=reason or "",
+        unit=unit,
     )
 
 
-def history_of(obj):
-    return TransitionEvent.objects.for_object(obj).select_related("actor")
+def history_of(obj, user=None):
+    """The steps of ``obj``; for ``user``, without the steps about a unit they do not see."""
+    events = TransitionEvent.objects.for_object(obj).select_related("actor")
+    if user is not None:
+        from ims.access import units_visible_to
+
+        events = events.filter(Q(unit__isnull=True) | Q(unit__in=units_visible_to(user)))
+    return events

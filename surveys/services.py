@@ -413,6 +413,7 @@ def codes_generate(*, actor, campaign, unit, count):
         from_state=campaign.status,
         to_state=campaign.status,
         reason=f"{len(codes)} × {unit.code}",
+        unit=unit,
     )
     return len(codes)
 
@@ -818,5 +819,6 @@ def result_raise(*, actor, campaign, unit, area, index, n, kind, title, descript
             from_state=campaign.status,
             to_state=campaign.status,
             reason=f"{nc} · {unit.code}" + (f" · {area.code}" if area else ""),
+            unit=unit,
         )
     return nc

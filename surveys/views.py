@@ -182,7 +182,8 @@ def campaign_detail(request, pk):
             "can_close": campaign.can_close(request.user),
             "can_results": campaign.can_view_results(request.user),
             "codes_form": codes_form if distributable else None,
-            "history": history_of(campaign),
+            # A step about one unit (its codes, an NC raised there) only for those who see it.
+            "history": history_of(campaign, request.user),
         },
     )
 

@@ -55,6 +55,16 @@ class TransitionEvent(AppendOnlyModel):
         verbose_name=_("by"),
     )
     reason = models.TextField(_("reason"), blank=True)
+    # The unit a step is about when it concerns one unit of a record that spans several (one
+    # school's codes in a province-wide campaign): only those who see that unit see the step.
+    unit = models.ForeignKey(
+        "ims.OrgUnit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("unit"),
+    )
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
 
     objects = ObjectRefQuerySet.as_manager()
