@@ -1,4 +1,4 @@
-# make run   — the demo on http://127.0.0.1:8000 (SQLite, no other services)
+# make run   — the demo on http://127.0.0.1:8000 (SQLite, no other services, DEBUG on)
 # make test  — the whole suite (uses DATABASE_URL and REDIS_URL when set, else SQLite)
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -14,6 +14,10 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# DEBUG is off unless set (ims/settings.py). The demo and the developer commands turn it on;
+# an environment that sets DEBUG (a production shell with DEBUG=false) keeps its value.
+run seed migrate messages makemessages check: export DEBUG ?= true
 
 messages: $(STAMP)
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0

@@ -1,6 +1,9 @@
 from django.conf import settings
+from django.http import Http404
+from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.views.defaults import page_not_found
 
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
@@ -41,3 +44,25 @@ class LanguageMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         self._activate(request)
+
+
+class PlainNotFoundMiddleware:
+    """With DEBUG on (the demo), a 404 is the site's own page: Django's debug 404 page, which
+    lists every URL pattern, is never shown. Without DEBUG it does nothing (Django already
+    renders ``404.html``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.DEBUG:
+            try:
+                resolve(request.path_info, getattr(request, "urlconf", None))
+            except Resolver404 as exc:
+                return page_not_found(request, exc)
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if settings.DEBUG and isinstance(exception, Http404):
+            return page_not_found(request, exception)
+        return None

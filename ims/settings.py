@@ -26,9 +26,11 @@ from ims.env import (
 BASE_DIR = Path(__file__).resolve().parent.parent
 TESTING = "pytest" in sys.modules or env_bool("IMS_TESTING", False)
 
-DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = (
-    env_str("SECRET_KEY", required=not DEBUG) or "dev-only-insecure-key-never-in-production"
+# Off unless set: ``make run`` and the test settings (tests/settings.py) turn it on for the demo.
+DEBUG = env_bool("DEBUG", False)
+# Required without DEBUG; the fallback key exists only with DEBUG on.
+SECRET_KEY = env_str("SECRET_KEY", required=not DEBUG) or (
+    "dev-only-insecure-key-never-in-production" if DEBUG else None
 )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
@@ -55,8 +57,9 @@ INSTALLED_APPS = [
     "nonconformities",
     "surveys",
     "dashboard",
-    "scale",
 ]
+# The ``scale`` app (seed_scale, the benchmark's baseline views) is installed only by the
+# benchmark settings (scale/bench_settings.py) and the test settings, never in production.
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -67,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "ims.middleware.PlainNotFoundMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -265,7 +269,9 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    # The preload directive only consents to the browsers' preload list; joining it is a
+    # separate request made for the registered domain. Off with SECURE_HSTS_PRELOAD=false.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR"])
 LOGGING = {

@@ -1,11 +1,14 @@
 """Settings for the benchmark server (``bench/run.py``): production settings plus the baselines.
 
+- the ``scale`` app is installed here only (``seed_scale`` refuses to run under other settings);
 - ``BENCH_BASELINES`` mounts the bare and one-INSERT views under ``/_bench/``;
 - the per-address survey rate limit is lifted: every simulated respondent comes from 127.0.0.1.
 """
 
 from ims.settings import *  # noqa: F403
 
+INSTALLED_APPS = [*INSTALLED_APPS, "scale"]  # noqa: F405
+SCALE_SEED_ALLOWED = True
 BENCH_BASELINES = True
 SURVEY_RATE_LIMIT_PER_HOUR = 10**9
 

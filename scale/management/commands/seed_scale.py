@@ -1,5 +1,6 @@
 """``python manage.py seed_scale [--factor F]``: a province-sized data set, written in bulk."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from scale.generator import AlreadySeeded, Generator
@@ -19,6 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=20261130, help="random seed")
 
     def handle(self, *args, factor, seed, **options):
+        if not getattr(settings, "SCALE_SEED_ALLOWED", False):
+            raise CommandError(
+                "seed_scale runs only with the benchmark settings: "
+                "DJANGO_SETTINGS_MODULE=scale.bench_settings (see bench/run.py)."
+            )
         if not 0 < factor <= 10:
             raise CommandError("--factor must be above 0 and at most 10.")
         generator = Generator(factor=factor, seed=seed, log=self.stdout.write)
