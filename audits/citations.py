@@ -41,7 +41,7 @@ def search_revisions(user, query, limit=PICKER_LIMIT):
 def _split(query):
     """ "QT-07 rev 3" -> ("QT-07", 3); "QT-07" -> ("QT-07", None)."""
     words = query.split()
-    numbers = [w for w in words if w.isdigit() and len(w) <= 3]  # not a year in a title
+    numbers = [w for w in words if w.isdecimal() and len(w) <= 3]  # not a year in a title
     text = " ".join(w for w in words if w not in numbers and w.lower() not in {"rev", "rev."})
     return text, int(numbers[-1]) if numbers else None
 

@@ -472,7 +472,7 @@ class AuditFilterForm(forms.Form):
 
 def _selected_unit(form, user, name="unit"):
     value = form.data.get(form.add_prefix(name), "")
-    if not str(value).isdigit():
+    if not str(value).isdecimal():
         return None
     return units_visible_to(user).filter(pk=value).first()
 
@@ -527,7 +527,7 @@ class FindingFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         years = recent_years(5)
         asked = str(self.data.get("year", ""))
-        if asked.isdigit() and 2000 <= int(asked) <= 2100:
+        if asked.isdecimal() and 2000 <= int(asked) <= 2100:
             years = sorted({*years, SchoolYear(int(asked))}, key=lambda y: -y.start_year)
         self.fields["year"].choices = [("", _("All years"))] + [
             (y.start_year, y.label) for y in years

@@ -262,7 +262,7 @@ def programme_approve(request, pk):
 def audit_create(request):
     require(_can_manage_any(request.user), _("Only directors and quality managers plan audits."))
     initial = {}
-    if request.GET.get("programme", "").isdigit():
+    if request.GET.get("programme", "").isdecimal():
         initial["programme"] = request.GET["programme"]
     form = AuditForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -521,7 +521,7 @@ def finding_create(request, pk):
     )
     item = None
     item_pk = request.GET.get("item") or request.POST.get("item")
-    if item_pk and str(item_pk).isdigit():
+    if item_pk and str(item_pk).isdecimal():
         item = audit.checklist.prefetch_related("clauses").filter(pk=item_pk).first()
     initial = {}
     if item is not None:

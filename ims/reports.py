@@ -5,6 +5,7 @@ a Celery task on the ``reports`` queue (``ReportJob`` tracks it; the page polls 
 synchronously with ``manage.py report <kind> <id> -o FILE.pdf``.
 """
 
+import functools
 import logging
 from abc import ABC, abstractmethod
 from datetime import timedelta
@@ -12,7 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.template.loader import render_to_string
@@ -89,24 +90,47 @@ def render_report(kind, obj, params, *, user=None, language=None):
 
 
 def report_request(user, code, object_id, params=None):
-    """Queue a report after checking ``user`` may see the object. Returns the job."""
+    """Queue a report after checking ``user`` may see the object. Returns the job.
+
+    One job per person, kind and object runs at a time (a database constraint): a repeat request
+    while one is queued or running returns that job, marked ``is_repeat``.
+    """
     kind = report_kind(code)
     obj = kind.get_object(user, object_id)
-    job = ReportJob.objects.create(
-        kind=code,
-        object_id=str(obj.pk),
-        params=params or {},
-        requested_by=user,
-        language=translation.get_language() or settings.LANGUAGE_CODE,
+    unfinished = ReportJob.objects.unfinished().filter(
+        requested_by=user, kind=code, object_id=str(obj.pk)
     )
-    transaction.on_commit(lambda: enqueue(job.pk))
-    return job
+    for _attempt in range(2):
+        running = unfinished.first()
+        if running is not None:
+            running.is_repeat = True
+            return running
+        try:
+            with transaction.atomic():
+                job = ReportJob.objects.create(
+                    kind=code,
+                    object_id=str(obj.pk),
+                    params=params or {},
+                    requested_by=user,
+                    language=translation.get_language() or settings.LANGUAGE_CODE,
+                )
+        except IntegrityError:
+            continue  # a concurrent request made it first: show that one
+        transaction.on_commit(functools.partial(enqueue, job.pk))
+        job.is_repeat = False
+        return job
+    raise RuntimeError("report job neither found nor created")  # pragma: no cover
 
 
 def report_retry(job):
-    updated = ReportJob.objects.filter(pk=job.pk, status=ReportJob.Status.FAILED).update(
-        status=ReportJob.Status.QUEUED, error=""
-    )
+    """Queue a failed job again, unless the same report is already queued or running."""
+    try:
+        with transaction.atomic():
+            updated = ReportJob.objects.filter(pk=job.pk, status=ReportJob.Status.FAILED).update(
+                status=ReportJob.Status.QUEUED, error=""
+            )
+    except IntegrityError:
+        return False
     if updated:
         transaction.on_commit(lambda: enqueue(job.pk))
     return updated == 1

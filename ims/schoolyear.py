@@ -24,7 +24,7 @@ class SchoolYear:
     def parse(cls, label):
         """``"2025-2026"`` or ``"2025–2026"`` -> SchoolYear(2025); None when malformed."""
         parts = str(label or "").replace("–", "-").split("-")
-        if len(parts) != 2 or not all(p.isdigit() and len(p) == 4 for p in parts):
+        if len(parts) != 2 or not all(p.isdecimal() and len(p) == 4 for p in parts):
             return None
         first, second = int(parts[0]), int(parts[1])
         return cls(first) if second == first + 1 and 2000 <= first <= 2100 else None

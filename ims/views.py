@@ -103,7 +103,7 @@ def notification_list(request):
 @login_required
 @require_POST
 def notification_read(request):
-    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+    ids = [int(i) for i in request.POST.getlist("id") if i.isdecimal()]
     count = mark_read(request.user, ids if ids else None)
     messages.success(request, _("%(n)s notification(s) marked as read.") % {"n": count})
     return redirect("ims:notification_list")
@@ -335,6 +335,8 @@ def report_request_view(request):
     job = reports.report_request(
         request.user, request.POST.get("kind", ""), request.POST.get("object_id", ""), params
     )
+    if job.is_repeat:
+        messages.info(request, _("This report is already being prepared: here it is."))
     return redirect("ims:report_job", pk=job.pk)
 
 

@@ -59,7 +59,7 @@ class Rule:
         if self.show_if is None:
             return True
         given = answers.get(self.show_if) or ()
-        return any(int(v) in self.show_values for v in given if str(v).lstrip("-").isdigit())
+        return any(int(v) in self.show_values for v in given if str(v).lstrip("-").isdecimal())
 
     def clean(self, raw_values):
         """The clean values of this question: a list (empty when unanswered); raises

@@ -16,6 +16,7 @@ from opening to submitting; and the "already answered" cookie for public links.
 
 import functools
 import hashlib
+import re
 import secrets
 import time
 from urllib.parse import parse_qsl
@@ -110,7 +111,11 @@ def _answered(request):
     (``1,2:<timestamp>:<signature>``) is read up to its first colon.
     """
     value = request.COOKIES.get(DONE_COOKIE, "").split(":", 1)[0]
-    return {int(v) for v in value.split(",") if v.isdigit()}
+    return {int(v) for v in value.split(",") if v.isdecimal()}
+
+
+# What ``public_urls.start`` accepts (ASCII letters and digits only, 8 to 48 of them).
+CODE_SHAPE = re.compile(r"[0-9A-Za-z]{8,48}")
 
 
 @_no_store
@@ -121,9 +126,13 @@ def enter(request):
     error = None
     if request.method == "POST":
         code = plain_code(request.POST.get("code", ""))
-        if code:
+        if CODE_SHAPE.fullmatch(code):
             return redirect("surveys_public:start", code=code)
-        error = _("Please type the code printed on your slip.")
+        with translation.override(language):
+            if code:
+                error = _("This is not a survey code: a code has 8 or more letters and digits.")
+            else:
+                error = _("Please type the code printed on your slip.")
     return _render(request, "enter.html", {"error": error}, language)
 
 

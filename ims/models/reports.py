@@ -10,6 +10,9 @@ class ReportJobQuerySet(models.QuerySet):
             return self.none()
         return self.filter(requested_by=user)
 
+    def unfinished(self):
+        return self.filter(status__in=[ReportJob.Status.QUEUED, ReportJob.Status.RUNNING])
+
 
 class ReportJob(models.Model):
     """One PDF rendering, done by a Celery worker on the ``reports`` queue; pages poll it."""
@@ -53,7 +56,13 @@ class ReportJob(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(status="done") | ~models.Q(file=""),
                 name="ims_reportjob_done_has_file",
-            )
+            ),
+            # One queued or running job per person, kind and object: a repeat request shows it.
+            models.UniqueConstraint(
+                fields=["requested_by", "kind", "object_id"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="ims_reportjob_one_unfinished",
+            ),
         ]
 
     def __str__(self):

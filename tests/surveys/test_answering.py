@@ -282,3 +282,15 @@ def test_no_answering_response_may_be_cached(client, campaign, world):
         client.get("/s/ZZZZZZZZZZ"),  # a message
     ]
     assert [r["Cache-Control"] for r in responses] == ["private, no-store"] * len(responses)
+
+
+@pytest.mark.parametrize("typed", ["AB12", "Ä" * 10, "código-ñandú", "²²²²²²²²", "x" * 60])
+def test_enter_code_form_refuses_what_is_not_a_code(client, db, typed):
+    response = client.post("/s/?lang=en", {"code": typed})
+    assert response.status_code == 200
+    assert "is not a survey code" in response.content.decode()
+
+
+def test_an_edited_answered_cookie_is_ignored(client, campaign, world):
+    client.cookies["ims_svy_done"] = "²,12"
+    assert client.get(f"/s/{link_of(campaign, world.school).code}/").status_code == 302

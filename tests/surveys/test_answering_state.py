@@ -1,12 +1,14 @@
 """The answering state travels in a signed cookie: no session row, nothing stored on tampering,
 one response per answering session, and a lean last page."""
 
+import json
 import random
 
 import pytest
+from django.core import signing
 from django.db import connection
 
-from surveys.answering_state import COOKIE_PREFIX, cookie_name
+from surveys.answering_state import COOKIE_PREFIX, SALT, cookie_name
 from surveys.models import Response, SurveyLink
 from tests.surveys.factories import make_campaign, questions
 
@@ -146,7 +148,13 @@ def test_campaign_closed_while_answering_stores_nothing_and_says_so(client, camp
 
 def test_no_answering_state_cookie_names_the_code(client, campaign):
     link = SurveyLink.objects.get(campaign=campaign)
-    open_survey(client, campaign)
+    _url, token = open_survey(client, campaign)
+    # The state is in one cookie, named after the session's random token.
+    state_cookies = [name for name in client.cookies if name.startswith(COOKIE_PREFIX)]
+    assert state_cookies == [cookie_name(token)]
+    # Its value is signed and compressed: read it back, then look for the code in it.
+    value = client.cookies[state_cookies[0]].value
+    decoded = json.dumps(signing.loads(value, salt=f"{SALT}:{token}"), ensure_ascii=False)
+    assert link.code.lower() not in decoded.lower()
     for name, morsel in client.cookies.items():
-        if name.startswith(COOKIE_PREFIX):
-            assert link.code not in name and link.code not in morsel.value
+        assert link.code not in name and link.code not in morsel.value
