@@ -2,13 +2,15 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
+from ims.admin import ReadOnlyAdmin
+
 from .models import (
     IDENTITY_FIELDS,
-    LOCKED_STATES,
     Acknowledgement,
     Distribution,
     Document,
     Revision,
+    RevisionStatus,
 )
 
 
@@ -46,8 +48,8 @@ class DocumentAdmin(SimpleHistoryAdmin):
 
 @admin.register(Revision)
 class RevisionAdmin(SimpleHistoryAdmin):
-    """Lifecycle steps happen in the application (signed); an effective or superseded
-    revision is read-only here, and the model refuses a change made any other way."""
+    """Lifecycle steps happen in the application (signed); a revision past its draft is
+    read-only here, and the model (and PostgreSQL) refuse a change made any other way."""
 
     list_display = ["__str__", "status", "author", "approver", "effective_date"]
     list_filter = ["status"]
@@ -72,7 +74,7 @@ class RevisionAdmin(SimpleHistoryAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.status in LOCKED_STATES:
+        if obj is not None and obj.status != RevisionStatus.DRAFT:
             return False
         return super().has_change_permission(request, obj)
 
@@ -80,7 +82,10 @@ class RevisionAdmin(SimpleHistoryAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        if change and Revision.objects.filter(pk=obj.pk, status__in=LOCKED_STATES).exists():
+        if (
+            change
+            and Revision.objects.filter(pk=obj.pk).exclude(status=RevisionStatus.DRAFT).exists()
+        ):
             raise PermissionDenied
         super().save_model(request, obj, form, change)
 
@@ -92,12 +97,8 @@ class DistributionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Acknowledgement)
-class AcknowledgementAdmin(admin.ModelAdmin):
+class AcknowledgementAdmin(ReadOnlyAdmin):
+    """Written only by the recipient (``revision_acknowledge``); never changed or deleted."""
+
     list_display = ["revision", "user", "acknowledged_at"]
     raw_id_fields = ["revision", "user"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ims.access import MANAGER_ROLES, member_roles, units_visible_to
+from ims.immutable import AppendOnlyModel, AppendOnlyQuerySet
 from ims.models import Clause, Membership, OrgUnit, Role
 from ims.search import SearchTextField, fold_join
 
@@ -71,6 +72,23 @@ class RevisionStatus(models.TextChoices):
 WORKING_STATES = (RevisionStatus.DRAFT, RevisionStatus.IN_REVIEW, RevisionStatus.APPROVED)
 PUBLISHED_STATES = (RevisionStatus.EFFECTIVE, RevisionStatus.SUPERSEDED, RevisionStatus.OBSOLETE)
 LOCKED_STATES = (RevisionStatus.EFFECTIVE, RevisionStatus.SUPERSEDED, RevisionStatus.OBSOLETE)
+# What a revision says (what its signatures bind to, with the document's code and title). Only a
+# draft may change it: from submission on it is frozen, in the model, its QuerySet and, on
+# PostgreSQL, a trigger (migration 0005). A draft returned for changes is editable again; the
+# review signatures of the earlier text then show as invalid and are asked for again.
+CONTENT_FIELDS = (
+    "document",
+    "number",
+    "change_summary",
+    "file",
+    "file_name",
+    "file_kind",
+    "file_size",
+    "sha256",
+    "author",
+    "approver",
+    "created_at",
+)
 # The only fields a service may still write on a locked revision (its lifecycle step).
 LOCKED_WRITABLE = frozenset({"status", "superseded_at", "obsolete_at", "obsolete_reason"})
 # ...and the only status moves a locked revision may still make.
@@ -79,6 +97,10 @@ LOCKED_MOVES = {
     RevisionStatus.SUPERSEDED: {RevisionStatus.OBSOLETE},
     RevisionStatus.OBSOLETE: set(),
 }
+
+
+def content_attnames():
+    return [Revision._meta.get_field(f).attname for f in CONTENT_FIELDS]
 
 
 def _manager_units(user):
@@ -173,6 +195,11 @@ class RevisionQuerySet(models.QuerySet):
         return self.filter(manager | participant | published)
 
     def update(self, **kwargs):
+        written = {self.model._meta.get_field(name).name for name in kwargs}
+        if written & set(CONTENT_FIELDS) and self.exclude(status=RevisionStatus.DRAFT).exists():
+            raise PermissionDenied(
+                _("A submitted, signed or effective revision cannot be changed.")
+            )
         locked = self.filter(status__in=LOCKED_STATES)
         if "status" in kwargs:
             target = kwargs["status"]
@@ -575,8 +602,17 @@ class Revision(models.Model):
 
     def save(self, *args, **kwargs):
         if not self._state.adding and self.pk:
-            stored = Revision.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            attnames = content_attnames()
+            row = Revision.objects.filter(pk=self.pk).values("status", *attnames).first() or {}
+            stored = row.get("status")
             update_fields = kwargs.get("update_fields")
+            written = attnames if update_fields is None else self._content_attnames(update_fields)
+            if stored not in (None, RevisionStatus.DRAFT) and any(
+                getattr(self, a) != row[a] for a in written
+            ):
+                raise PermissionDenied(
+                    _("A submitted, signed or effective revision cannot be changed.")
+                )
             if stored in LOCKED_STATES and (
                 update_fields is None
                 or set(update_fields) - LOCKED_WRITABLE
@@ -589,6 +625,10 @@ class Revision(models.Model):
         if self.status != RevisionStatus.DRAFT:
             raise PermissionDenied(_("Only a draft revision can be deleted."))
         return super().delete(*args, **kwargs)
+
+    def _content_attnames(self, update_fields):
+        written = {self._meta.get_field(f).attname for f in update_fields}
+        return [a for a in content_attnames() if a in written]
 
     def signature_payload(self):
         """What a review or approval signature binds to: this exact content and file."""
@@ -736,8 +776,9 @@ class Distribution(models.Model):
         return str(self.unit or self.user)
 
 
-class Acknowledgement(models.Model):
-    """A recipient's read-and-acknowledge of one effective revision."""
+class Acknowledgement(AppendOnlyModel):
+    """A recipient's read-and-acknowledge of one effective revision: written once, never changed
+    or deleted (``ims.immutable``; a PostgreSQL trigger too)."""
 
     revision = models.ForeignKey(
         Revision, on_delete=models.PROTECT, related_name="acknowledgements"
@@ -746,6 +787,8 @@ class Acknowledgement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="acknowledgements"
     )
     acknowledged_at = models.DateTimeField(_("acknowledged at"), default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-acknowledged_at"]
@@ -759,9 +802,6 @@ class Acknowledgement(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.revision}"
-
-    def delete(self, *args, **kwargs):
-        raise PermissionDenied(_("This record cannot be deleted."))
 
 
 class CoverageCount(models.Model):

@@ -55,6 +55,11 @@ class UserAdmin(NoDeleteMixin, SimpleHistoryAdmin, BaseUserAdmin):
     inlines = [MembershipInline]
     actions = ["unlock"]
 
+    def get_readonly_fields(self, request, obj=None):
+        """A username is chosen once, at creation: it is never renamed, so never reused."""
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "username"] if obj is not None else fields
+
     @admin.action(description=_("Unlock the selected accounts"))
     def unlock(self, request, queryset):
         queryset.update(locked_until=None, failed_login_count=0)

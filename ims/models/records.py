@@ -6,35 +6,18 @@ import json
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class AppendOnlyModel(models.Model):
-    """A row that, once written, is never changed or deleted."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionDenied(_("This record cannot be changed once written."))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionDenied(_("This record cannot be deleted."))
+from ims.immutable import AppendOnlyModel, AppendOnlyQuerySet
 
 
-class ObjectRefQuerySet(models.QuerySet):
+class ObjectRefQuerySet(AppendOnlyQuerySet):
     def for_object(self, obj):
         return self.filter(
             content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
             object_id=str(obj.pk),
         )
-
-    def delete(self):
-        raise PermissionDenied(_("This record cannot be deleted."))
 
 
 class TransitionEvent(AppendOnlyModel):

@@ -8,9 +8,18 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
+def refuse_rename():
+    raise PermissionDenied(_("A username cannot be changed, so that it is never reused."))
+
+
 class UserQuerySet(models.QuerySet):
     def delete(self):
         raise PermissionDenied(_("User accounts are deactivated, never deleted."))
+
+    def update(self, **kwargs):
+        if "username" in kwargs:
+            refuse_rename()
+        return super().update(**kwargs)
 
     def for_user(self, user):
         """People this user may see: those with a membership in a unit the user can see."""
@@ -75,6 +84,24 @@ class User(AbstractUser):
     @property
     def display_name(self):
         return self.full_name or self.get_full_name() or self.username
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._stored_username = user.__dict__.get("username")
+        return user
+
+    def save(self, *args, **kwargs):
+        """A stored username never changes (PostgreSQL also refuses it by a trigger)."""
+        update_fields = kwargs.get("update_fields")
+        if not self._state.adding and (update_fields is None or "username" in update_fields):
+            stored = getattr(self, "_stored_username", None)
+            if stored is None:
+                stored = User.objects.filter(pk=self.pk).values_list("username", flat=True).first()
+            if stored is not None and stored != self.username:
+                refuse_rename()
+        super().save(*args, **kwargs)
+        self._stored_username = self.username
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied(_("User accounts are deactivated, never deleted."))
