@@ -102,9 +102,9 @@ def test_author_cannot_approve_own_revision(world):
         reviewers=[world.head],
     )
     revision = draft_of(document)
+    _approver_forced_to(revision, world.director)  # while a draft: submitted content is frozen
     services.revision_submit(revision, user=world.director)
     services.revision_review(revision, user=world.head, password="demo")
-    _approver_forced_to(revision, world.director)
     assert Revision.objects.get(pk=revision.pk).approver_id == world.director.pk
     with pytest.raises(PermissionDenied):
         services.revision_approve(revision, user=world.director, password="demo")
