@@ -7,7 +7,7 @@ from ims.immutable import RunPostgreSQL, changed, guard_sql
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ims", "0005_clause_trees_complete")]
+    dependencies = [("ims", "0006_transitionevent_unit")]
 
     operations = [
         RunPostgreSQL(*guard_sql("ims_signature")),
