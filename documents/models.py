@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from ims.access import MANAGER_ROLES, member_roles, units_visible_to
+from ims.access import MANAGER_ROLES, belongs_to, member_roles, units_visible_to
 from ims.immutable import AppendOnlyModel, AppendOnlyQuerySet
 from ims.models import Clause, Membership, OrgUnit, Role
 from ims.search import SearchTextField, fold_join
@@ -486,7 +486,20 @@ class Document(models.Model):
         return ""
 
     def can_edit(self, user):
-        return self.owner_id == user.pk or is_manager_for(user, self.owner_unit)
+        """The owner while they still belong to the owner unit (at, above or below it), or a
+        director or quality manager over it: the owner's rights end with their membership."""
+        return self._is_serving_owner(user) or is_manager_for(user, self.owner_unit)
+
+    def _is_serving_owner(self, user):
+        if self.owner_id != user.pk:
+            return False
+        cached = getattr(self, "_serving_owner", None)  # asked several times per page
+        if cached is None or cached[0] != (user.pk, self.owner_unit_id):
+            cached = self._serving_owner = (
+                (user.pk, self.owner_unit_id),
+                belongs_to(user, self.owner_unit),
+            )
+        return cached[1]
 
     def can_add_revision(self, user):
         return (

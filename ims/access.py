@@ -54,6 +54,24 @@ def has_role(user, unit, roles):
     )
 
 
+def belongs_to(user, unit):
+    """True while ``user`` holds an active membership at ``unit``, above it or below it: what
+    a named responsibility for something of ``unit`` (a document's owner) needs to last."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return (
+        Membership.objects.active()
+        .filter(user=user)
+        .filter(
+            models.Q(unit__path__startswith=unit.path)
+            | models.Q(unit__path__in=unit.ancestor_paths())
+        )
+        .exists()
+    )
+
+
 def roles_for(user, unit):
     """The set of roles ``user`` holds at ``unit`` or above it."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
