@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ims', '0005_clause_trees_complete'),
+        ('ims', '0006_reportjob_one_unfinished'),
     ]
 
     operations = [
