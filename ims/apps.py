@@ -21,4 +21,9 @@ class ImsConfig(AppConfig):
 
         register_report(UnitReport())
 
+        from django.contrib.auth.signals import user_logged_in
+
         import ims.unitfilter  # noqa: F401  (connects the unit filter's cache invalidation)
+        from ims.middleware import mark_active
+
+        user_logged_in.connect(mark_active, dispatch_uid="ims.mark_active")

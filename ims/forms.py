@@ -21,6 +21,11 @@ class LoginForm(AuthenticationForm):
         ),
     }
 
+    remember = forms.BooleanField(
+        label=_("Keep me signed in after the browser closes (only on your own device)"),
+        required=False,
+    )
+
     def clean(self):
         username = (self.cleaned_data.get("username") or "").strip()
         password = self.cleaned_data.get("password")

@@ -17,6 +17,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Prefetch
 from django.db.models.functions import Lower
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from ims.access import (
@@ -156,6 +157,31 @@ def _parse_bool(value):
     raise ValueError(value)
 
 
+def _check_lengths(result, row, columns):
+    """Each ``(column, model, field)`` value fits its database column: reported on the row,
+    naming the field (PostgreSQL would refuse the row with a DataError: a 500)."""
+    for column, model, name in columns:
+        column_field = model._meta.get_field(name)
+        value = row.get(column, "")
+        if value and len(value) > column_field.max_length:
+            result.errors.append(
+                _("%(field)s is longer than %(max)s characters (%(length)s).")
+                % {
+                    "field": capfirst(column_field.verbose_name),
+                    "max": column_field.max_length,
+                    "length": len(value),
+                }
+            )
+
+
+UNIT_LENGTHS = (("address", OrgUnit, "address"),)
+USER_LENGTHS = (
+    ("full_name", User, "full_name"),
+    ("email", User, "email"),
+    ("job_title", Membership, "title"),
+)
+
+
 def _check_columns(rows, required):
     present = set(rows[0]) if rows else set()
     missing = [column for column in required if column not in present]
@@ -191,6 +217,7 @@ def import_units(data, *, user, dry_run=True, filename=""):
             result.errors.append(_("Name is empty."))
         elif len(row["name"]) > 200:
             result.errors.append(_("Name is longer than 200 characters."))
+        _check_lengths(result, row, UNIT_LENGTHS)
         kind = kinds.get(row.get("kind", ""))
         if kind is None:
             result.errors.append(
@@ -342,6 +369,7 @@ def import_users(data, *, user, dry_run=True, filename=""):
                 validate_email(email)
             except ValidationError:
                 result.errors.append(_("Email %(email)s is not valid.") % {"email": email})
+        _check_lengths(result, row, USER_LENGTHS)
         unit = units.get(row.get("unit_code", ""))
         if unit is None:
             result.errors.append(

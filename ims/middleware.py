@@ -1,8 +1,15 @@
+import time
+
 from django.conf import settings
-from django.http import Http404
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import Http404, HttpResponse
+from django.template.defaultfilters import filesizeformat
 from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.html import escape
+from django.utils.translation import gettext as _
 from django.views.defaults import page_not_found
 
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
@@ -66,3 +73,80 @@ class PlainNotFoundMiddleware:
         if settings.DEBUG and isinstance(exception, Http404):
             return page_not_found(request, exception)
         return None
+
+
+class RequestSizeLimitMiddleware:
+    """Refuses a request whose body is larger than ``REQUEST_MAX_BYTES`` (413) before anything
+    reads it. ``DATA_UPLOAD_MAX_MEMORY_SIZE`` does not count uploaded files, which Django
+    streams to disk while it parses the body; this runs before any of that.
+
+    A body without a Content-Length (chunked) is not read by Django at all.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.REQUEST_MAX_BYTES:
+            return request_too_large(request)
+        return self.get_response(request)
+
+
+def request_too_large(request):
+    title = _("Too much data sent at once")
+    message = _(
+        "A form can send at most %(limit)s at once (files included), and one file can be at most "
+        "%(upload)s. Send fewer or smaller files."
+    ) % {
+        "limit": filesizeformat(settings.REQUEST_MAX_BYTES),
+        "upload": filesizeformat(settings.UPLOAD_MAX_BYTES),
+    }
+    body = (
+        f'<!doctype html><html lang="{translation.get_language()}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title></head><body><h1>{escape(title)}</h1>"
+        f'<p data-testid="too-large">{escape(message)}</p>'
+        f'<p><a href="/">{escape(_("Home"))}</a></p></body></html>'
+    )
+    response = HttpResponse(body, status=413)
+    response["Connection"] = "close"  # the body was not read
+    return response
+
+
+LAST_SEEN_KEY = "ims_last_seen"
+# How stale the stored time of last activity may get before a request writes it again: one
+# session write a minute at most, not one per request.
+LAST_SEEN_RESOLUTION = 60
+
+
+def mark_active(sender, request, user, **kwargs):
+    """On sign-in (``user_logged_in``): the session starts active now."""
+    if request is not None and hasattr(request, "session"):
+        request.session[LAST_SEEN_KEY] = int(time.time())
+
+
+class SessionIdleTimeoutMiddleware:
+    """Signs a person out after ``SESSION_IDLE_SECONDS`` without a request (shared school
+    computers): the next request is anonymous, with a message saying why."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            last = request.session.get(LAST_SEEN_KEY)
+            if last is not None and now - last > settings.SESSION_IDLE_SECONDS:
+                logout(request)
+                messages.info(
+                    request,
+                    _("You were signed out after %(minutes)s minutes without activity.")
+                    % {"minutes": settings.SESSION_IDLE_SECONDS // 60},
+                )
+            elif last is None or now - last >= LAST_SEEN_RESOLUTION:
+                request.session[LAST_SEEN_KEY] = now
+        return self.get_response(request)

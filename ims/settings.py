@@ -66,10 +66,12 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ims.middleware.LanguageMiddleware",
+    "ims.middleware.RequestSizeLimitMiddleware",  # before anything reads the body
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "ims.middleware.SessionIdleTimeoutMiddleware",
     "ims.middleware.PlainNotFoundMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -210,6 +212,11 @@ if TESTING:
 # the source address) is locked for LOGIN_LOCKOUT_MINUTES.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+# Sessions (shared school computers): signed out after SESSION_IDLE_MINUTES without a request;
+# the session cookie ends when the browser closes unless the person ticks "keep me signed in"
+# at sign-in, which keeps it for SESSION_COOKIE_AGE seconds (the idle limit still applies).
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_MINUTES", 120, minimum=5) * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12, minimum=300)
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = "AnonymousUser"
@@ -244,6 +251,18 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+# Largest uploaded document or attachment, in bytes (25 MB by default).
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
+# Largest finding photo (several may be sent with one finding).
+AUDIT_PHOTO_MAX_BYTES = env_int("AUDIT_PHOTO_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Largest request body (files included), refused with 413 before it is read
+# (ims.middleware.RequestSizeLimitMiddleware). Set the proxy's own limit to the same value.
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
+if max(UPLOAD_MAX_BYTES, AUDIT_PHOTO_MAX_BYTES, IMPORT_MAX_BYTES) >= REQUEST_MAX_BYTES:
+    raise ImproperlyConfigured(
+        "REQUEST_MAX_BYTES must be larger than UPLOAD_MAX_BYTES, AUDIT_PHOTO_MAX_BYTES and "
+        "IMPORT_MAX_BYTES (a request carries the file and the form around it)."
+    )
 
 # --- Email ------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -264,6 +283,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # The container's healthcheck asks over plain HTTP from inside (scripts/healthcheck.py).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -286,12 +307,9 @@ LOGGING = {
     },
 }
 CSRF_FAILURE_VIEW = "ims.views.csrf_failure"
-# Largest uploaded document or attachment, in bytes (25 MB by default).
-UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
 
 # --- Audits ----------------------------------------------------------------------------------
 AUDIT_REPORT_DUE_DAYS = env_int("AUDIT_REPORT_DUE_DAYS", 10, minimum=1)  # after the last audit day
-AUDIT_PHOTO_MAX_BYTES = env_int("AUDIT_PHOTO_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 
 # --- Surveys ----------------------------------------------------------------------------------
 SURVEY_MIN_SECONDS = env_int("SURVEY_MIN_SECONDS", 8, minimum=0)  # faster submits are bots

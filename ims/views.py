@@ -38,6 +38,13 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # Unticked: the session cookie ends with the browser (shared computers).
+        keep = form.cleaned_data.get("remember")
+        self.request.session.set_expiry(settings.SESSION_COOKIE_AGE if keep else 0)
+        return response
+
 
 @login_required
 def home(request):

@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from ims.imports import import_units, import_users
 from ims.models import Membership, OrgUnit, User
@@ -277,3 +278,42 @@ def test_a_workbook_with_a_formatted_empty_cell_far_down_still_imports(world):
     workbook.save(buffer)
     result = import_units(buffer.getvalue(), user=world.director, dry_run=False)
     assert result.applied, result.file_errors
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "field"),
+    [
+        ("full_name", "Nguyễn " * 30, "Full name"),
+        ("email", "a" * 240 + "@example.edu.vn", "Email address"),
+        ("job_title", "Giáo viên " * 20, "Job title"),
+    ],
+)
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_over_long_user_values_are_reported_on_their_row(world, column, value, field, dry_run):
+    header = "username,full_name,email,unit_code,role,job_title"
+    values = {"full_name": "Lò Văn A", "email": "", "job_title": "Giáo viên", column: value}
+    line = f"lo.van.a,{values['full_name']},{values['email']},{world.school.code},staff,{values['job_title']}"
+    with translation.override("en"):
+        result = import_users(f"{header}\n{line}\n".encode(), user=world.director, dry_run=dry_run)
+    assert not result.ok and not result.applied
+    [row] = result.error_rows
+    assert row.line == 2 and any(e.startswith(f"{field} is longer than") for e in row.errors)
+    assert not User.objects.filter(username="lo.van.a").exists()
+
+
+def test_over_long_unit_address_is_reported_on_its_row(world):
+    data = f"code,name,kind,parent_code,address\nXA9,Xã Chín,commune,SO,{'Bản ' * 80}\n".encode()
+    with translation.override("en"):
+        result = import_units(data, user=world.director, dry_run=True)
+    [row] = result.error_rows
+    assert row.line == 2 and any(e.startswith("Address is longer than") for e in row.errors)
+
+
+def test_over_long_values_in_the_import_page_are_no_500(world, client_for):
+    data = f"username,full_name,unit_code,role\nlo.van.b,{'x' * 400},{world.school.code},staff\n"
+    upload = SimpleUploadedFile("people.csv", data.encode(), "text/csv")
+    response = client_for(world.director).post(
+        reverse("ims:import"), {"kind": "users", "file": upload}
+    )
+    assert response.status_code == 200
+    assert not User.objects.filter(username="lo.van.b").exists()

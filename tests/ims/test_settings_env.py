@@ -126,7 +126,9 @@ def test_debug_is_off_unless_set_and_there_is_no_fallback_key():
     result = _start({})
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
     shown = "from django.conf import settings as s; print(s.DEBUG, 'scale' in s.INSTALLED_APPS)"
-    result = _start({"SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "ims.example.vn"}, ["shell", "-c", shown])
+    result = _start(
+        {"SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "ims.example.vn"}, ["shell", "-c", shown]
+    )
     assert result.stdout.splitlines()[-1].split() == ["False", "False"], result.stderr
 
 
