@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from documents.models import Document, Revision, RevisionStatus
+from documents.models import Confidentiality, Document, Revision, RevisionStatus
 from ims.search import search
 
 CITABLE_STATES = (RevisionStatus.EFFECTIVE, RevisionStatus.SUPERSEDED)
@@ -89,9 +89,22 @@ class AmbiguousRevision(ValidationError):
 
 
 def link_revisions(evidence_items, user):
-    """Set ``revision_url`` on each evidence item citing a revision: the document's page when the
-    user may open it there, else None (the citation is then shown as text). One query."""
+    """Label each evidence item citing a revision for ``user``: ``revision_title_hidden`` when
+    the document is restricted and ``user`` is not among its readers (the documents app's own
+    rule, ``Revision.objects.for_user``: its code and number are shown, its title is not), and
+    ``revision_url``, the document's page when the user may open it there, else None (the
+    citation is then shown as text). Two queries at most."""
     items = [e for e in evidence_items if e.revision_id]
+    restricted = {
+        e.revision_id
+        for e in items
+        if e.revision.document.confidentiality == Confidentiality.RESTRICTED
+    }
+    readable = set(
+        Revision.objects.for_user(user).filter(pk__in=restricted).values_list("pk", flat=True)
+        if restricted
+        else ()
+    )
     document_ids = {e.revision.document_id for e in items}
     visible = set(
         Document.objects.for_user(user).filter(pk__in=document_ids).values_list("pk", flat=True)
@@ -99,10 +112,11 @@ def link_revisions(evidence_items, user):
         else ()
     )
     for e in items:
+        e.revision_title_hidden = e.revision_id in restricted and e.revision_id not in readable
         document_id = e.revision.document_id
         e.revision_url = (
             reverse("documents:document_detail", args=[document_id])
-            if document_id in visible
+            if document_id in visible and not e.revision_title_hidden
             else None
         )
     return evidence_items

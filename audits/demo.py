@@ -336,6 +336,8 @@ def seed(ctx):
         grades=grades,
         by_number=by_number,
         counter=counter,
+        # The Department-wide audit sampled two schools: each school sees its own findings.
+        finding_units=[ctx.units[PRINCIPAL_SCHOOL], ctx.units[PRINCIPAL2_SCHOOL], root],
     )
     today = timezone.localdate()
     current = SchoolYear.current()
@@ -480,6 +482,7 @@ def _audit(
     external_body="",
     approve_override=True,
     leave_conclusions_blank=False,
+    finding_units=None,
 ):
     existing = Audit.objects.filter(code=code).first()
     if existing is not None:
@@ -531,16 +534,17 @@ def _audit(
         if (counter["findings"] + i) % 8 == 0:
             photos = [SimpleUploadedFile("anh-minh-chung.jpg", _photo(counter["findings"] + i))]
         actor = auditor if i % 2 else lead
+        finding_unit = finding_units[i % len(finding_units)] if finding_units else unit
         finding = services.finding_record(
             audit,
             actor=actor,
             grade=grades[grade_code],
             clauses=[clause],
-            unit=unit,
+            unit=finding_unit,
             statement=statement,
             checklist_item=item,
             notes=[note],
-            revisions=_cited_revision(actor, unit, counter["findings"] + i),
+            revisions=_cited_revision(actor, finding_unit, counter["findings"] + i),
             photos=photos,
         )
         Finding.objects.filter(pk=finding.pk).update(

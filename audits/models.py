@@ -214,6 +214,16 @@ class AuditQuerySet(models.QuerySet):
             )
         )
 
+    def with_finding_counts(self, user):
+        """Annotate ``finding_count``: the findings of each audit that ``user`` may see, so an
+        audit list's "N findings" matches what its page shows them."""
+        visible = Finding.objects.for_user(user).values("pk")
+        return self.annotate(
+            finding_count=models.Count(
+                "findings", filter=models.Q(findings__in=visible), distinct=True
+            )
+        )
+
     def active(self):
         return self.exclude(status=Audit.Status.CLOSED)
 
@@ -392,6 +402,24 @@ class Audit(models.Model):
         if user.pk not in self._manager_cache:
             self._manager_cache[user.pk] = self.programme.is_manager(user)
         return self._manager_cache[user.pk]
+
+    def shows_all_findings(self, user):
+        """Whether ``user`` reads the full report, every finding of the audit: the team, the
+        programme's managers and members of units at or above the whole scope. Anyone else who
+        sees the audit reads an extract with the findings of their own units
+        (``Finding.objects.for_user``)."""
+        if not hasattr(self, "_all_findings_cache"):
+            self._all_findings_cache = {}
+        if user.pk not in self._all_findings_cache:
+            scope = {u.pk for u in self.scope_units.all()}
+            self._all_findings_cache[user.pk] = (
+                user.is_superuser
+                or any(m.user_id == user.pk for m in self.team_members())
+                or has_role(user, self.programme.unit, MANAGER_ROLES)
+                or bool(scope)
+                and units_visible_to(user).filter(pk__in=scope).count() == len(scope)
+            )
+        return self._all_findings_cache[user.pk]
 
     # --- predicates ---
 
@@ -672,7 +700,36 @@ class ChecklistItem(models.Model):
 
 class FindingQuerySet(models.QuerySet):
     def for_user(self, user):
-        return self.filter(audit__in=Audit.objects.for_user(user))
+        """Findings ``user`` may see, with their evidence and photos: one SQL condition.
+
+        A finding belongs to its unit, not only to its audit (a Department-wide audit does not
+        show school B's findings to school A). Visible to:
+        - the audit team;
+        - the audit programme's managers (directors and quality managers at the programme's
+          unit or above);
+        - the audit's auditees who belong to the finding's unit or to a unit below it;
+        - members of the finding's unit or of a unit above it (``units_visible_to``);
+        and only within an audit the user may see (the container is checked too).
+        """
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        audit = models.OuterRef("audit_id")
+        auditee = models.Exists(
+            Audit.auditees.through.objects.filter(audit=audit, user=user)
+        ) & models.Exists(
+            Membership.objects.active().filter(
+                user=user, unit__path__startswith=models.OuterRef("unit__path")
+            )
+        )
+        return self.filter(
+            models.Q(audit__in=Audit.objects.for_user(user)),
+            models.Exists(AuditTeamMember.objects.filter(audit=audit, user=user))
+            | models.Q(audit__programme__unit__in=units_visible_to(user, roles=MANAGER_ROLES))
+            | auditee
+            | models.Q(unit__in=units_visible_to(user)),
+        )
 
     def open(self):
         return self.filter(status=Finding.Status.OPEN)

@@ -11,7 +11,9 @@ DONE_STATES = (Audit.Status.REPORT_ISSUED, Audit.Status.CLOSED)
 AGE_BUCKETS = ((0, 30), (31, 60), (61, 90), (91, None))
 
 
-def programme_stats(programme, today=None):
+def programme_stats(programme, today=None, *, user=None):
+    """The programme's figures; its findings counted as ``user`` sees them in the findings
+    register (every finding when ``user`` is None)."""
     today = today or timezone.localdate()
     audits = Audit.objects.filter(programme=programme)
     counts = audits.aggregate(
@@ -29,6 +31,8 @@ def programme_stats(programme, today=None):
     )
     adherence = round(100 * counts["done_due"] / counts["due"]) if counts["due"] else None
     findings = Finding.objects.filter(audit__programme=programme)
+    if user is not None:
+        findings = findings.for_user(user)
     by_grade_counts = dict(
         findings.values_list("grade").annotate(n=Count("pk")).values_list("grade", "n")
     )

@@ -4,16 +4,21 @@ signature manifest (each signer, meaning, time and whether the signature still h
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
+from audits.citations import link_revisions
 from audits.models import Audit, AuditTeamMember, Finding, FindingEvidence
 from ims.pdf import report_media_url
 from ims.reports import ReportKind
 from ims.signatures import signatures_for
 
 
-def report_findings(audit):
-    return list(
-        Finding.objects.filter(audit=audit)
-        .select_related("grade", "unit")
+def report_findings(audit, user=None):
+    """The report's findings: those ``user`` may see (every one when ``user`` is None, for
+    operators), cited revisions labelled for ``user`` (a restricted title only to its readers)."""
+    findings = Finding.objects.filter(audit=audit)
+    if user is not None:
+        findings = findings.for_user(user)
+    findings = list(
+        findings.select_related("grade", "unit")
         .prefetch_related(
             "clauses__criteria_set",
             Prefetch(
@@ -25,6 +30,29 @@ def report_findings(audit):
         )
         .order_by("grade__order", "created_at", "pk")
     )
+    if user is not None:
+        link_revisions([e for f in findings for e in f.evidence.all()], user)
+    return findings
+
+
+def report_context(audit, user, photo_url):
+    """What the report page and the PDF show ``user``: the full report, or an extract with the
+    findings of their own units (``Audit.shows_all_findings``)."""
+    findings = report_findings(audit, user)
+    for finding in findings:
+        finding.photos = [
+            {"url": photo_url(e)}
+            for e in finding.evidence.all()
+            if e.kind == FindingEvidence.Kind.PHOTO
+        ]
+    full = user is None or audit.shows_all_findings(user)
+    return {
+        "audit": audit,
+        "findings": findings,
+        "extract": not full,
+        "signatures": signatures_for(audit),
+        "missing": audit.missing_report_parts(findings if full else None),
+    }
 
 
 class AuditReport(ReportKind):
@@ -42,25 +70,24 @@ class AuditReport(ReportKind):
         )
         return audits if user is None else audits.for_user(user)
 
+    def get_object(self, user, object_id):
+        audit = super().get_object(user, object_id)
+        audit._report_user = user
+        return audit
+
     def get_context(self, obj, params):
-        findings = report_findings(obj)
-        for finding in findings:
-            finding.photos = [
-                {"url": report_media_url(e.thumbnail.name)}
-                for e in finding.evidence.all()
-                if e.kind == FindingEvidence.Kind.PHOTO
-            ]
-        return {
-            "audit": obj,
-            "findings": findings,
-            "signatures": signatures_for(obj),
-            "missing": obj.missing_report_parts(findings),
-        }
+        user = getattr(obj, "_report_user", None)
+        return report_context(obj, user, lambda e: report_media_url(e.thumbnail.name))
 
     def media_names(self, obj, params):
+        """Only the thumbnails of findings the requesting user may see."""
+        findings = Finding.objects.filter(audit=obj)
+        user = getattr(obj, "_report_user", None)
+        if user is not None:
+            findings = findings.for_user(user)
         return list(
             FindingEvidence.objects.filter(
-                finding__audit=obj, kind=FindingEvidence.Kind.PHOTO
+                finding__in=findings, kind=FindingEvidence.Kind.PHOTO
             ).values_list("thumbnail", flat=True)
         )
 

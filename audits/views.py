@@ -37,12 +37,11 @@ from audits.models import (
     FindingGrade,
 )
 from audits.programme_stats import programme_stats
-from audits.report_kinds import report_findings
+from audits.report_kinds import report_context
 from ims.access import MANAGER_ROLES, get_object_for_user, member_roles, require
 from ims.files import serve_file
 from ims.forms import SignForm
 from ims.lockout import client_address
-from ims.signatures import signatures_for
 from ims.transitions import record_transition
 from nonconformities.models import Nonconformity
 
@@ -86,7 +85,7 @@ def audit_list(request):
         _audits()
         .for_user(request.user)
         .prefetch_related(TEAM, "scope_units")
-        .annotate(finding_count=Count("findings", distinct=True))
+        .with_finding_counts(request.user)
         .order_by("-planned_start", "code")
     )
     if form.is_valid():
@@ -213,7 +212,7 @@ def programme_detail(request, pk):
         Audit.objects.for_user(request.user)
         .filter(programme=programme)
         .prefetch_related(TEAM, "scope_units")
-        .annotate(finding_count=Count("findings", distinct=True))
+        .with_finding_counts(request.user)
         .order_by("planned_start", "code")
     )
     sign_form = SignForm()
@@ -223,7 +222,7 @@ def programme_detail(request, pk):
         {
             "programme": programme,
             "audits": audits,
-            "stats": programme_stats(programme),
+            "stats": programme_stats(programme, user=request.user),
             "can_approve": programme.can_approve(request.user),
             "can_edit": programme.can_edit(request.user),
             "can_add_audit": programme.is_manager(request.user),
@@ -300,7 +299,8 @@ def _detail_context(request, audit):
         "revision__document"
     )
     findings = (
-        audit.findings.select_related("grade", "unit")
+        audit.findings.for_user(user)
+        .select_related("grade", "unit")
         .prefetch_related("clauses__criteria_set", Prefetch("evidence", cited, to_attr="cited"))
         .annotate(
             evidence_count=Count("evidence", distinct=True),
@@ -312,6 +312,9 @@ def _detail_context(request, audit):
     return {
         "audit": audit,
         "checklist": checklist,
+        # The checklist is the audit's, not one unit's: its notes and counts are for those who
+        # read the full report; others see the findings of their own units only.
+        "show_checklist": audit.shows_all_findings(user),
         "findings": findings,
         "team": audit.team_members(),
         "today": timezone.localdate(),
@@ -591,7 +594,7 @@ def _finding_page(request, finding, evidence_form):
             "notes": [e for e in evidence if e.kind != FindingEvidence.Kind.PHOTO],
             "photos": [e for e in evidence if e.kind == FindingEvidence.Kind.PHOTO],
             "clauses": finding.clauses.select_related("criteria_set"),
-            "nonconformities": _nonconformities_of(finding),
+            **_nonconformities_of(finding, request.user),
             "can_add_evidence": finding.can_add_evidence(request.user),
             "can_close": finding.can_close(request.user),
             "evidence_form": evidence_form,
@@ -599,9 +602,15 @@ def _finding_page(request, finding, evidence_form):
     )
 
 
-def _nonconformities_of(finding):
-    """The nonconformities raised from this finding (AUD-R4), through the NC module's lookup."""
-    return list(Nonconformity.objects.for_source(finding))
+def _nonconformities_of(finding, user):
+    """The nonconformities raised from this finding (AUD-R4), through the NC module's lookup:
+    the number and title of those ``user`` may see, and whether others exist."""
+    raised = Nonconformity.objects.for_source(finding)
+    visible = list(raised.for_user(user))
+    return {
+        "nonconformities": visible,
+        "nonconformities_hidden": not visible and raised.exists(),
+    }
 
 
 @login_required
@@ -692,19 +701,7 @@ def photo(request, pk, size="full"):
 
 
 def _report_context(request, audit):
-    findings = report_findings(audit)
-    for finding in findings:
-        finding.photos = [
-            {"url": reverse("audits:photo_thumb", args=[e.pk])}
-            for e in finding.evidence.all()
-            if e.kind == FindingEvidence.Kind.PHOTO
-        ]
-    return {
-        "audit": audit,
-        "findings": findings,
-        "signatures": signatures_for(audit),
-        "missing": audit.missing_report_parts(findings),
-    }
+    return report_context(audit, request.user, lambda e: reverse("audits:photo_thumb", args=[e.pk]))
 
 
 @login_required

@@ -59,3 +59,24 @@ def test_demo_has_every_state_and_is_idempotent(db):
         == issued.count()
     )
     assert all(s.is_valid for s in Signature.objects.all())
+
+
+def test_certification_audit_shows_each_school_only_its_own_findings(db, client_for):
+    """DG-CERT-2526 covers the Department and sampled both principals' schools: each principal
+    sees their own school's findings of it, and ``teacher`` lists no other school's."""
+    from django.urls import reverse
+
+    from ims.demo import PRINCIPAL2_SCHOOL, PRINCIPAL_SCHOOL
+
+    users = _seed().users
+    findings = Finding.objects.filter(audit__code="DG-CERT-2526")
+    for username, school in (("principal", PRINCIPAL_SCHOOL), ("principal2", PRINCIPAL2_SCHOOL)):
+        own = set(findings.filter(unit__code=school))
+        assert own, school
+        assert set(findings.for_user(users[username])) == own
+    assert findings.exclude(unit__code__in=[PRINCIPAL_SCHOOL, PRINCIPAL2_SCHOOL]).exists()
+    register = client_for(users["teacher"]).get(reverse("audits:finding_list"), {"q": ""})
+    listed = [
+        f for f in register.context["page"].paginator.object_list if f.audit.code == "DG-CERT-2526"
+    ]
+    assert listed and {f.unit.code for f in listed} == {PRINCIPAL_SCHOOL}

@@ -192,8 +192,9 @@ def test_finding_audit_and_report_show_the_cited_revision(world, client_for, doc
     assert revision.effective_date.strftime("%d/%m/%Y") in report
 
 
-def test_link_to_the_document_is_shown_only_when_its_page_is_visible(world, client_for):
-    """An auditee sees the finding; the cited restricted document is not theirs to open."""
+def test_restricted_document_title_and_link_only_for_its_readers(world, client_for):
+    """An auditee sees the finding; the cited restricted document is not theirs to open, nor
+    its title to read: its code and revision number only."""
     document = effective_document(
         world, code="QT-MAT", title="Quy trình mật", confidentiality="restricted"
     )
@@ -211,8 +212,17 @@ def test_link_to_the_document_is_shown_only_when_its_page_is_visible(world, clie
     )
     link = reverse("documents:document_detail", args=[document.pk])
     assert link in client_for(world.auditor).get(finding.get_absolute_url()).content.decode()
+    assert (
+        _label(revision)
+        in client_for(world.auditor).get(finding.get_absolute_url()).content.decode()
+    )
+    for url in (finding.get_absolute_url(), reverse("audits:report", args=[audit.pk])):
+        page = client_for(world.principal).get(url).content.decode()
+        assert "QT-MAT" in page and link not in page
+        assert "Quy trình mật" not in page
+    document.restricted_to.add(world.principal)
     page = client_for(world.principal).get(finding.get_absolute_url()).content.decode()
-    assert _label(revision) in page and link not in page
+    assert _label(revision) in page
 
 
 def test_audit_detail_query_count_stays_flat_with_cited_revisions(world, client_for, docs):
