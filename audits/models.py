@@ -415,7 +415,7 @@ class Audit(models.Model):
             self._all_findings_cache[user.pk] = (
                 user.is_superuser
                 or any(m.user_id == user.pk for m in self.team_members())
-                or has_role(user, self.programme.unit, MANAGER_ROLES)
+                or self.is_manager(user)
                 or bool(scope)
                 and units_visible_to(user).filter(pk__in=scope).count() == len(scope)
             )
