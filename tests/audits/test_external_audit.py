@@ -118,3 +118,20 @@ def test_attaching_through_the_page(world, client_for, who, status):
     )
     assert response.status_code == status
     assert bool(Audit.objects.get(pk=audit.pk).external_report) == (who == "iso")
+
+
+def test_admin_lists_the_external_lead_and_keeps_grade_history(world, client):
+    from audits.models import FindingGrade
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    _external(world)
+    page = client.get(reverse("admin:audits_audit_changelist")).content.decode()
+    assert LEAD in page
+    from django.contrib import admin
+    from simple_history.admin import SimpleHistoryAdmin
+
+    assert isinstance(admin.site._registry[FindingGrade], SimpleHistoryAdmin)
+    minor = FindingGrade.objects.get(code="minor_nc")
+    response = client.get(reverse("admin:audits_findinggrade_history", args=[minor.pk]))
+    assert response.status_code == 200
