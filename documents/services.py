@@ -11,7 +11,6 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.utils import bulk_create_with_history
 
 from ims import lockout
 from ims.files import check_upload
@@ -26,7 +25,6 @@ from .models import (
     AUTHOR_ROLES,
     IDENTITY_FIELDS,
     Acknowledgement,
-    Confidentiality,
     Distribution,
     Document,
     Revision,
@@ -141,10 +139,6 @@ def document_update(document, *, user, data, clauses=None, restricted_to=None):
             "binds to the code and title. Create a new document instead."
         )
         raise ValidationError(dict.fromkeys(renamed, message))
-    readers_before = (
-        document.confidentiality,
-        set(document.restricted_to.values_list("pk", flat=True)),
-    )
     for field, value in data.items():
         setattr(document, field, value)
     if document.status == S.EFFECTIVE and "review_interval_months" in data:
@@ -162,14 +156,6 @@ def document_update(document, *, user, data, clauses=None, restricted_to=None):
         document.clauses.set(clauses)
     if restricted_to is not None:
         document.restricted_to.set(restricted_to)
-    readers_after = (
-        document.confidentiality,
-        set(document.restricted_to.values_list("pk", flat=True)),
-    )
-    if readers_after != readers_before and document.effective_revision_id:
-        # Who the effective revision reaches changed: count again, and tell newcomers.
-        coverage_rollup.schedule(revision_ids=[document.effective_revision_id])
-        _after_commit(_notify_later, document.effective_revision_id)
     return document
 
 
@@ -463,14 +449,10 @@ def _copy_distribution(source, target, user):
     """The new effective revision goes to everyone who had the previous one (plus any entries
     added to the draft)."""
     have = set(target.distributions.values_list("unit_id", "user_id"))
-    bulk_create_with_history(
-        [
-            Distribution(revision=target, unit_id=d.unit_id, user_id=d.user_id, created_by=user)
-            for d in source.distributions.all()
-            if (d.unit_id, d.user_id) not in have
-        ],
-        Distribution,
-        default_user=user,
+    Distribution.objects.bulk_create(
+        Distribution(revision=target, unit_id=d.unit_id, user_id=d.user_id, created_by=user)
+        for d in source.distributions.all()
+        if (d.unit_id, d.user_id) not in have
     )
 
 
@@ -532,9 +514,7 @@ def document_confirm_review(document, *, user, note):
 
 
 def recipients(revision):
-    """Active users on ``revision``'s current distribution (named, or in a distributed unit's
-    subtree) who may open it: a restricted document reaches only its listed readers, so
-    nobody is asked to acknowledge a document they cannot open."""
+    """Active users on ``revision``'s distribution (named, or in a distributed unit's subtree)."""
     from django.db.models import Exists, OuterRef, Q
 
     units = revision.distributions.filter(unit__isnull=False).values_list("unit__path", flat=True)
@@ -543,23 +523,7 @@ def recipients(revision):
         condition |= Exists(
             Membership.objects.active().filter(user=OuterRef("pk"), unit__path__startswith=path)
         )
-    people = User.objects.filter(is_active=True).filter(condition)
-    if revision.document.confidentiality == Confidentiality.RESTRICTED:
-        people = people.filter(
-            pk__in=Document.restricted_to.through.objects.filter(
-                document_id=revision.document_id
-            ).values("user_id")
-        )
-    return people.order_by("full_name", "username")
-
-
-def _unreadable(revision, users):
-    """Of ``users``, those who may not open ``revision`` when it is published (a restricted
-    document's unlisted people)."""
-    if revision.document.confidentiality != Confidentiality.RESTRICTED:
-        return []
-    listed = set(revision.document.restricted_to.values_list("pk", flat=True))
-    return [u for u in users if u.pk not in listed]
+    return User.objects.filter(is_active=True).filter(condition).order_by("full_name", "username")
 
 
 @transaction.atomic
@@ -569,15 +533,6 @@ def distribution_add(revision, *, user, units=(), users=()):
         raise PermissionDenied(_("You may not change this distribution list."))
     if not units and not users:
         raise ValidationError(_("Choose at least one unit or person."))
-    unreadable = _unreadable(revision, users)
-    if unreadable:
-        raise ValidationError(
-            _(
-                "This document is restricted and these people are not among its readers: "
-                "%(names)s. Add them to its readers first."
-            )
-            % {"names": ", ".join(u.display_name for u in unreadable)}
-        )
     existing_units = set(revision.distributions.values_list("unit_id", flat=True))
     existing_users = set(revision.distributions.values_list("user_id", flat=True))
     added = [
@@ -589,7 +544,7 @@ def distribution_add(revision, *, user, units=(), users=()):
         for u in users
         if u.pk not in existing_users
     ]
-    bulk_create_with_history(added, Distribution, default_user=user)
+    Distribution.objects.bulk_create(added)
     record_transition(
         revision,
         actor=user,
@@ -606,13 +561,9 @@ def distribution_add(revision, *, user, units=(), users=()):
 
 @transaction.atomic
 def distribution_remove(distribution, *, user):
-    """End an entry of the distribution list (never deleted: it stays in the history)."""
     revision = _lock(distribution.revision)
     if not revision.can_distribute(user):
         raise PermissionDenied(_("You may not change this distribution list."))
-    distribution = Distribution.objects.select_for_update().filter(pk=distribution.pk).first()
-    if distribution is None:
-        raise ValidationError(_("This entry was already removed from the distribution list."))
     record_transition(
         revision,
         actor=user,
@@ -621,9 +572,7 @@ def distribution_remove(distribution, *, user):
         to_state=revision.status,
         reason=str(distribution),
     )
-    distribution.ended_at, distribution.ended_by = timezone.now(), user
-    distribution._history_user = user
-    distribution.save(update_fields=["ended_at", "ended_by"])
+    distribution.delete()
     if revision.status == S.EFFECTIVE:
         coverage_rollup.schedule(revision_ids=[revision.pk])
 
@@ -668,57 +617,23 @@ def revision_acknowledge(revision, *, user):
     return acknowledgement
 
 
-def managed_paths(viewer):
-    """Tree paths of the units whose people ``viewer`` manages: where they are a head, a
-    principal or a manager (each covers its subtree). Coverage names only these people."""
-    from ims.access import HEAD_ROLES, MANAGER_ROLES
-
-    if viewer.is_superuser:
-        return [""]
-    return list(
-        Membership.objects.active()
-        .filter(user=viewer, role__in=list(HEAD_ROLES | MANAGER_ROLES))
-        .values_list("unit__path", flat=True)
-    )
-
-
-def _managed(person, paths):
-    """``person`` (memberships with units loaded) has an active membership under ``paths``."""
-    return any(
-        m.is_active and m.unit.path.startswith(path)
-        for m in person.memberships.all()
-        for path in paths
-    )
-
-
-def _missing(people, done, paths):
-    """(names the viewer may see, how many others) among ``people`` who have not acknowledged."""
-    missing = [p for p in people if p.pk not in done]
-    shown = [p for p in missing if _managed(p, paths)]
-    return shown, len(missing) - len(shown)
-
-
-def coverage(revision, *, viewer):
+def coverage(revision):
     """Acknowledgement coverage of ``revision``: overall and per distributed unit.
 
-    Returns ``{"total", "done", "percent", "missing": [users], "hidden", "units": [{unit,
-    total, done, percent, missing, hidden}]}``. ``missing`` names only people ``viewer``
-    manages (``managed_paths``); ``hidden`` counts the others not yet acknowledged.
+    Returns ``{"total", "done", "percent", "missing": [users], "units": [{unit, total, done,
+    percent, missing}]}``.
     """
     people = list(recipients(revision).prefetch_related("memberships__unit"))
     done = set(revision.acknowledgements.values_list("user_id", flat=True))
-    paths = managed_paths(viewer)
 
     def summary(group):
         total = len(group)
         acknowledged = sum(1 for u in group if u.pk in done)
-        missing, hidden = _missing(group, done, paths)
         return {
             "total": total,
             "done": acknowledged,
             "percent": round(100 * acknowledged / total) if total else 0,
-            "missing": missing,
-            "hidden": hidden,
+            "missing": [u for u in group if u.pk not in done],
         }
 
     result = summary(people)
@@ -737,10 +652,9 @@ def coverage(revision, *, viewer):
 
 def unit_coverage(unit, *, viewer):
     """For each effective revision (visible to ``viewer``) that reaches people whose home unit
-    lies in ``unit``'s subtree: ``{revision, total, done, percent, missing, hidden}`` over those
-    people. A person counts once, at their home unit (``documents.coverage`` has the definition,
-    which the dashboard's coverage shares). ``missing`` names only people ``viewer`` manages;
-    ``hidden`` counts the others."""
+    lies in ``unit``'s subtree: ``{revision, total, done, percent, missing}`` over those people.
+    A person counts once, at their home unit (``documents.coverage`` has the definition, which
+    the dashboard's coverage shares)."""
     from django.db.models import Prefetch, Q
 
     members = [
@@ -769,11 +683,8 @@ def unit_coverage(unit, *, viewer):
         Revision.objects.for_user(viewer)
         .filter(status=S.EFFECTIVE)
         .filter(
-            Q(
-                distributions__unit__path__in=sorted(reaching_paths),
-                distributions__ended_at__isnull=True,
-            )
-            | Q(distributions__user__in=member_ids, distributions__ended_at__isnull=True)
+            Q(distributions__unit__path__in=sorted(reaching_paths))
+            | Q(distributions__user__in=member_ids)
         )
         .distinct()
         .select_related("document")
@@ -788,40 +699,19 @@ def unit_coverage(unit, *, viewer):
             "revision_id", "user_id"
         )
     )
-    # A restricted document reaches only its listed readers.
-    readers = {}
-    for document_id, user_id in Document.restricted_to.through.objects.filter(
-        document__in=[
-            r.document_id
-            for r in revisions
-            if r.document.confidentiality == Confidentiality.RESTRICTED
-        ]
-    ).values_list("document_id", "user_id"):
-        readers.setdefault(document_id, set()).add(user_id)
-    paths = managed_paths(viewer)
     rows = []
     for revision in revisions:
-        reached = [
-            m
-            for m in members
-            if _reaches(revision.distributions.all(), m)
-            and (
-                revision.document.confidentiality != Confidentiality.RESTRICTED
-                or m.pk in readers.get(revision.document_id, ())
-            )
-        ]
+        reached = [m for m in members if _reaches(revision.distributions.all(), m)]
         if not reached:
             continue
-        acknowledged = {m.pk for m in reached if (revision.pk, m.pk) in done}
-        missing, hidden = _missing(reached, acknowledged, paths)
+        acknowledged = [m for m in reached if (revision.pk, m.pk) in done]
         rows.append(
             {
                 "revision": revision,
                 "total": len(reached),
                 "done": len(acknowledged),
                 "percent": round(100 * len(acknowledged) / len(reached)),
-                "missing": missing,
-                "hidden": hidden,
+                "missing": [m for m in reached if (revision.pk, m.pk) not in done],
             }
         )
     return rows

@@ -14,6 +14,7 @@ from ims.access import get_object_for_user, member_roles
 from ims.exports import FORMATS, export_response
 from ims.files import serve_file
 from ims.forms import SignForm
+from ims.history import changes as record_changes
 from ims.lockout import client_address
 from ims.signatures import SignatureError, signatures_for
 from ims.transitions import history_of
@@ -185,7 +186,7 @@ def document_detail(request, pk):
             current.distributions.select_related("unit", "user").order_by("unit__path")
         )
     if effective is not None:
-        coverage = services.coverage(effective, viewer=user)
+        coverage = services.coverage(effective)
     context = {
         "document": document,
         "revisions": revisions,
@@ -195,7 +196,7 @@ def document_detail(request, pk):
         "coverage": coverage,
         "clauses": document.clauses.select_related("criteria_set"),
         "document_events": history_of(document),
-        "history": document.history.select_related("history_user")[:20],
+        "history": record_changes(document.history.select_related("history_user")),
         "sign_form": SignForm(),
         "reason_form": ReasonForm(),
         "review_form": ReviewNoteForm(),

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ims.access import may_manage_account
+from ims.history import with_reason
 from ims.models import User
 from ims.transitions import TransitionError, record_transition
 
@@ -30,7 +31,7 @@ def _change(actor, person, *, active, reason):
             )
         person.is_active = active
         person.deactivated_at = None if active else timezone.now()
-        person.save(update_fields=["is_active", "deactivated_at"])
+        with_reason(person, reason).save(update_fields=["is_active", "deactivated_at"])
         record_transition(
             person,
             actor=actor,

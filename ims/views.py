@@ -26,6 +26,7 @@ from ims.access import (
 )
 from ims.files import serve_file
 from ims.forms import ImportForm, LoginForm, ProfileForm, ReasonForm, UnitFilterForm
+from ims.history import changes as record_changes
 from ims.models import Membership, Notification, OrgUnit, ReportJob, User, WorkerHeartbeat
 from ims.notifications import mark_read
 from ims.search import search
@@ -166,6 +167,7 @@ def unit_detail(request, pk):
             "ancestors": ancestors,
             "children": children,
             "members": members,
+            "history": record_changes(unit.history.select_related("history_user")),
         },
     )
 

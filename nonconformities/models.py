@@ -590,6 +590,8 @@ class Verification(models.Model):
     verified_on = models.DateField(_("verified on"), default=timezone.localdate)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["round", "created_at"]
         verbose_name = _("effectiveness verification")
@@ -631,6 +633,8 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["uploaded_at", "pk"]

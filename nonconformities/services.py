@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ims.files import ATTACHMENT_KINDS, check_upload
+from ims.history import with_reason
 from ims.models import Signature
 from ims.notifications import notify
 from ims.reminders import lazy_format
@@ -215,7 +216,7 @@ def _require_text(value, message):
 def _move(nc, *, actor, action, to_state, fields=(), reason=""):
     from_state = nc.status
     nc.status = to_state
-    nc.save(update_fields=["status", "updated_at", *fields])
+    with_reason(nc, reason).save(update_fields=["status", "updated_at", *fields])
     record_transition(
         nc, actor=actor, action=action, from_state=from_state, to_state=to_state, reason=reason
     )
@@ -411,7 +412,7 @@ def action_cancel(action, *, actor, reason):
         if not action.can_cancel(actor):
             _refuse(_("Only the unit head or the quality manager cancels an open action."))
         action.status = CorrectiveAction.Status.CANCELLED
-        action.save(update_fields=["status"])
+        with_reason(action, reason).save(update_fields=["status"])
         record_transition(
             action,
             actor=actor,

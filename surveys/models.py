@@ -44,6 +44,8 @@ class RespondentGroup(models.TextChoices):
 class Area(LocalizedLookup):
     """An area of the Ministry's satisfaction toolkit (access, facilities, ...): data."""
 
+    history = HistoricalRecords()
+
     class Meta(LocalizedLookup.Meta):
         verbose_name = _("survey area")
         verbose_name_plural = _("survey areas")
@@ -107,6 +109,8 @@ class InstrumentVersion(models.Model):
     intro_lo = models.TextField(_("introduction (Lao)"), blank=True)
     has_responses = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["instrument", "number"]
@@ -185,6 +189,8 @@ class Section(FrozenVersionGuard):
     title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
     title_lo = models.CharField(_("title (Lao)"), max_length=200, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["version", "order"]
         constraints = [
@@ -251,6 +257,8 @@ class Question(FrozenVersionGuard):
     )
     show_if_values = models.JSONField(_("when the answer is"), default=list, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["section__order", "order"]
         constraints = [
@@ -292,6 +300,8 @@ class Choice(FrozenVersionGuard):
     label = models.CharField(_("label"), max_length=200)
     label_en = models.CharField(_("label (English)"), max_length=200, blank=True)
     label_lo = models.CharField(_("label (Lao)"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["question", "value"]
@@ -423,6 +433,8 @@ class CampaignUnit(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="targets")
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
 
+    history = HistoricalRecords()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["campaign", "unit"], name="surveys_campaign_unit"),
@@ -439,6 +451,8 @@ class SurveyLink(models.Model):
     unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     code = models.CharField(max_length=40, unique=True)
     is_active = models.BooleanField(default=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["unit__path"]
@@ -634,6 +648,8 @@ class ResultAction(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ims.cache import replace_token
+from ims.history import with_reason
 from ims.models import OrgUnit
 from ims.transitions import check_transition, record_transition
 from surveys.answering import AnswerError, clean_response
@@ -368,7 +369,7 @@ def campaign_close(*, actor, campaign, reason=""):
     _require(campaign.can_manage(actor))
     previous = campaign.status
     campaign.status = Campaign.Status.CLOSED
-    campaign.save(update_fields=["status"])
+    with_reason(campaign, reason).save(update_fields=["status"])
     record_transition(
         campaign,
         actor=actor,

@@ -43,12 +43,16 @@ class UnitKind(LocalizedLookup):
 
     is_school = models.BooleanField(_("is a school"), default=False)
 
+    history = HistoricalRecords()
+
     class Meta(LocalizedLookup.Meta):
         verbose_name = _("unit kind")
         verbose_name_plural = _("unit kinds")
 
 
 class SchoolLevel(LocalizedLookup):
+    history = HistoricalRecords()
+
     class Meta(LocalizedLookup.Meta):
         verbose_name = _("school level")
         verbose_name_plural = _("school levels")

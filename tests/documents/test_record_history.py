@@ -1,0 +1,25 @@
+"""The document page's record history shows each change as "field: old → new"."""
+
+import pytest
+from django.urls import reverse
+
+from documents import services
+from tests.documents.factories import make_document
+
+pytestmark = pytest.mark.django_db
+
+
+def test_document_page_shows_each_change(world, client_for):
+    world.iso.language = "en"
+    world.iso.save()
+    document = make_document(world, title="Quy trình cũ")
+    services.document_update(
+        document,
+        user=world.iso,
+        data={"title": "Quy trình mới", "review_interval_months": 6, "confidentiality": "public"},
+    )
+    page = client_for(world.iso).get(reverse("documents:document_detail", args=[document.pk]))
+    text = page.content.decode()
+    assert "<strong>Title:</strong> Quy trình cũ → Quy trình mới" in text
+    assert "<strong>Review interval (months):</strong> 12 → 6" in text
+    assert "<strong>Confidentiality:</strong> Internal → Public" in text  # the choices' labels
