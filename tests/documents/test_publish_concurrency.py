@@ -7,6 +7,8 @@ from django.db import IntegrityError, connection, connections, transaction
 
 from documents import services
 from documents.models import Revision, RevisionStatus
+from ims.models import Signature
+from ims.signatures import sign
 from tests.conftest import build_world
 from tests.documents.factories import draft_of, make_document, pdf_upload
 
@@ -76,6 +78,8 @@ def test_two_revisions_published_at_once_leave_one_effective(postgres):
         file_size=first.file_size,
         sha256=first.sha256,
     )
+    # ...with its approval signature, which publishing checks.
+    sign(second, signer=world.director, password="demo", meaning=Signature.Meaning.APPROVED)
     results = _race(
         lambda: services.revision_publish(first, user=world.director, password="demo"),
         lambda: services.revision_publish(second, user=world.director, password="demo"),
