@@ -23,3 +23,13 @@ def test_document_page_shows_each_change(world, client_for):
     assert "<strong>Title:</strong> Quy trình cũ → Quy trình mới" in text
     assert "<strong>Review interval (months):</strong> 12 → 6" in text
     assert "<strong>Confidentiality:</strong> Internal → Public" in text  # the choices' labels
+
+
+def test_links_to_other_domain_records_are_left_out(world):
+    from ims.history import changes
+
+    restricted = make_document(world, title="Tài liệu mật", confidentiality="restricted")
+    document = make_document(world, title="Quy trình")
+    services.document_update(document, user=world.iso, data={"replaced_by": restricted})
+    fields = [c["field"] for h in changes(document.history.all()) for c in h.changes]
+    assert fields == []  # only the link changed, and its title is not for every reader
