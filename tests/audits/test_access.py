@@ -7,7 +7,9 @@ from django.urls import reverse
 
 from audits import services
 from audits.models import Audit, FindingEvidence
-from tests.audits.factories import jpeg_bytes, make_audit, make_finding
+from ims.models import Role, Signature
+from tests.audits.factories import fill_report, jpeg_bytes, make_audit, make_finding
+from tests.factories import MembershipFactory, UserFactory
 
 
 @pytest.fixture
@@ -80,8 +82,13 @@ def test_auditee_reads_but_does_not_edit(world, setup, client_for):
     response = client.post(reverse("audits:audit_step", args=[audit.pk, "finish"]))
     assert response.status_code == 302
     assert Audit.objects.get(pk=audit.pk).status == Audit.Status.IN_PROGRESS
-    item_url = reverse("audits:checklist_item", args=[audit.pk, 1])
-    assert client.get(item_url).status_code in (403, 404)
+    services.audit_generate_checklist(audit, actor=world.auditor)
+    item = audit.checklist.first()
+    item_url = reverse("audits:checklist_item", args=[audit.pk, item.pk])
+    assert client.get(item_url).status_code == 403
+    client.post(item_url, {"result": "nonconforming", "note": "x", "evidence": ""})
+    item.refresh_from_db()
+    assert item.result == "not_checked" and item.note == ""
     response = client.post(
         reverse("audits:finding_evidence_add", args=[finding.pk]), {"kind": "note", "text": "x"}
     )
@@ -146,25 +153,66 @@ def test_approved_plan_is_reopened_before_it_changes(world, client_for):
 
 
 @pytest.mark.parametrize(
-    ("name", "method", "status"),
+    ("name", "status"),
     [
-        ("audits:report_edit", "get", Audit.Status.REPORTING),
-        ("audits:report_issue", "post", Audit.Status.REPORTING),
-        ("audits:team_add", "post", Audit.Status.PLANNED),
-        ("audits:checklist_generate", "post", Audit.Status.PLANNED),
-        ("audits:audit_edit", "get", Audit.Status.PLANNED),
-        ("audits:finding_create", "get", Audit.Status.IN_PROGRESS),
+        ("audits:report_edit", Audit.Status.REPORTING),
+        ("audits:audit_edit", Audit.Status.PLANNED),
+        ("audits:finding_create", Audit.Status.IN_PROGRESS),
     ],
 )
-def test_editing_views_owner_member_outsider(world, client_for, name, method, status):
-    """The lead or manager may; the auditee member may not (403 or refused); outsiders get 404."""
+def test_editing_pages_owner_member_outsider(world, client_for, name, status):
+    """The lead or manager may; the auditee member gets 403; outsiders get 404."""
     audit = make_audit(world, status=status)
     url = reverse(name, args=[audit.pk])
     owner = world.leadauditor if status != Audit.Status.PLANNED else world.iso
-    member, outsider = world.teacher, world.principal2
-    assert getattr(client_for(outsider), method)(url).status_code == 404
-    response = getattr(client_for(member), method)(url)
-    assert response.status_code in (302, 403)
-    assert Audit.objects.get(pk=audit.pk).status == status
-    if method == "get":
-        assert client_for(owner).get(url).status_code == 200
+    assert client_for(world.principal2).get(url).status_code == 404
+    assert client_for(world.teacher).get(url).status_code == 403
+    assert client_for(owner).get(url).status_code == 200
+
+
+def _post_as_outsider_member_owner(world, client_for, url, data, owner):
+    """Post valid data as the outsider (404) and as the auditee member (refused, redirected);
+    return the owner's post of the same data, for the caller to see the change happen then."""
+    assert client_for(world.principal2).post(url, data).status_code == 404
+    assert client_for(world.teacher).post(url, data).status_code == 302
+    return lambda: client_for(owner).post(url, data)
+
+
+def test_team_add_owner_member_outsider(world, client_for):
+    audit = make_audit(world, team=False)
+    candidate = UserFactory(username="school_auditor")
+    MembershipFactory(user=candidate, unit=world.school, role=Role.AUDITOR)
+    data = {"user": candidate.pk, "role": "observer", "override_reason": "Chỉ quan sát."}
+    as_owner = _post_as_outsider_member_owner(
+        world, client_for, reverse("audits:team_add", args=[audit.pk]), data, world.iso
+    )
+    assert not audit.team.exists()
+    as_owner()
+    assert audit.team.get().user == candidate
+
+
+def test_checklist_generate_owner_member_outsider(world, client_for):
+    audit = make_audit(world)
+    as_owner = _post_as_outsider_member_owner(
+        world, client_for, reverse("audits:checklist_generate", args=[audit.pk]), {}, world.iso
+    )
+    assert not audit.checklist.exists()
+    as_owner()
+    assert audit.checklist.count() == audit.clauses.count()
+
+
+def test_report_issue_owner_member_outsider(world, client_for):
+    audit = fill_report(make_audit(world, status=Audit.Status.REPORTING))
+    make_finding(audit, world)
+    as_owner = _post_as_outsider_member_owner(
+        world,
+        client_for,
+        reverse("audits:report_issue", args=[audit.pk]),
+        {"password": "demo"},
+        world.leadauditor,
+    )
+    assert Audit.objects.get(pk=audit.pk).status == Audit.Status.REPORTING
+    assert not Signature.objects.exists()
+    as_owner()
+    assert Audit.objects.get(pk=audit.pk).status == Audit.Status.REPORT_ISSUED
+    assert Signature.objects.get().signer == world.leadauditor

@@ -1,7 +1,7 @@
 """AUD-R1 … AUD-R5, each allowed once and refused once."""
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from audits import services
@@ -246,8 +246,11 @@ def test_complete_report_is_issued_with_the_lead_signature_and_opens_ncs(world, 
     assert ncs.count() == 2
     assert Nonconformity.objects.for_source(major).get().severity == "major"
     assert Nonconformity.objects.for_source(minor).get().severity == "minor"
-    # retrying the seam creates nothing new
-    services.raise_nonconformities(audit, actor=world.leadauditor)
+    # issuing the report a second time is refused: one signature, one step, the same NCs
+    with pytest.raises((PermissionDenied, ValidationError)):
+        services.audit_issue_report(audit, actor=world.leadauditor, password="demo")
+    assert Signature.objects.for_object(audit).count() == 1
+    assert TransitionEvent.objects.filter(action="issue_report").count() == 1
     assert Nonconformity.objects.count() == 2
 
 

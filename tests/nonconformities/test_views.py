@@ -173,10 +173,15 @@ def test_step_by_outsider_is_404_and_by_viewer_without_rights_is_refused(loop, w
 def test_analyse_through_the_view(loop, world, client_for):
     nc = loop.contained()
     url = reverse("nonconformities:analyse", args=[nc.pk])
+    # a root cause with neither a "why" nor a fishbone cause is refused, with the reason shown
+    world.principal.language = "en"
+    world.principal.save(update_fields=["language"])
     client = client_for(world.principal)
     response = client.post(url, {"root_cause": "Không có"})
     assert response.status_code == 400
-    assert "why" in response.content.decode().lower() or response.status_code == 400
+    assert "Give at least one “why” or one fishbone cause." in response.content.decode()
+    nc.refresh_from_db()
+    assert nc.status == "contained" and nc.root_cause == "" and not nc.causes.exists()
     response = client.post(
         url,
         {
