@@ -19,7 +19,7 @@ from audits.models import (
 
 
 @admin.register(FindingGrade)
-class FindingGradeAdmin(admin.ModelAdmin):
+class FindingGradeAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "name_en", "severity", "order"]
     list_editable = ["order"]
 
@@ -69,7 +69,15 @@ class AuditProgrammeAdmin(ReadOnly):
 
 @admin.register(Audit)
 class AuditAdmin(ReadOnly):
-    list_display = ["code", "title", "kind", "status", "planned_start", "report_due"]
+    list_display = [
+        "code",
+        "title",
+        "kind",
+        "external_lead_auditor",
+        "status",
+        "planned_start",
+        "report_due",
+    ]
     list_filter = ["status", "kind"]
     search_fields = ["code", "title"]
 

@@ -325,6 +325,7 @@ def seed(ctx):
         code="DG-CERT-2526",
         kind=Audit.Kind.CERTIFICATION,
         external_body="Trung tâm Chứng nhận Phù hợp (QUACERT)",
+        external_lead="Trần Quốc Bảo (chuyên gia đánh giá trưởng, QUACERT)",
         title="Đánh giá chứng nhận lại ISO 9001:2015 và ISO 21001:2018 của Sở GD&ĐT",
         state="report_issued",
         unit=root,
@@ -480,6 +481,7 @@ def _audit(
     counter,
     kind=Audit.Kind.INTERNAL,
     external_body="",
+    external_lead="",
     approve_override=True,
     leave_conclusions_blank=False,
     finding_units=None,
@@ -494,6 +496,7 @@ def _audit(
         code=code,
         kind=kind,
         external_body=external_body,
+        external_lead_auditor=external_lead,
         title=title,
         objectives=OBJECTIVES,
         planned_start=start,
@@ -506,7 +509,12 @@ def _audit(
     audit.processes.set(processes)
     audit.clauses.set(clauses)
     audit.auditees.set(auditees)
+    if audit.is_external:
+        # The certification body's own auditors audit; the quality manager records it all.
+        lead = auditor = iso
     for user, role in ((lead, AuditTeamMember.Role.LEAD), (auditor, AuditTeamMember.Role.AUDITOR)):
+        if audit.is_external:
+            break
         conflicted = bool(services.team_conflicts(audit, user))
         member = services.audit_assign_team(
             audit,
@@ -558,8 +566,13 @@ def _audit(
         return audit
     services.audit_finish_fieldwork(audit, actor=lead)
     audit.refresh_from_db()
+    team = (
+        f"{external_lead}, đoàn {external_body}"
+        if audit.is_external
+        else f"{lead.display_name} (trưởng đoàn), {auditor.display_name}"
+    )
     audit.participants = (
-        f"Đoàn đánh giá: {lead.display_name} (trưởng đoàn), {auditor.display_name}. "
+        f"Đoàn đánh giá: {team}. "
         f"Bên được đánh giá: {', '.join(u.display_name for u in auditees) or 'lãnh đạo đơn vị'}."
     )
     audit.degree_of_conformity = "Hệ thống phù hợp phần lớn yêu cầu của tiêu chuẩn."
@@ -572,6 +585,9 @@ def _audit(
     audit.save()
     if state == "reporting":
         return audit
+    if audit.is_external:
+        upload = SimpleUploadedFile("bao-cao-quacert.pdf", _external_report_pdf(audit))
+        services.audit_attach_external_report(audit, actor=iso, upload=upload)
     services.audit_issue_report(audit, actor=lead, password=DEMO_PASSWORD)
     if state == "report_issued":
         return audit
@@ -590,6 +606,33 @@ def _cited_revision(actor, unit, seed):
     own = revisions.filter(document__owner_unit__path__startswith=unit.path)
     candidates = list(own[:10]) or list(revisions[:10])
     return [candidates[seed % len(candidates)]] if candidates else []
+
+
+def _external_report_pdf(audit):
+    """A one-page PDF standing in for the certification body's report."""
+    text = f"{audit.external_body}: audit report {audit.code}".encode("ascii", "replace")
+    stream = b"BT /F1 12 Tf 50 780 Td (" + text + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = io.BytesIO(), []
+    out.write(b"%PDF-1.4\n")
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(
+        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    )
+    return out.getvalue()
 
 
 def _photo(seed):

@@ -183,6 +183,7 @@ class AuditForm(forms.ModelForm):
             "code",
             "kind",
             "external_body",
+            "external_lead_auditor",
             "title",
             "objectives",
             "scope_units",
@@ -227,7 +228,25 @@ class AuditForm(forms.ModelForm):
             and not data.get("external_body", "").strip()
         ):
             self.add_error("external_body", _("Name the certification body of an external audit."))
+        if data.get("kind") == Audit.Kind.INTERNAL:
+            data["external_body"], data["external_lead_auditor"] = "", ""
         return data
+
+    def plan_changes(self):
+        """The plan's fields and its many-to-many sets, as ``audit_update_plan`` takes them."""
+        data = self.cleaned_data
+        values = {f: data[f] for f in self.Meta.fields if f not in PLAN_SETS}
+        return values, {f: data[f] for f in PLAN_SETS}
+
+
+PLAN_SETS = ("scope_units", "processes", "clauses", "auditees")
+
+
+class ExternalReportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Certification body's report"),
+        help_text=_("The third party's report as they sent it: PDF, Word, Excel, ODT or a scan."),
+    )
 
 
 class TeamMemberForm(forms.Form):
@@ -267,6 +286,13 @@ class ChecklistGenerateForm(forms.Form):
 
 
 class ChecklistItemForm(forms.ModelForm):
+    # The item's version the page showed; a stale page changes nothing (see the service).
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+
     class Meta:
         model = ChecklistItem
         fields = ["result", "note", "evidence"]
@@ -303,7 +329,9 @@ class FindingForm(forms.Form):
         label=_("Clauses"), queryset=Clause.objects.none(), widget=forms.CheckboxSelectMultiple
     )
     unit = UnitChoiceField(
-        label=_("Audited unit"), queryset=OrgUnit.objects.none(), empty_label=None
+        label=_("Audited unit"),
+        queryset=OrgUnit.objects.none(),
+        empty_label=_("Choose the unit where you are auditing"),
     )
 
     def __init__(self, *args, audit, user, **kwargs):

@@ -43,6 +43,8 @@ class FindingGrade(LocalizedLookup):
         _("nonconformity severity"), max_length=10, choices=Severity.choices, blank=True
     )
 
+    history = HistoricalRecords()
+
     class Meta(LocalizedLookup.Meta):
         verbose_name = _("finding grade")
         verbose_name_plural = _("finding grades")
@@ -188,6 +190,11 @@ class AuditProgramme(models.Model):
 # --- audit ---------------------------------------------------------------------------------------
 
 
+def external_report_path(instance, filename):
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"audits/external/{instance.pk}/{uuid.uuid4().hex}.{extension}"
+
+
 class AuditQuerySet(models.QuerySet):
     def for_user(self, user):
         """Team, auditees, members of an audited unit (or above it within their own subtree),
@@ -273,6 +280,20 @@ class Audit(models.Model):
         blank=True,
         help_text=_("For external audits: the third party that audits."),
     )
+    external_lead_auditor = models.CharField(
+        _("lead auditor of the certification body"),
+        max_length=200,
+        blank=True,
+        help_text=_("For external audits: the third party's lead auditor, by name."),
+    )
+    external_report = models.FileField(
+        _("certification body's report"),
+        upload_to=external_report_path,
+        blank=True,
+        editable=False,
+    )
+    external_report_name = models.CharField(max_length=255, blank=True, editable=False)
+    external_report_sha256 = models.CharField(max_length=64, blank=True, editable=False)
     title = models.CharField(_("title"), max_length=255)
     objectives = models.TextField(_("objectives"))
     scope_units = models.ManyToManyField(
@@ -382,6 +403,10 @@ class Audit(models.Model):
 
     @property
     def lead_auditor(self):
+        """The internal lead auditor; an external audit has none (its lead is the third party's,
+        named in ``external_lead_auditor``)."""
+        if self.is_external:
+            return None
         for member in self.team_members():
             if member.role == AuditTeamMember.Role.LEAD:
                 return member.user
@@ -391,10 +416,22 @@ class Audit(models.Model):
         return any(m.user_id == user.pk and m.is_cleared for m in self.team_members())
 
     def is_lead(self, user):
-        return any(
+        return not self.is_external and any(
             m.user_id == user.pk and m.role == AuditTeamMember.Role.LEAD and m.is_cleared
             for m in self.team_members()
         )
+
+    def is_in_charge(self, user):
+        """Who runs the fieldwork and the report: the lead auditor of an internal audit; for an
+        external audit (the certification body audits) the programme's manager records it."""
+        return self.is_manager(user) if self.is_external else self.is_lead(user)
+
+    @property
+    def has_lead(self):
+        """AUD-R2's lead auditor: a cleared internal lead, or the certification body's, named."""
+        if self.is_external:
+            return bool(self.external_lead_auditor.strip())
+        return self.lead_auditor is not None
 
     def is_manager(self, user):
         if not hasattr(self, "_manager_cache"):
@@ -421,6 +458,13 @@ class Audit(models.Model):
             )
         return self._all_findings_cache[user.pk]
 
+    @property
+    def has_no_findings(self):
+        """An audit that found nothing: its report says so explicitly (a result, not a gap)."""
+        if not hasattr(self, "_no_findings"):
+            self._no_findings = not self.findings.exists()
+        return self._no_findings
+
     # --- predicates ---
 
     def can_edit_plan(self, user):
@@ -442,16 +486,28 @@ class Audit(models.Model):
         )
 
     def can_record(self, user):
-        return self.status in self.RECORDING_STATES and self.is_team(user)
+        return self.status in self.RECORDING_STATES and (
+            self.is_team(user) or (self.is_external and self.is_manager(user))
+        )
 
     def can_finish_fieldwork(self, user):
-        return self.status == self.Status.IN_PROGRESS and self.is_lead(user)
+        return self.status == self.Status.IN_PROGRESS and self.is_in_charge(user)
+
+    def can_resume_fieldwork(self, user):
+        return self.status == self.Status.REPORTING and self.is_in_charge(user)
 
     def can_edit_report(self, user):
-        return self.status in self.RECORDING_STATES and self.is_lead(user)
+        return self.status in self.RECORDING_STATES and self.is_in_charge(user)
 
     def can_issue_report(self, user):
-        return self.status == self.Status.REPORTING and self.is_lead(user)
+        return self.status == self.Status.REPORTING and self.is_in_charge(user)
+
+    def can_attach_external_report(self, user):
+        return (
+            self.is_external
+            and self.status not in (self.Status.REPORT_ISSUED, self.Status.CLOSED)
+            and self.is_manager(user)
+        )
 
     def can_close(self, user):
         return self.status == self.Status.REPORT_ISSUED and self.is_manager(user)
@@ -475,7 +531,12 @@ class Audit(models.Model):
             missing.append(_("scope"))
         if not self.clauses.exists():
             missing.append(_("criteria"))
-        if self.lead_auditor is None:
+        if self.is_external:
+            if not self.external_lead_auditor.strip():
+                missing.append(_("lead auditor of the certification body"))
+            if not self.external_report:
+                missing.append(_("certification body's report"))
+        elif self.lead_auditor is None:
             missing.append(_("lead auditor"))
         if not self.participants.strip():
             missing.append(_("team and auditee participants"))
@@ -489,10 +550,18 @@ class Audit(models.Model):
             missing.append(_("unresolved diverging opinions"))
         if not self.sampling_statement.strip():
             missing.append(_("sampling statement"))
-        findings = list(self.findings.all()) if findings is None else findings
-        if not findings:
-            missing.append(_("findings"))
+        # No findings is a result, not a missing part: the report says so explicitly.
         return missing
+
+    def _external_payload(self):
+        """An external audit's lead and report are signed too; absent from an internal audit's
+        payload, so the signatures of reports issued before these fields existed still hold."""
+        if not self.is_external:
+            return {}
+        return {
+            "external_lead_auditor": self.external_lead_auditor,
+            "external_report_sha256": self.external_report_sha256,
+        }
 
     def signature_payload(self):
         """The issued report, as signed: report parts and every finding with its evidence."""
@@ -513,6 +582,7 @@ class Audit(models.Model):
             "dates": [self.planned_start.isoformat(), self.planned_end.isoformat()],
             "places": self.places,
             "team": sorted((m.user_id, m.role) for m in self.team.all()),
+            **self._external_payload(),
             "auditees": sorted(u.pk for u in self.auditees.all()),
             "participants": self.participants,
             "conclusions": self.conclusions,
@@ -641,6 +711,8 @@ class ChecklistQuestion(models.Model):
     clauses = models.ManyToManyField(Clause, related_name="+", verbose_name=_("clauses"))
     order = models.PositiveSmallIntegerField(default=0)
 
+    history = HistoricalRecords(m2m_fields=[])
+
     class Meta:
         ordering = ["template", "order", "pk"]
         verbose_name = _("checklist question")
@@ -680,6 +752,8 @@ class ChecklistItem(models.Model):
         editable=False,
     )
     checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Raised by every recorded result: a tap based on an older version changes nothing.
+    version = models.PositiveIntegerField(default=0, editable=False)
 
     history = HistoricalRecords(m2m_fields=[])
 
@@ -867,6 +941,8 @@ class FindingEvidence(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["created_at", "pk"]

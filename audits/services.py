@@ -25,6 +25,7 @@ from audits.models import (
 )
 from audits.photos import process_photo
 from ims.access import HEAD_ROLES
+from ims.files import ATTACHMENT_KINDS, check_upload
 from ims.models import Membership, Signature
 from ims.notifications import notify
 from ims.reminders import lazy_format
@@ -47,6 +48,12 @@ def _step(audit, target):
     from_state = audit.status
     audit.status = target
     return from_state
+
+
+def _reason(instance, reason):
+    """The user's reason, on the history row the next save writes (django-simple-history)."""
+    if reason:
+        instance._change_reason = str(reason)[:100]
 
 
 def _record(audit, *, actor, action, from_state, reason=""):
@@ -105,6 +112,7 @@ def programme_approve(programme, *, actor, password, comment="", address=None):
         )
         programme.status = AuditProgramme.Status.APPROVED
         programme.approved_at = timezone.now()
+        _reason(programme, comment)
         programme.save(update_fields=["status", "approved_at"])
         record_transition(
             programme,
@@ -166,9 +174,17 @@ def audit_assign_team(audit, *, actor, user, role, override_reason=""):
             raise PermissionDenied(_("You cannot change this audit's team."))
         if audit.team.filter(user=user).exists():
             raise AuditRuleError(_("%(name)s is already on the team.") % {"name": user})
+        if role == AuditTeamMember.Role.LEAD and audit.is_external:
+            raise AuditRuleError(
+                _(
+                    "An external audit's lead auditor belongs to the certification body: name "
+                    "them in the plan. Internal people join as auditors or observers."
+                )
+            )
         if role == AuditTeamMember.Role.LEAD and audit.team.filter(role=role).exists():
             raise AuditRuleError(_("This audit already has a lead auditor."))
-        conflicts = team_conflicts(audit, user)
+        # AUD-R1 is the internal audit's impartiality rule; the third party answers for its own.
+        conflicts = [] if audit.is_external else team_conflicts(audit, user)
         if conflicts and not override_reason:
             raise AuditRuleError(
                 _(
@@ -213,6 +229,61 @@ def audit_assign_team(audit, *, actor, user, role, override_reason=""):
     return member
 
 
+def _check_team_independent(audit):
+    """AUD-R1 once more, after the scope or the processes changed: a current member who would
+    now conflict is refused, unless the conflict is one already recorded for them with an
+    override (a pending override still blocks the plan's approval)."""
+    if audit.is_external:
+        return
+    refused = []
+    for member in audit.team.select_related("user"):
+        covered = set(member.conflict.split("; ")) if member.conflict else set()
+        new = [c for c in team_conflicts(audit, member.user) if c not in covered]
+        if new:
+            refused.append(
+                _("%(name)s %(reasons)s")
+                % {"name": member.user.display_name, "reasons": "; ".join(new)}
+            )
+    if refused:
+        raise AuditRuleError(
+            _(
+                "AUD-R1: this change would put team members in conflict: %(who)s. Remove them "
+                "from the team first, or keep the scope."
+            )
+            % {"who": " · ".join(refused)}
+        )
+
+
+def audit_update_plan(audit, *, actor, values, scope_units, processes, clauses, auditees):
+    """Change a plan not yet approved. AUD-R1 is checked again for every team member against
+    the new scope and processes; a change that would make one conflict is refused whole."""
+    with transaction.atomic():
+        audit = _lock(Audit, audit)
+        if not audit.can_edit_plan(actor):
+            raise PermissionDenied(_("The plan can no longer be changed."))
+        for name, value in values.items():
+            setattr(audit, name, value)
+        audit.save()
+        audit.scope_units.set(scope_units)
+        audit.processes.set(processes)
+        audit.clauses.set(clauses)
+        audit.auditees.set(auditees)
+        _check_team_independent(audit)
+        record_transition(
+            audit,
+            actor=actor,
+            action="plan_change",
+            from_state=audit.status,
+            to_state=audit.status,
+            reason=_("Scope: %(units)s. Processes: %(processes)s.")
+            % {
+                "units": "; ".join(u.label for u in audit.scope_units.all()),
+                "processes": "; ".join(str(p) for p in audit.processes.all()) or "—",
+            },
+        )
+    return audit
+
+
 def team_override_approve(member, *, actor):
     """The quality manager approves a recorded override of AUD-R1 (not for themself)."""
     with transaction.atomic():
@@ -228,6 +299,7 @@ def team_override_approve(member, *, actor):
             raise PermissionDenied(_("Only the quality manager approves an override."))
         member.override_approved_by = actor
         member.override_approved_at = timezone.now()
+        _reason(member, member.override_reason)
         member.save(update_fields=["override_approved_by", "override_approved_at"])
         record_transition(
             audit,
@@ -262,6 +334,38 @@ def team_remove(member, *, actor):
         )
 
 
+# --- external audits ----------------------------------------------------------------------------
+
+
+def audit_attach_external_report(audit, *, actor, upload):
+    """Attach the certification body's report to an external audit (until it is recorded as
+    issued). The file is checked from its content and served only through an access check; a
+    replaced file stays in storage, as the history still names it."""
+    checked = check_upload(upload, kinds=ATTACHMENT_KINDS)
+    with _FilesRemovedOnFailure() as stored, transaction.atomic():
+        audit = _lock(Audit, audit)
+        if not audit.can_attach_external_report(actor):
+            raise PermissionDenied(
+                _("Only the programme manager attaches the report of an external audit.")
+            )
+        audit.external_report.save(checked.name, upload, save=False)
+        stored.append(audit.external_report)
+        audit.external_report_name = checked.name
+        audit.external_report_sha256 = checked.sha256
+        audit.save(
+            update_fields=["external_report", "external_report_name", "external_report_sha256"]
+        )
+        record_transition(
+            audit,
+            actor=actor,
+            action="external_report_attach",
+            from_state=audit.status,
+            to_state=audit.status,
+            reason=f"{checked.name} (SHA-256 {checked.sha256})",
+        )
+    return audit
+
+
 # --- audit steps ---------------------------------------------------------------------------------
 
 
@@ -270,7 +374,11 @@ def audit_approve_plan(audit, *, actor, reason=""):
         audit = _lock(Audit, audit)
         if not audit.can_approve_plan(actor):
             raise PermissionDenied(_("Only the quality manager approves the audit plan."))
-        if audit.lead_auditor is None:
+        if audit.is_external and not audit.has_lead:
+            raise AuditRuleError(
+                _("AUD-R2: name the certification body's lead auditor before approving the plan.")
+            )
+        if not audit.has_lead:
             raise AuditRuleError(_("AUD-R2: assign a lead auditor before approving the plan."))
         if any(m.override_pending for m in audit.team_members()):
             raise AuditRuleError(
@@ -279,6 +387,7 @@ def audit_approve_plan(audit, *, actor, reason=""):
         if not audit.clauses.exists() or not audit.scope_units.exists():
             raise AuditRuleError(_("The plan needs a scope and criteria."))
         from_state = _step(audit, Audit.Status.PLAN_APPROVED)
+        _reason(audit, reason)
         audit.save(update_fields=["status"])
         _record(audit, actor=actor, action="approve_plan", from_state=from_state, reason=reason)
         people = [m.user for m in audit.team_members()] + list(audit.auditees.all())
@@ -300,6 +409,7 @@ def audit_revise_plan(audit, *, actor, reason=""):
         if audit.status != Audit.Status.PLAN_APPROVED or not audit.is_manager(actor):
             raise PermissionDenied(_("Only the quality manager reopens an approved plan."))
         from_state = _step(audit, Audit.Status.PLANNED)
+        _reason(audit, reason)
         audit.save(update_fields=["status"])
         _record(audit, actor=actor, action="revise_plan", from_state=from_state, reason=reason)
     return audit
@@ -311,7 +421,7 @@ def audit_start(audit, *, actor):
         audit = _lock(Audit, audit)
         if audit.status != Audit.Status.PLAN_APPROVED:
             raise AuditRuleError(_("AUD-R2: the audit cannot start before its plan is approved."))
-        if audit.lead_auditor is None:
+        if not audit.has_lead:
             raise AuditRuleError(_("AUD-R2: the audit cannot start without a lead auditor."))
         if not audit.can_start(actor):
             raise PermissionDenied(_("Only the lead auditor starts the audit."))
@@ -339,9 +449,10 @@ def audit_finish_fieldwork(audit, *, actor):
 def audit_resume_fieldwork(audit, *, actor, reason=""):
     with transaction.atomic():
         audit = _lock(Audit, audit)
-        if audit.status != Audit.Status.REPORTING or not audit.is_lead(actor):
+        if not audit.can_resume_fieldwork(actor):
             raise PermissionDenied(_("Only the lead auditor resumes the fieldwork."))
         from_state = _step(audit, Audit.Status.IN_PROGRESS)
+        _reason(audit, reason)
         audit.save(update_fields=["status"])
         _record(audit, actor=actor, action="resume_fieldwork", from_state=from_state, reason=reason)
     return audit
@@ -364,6 +475,7 @@ def audit_issue_report(audit, *, actor, password, comment="", address=None):
         _check_report_complete(audit)
         from_state = _step(audit, Audit.Status.REPORT_ISSUED)
         audit.report_issued_at = timezone.now()
+        _reason(audit, comment)
         audit.save(update_fields=["status", "report_issued_at"])
         sign(
             audit,
@@ -439,6 +551,7 @@ def audit_close(audit, *, actor, reason=""):
             raise AuditRuleError(_("Close every finding before closing the audit."))
         from_state = _step(audit, Audit.Status.CLOSED)
         audit.closed_at = timezone.now()
+        _reason(audit, reason)
         audit.save(update_fields=["status", "closed_at"])
         _record(audit, actor=actor, action="close", from_state=from_state, reason=reason)
     return audit
@@ -493,16 +606,36 @@ def audit_generate_checklist(audit, *, actor, templates=()):
         return _generate_checklist(audit, templates)
 
 
-def checklist_item_record(item, *, actor, result, note="", evidence=""):
+class StaleChecklistItem(ValidationError):
+    """The item changed since the page that sent this was loaded; ``item`` is the current one."""
+
+    def __init__(self, item):
+        super().__init__(
+            _(
+                "Someone recorded this item after your page was loaded; nothing was changed. "
+                "Here is the current result and note."
+            )
+        )
+        self.item = item
+
+
+def checklist_item_record(item, *, actor, result, note="", evidence="", base_version=None):
+    """Record a checklist result. ``base_version`` is the item's version the page showed: when
+    the item changed since (another auditor, another device), nothing is written."""
     if result not in ChecklistItem.Result.values:
         raise ValidationError(_("Choose a result."))
     with transaction.atomic():
         item = ChecklistItem.objects.select_for_update().select_related("audit").get(pk=item.pk)
         if not item.audit.can_record(actor):
             raise PermissionDenied(_("Only the audit team records results, during the audit."))
+        if base_version is not None and base_version != item.version:
+            raise StaleChecklistItem(item)
         item.result, item.note, item.evidence = result, note.strip(), evidence.strip()
         item.checked_by, item.checked_at = actor, timezone.now()
-        item.save(update_fields=["result", "note", "evidence", "checked_by", "checked_at"])
+        item.version += 1
+        item.save(
+            update_fields=["result", "note", "evidence", "checked_by", "checked_at", "version"]
+        )
     return item
 
 
@@ -722,6 +855,7 @@ def finding_close(finding, *, actor, reason=""):
             )
         finding.status = Finding.Status.CLOSED
         finding.closed_by, finding.closed_at = actor, timezone.now()
+        _reason(finding, reason)
         finding.save(update_fields=["status", "closed_by", "closed_at"])
         record_transition(
             finding,

@@ -29,6 +29,12 @@ urlpatterns = [
     path("<int:pk>/report/", views.report_view, name="report"),
     path("<int:pk>/report/edit/", views.report_edit, name="report_edit"),
     path("<int:pk>/report/issue/", views.report_issue, name="report_issue"),
+    path("<int:pk>/external-report/", views.external_report, name="external_report"),
+    path(
+        "<int:pk>/external-report/attach/",
+        views.external_report_attach,
+        name="external_report_attach",
+    ),
     path("findings/", views.finding_list, name="finding_list"),
     path("findings/<uuid:pk>/", views.finding_detail, name="finding_detail"),
     path("findings/<uuid:pk>/evidence/", views.finding_evidence_add, name="finding_evidence_add"),

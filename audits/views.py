@@ -20,6 +20,7 @@ from audits.forms import (
     ChecklistGenerateForm,
     ChecklistItemForm,
     EvidenceForm,
+    ExternalReportForm,
     FindingFilterForm,
     FindingForm,
     ProgrammeForm,
@@ -42,6 +43,7 @@ from ims.access import MANAGER_ROLES, get_object_for_user, member_roles, require
 from ims.files import serve_file
 from ims.forms import SignForm
 from ims.lockout import client_address
+from ims.models import OrgUnit
 from ims.transitions import record_transition
 from nonconformities.models import Nonconformity
 
@@ -284,9 +286,14 @@ def audit_edit(request, pk):
     require(audit.can_edit_plan(request.user), _("The plan can no longer be changed."))
     form = AuditForm(request.POST or None, instance=audit, user=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Audit plan saved."))
-        return redirect(audit)
+        values, sets = form.plan_changes()
+        try:
+            services.audit_update_plan(audit, actor=request.user, values=values, **sets)
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(request, _("Audit plan saved."))
+            return redirect(audit)
     return render(request, "audits/form.html", {"form": form, "title": audit.code, "back": audit})
 
 
@@ -327,7 +334,11 @@ def _detail_context(request, audit):
         "can_revise_plan": audit.status == Audit.Status.PLAN_APPROVED and audit.is_manager(user),
         "can_start": audit.can_start(user),
         "can_finish": audit.can_finish_fieldwork(user),
-        "can_resume": audit.status == Audit.Status.REPORTING and audit.is_lead(user),
+        "can_resume": audit.can_resume_fieldwork(user),
+        "can_attach_external_report": audit.can_attach_external_report(user),
+        "external_report_form": ExternalReportForm(),
+        "recording_unit": _recording_unit(request, audit),
+        "external_report_url": _external_report_url(request, audit),
         "can_edit_report": audit.can_edit_report(user),
         "can_close": audit.can_close(user),
         "team_form": TeamMemberForm(user=user) if audit.can_manage_team(user) else None,
@@ -459,7 +470,14 @@ def checklist_item(request, pk, item_pk):
                     result=form.cleaned_data["result"],
                     note=form.cleaned_data["note"],
                     evidence=form.cleaned_data["evidence"],
+                    base_version=form.cleaned_data["version"],
                 )
+            except services.StaleChecklistItem as stale:
+                # The current value, never the stale one: the page shows what is stored now.
+                if request.htmx:
+                    return _checklist_item_fragment(request, audit, item, error=_error_text(stale))
+                messages.warning(request, _error_text(stale))
+                form = ChecklistItemForm(instance=stale.item)
             except (ValidationError, PermissionDenied) as error:
                 form.add_error(None, _error_text(error))
             else:
@@ -475,7 +493,11 @@ def checklist_item(request, pk, item_pk):
                 return redirect(
                     reverse("audits:audit_detail", args=[audit.pk]) + f"#item-{item.pk}"
                 )
-        if request.htmx:
+        if request.htmx and form.is_bound:
+            if form.has_error("version") and not form.has_error("result"):
+                return _checklist_item_fragment(
+                    request, audit, item, error=_("This page is out of date: reload it.")
+                )
             errors = [str(e) for e in form.non_field_errors()] or [
                 _("Choose a result.") if form.has_error("result") else _error_text(form.errors)
             ]
@@ -533,9 +555,9 @@ def finding_create(request, pk):
             initial["note"] = item.note
     if not request.GET.get("grade"):
         initial["grade"] = FindingGrade.objects.filter(code="minor_nc").first()
-    scope = list(audit.scope_units.all())
-    if len(scope) == 1:
-        initial["unit"] = scope[0]
+    unit = _recording_unit(request, audit)
+    if unit is not None:
+        initial["unit"] = unit
     form = FindingForm(
         request.POST or None,
         request.FILES or None,
@@ -563,9 +585,28 @@ def finding_create(request, pk):
         except (ValidationError, PermissionDenied) as error:
             form.add_error(None, _error_text(error))
         else:
+            # The next finding defaults to the unit this one was recorded at.
+            request.session[_recording_key(audit)] = finding.unit_id
             messages.success(request, _("Finding recorded."))
             return redirect(finding)
     return render(request, "audits/finding_form.html", {"audit": audit, "form": form, "item": item})
+
+
+def _recording_key(audit):
+    return f"audits.recording_unit.{audit.pk}"
+
+
+def _recording_unit(request, audit):
+    """The auditee unit the auditor is recording at: the one named in the link (``?unit=``, from
+    a checklist item or the audit page), else the one of their last finding in this audit, else
+    the scope's only unit. Never silently the first of several units."""
+    scope = list(audit.scope_units.all())
+    for candidate in (request.GET.get("unit"), request.session.get(_recording_key(audit))):
+        if candidate and str(candidate).isdigit():
+            unit = OrgUnit.objects.filter(pk=candidate).first()
+            if unit is not None and any(unit.is_within(s) for s in scope):
+                return unit
+    return scope[0] if len(scope) == 1 else None
 
 
 def _finding(request, pk):
@@ -697,11 +738,54 @@ def photo(request, pk, size="full"):
     return serve_file(field, filename=f"{evidence.pk}.jpg", inline=True)
 
 
+# --- external audits ----------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def external_report_attach(request, pk):
+    audit = get_object_for_user(Audit, request.user, pk=pk)
+    form = ExternalReportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose the file of the certification body's report."))
+        return redirect(audit)
+    _attempt(
+        request,
+        lambda: services.audit_attach_external_report(
+            audit, actor=request.user, upload=form.cleaned_data["file"]
+        ),
+        _("The certification body's report is attached."),
+    )
+    return redirect(audit)
+
+
+@login_required
+def external_report(request, pk):
+    """The certification body's report covers the whole scope: served to those who may read the
+    whole report (team, programme managers, members at or above the whole scope), else 404."""
+    audit = get_object_for_user(
+        _audits().prefetch_related(TEAM, "scope_units"), request.user, pk=pk
+    )
+    if not audit.external_report or not audit.shows_all_findings(request.user):
+        raise Http404
+    return serve_file(audit.external_report, filename=audit.external_report_name or None)
+
+
 # --- report --------------------------------------------------------------------------------------
 
 
 def _report_context(request, audit):
-    return report_context(audit, request.user, lambda e: reverse("audits:photo_thumb", args=[e.pk]))
+    context = report_context(
+        audit, request.user, lambda e: reverse("audits:photo_thumb", args=[e.pk])
+    )
+    context["external_report_url"] = _external_report_url(request, audit)
+    return context
+
+
+def _external_report_url(request, audit):
+    if audit.external_report and audit.shows_all_findings(request.user):
+        return reverse("audits:external_report", args=[audit.pk])
+    return None
 
 
 @login_required

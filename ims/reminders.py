@@ -3,6 +3,11 @@
 A provider is a function ``provider(today)`` that yields ``Reminder`` rows. The pass writes each
 to the recipient's inbox with a deduplication key (kind, item, recipient, day) that a unique
 constraint enforces, so running the pass twice, or on two workers at once, sends it once.
+
+A reminder due on a given day (an audit starts in 7 days) is a ``once`` reminder: its provider
+offers it on every pass from that day on while it still applies, and its key leaves out the day,
+so the first pass on or after the day sends it and no later pass sends it again. A missed pass
+(the worker down for a day) then loses nothing.
 Emails follow each user's choice: immediately, or in one daily digest.
 """
 
@@ -31,9 +36,12 @@ class Reminder:
     title: object
     body: object = ""
     url: str = ""
+    once: bool = False  # sent once ever (per kind, item and recipient), not once a day
 
     def key_for(self, today):
-        key = f"{self.kind}:{self.item_key}:{self.user.pk}:{today.isoformat()}"
+        key = f"{self.kind}:{self.item_key}:{self.user.pk}"
+        if not self.once:
+            key = f"{key}:{today.isoformat()}"
         if len(key) <= 200:
             return key
         # Never truncate: two long keys sharing a prefix would swallow each other's reminders.

@@ -178,6 +178,10 @@ CASES = {
         owner=(200, 403), member=(200, 403), outsider=(Hide("QT-TH-77"), 403)
     ),
     "audits:photo": Case(pk("photo")),
+    "audits:external_report": Case(
+        pk("external_audit"), owner=See("%PDF-"), member=See("%PDF-"), outsider=404
+    ),
+    "audits:external_report_attach": post(pk("external_audit")),
     "audits:photo_thumb": Case(pk("photo")),
     # --- nonconformities ---------------------------------------------------------------------
     "nonconformities:register": Case(
@@ -276,7 +280,7 @@ def test_every_url_pattern_has_an_access_case():
 @pytest.fixture
 def objects(world, settings, tmp_path):
     """One record of every kind, at ``world.school`` (or the department, for programmes)."""
-    from audits.services import finding_add_evidence
+    from audits.services import audit_attach_external_report, finding_add_evidence
     from nonconformities.models import CorrectiveAction
     from nonconformities.services import attachment_add
 
@@ -302,6 +306,17 @@ def objects(world, settings, tmp_path):
         world, scope=[world.school], code="DG-TH-01", status=Audit.Status.IN_PROGRESS
     )
     finding = make_finding(audit, world, statement="FINDING-TH1 sổ đầu bài chưa ký")
+    external_audit = make_audit(
+        world,
+        scope=[world.school],
+        code="DG-CERT-TH",
+        kind="certification",
+        external_body="QUACERT",
+        external_lead_auditor="Trần Quốc Bảo",
+        team=False,
+        status=Audit.Status.IN_PROGRESS,
+    )
+    audit_attach_external_report(external_audit, actor=world.iso, upload=pdf_upload())
     photo = finding_add_evidence(
         finding,
         actor=world.auditor,
@@ -335,6 +350,7 @@ def objects(world, settings, tmp_path):
         ),
         programme=audit.programme,
         audit=audit,
+        external_audit=external_audit,
         team_member=audit.team.get(user=world.auditor),
         item=checklist_item(audit),
         finding=finding,

@@ -121,3 +121,14 @@ def checklist_item(audit):
     )
     item.clauses.add(clause)
     return item
+
+
+def pdf_bytes():
+    """The smallest file that passes the upload check as a PDF (its content says %PDF-)."""
+    return b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def pdf_upload(name="bao-cao-chung-nhan.pdf"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, pdf_bytes(), content_type="application/pdf")

@@ -89,7 +89,7 @@ def test_phone_flow_mark_not_conforming_then_record_finding_with_photo(world, cl
     client = client_for(world.auditor)
     response = client.post(
         reverse("audits:checklist_item", args=[audit.pk, item.pk]),
-        {"result": "nonconforming", "note": "", "evidence": ""},
+        {"result": "nonconforming", "note": "", "evidence": "", "version": 0},
     )
     form_url = reverse("audits:finding_create", args=[audit.pk]) + f"?item={item.pk}"
     assert response["Location"] == form_url
@@ -293,20 +293,26 @@ def test_checklist_tap_updates_the_item_in_place_with_htmx(world, client_for):
     client = client_for(world.auditor)
     url = reverse("audits:checklist_item", args=[audit.pk, item.pk])
     response = client.post(
-        url, {"result": "conforming", "note": "", "evidence": ""}, headers={"HX-Request": "true"}
+        url,
+        {"result": "conforming", "note": "", "evidence": "", "version": 0},
+        headers={"HX-Request": "true"},
     )
     assert response.status_code == 200 and "HX-Request" in response["Vary"]
     assert f'id="item-{item.pk}"' in response.content.decode()
     assert 'data-result="conforming"' in response.content.decode()
     response = client.post(
-        url, {"result": "nonconforming", "note": "", "evidence": ""}, headers={"HX-Request": "true"}
+        url,
+        {"result": "nonconforming", "note": "", "evidence": "", "version": 1},
+        headers={"HX-Request": "true"},
     )
     assert response["HX-Redirect"].endswith(f"?item={item.pk}")
     response = client.post(url, {"result": "bogus"}, headers={"HX-Request": "true"})
     assert ChecklistItem.objects.get(pk=item.pk).result == "nonconforming"
     assert response.status_code == 200 and "Hãy chọn kết quả." in response.content.decode()
     outsider = client_for(world.teacher).post(
-        url, {"result": "conforming", "note": "", "evidence": ""}, headers={"HX-Request": "true"}
+        url,
+        {"result": "conforming", "note": "", "evidence": "", "version": 2},
+        headers={"HX-Request": "true"},
     )
     assert "Chỉ đoàn đánh giá" in outsider.content.decode()
     assert ChecklistItem.objects.get(pk=item.pk).result == "nonconforming"

@@ -10,7 +10,14 @@ from audits.services import AuditRuleError
 from ims.models import Membership, Role, Signature, TransitionEvent, User
 from ims.signatures import SignatureError
 from nonconformities.models import Nonconformity
-from tests.audits.factories import clauses, fill_report, grade, make_audit, make_finding
+from tests.audits.factories import (
+    clauses,
+    fill_report,
+    grade,
+    make_audit,
+    make_finding,
+    pdf_upload,
+)
 
 # --- AUD-R1 -------------------------------------------------------------------------------------
 
@@ -227,12 +234,6 @@ def test_report_with_a_missing_part_cannot_be_issued(world, reporting):
     assert not Signature.objects.exists() and not Nonconformity.objects.exists()
 
 
-def test_report_without_findings_cannot_be_issued(world):
-    audit = fill_report(make_audit(world, status=Audit.Status.REPORTING))
-    with pytest.raises(AuditRuleError, match="AUD-R5"):
-        services.audit_issue_report(audit, actor=world.leadauditor, password="demo")
-
-
 def test_complete_report_is_issued_with_the_lead_signature_and_opens_ncs(world, reporting):
     audit, major, minor = reporting
     fill_report(audit)
@@ -256,11 +257,17 @@ def test_complete_report_is_issued_with_the_lead_signature_and_opens_ncs(world, 
 
 def test_external_audit_raises_external_audit_ncs(world):
     audit = make_audit(
-        world, status=Audit.Status.REPORTING, kind="certification", external_body="QUACERT"
+        world,
+        status=Audit.Status.REPORTING,
+        kind="certification",
+        external_body="QUACERT",
+        external_lead_auditor="Trần Quốc Bảo",
+        team=False,
     )
     finding = make_finding(audit, world, code="minor_nc")
     fill_report(audit)
-    services.audit_issue_report(audit, actor=world.leadauditor, password="demo")
+    services.audit_attach_external_report(audit, actor=world.iso, upload=pdf_upload())
+    services.audit_issue_report(audit, actor=world.iso, password="demo")
     assert Nonconformity.objects.for_source(finding).get().source == "external_audit"
 
 

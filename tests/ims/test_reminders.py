@@ -1,7 +1,7 @@
 """The reminder pass: exactly once per item, recipient, kind and day; digest or immediate."""
 
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -143,3 +143,11 @@ def test_long_item_keys_that_share_a_prefix_stay_distinct(world):
     first = Reminder(world.teacher, "doc", "x" * 300 + "1", "t").key_for(day)
     second = Reminder(world.teacher, "doc", "x" * 300 + "2", "t").key_for(day)
     assert first != second and len(first) <= 200 and len(second) <= 200
+
+
+def test_a_once_reminder_key_leaves_out_the_day(world):
+    day = date(2025, 11, 3)
+    once = Reminder(world.teacher, "doc", "item", "t", once=True)
+    daily = Reminder(world.teacher, "doc", "item", "t")
+    assert once.key_for(day) == once.key_for(day + timedelta(days=1))
+    assert daily.key_for(day) != daily.key_for(day + timedelta(days=1))

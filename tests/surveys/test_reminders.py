@@ -29,7 +29,23 @@ def test_due_three_days_before_closing_with_low_rate(world, campaign):
     assert [r.user for r in reminders] == [world.iso]
     assert str(campaign.pk) in reminders[0].item_key
     assert list(survey_reminders(today - timedelta(days=1))) == []
-    assert list(survey_reminders(today + timedelta(days=1))) == []
+    assert list(survey_reminders(today + timedelta(days=4))) == []  # closed by then
+
+
+def test_a_missed_pass_loses_nothing_and_the_reminder_is_sent_once(world, campaign):
+    today = timezone.localdate()
+    # the pass 3 days before closing did not run: the next one sends the reminder, once
+    assert send_reminders(today + timedelta(days=1)) == 1
+    note = Notification.objects.get(user=world.iso, kind="survey_low_response")
+    assert "2" in note.title
+    assert send_reminders(today + timedelta(days=2)) == 0
+    assert send_reminders(today + timedelta(days=3)) == 0
+    assert Notification.objects.filter(kind="survey_low_response").count() == 1
+
+
+def test_on_the_closing_day_a_missed_reminder_still_goes_out(world, campaign):
+    today = timezone.localdate()
+    assert [r.user for r in survey_reminders(today + timedelta(days=3))] == [world.iso]
 
 
 def test_not_due_when_rate_reaches_threshold(world, campaign):
