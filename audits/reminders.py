@@ -1,7 +1,8 @@
 """Audit reminders for the core's daily pass (issue 7).
 
 - team and auditees: an audit starts in 7 days, and again the day before;
-- lead auditor: the report is overdue (every day until it is issued).
+- lead auditor (for an external audit, the programme manager who records it): the report is
+  overdue (every day until it is issued).
 The start notices are ``once`` reminders: each is sent by the first pass on or after its day, so
 a missed pass loses nothing. When passes were missed past the day-before mark, only that nearer
 notice is sent: it supersedes the 7-day one. A rescheduled audit is announced again.
@@ -62,9 +63,16 @@ def audit_reminders(today):
                 audit.get_absolute_url(),
                 once=True,
             )
-    overdue = Audit.objects.report_overdue(today).prefetch_related(team).order_by("pk")
+    overdue = (
+        Audit.objects.report_overdue(today)
+        .select_related("programme__owner", "programme__unit")
+        .prefetch_related(team)
+        .order_by("pk")
+    )
     for audit in overdue:
         lead = audit.lead_auditor
+        if audit.is_external and audit.is_manager(audit.programme.owner):
+            lead = audit.programme.owner  # who records an external audit's report
         if lead is None:
             continue
         yield Reminder(

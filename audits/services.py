@@ -268,6 +268,13 @@ def audit_update_plan(audit, *, actor, values, scope_units, processes, clauses, 
         audit.processes.set(processes)
         audit.clauses.set(clauses)
         audit.auditees.set(auditees)
+        if audit.is_external and audit.team.filter(role=AuditTeamMember.Role.LEAD).exists():
+            raise AuditRuleError(
+                _(
+                    "An external audit's lead auditor belongs to the certification body: remove "
+                    "the internal lead auditor from the team first."
+                )
+            )
         _check_team_independent(audit)
         record_transition(
             audit,

@@ -135,3 +135,18 @@ def test_admin_lists_the_external_lead_and_keeps_grade_history(world, client):
     minor = FindingGrade.objects.get(code="minor_nc")
     response = client.get(reverse("admin:audits_findinggrade_history", args=[minor.pk]))
     assert response.status_code == 200
+
+
+def test_an_audit_with_an_internal_lead_cannot_become_external(world):
+    audit = make_audit(world)  # internal, with leadauditor as lead
+    with pytest.raises(AuditRuleError):
+        services.audit_update_plan(
+            audit,
+            actor=world.iso,
+            values={"kind": "certification", "external_body": "QUACERT"},
+            scope_units=list(audit.scope_units.all()),
+            processes=[],
+            clauses=list(audit.clauses.all()),
+            auditees=list(audit.auditees.all()),
+        )
+    assert Audit.objects.get(pk=audit.pk).kind == "internal"

@@ -110,3 +110,15 @@ def test_daily_pass_run_twice_sends_once_in_vietnamese(
     title = notes.get(user=world.principal).title
     assert "DG-001" in title and "7" in title and "10/11/2025" in title
     assert "bắt đầu" in title
+
+
+def test_an_external_audits_overdue_report_reminds_the_programme_manager(world):
+    make_audit(
+        world,
+        status=Audit.Status.REPORTING,
+        kind="certification",
+        external_body="QUACERT",
+        external_lead_auditor="Trần Quốc Bảo",
+        team=False,
+    )
+    assert _keys(date(2025, 11, 22)) == [("audits.report_overdue", "iso")]
