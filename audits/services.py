@@ -26,6 +26,7 @@ from audits.models import (
 from audits.photos import process_photo
 from ims.access import HEAD_ROLES
 from ims.files import ATTACHMENT_KINDS, check_upload
+from ims.history import with_reason
 from ims.models import Membership, Signature
 from ims.notifications import notify
 from ims.reminders import lazy_format
@@ -48,12 +49,6 @@ def _step(audit, target):
     from_state = audit.status
     audit.status = target
     return from_state
-
-
-def _reason(instance, reason):
-    """The user's reason, on the history row the next save writes (django-simple-history)."""
-    if reason:
-        instance._change_reason = str(reason)[:100]
 
 
 def _record(audit, *, actor, action, from_state, reason=""):
@@ -112,7 +107,7 @@ def programme_approve(programme, *, actor, password, comment="", address=None):
         )
         programme.status = AuditProgramme.Status.APPROVED
         programme.approved_at = timezone.now()
-        _reason(programme, comment)
+        with_reason(programme, comment)
         programme.save(update_fields=["status", "approved_at"])
         record_transition(
             programme,
@@ -306,7 +301,7 @@ def team_override_approve(member, *, actor):
             raise PermissionDenied(_("Only the quality manager approves an override."))
         member.override_approved_by = actor
         member.override_approved_at = timezone.now()
-        _reason(member, member.override_reason)
+        with_reason(member, member.override_reason)
         member.save(update_fields=["override_approved_by", "override_approved_at"])
         record_transition(
             audit,
@@ -394,7 +389,7 @@ def audit_approve_plan(audit, *, actor, reason=""):
         if not audit.clauses.exists() or not audit.scope_units.exists():
             raise AuditRuleError(_("The plan needs a scope and criteria."))
         from_state = _step(audit, Audit.Status.PLAN_APPROVED)
-        _reason(audit, reason)
+        with_reason(audit, reason)
         audit.save(update_fields=["status"])
         _record(audit, actor=actor, action="approve_plan", from_state=from_state, reason=reason)
         people = [m.user for m in audit.team_members()] + list(audit.auditees.all())
@@ -416,7 +411,7 @@ def audit_revise_plan(audit, *, actor, reason=""):
         if audit.status != Audit.Status.PLAN_APPROVED or not audit.is_manager(actor):
             raise PermissionDenied(_("Only the quality manager reopens an approved plan."))
         from_state = _step(audit, Audit.Status.PLANNED)
-        _reason(audit, reason)
+        with_reason(audit, reason)
         audit.save(update_fields=["status"])
         _record(audit, actor=actor, action="revise_plan", from_state=from_state, reason=reason)
     return audit
@@ -459,7 +454,7 @@ def audit_resume_fieldwork(audit, *, actor, reason=""):
         if not audit.can_resume_fieldwork(actor):
             raise PermissionDenied(_("Only the lead auditor resumes the fieldwork."))
         from_state = _step(audit, Audit.Status.IN_PROGRESS)
-        _reason(audit, reason)
+        with_reason(audit, reason)
         audit.save(update_fields=["status"])
         _record(audit, actor=actor, action="resume_fieldwork", from_state=from_state, reason=reason)
     return audit
@@ -482,7 +477,7 @@ def audit_issue_report(audit, *, actor, password, comment="", address=None):
         _check_report_complete(audit)
         from_state = _step(audit, Audit.Status.REPORT_ISSUED)
         audit.report_issued_at = timezone.now()
-        _reason(audit, comment)
+        with_reason(audit, comment)
         audit.save(update_fields=["status", "report_issued_at"])
         sign(
             audit,
@@ -558,7 +553,7 @@ def audit_close(audit, *, actor, reason=""):
             raise AuditRuleError(_("Close every finding before closing the audit."))
         from_state = _step(audit, Audit.Status.CLOSED)
         audit.closed_at = timezone.now()
-        _reason(audit, reason)
+        with_reason(audit, reason)
         audit.save(update_fields=["status", "closed_at"])
         _record(audit, actor=actor, action="close", from_state=from_state, reason=reason)
     return audit
@@ -862,7 +857,7 @@ def finding_close(finding, *, actor, reason=""):
             )
         finding.status = Finding.Status.CLOSED
         finding.closed_by, finding.closed_at = actor, timezone.now()
-        _reason(finding, reason)
+        with_reason(finding, reason)
         finding.save(update_fields=["status", "closed_by", "closed_at"])
         record_transition(
             finding,
