@@ -161,7 +161,7 @@ CASES = {
     "audits:checklist_item": post(
         lambda o: {"pk": o.audit.pk, "item_pk": o.item.pk},
         member=(200, 403),  # the form again, with the refusal
-        data=lambda o: {"result": "conforming", "note": "Đủ hồ sơ"},
+        data=lambda o: {"result": "conforming", "note": "Đủ hồ sơ", "version": 0},
         state=lambda o: o.item.__class__.objects.values_list("result", "note").get(pk=o.item.pk),
     ),
     "audits:finding_create": Case(pk("audit"), owner=(200, 403), member=403),

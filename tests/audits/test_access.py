@@ -86,7 +86,7 @@ def test_auditee_reads_but_does_not_edit(world, setup, client_for):
     item = audit.checklist.first()
     item_url = reverse("audits:checklist_item", args=[audit.pk, item.pk])
     assert client.get(item_url).status_code == 403
-    client.post(item_url, {"result": "nonconforming", "note": "x", "evidence": ""})
+    client.post(item_url, {"result": "nonconforming", "note": "x", "evidence": "", "version": 0})
     item.refresh_from_db()
     assert item.result == "not_checked" and item.note == ""
     response = client.post(
