@@ -21,7 +21,8 @@ from audits.models import (
 )
 from audits.programme_stats import DONE_STATES
 from ims.access import AUDITOR_ROLES, MANAGER_ROLES, units_visible_to
-from ims.models import Clause, OrgUnit, User
+from ims.models import Clause, OrgUnit
+from ims.pickers import PeopleField, PeopleScope, PersonField
 from ims.schoolyear import SchoolYear, recent_years
 from ims.search import search
 from ims.unitfilter import unit_condition, unit_only_field
@@ -169,12 +170,7 @@ class AuditForm(forms.ModelForm):
         queryset=Clause.objects.none(),
         widget=forms.SelectMultiple(attrs={"size": 10}),
     )
-    auditees = forms.ModelMultipleChoiceField(
-        label=_("Auditees"),
-        queryset=User.objects.none(),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-    )
+    auditees = PeopleField(label=_("Auditees"), required=False)
 
     class Meta:
         model = Audit
@@ -213,9 +209,8 @@ class AuditForm(forms.ModelForm):
         self.fields["clauses"].queryset = Clause.objects.filter(
             criteria_set__is_active=True
         ).select_related("criteria_set")
-        self.fields["auditees"].queryset = (
-            User.objects.for_user(user).filter(is_active=True).order_by("full_name")
-        )
+        # The people the planner sees (their units and below), found by typing.
+        self.fields["auditees"].bind(user, PeopleScope.within(user))
 
     def clean(self):
         data = super().clean()
@@ -250,7 +245,7 @@ class ExternalReportForm(forms.Form):
 
 
 class TeamMemberForm(forms.Form):
-    user = forms.ModelChoiceField(label=_("Person"), queryset=User.objects.none())
+    user = PersonField(label=_("Person"))
     role = forms.ChoiceField(label=_("Role"), choices=AuditTeamMember.Role.choices)
     override_reason = forms.CharField(
         label=_("Reason for an override (only if the person is not independent)"),
@@ -260,14 +255,8 @@ class TeamMemberForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        auditors = User.objects.filter(
-            is_active=True,
-            memberships__is_active=True,
-            memberships__role__in=list(AUDITOR_ROLES),
-        ).distinct()
-        self.fields["user"].queryset = (
-            User.objects.for_user(user).filter(pk__in=auditors.values("pk")).order_by("full_name")
-        )
+        # Auditors in the units the manager sees, found by typing.
+        self.fields["user"].bind(user, PeopleScope.within(user, roles=tuple(sorted(AUDITOR_ROLES))))
 
 
 class ChecklistGenerateForm(forms.Form):

@@ -390,7 +390,8 @@ def team_add(request, pk):
     audit = get_object_for_user(Audit, request.user, pk=pk)
     form = TeamMemberForm(request.POST, user=request.user)
     if not form.is_valid():
-        messages.error(request, _("Choose a person and a role."))
+        errors = form.errors.get("user") or [_("Choose a person and a role.")]
+        messages.error(request, " ".join(str(e) for e in errors))
         return redirect(audit)
     data = form.cleaned_data
     _attempt(

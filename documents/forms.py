@@ -1,12 +1,14 @@
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from ims.access import units_visible_to
 from ims.files import check_upload
-from ims.models import Clause, Membership, OrgUnit, User
+from ims.models import Clause, Membership, OrgUnit
 from ims.models.org import PATH_SEGMENT_WIDTH
+from ims.pickers import PeopleField, PeopleScope, PersonField
 from ims.unitfilter import (
     CLAUSE_LABEL_FIELDS,
     LightModelChoiceField,
@@ -46,17 +48,10 @@ def _units_in_tree(user):
 
 
 def _people(user):
-    """People who can be named reviewer, approver, recipient or reader: everyone with an active
-    role in the same organisation tree (a school's staff name a division head or the director)."""
-    roots = _roots(user)
-    if user.is_superuser:
-        return User.objects.filter(is_active=True).order_by("full_name", "username")
-    condition = Q(pk=user.pk)
-    for root in roots:
-        condition |= Exists(
-            Membership.objects.active().filter(user=OuterRef("pk"), unit__path__startswith=root)
-        )
-    return User.objects.filter(is_active=True).filter(condition).order_by("full_name", "username")
+    """Who can be named owner, reviewer, approver, recipient or reader: the people ``user``
+    works with (their units and below, and the members of the units above: a school's staff
+    name a division head or the director), found by typing, never listed."""
+    return PeopleScope.around(user)
 
 
 class ClauseChoiceField(forms.ModelMultipleChoiceField):
@@ -64,17 +59,12 @@ class ClauseChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.criteria_set.code} {obj.number} {obj.label}"
 
 
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.display_name
-
-
-class PeopleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj):
-        return obj.display_name
-
-
 class DocumentForm(forms.ModelForm):
+    owner = PersonField(label=capfirst(Document._meta.get_field("owner").verbose_name))
+    restricted_to = PeopleField(
+        label=capfirst(Document._meta.get_field("restricted_to").verbose_name), required=False
+    )
+
     class Meta:
         model = Document
         fields = [
@@ -98,17 +88,14 @@ class DocumentForm(forms.ModelForm):
         widgets = {"issued_on": forms.DateInput(attrs={"type": "date"})}
         field_classes = {
             "clauses": ClauseChoiceField,
-            "owner": PersonChoiceField,
-            "restricted_to": PeopleChoiceField,
         }
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["owner_unit"].queryset = units_visible_to(user, AUTHOR_ROLES).order_by("path")
-        self.fields["owner"].queryset = _people(user)
-        self.fields["restricted_to"].queryset = _people(user)
-        self.fields["restricted_to"].required = False
+        self.fields["owner"].bind(user, _people(user))
+        self.fields["restricted_to"].bind(user, _people(user))
         self.fields["clauses"].queryset = Clause.objects.select_related("criteria_set")
         self.fields["clauses"].required = False
         self.fields["replaced_by"].queryset = Document.objects.for_user(user).filter(
@@ -183,15 +170,15 @@ class RevisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required for every revision: what changed and why."),
     )
-    reviewers = PeopleChoiceField(label=_("Reviewers"), queryset=User.objects.none())
-    approver = PersonChoiceField(label=_("Approver"), queryset=User.objects.none())
+    reviewers = PeopleField(label=_("Reviewers"))
+    approver = PersonField(label=_("Approver"))
 
     def __init__(self, *args, user, author=None, file_required=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         self.author = author or user
-        self.fields["reviewers"].queryset = _people(user)
-        self.fields["approver"].queryset = _people(user).exclude(pk=self.author.pk)
+        self.fields["reviewers"].bind(user, _people(user))
+        self.fields["approver"].bind(user, _people(user).excluding(self.author))
         self.fields["file"].required = file_required
 
     def clean_file(self):
@@ -239,12 +226,12 @@ class DistributionForm(forms.Form):
         queryset=OrgUnit.objects.none(),
         required=False,
     )
-    users = PeopleChoiceField(label=_("People"), queryset=User.objects.none(), required=False)
+    users = PeopleField(label=_("People"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["units"].queryset = _units_in_tree(user)
-        self.fields["users"].queryset = _people(user)
+        self.fields["users"].bind(user, _people(user))
 
     def clean(self):
         data = super().clean()

@@ -15,6 +15,7 @@ ims_patterns = (
         path("org/<int:pk>/", views.unit_detail, name="unit_detail"),
         path("org/import/", views.import_view, name="import"),
         path("people/", views.user_list, name="user_list"),
+        path("people/search/", views.people_search, name="people_search"),
         path("people/<int:pk>/", views.user_detail, name="user_detail"),
         path(
             "people/<int:pk>/deactivate/",

@@ -2,11 +2,19 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
@@ -29,6 +37,7 @@ from ims.forms import ImportForm, LoginForm, ProfileForm, ReasonForm, UnitFilter
 from ims.history import changes as record_changes
 from ims.models import Membership, Notification, OrgUnit, ReportJob, User, WorkerHeartbeat
 from ims.notifications import mark_read
+from ims.pickers import MAX_CHOSEN, PICKER_LIMIT, PeopleScope
 from ims.search import search
 from ims.transitions import TransitionError
 
@@ -195,6 +204,54 @@ def user_list(request):
         "ims/user_list.html",
         {"page": page, "q": query, "show_deactivated": show_deactivated},
     )
+
+
+@login_required
+@require_GET
+def people_search(request):
+    """A people picker's search: the people the form's signed scope allows, at most
+    ``PICKER_LIMIT`` matching the typed words, after those already ticked (kept ticked)."""
+    name = request.GET.get("picker_name", "")
+    if not name.isidentifier() or len(name) > 40:
+        return HttpResponseBadRequest(_("This search needs the form it belongs to."))
+    context = {
+        "name": name,
+        "input_type": "checkbox" if request.GET.get("picker_many") else "radio",
+        "limit": PICKER_LIMIT,
+    }
+    try:
+        scope = PeopleScope.from_token(request.GET.get("picker_scope", ""), request.user)
+    except signing.SignatureExpired:
+        return _choices_response({**context, "expired": True})
+    except (signing.BadSignature, ValueError, TypeError, KeyError):
+        return HttpResponseBadRequest(_("This search needs the form it belongs to."))
+    query = (request.GET.get(f"{name}_q") or request.GET.get("q") or "").strip()[:100]
+    ids = []
+    for value in request.GET.getlist(name)[:MAX_CHOSEN]:
+        if value.isdigit() and 0 < int(value) < 2**63:
+            ids.append(int(value))
+    chosen = (
+        list(scope.with_units(scope.people().filter(pk__in=ids)).order_by("full_name", "pk"))
+        if ids
+        else []
+    )
+    matches = scope.search(query) if query else []
+    context.update(
+        {
+            "query": query,
+            "chosen": chosen,
+            "matches": [p for p in matches[:PICKER_LIMIT] if p.pk not in set(ids)],
+            "truncated": len(matches) > PICKER_LIMIT,
+        }
+    )
+    return _choices_response(context)
+
+
+def _choices_response(context):
+    # A fragment: rendered without the page's context processors (menus, unread counts).
+    response = HttpResponse(render_to_string("ims/partials/people_choices.html", context))
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 @login_required

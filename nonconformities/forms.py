@@ -1,13 +1,13 @@
 import re
 
 from django import forms
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ims.access import AUDITOR_ROLES, HEAD_ROLES, MANAGER_ROLES, units_visible_to
 from ims.forms import SignForm
-from ims.models import Clause, Membership, OrgUnit, Role, User
+from ims.models import Clause, OrgUnit, Role
+from ims.pickers import PeopleScope, PersonField
 from ims.unitfilter import (
     LightModelChoiceField,
     UnitFilterField,
@@ -33,18 +33,15 @@ def clause_queryset():
     return Clause.objects.filter(criteria_set__is_active=True).select_related("criteria_set")
 
 
-def people_for(user):
-    """Who may own an action or verify: anyone active in the organisation (an NC of a division
-    is often corrected in a school), so not limited to the people ``user`` manages."""
-    if not getattr(user, "is_authenticated", False):
-        return User.objects.none()
-    in_organisation = Membership.objects.active().filter(user=OuterRef("pk"))
-    return User.objects.filter(Exists(in_organisation)).order_by("full_name", "username")
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.display_name
+def people_for(nc):
+    """Who may own an action or verify, found by typing, never listed. For a school's NC: the
+    school's people, and the members of the units above it and of the offices (the quality
+    manager, a division head), never another school's staff. For an office's NC (a division,
+    the Department): anyone in the organisation, since such an NC is often corrected in the
+    schools."""
+    if nc.unit.kind.is_school:
+        return PeopleScope.of_unit(nc.unit)
+    return PeopleScope.organisation_of(nc.unit)
 
 
 class RaiseForm(forms.Form):
@@ -177,12 +174,12 @@ class ExtentForm(forms.Form):
 
 class ActionForm(forms.Form):
     description = forms.CharField(label=_("Corrective action"), widget=text_area())
-    owner = PersonChoiceField(label=_("Owner"), queryset=User.objects.none())
+    owner = PersonField(label=_("Owner"))
     due = forms.DateField(label=_("Due date"), widget=DATE)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, nc, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = people_for(user)
+        self.fields["owner"].bind(user, people_for(nc))
 
     def clean_due(self):
         due = self.cleaned_data["due"]
@@ -201,12 +198,12 @@ class CancelForm(forms.Form):
 
 
 class PlanVerificationForm(forms.Form):
-    verifier = PersonChoiceField(label=_("Verifier"), queryset=User.objects.none())
+    verifier = PersonField(label=_("Verifier"))
     planned_on = forms.DateField(label=_("Check effectiveness on"), widget=DATE)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, nc, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["verifier"].queryset = people_for(user)
+        self.fields["verifier"].bind(user, people_for(nc))
 
 
 class VerifyForm(forms.Form):

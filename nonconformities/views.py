@@ -215,10 +215,11 @@ def _step_forms(nc, user, bound=None):
     if nc.can_check_extent(user):
         result["extent"] = forms.ExtentForm(user=user, nc=nc)
     if nc.can_add_action(user):
-        result["action"] = forms.ActionForm(user=user)
+        result["action"] = forms.ActionForm(user=user, nc=nc)
     if nc.can_plan_verification(user):
         result["plan"] = forms.PlanVerificationForm(
             user=user,
+            nc=nc,
             initial={"verifier": nc.planned_verifier_id, "planned_on": nc.verification_due},
         )
     if nc.can_verify(user):
@@ -400,7 +401,7 @@ def extent(request, pk):
 @require_POST
 def action_add(request, pk):
     nc = _nc_for_step(request, pk)
-    form = forms.ActionForm(request.POST, user=request.user)
+    form = forms.ActionForm(request.POST, user=request.user, nc=nc)
     return _run_step(
         request,
         nc,
@@ -457,7 +458,7 @@ def action_cancel(request, pk, action_pk):
 @require_POST
 def plan_verification(request, pk):
     nc = _nc_for_step(request, pk)
-    form = forms.PlanVerificationForm(request.POST, user=request.user)
+    form = forms.PlanVerificationForm(request.POST, user=request.user, nc=nc)
     return _run_step(
         request,
         nc,

@@ -292,6 +292,7 @@ class Generator:
                 User(
                     username=username,
                     full_name=full,
+                    search_text=fold_join(username, full),
                     email=f"{username}@scale.invalid",
                     password=password,
                     language="vi",

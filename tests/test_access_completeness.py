@@ -23,6 +23,7 @@ from django.utils import timezone
 from audits.models import Audit
 from documents.models import Distribution
 from ims.models import Notification, ReportJob, TransitionEvent
+from ims.pickers import PeopleScope
 from tests.audits.factories import checklist_item, jpeg_bytes, make_audit, make_finding
 from tests.documents.factories import draft_of, effective_document, make_document, pdf_upload
 from tests.nonconformities.factories import raise_nc
@@ -100,6 +101,18 @@ CASES = {
     "ims:import": Case(owner=200, member=403, outsider=403, people=MANAGERS),
     "ims:user_list": Case(owner=See("teacher"), member=(200, 403), outsider=(Hide("teacher"), 403)),
     "ims:user_detail": Case(pk("teacher_user"), member=200),
+    # The search box's scope is signed for the owner (the document's owner, ``principal``):
+    # anyone else presenting it is refused.
+    "ims:people_search": Case(
+        data=lambda o: {
+            "picker_name": "who",
+            "picker_scope": PeopleScope.around(o.doc.owner).token(o.doc.owner),
+            "who_q": "teacher",
+        },
+        owner=See("teacher"),
+        member=400,
+        outsider=400,
+    ),
     "ims:user_deactivate": post(pk("teacher_user")),
     "ims:user_reactivate": post(pk("teacher_user")),
     "ims:profile": Case(owner=200, member=200, outsider=200),

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from ims.search import SearchTextField, fold_join
+
 
 def refuse_rename():
     raise PermissionDenied(_("A username cannot be changed, so that it is never reused."))
@@ -66,9 +68,13 @@ class User(AbstractUser):
     failed_login_count = models.PositiveIntegerField(default=0, editable=False)
     locked_until = models.DateTimeField(null=True, blank=True, editable=False)
     deactivated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Name and username folded (no case, no diacritics): people pickers search it.
+    search_text = SearchTextField()
 
     objects = IMSUserManager()
-    history = HistoricalRecords(excluded_fields=["last_login", "password", "failed_login_count"])
+    history = HistoricalRecords(
+        excluded_fields=["last_login", "password", "failed_login_count", "search_text"]
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -91,6 +97,8 @@ class User(AbstractUser):
         user._stored_username = user.__dict__.get("username")
         return user
 
+    NAME_FIELDS = frozenset({"username", "full_name", "first_name", "last_name"})
+
     def save(self, *args, **kwargs):
         """A stored username never changes (PostgreSQL also refuses it by a trigger)."""
         update_fields = kwargs.get("update_fields")
@@ -100,8 +108,15 @@ class User(AbstractUser):
                 stored = User.objects.filter(pk=self.pk).values_list("username", flat=True).first()
             if stored is not None and stored != self.username:
                 refuse_rename()
+        self.search_text = self.folded_name()
+        # A save of other fields (signing in writes ``last_login``) stays as narrow as asked.
+        if update_fields is not None and self.NAME_FIELDS & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
         super().save(*args, **kwargs)
         self._stored_username = self.username
+
+    def folded_name(self):
+        return fold_join(self.username, self.full_name, self.first_name, self.last_name)
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied(_("User accounts are deactivated, never deleted."))

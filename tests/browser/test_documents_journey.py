@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from documents.models import Acknowledgement, Revision
 from documents.sample_pdf import sample_pdf
 from ims.models import Role
-from tests.browser.helpers import login
+from tests.browser.helpers import login, pick_person
 from tests.conftest import build_world
 from tests.factories import MembershipFactory, UserFactory
 
@@ -31,6 +31,8 @@ def test_draft_to_effective_to_acknowledged(live_server, page, tmp_path, setting
     world = build_world()
     staff = UserFactory(username="chuyenvien", full_name="Bạc Thị Nhung")
     MembershipFactory(user=staff, unit=world.quality, role=Role.STAFF)
+    world.head.full_name = "Lò Văn Hùng"
+    world.head.save()
     pdf = tmp_path / "qt-09.pdf"
     pdf.write_bytes(sample_pdf("QT-09 Quy trình tiếp nhận văn bản đến"))
     base = live_server.url
@@ -42,11 +44,12 @@ def test_draft_to_effective_to_acknowledged(live_server, page, tmp_path, setting
     page.fill("input[name=title]", "Quy trình tiếp nhận và xử lý văn bản đến")
     page.select_option("select[name=doc_type]", "procedure")
     page.select_option("select[name=owner_unit]", str(world.quality.pk))
-    page.select_option("select[name=owner]", str(staff.pk))
+    # People are found by typing, without diacritics; nobody else's school is offered.
+    pick_person(page, "owner", "bac thi nhung", "Bạc Thị Nhung")
     page.set_input_files("input[name=file]", str(pdf))
     page.fill("textarea[name=change_summary]", "Ban hành lần đầu.")
-    page.select_option("select[name=reviewers]", [str(world.head.pk)])
-    page.select_option("select[name=approver]", str(world.director.pk))
+    pick_person(page, "reviewers", "lo van hung", "Lò Văn Hùng")
+    pick_person(page, "approver", "director", "director")
     page.get_by_test_id("save-document").click()
     expect(page.locator("h1")).to_contain_text("QT-09")
     page.locator("summary", has_text=re.compile("phân phối|distribution", re.I)).click()

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from nonconformities.models import Nonconformity
 from nonconformities.services import nonconformity_raise
-from tests.browser.helpers import login
+from tests.browser.helpers import login, pick_person
 from tests.conftest import build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -50,7 +50,7 @@ def test_nc_loop_from_containment_to_signed_closure(live_server, page):
     page.get_by_test_id("nc-extent").click()
     # A bad due date: a clear message, nothing saved.
     page.fill("textarea[name=description]", "Bổ sung hạn trình ký vào quy trình QT-12.")
-    page.select_option("select[name=owner]", str(world.teacher.pk))
+    pick_person(page, "owner", "teacher", "teacher")
     yesterday = timezone.localdate() - timedelta(days=1)
     page.fill("input[name=due]", yesterday.isoformat())
     page.get_by_test_id("nc-action-add").click()
