@@ -30,7 +30,7 @@ from ims.history import with_reason
 from ims.models import Membership, Signature
 from ims.notifications import notify
 from ims.reminders import lazy_format
-from ims.signatures import sign
+from ims.signatures import sign, verify_password
 from ims.transitions import TransitionError, check_transition, record_transition
 from nonconformities.services import nonconformity_raise
 
@@ -62,13 +62,6 @@ def _record(audit, *, actor, action, from_state, reason=""):
     )
 
 
-def _check_password_first(obj, *, actor, password, meaning, address):
-    """A wrong password must count as a failed sign-in even though the step rolls back:
-    check it outside the step's transaction, where ``sign`` records the failure and refuses."""
-    if not password or not actor.check_password(password):
-        sign(obj, signer=actor, password=password, meaning=meaning, address=address)
-
-
 def _notify_people(users, title, url, kind):
     seen = set()
     for user in users:
@@ -80,15 +73,9 @@ def _notify_people(users, title, url, kind):
 # --- programme -----------------------------------------------------------------------------------
 
 
-def programme_approve(programme, *, actor, password, comment="", address=None):
+def programme_approve(programme, *, actor, password, comment="", request=None):
     """Approve an audit programme with the approver's electronic signature."""
-    _check_password_first(
-        programme,
-        actor=actor,
-        password=password,
-        meaning=Signature.Meaning.APPROVED,
-        address=address,
-    )
+    verify_password(actor, password, request)  # outside the transaction: a failure counts
     with transaction.atomic():
         programme = _lock(AuditProgramme, programme)
         if programme.status != AuditProgramme.Status.DRAFT:
@@ -103,7 +90,7 @@ def programme_approve(programme, *, actor, password, comment="", address=None):
             password=password,
             meaning=Signature.Meaning.APPROVED,
             comment=comment,
-            address=address,
+            request=request,
         )
         programme.status = AuditProgramme.Status.APPROVED
         programme.approved_at = timezone.now()
@@ -460,16 +447,14 @@ def audit_resume_fieldwork(audit, *, actor, reason=""):
     return audit
 
 
-def audit_issue_report(audit, *, actor, password, comment="", address=None):
+def audit_issue_report(audit, *, actor, password, comment="", request=None):
     """Issue the report with the lead auditor's signature (AUD-R5: every part present), and
     open a nonconformity for each major or minor NC finding (AUD-R4), all in one transaction."""
     audit = Audit.objects.get(pk=audit.pk)
     if not audit.can_issue_report(actor):
         raise PermissionDenied(_("Only the lead auditor issues the report, once fieldwork ended."))
     _check_report_complete(audit)
-    _check_password_first(
-        audit, actor=actor, password=password, meaning=Signature.Meaning.ISSUED, address=address
-    )
+    verify_password(actor, password, request)  # outside the transaction: a failure counts
     with transaction.atomic():
         audit = _lock(Audit, audit)
         if not audit.can_issue_report(actor):
@@ -485,7 +470,7 @@ def audit_issue_report(audit, *, actor, password, comment="", address=None):
             password=password,
             meaning=Signature.Meaning.ISSUED,
             comment=comment,
-            address=address,
+            request=request,
         )
         _record(audit, actor=actor, action="issue_report", from_state=from_state, reason=comment)
         raise_nonconformities(audit, actor=actor)

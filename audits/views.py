@@ -42,7 +42,6 @@ from audits.report_kinds import report_context
 from ims.access import MANAGER_ROLES, get_object_for_user, member_roles, require
 from ims.files import serve_file
 from ims.forms import SignForm
-from ims.lockout import client_address
 from ims.models import OrgUnit
 from ims.transitions import record_transition
 from nonconformities.models import Nonconformity
@@ -249,7 +248,7 @@ def programme_approve(request, pk):
             actor=request.user,
             password=form.cleaned_data["password"],
             comment=form.cleaned_data["comment"],
-            address=client_address(request),
+            request=request,
         ),
         _("Audit programme approved and signed."),
     )
@@ -843,7 +842,7 @@ def report_issue(request, pk):
             actor=request.user,
             password=form.cleaned_data["password"],
             comment=form.cleaned_data["comment"],
-            address=client_address(request),
+            request=request,
         ),
         _("Report issued and signed. Nonconformities were opened for the NC findings."),
     )

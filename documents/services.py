@@ -12,12 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ims import lockout
 from ims.files import check_upload
 from ims.models import Membership, Signature, User
 from ims.notifications import notify
 from ims.reminders import lazy_format
-from ims.signatures import SignatureError, sign
+from ims.signatures import sign, verify_password
 from ims.transitions import TransitionError, check_transition, record_transition
 
 from . import coverage as coverage_rollup
@@ -245,22 +244,7 @@ def revision_submit(revision, *, user):
     return revision
 
 
-def verify_password(user, password, address=None):
-    """Check the re-entered password before any signing transaction starts, so a wrong one
-    counts towards the lockout (a rolled-back transaction would forget it) and changes nothing."""
-    try:
-        lockout.check(user.username, address)
-    except lockout.Locked as locked:
-        raise SignatureError(
-            _("Too many wrong passwords. Signing is locked for %(minutes)s minutes.")
-            % {"minutes": locked.minutes}
-        ) from None
-    if not password or not user.check_password(password):
-        lockout.record_failure(user.username, address)
-        raise SignatureError(_("The password is not correct. Nothing was signed."))
-
-
-def revision_review(revision, *, user, password, comment="", address=None):
+def revision_review(revision, *, user, password, comment="", request=None):
     """A named reviewer signs the review (password re-entered). The state stays in review."""
 
     def check(locked):
@@ -271,7 +255,7 @@ def revision_review(revision, *, user, password, comment="", address=None):
 
     with transaction.atomic():
         check(_lock(revision))
-    verify_password(user, password, address)
+    verify_password(user, password, request)
     with transaction.atomic():
         revision = _lock(revision)
         check(revision)
@@ -281,7 +265,7 @@ def revision_review(revision, *, user, password, comment="", address=None):
             password=password,
             meaning=Signature.Meaning.REVIEWED,
             comment=comment,
-            address=address,
+            request=request,
         )
         record_transition(
             revision,
@@ -323,7 +307,7 @@ def revision_return(revision, *, user, reason):
     return revision
 
 
-def revision_approve(revision, *, user, password, comment="", address=None):
+def revision_approve(revision, *, user, password, comment="", request=None):
     """In review → approved, signed by the named approver, who is not the author."""
 
     def check(locked):
@@ -337,7 +321,7 @@ def revision_approve(revision, *, user, password, comment="", address=None):
 
     with transaction.atomic():
         check(_lock(revision))
-    verify_password(user, password, address)
+    verify_password(user, password, request)
     with transaction.atomic():
         revision = _lock(revision)
         check(revision)
@@ -347,7 +331,7 @@ def revision_approve(revision, *, user, password, comment="", address=None):
             password=password,
             meaning=Signature.Meaning.APPROVED,
             comment=comment,
-            address=address,
+            request=request,
         )
         revision.status, revision.approved_at = S.APPROVED, timezone.now()
         revision.save(update_fields=["status", "approved_at"])
@@ -363,7 +347,7 @@ def revision_approve(revision, *, user, password, comment="", address=None):
     return revision
 
 
-def revision_publish(revision, *, user, password, effective_date=None, comment="", address=None):
+def revision_publish(revision, *, user, password, effective_date=None, comment="", request=None):
     """Approved → effective; in the same transaction the previous effective revision becomes
     superseded. The document row is locked first, so two concurrent publishes queue up; the
     partial unique constraint is the last guard."""
@@ -385,7 +369,7 @@ def revision_publish(revision, *, user, password, effective_date=None, comment="
 
     with transaction.atomic():
         check(_lock(revision))
-    verify_password(user, password, address)
+    verify_password(user, password, request)
     try:
         with transaction.atomic():
             document = Document.objects.select_for_update().get(pk=revision.document_id)
@@ -397,7 +381,7 @@ def revision_publish(revision, *, user, password, effective_date=None, comment="
                 password=password,
                 meaning=Signature.Meaning.ISSUED,
                 comment=comment,
-                address=address,
+                request=request,
             )
             _publish(document, revision, user, effective_date)
     except IntegrityError:

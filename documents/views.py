@@ -15,7 +15,6 @@ from ims.exports import FORMATS, export_response
 from ims.files import serve_file
 from ims.forms import SignForm
 from ims.history import changes as record_changes
-from ims.lockout import client_address
 from ims.signatures import SignatureError, signatures_for
 from ims.transitions import history_of
 
@@ -342,7 +341,7 @@ def revision_action(request, pk, action):
                 user=request.user,
                 password=form.cleaned_data["password"],
                 comment=form.cleaned_data["comment"],
-                address=client_address(request),
+                request=request,
             )
             messages.success(request, str(done))
         else:

@@ -1,3 +1,4 @@
+from axes.utils import reset as axes_reset
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +19,7 @@ from ims.models import (
     User,
 )
 
-# The admin's own sign-in page must not be a way around the lockout.
+# The admin's own sign-in page has the same lockout and messages as the login page.
 admin.site.login_form = AdminLoginForm
 
 
@@ -46,12 +47,11 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(NoDeleteMixin, SimpleHistoryAdmin, BaseUserAdmin):
-    list_display = ["username", "full_name", "email", "is_active", "language", "locked_until"]
+    list_display = ["username", "full_name", "email", "is_active", "language"]
     search_fields = ["username", "full_name", "email"]
     fieldsets = BaseUserAdmin.fieldsets + (
         (_("IMS"), {"fields": ["full_name", "phone", "language", "email_delivery"]}),
     )
-    readonly_fields = ["locked_until", "failed_login_count"]
     inlines = [MembershipInline]
     actions = ["unlock"]
 
@@ -62,7 +62,9 @@ class UserAdmin(NoDeleteMixin, SimpleHistoryAdmin, BaseUserAdmin):
 
     @admin.action(description=_("Unlock the selected accounts"))
     def unlock(self, request, queryset):
-        queryset.update(locked_until=None, failed_login_count=0)
+        """End the sign-in pauses of these usernames from every address (django-axes)."""
+        for username in queryset.values_list("username", flat=True):
+            axes_reset(username=username)
 
 
 @admin.register(OrgUnit)

@@ -1,3 +1,7 @@
+import hashlib
+import time
+from urllib.parse import urlsplit
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -6,18 +10,21 @@ from django.contrib.auth.forms import AuthenticationForm, _unicode_ci_compare
 from django.utils.translation import gettext_lazy as _
 
 from ims import lockout
+from ims.cache import count
 from ims.models import UnitKind, User
+from ims.proxies import client_address
 
 
 class LoginForm(AuthenticationForm):
-    """Sign-in that locks an account (or a source) after repeated failures."""
+    """Sign-in through django-axes (``ims.lockout``): a (username, address) pair with too many
+    failures is paused for a few minutes. The messages never tell whether a username exists."""
 
     error_messages = {
         "invalid_login": _("The username or password is not correct."),
         "inactive": _("This account has been deactivated."),
         "locked": _(
-            "Too many failed sign-ins. The account is locked for %(minutes)s minutes; "
-            "try again later or ask your quality manager."
+            "Too many failed sign-ins with this username from this network. Wait %(minutes)s "
+            "minutes and try again, or reset your password."
         ),
     }
 
@@ -29,27 +36,18 @@ class LoginForm(AuthenticationForm):
     def clean(self):
         username = (self.cleaned_data.get("username") or "").strip()
         password = self.cleaned_data.get("password")
-        address = lockout.client_address(self.request) if self.request else None
         if not username or not password:
             raise self.get_invalid_login_error()
-        try:
-            lockout.check(username, address)
-        except lockout.Locked as locked:
-            raise forms.ValidationError(
-                self.error_messages["locked"], code="locked", params={"minutes": locked.minutes}
-            ) from None
         self.user_cache = authenticate(self.request, username=username, password=password)
         if self.user_cache is None:
-            user = lockout.record_failure(username, address)
-            if user is not None and user.is_locked():
+            if lockout.is_locked_out(self.request):
                 raise forms.ValidationError(
                     self.error_messages["locked"],
                     code="locked",
-                    params={"minutes": settings.LOGIN_LOCKOUT_MINUTES},
+                    params={"minutes": lockout.lockout_minutes()},
                 )
             raise self.get_invalid_login_error()
         self.confirm_login_allowed(self.user_cache)
-        lockout.record_success(self.user_cache)
         return self.cleaned_data
 
 
@@ -69,8 +67,68 @@ class AdminLoginForm(LoginForm):
             raise self.get_invalid_login_error()
 
 
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """The old password is checked through the sign-in lockout: wrong ones count, and a paused
+    (username, address) pair gets the same answer as a wrong password."""
+
+    error_messages = {
+        **auth_forms.PasswordChangeForm.error_messages,
+        "password_incorrect": _(
+            "Your old password is not correct, or it was entered wrongly too many times (then "
+            "wait %(minutes)s minutes)."
+        ),
+    }
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        if not lockout.password_matches(self.user, old_password, self.request):
+            raise forms.ValidationError(
+                self.error_messages["password_incorrect"],
+                code="password_incorrect",
+                params={"minutes": lockout.lockout_minutes()},
+            )
+        return old_password
+
+
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Reset by email, also for accounts created by an import that have no password yet."""
+    """Reset by email, also for accounts created by an import that have no password yet.
+
+    Requests are limited per client address and per e-mail address asked for (counted whether
+    or not an account has it, so the answer tells nothing), and the link in the email is built
+    from ``SITE_URL``, never from the request's Host header.
+    """
+
+    error_messages = {
+        "too_many": _("Too many password reset requests. Try again in an hour."),
+    }
+
+    def __init__(self, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        hour = int(time.time() // 3600)
+        address = client_address(self.request) if self.request else None
+        limits = [
+            (f"reset:address:{address}", settings.PASSWORD_RESET_PER_ADDRESS_PER_HOUR),
+            (f"reset:email:{email.strip().casefold()}", settings.PASSWORD_RESET_PER_EMAIL_PER_HOUR),
+        ]
+        for key, limit in limits:
+            digest = hashlib.sha256(f"{settings.SECRET_KEY}:{key}".encode()).hexdigest()[:24]
+            if count(f"password-reset:{digest}:{hour}", 3600) > limit:
+                raise forms.ValidationError(self.error_messages["too_many"], code="too_many")
+        return email
+
+    def save(self, **kwargs):
+        site = urlsplit(settings.SITE_URL)
+        kwargs["domain_override"] = site.netloc
+        kwargs["use_https"] = site.scheme == "https"
+        return super().save(**kwargs)
 
     def get_users(self, email):
         email_field = User.get_email_field_name()

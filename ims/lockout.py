@@ -1,94 +1,58 @@
-"""Lock an account, or a source address, after repeated failed password checks.
+"""The sign-in lockout, kept by django-axes (settings ``AXES_*``; README "Sign-in lockout").
 
-Accounts are locked in the database (so every web process agrees); a source address that keeps
-failing on many different usernames is locked through the cache (with Redis down the source
-lock is off; account locks still hold). Schools share one address, so the
-source limit is several times the account limit.
+Failures count per pair of username and client address (``ims.proxies.client_address``): a name
+paused at one address still signs in from another, and other names at that address are not
+affected. The login pages go through ``authenticate()``, where the axes backend refuses a paused
+pair before any password is checked; the password change form and signing check a re-entered
+password through :func:`password_matches`, which does the same, so every place that takes a
+password counts towards one lockout.
 """
 
-import hashlib
-from datetime import timedelta
-
 from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
-from django.utils import timezone
-
-from ims.models import User
-
-SOURCE_FACTOR = 4
+from django.contrib.auth import authenticate
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.utils.translation import gettext as _
 
 
-class Locked(Exception):
-    def __init__(self, until):
-        super().__init__(until)
-        self.until = until
-
-    @property
-    def minutes(self):
-        return max(1, int((self.until - timezone.now()).total_seconds() // 60) + 1)
+def lockout_minutes():
+    """How long a paused pair waits after its last failure, in whole minutes."""
+    return max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
 
 
-def _source_key(address):
-    return f"login-fail:{address}"
+def is_locked_out(request):
+    """Whether django-axes refused, or has just paused, the attempt made in ``request``."""
+    return bool(getattr(request, "axes_locked_out", False))
 
 
-def check(username, address=None):
-    """Raise ``Locked`` if the account or the source address is locked now."""
-    if address:
-        until = cache.get(_source_key(address) + ":until")
-        if until and until > timezone.now():
-            raise Locked(until)
-    user = User.objects.filter(username__iexact=username).only("locked_until").first()
-    if user and user.is_locked():
-        raise Locked(user.locked_until)
+def password_matches(user, password, request=None):
+    """True when ``password`` is ``user``'s and their (username, address) pair is not paused.
 
-
-def record_failure(username, address=None):
-    """Count one failure; lock when the limit is reached. Returns the user, if any.
-
-    A wrong password counts against the account. The source address counts each username it
-    fails on once per lock window: one teacher's typos count once, so they never lock a school
-    that shares one address, while guessing across many accounts (spraying) or many unknown
-    usernames locks the source.
+    Through ``authenticate()``: a paused pair is refused before the password is looked at, a
+    wrong password counts as a failed sign-in, and a right one clears the pair's count, as at the
+    login page. The caller answers the same in both failing cases. Outside a request (the
+    shell, tests) the address is unknown: the pair is the username with no address.
     """
-    limit = settings.LOGIN_FAILURE_LIMIT
-    lock_for = timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-    with transaction.atomic():
-        user = User.objects.select_for_update().filter(username__iexact=username).first()
-        if user is not None:
-            user.failed_login_count += 1
-            if user.failed_login_count >= limit:
-                user.locked_until = timezone.now() + lock_for
-                user.failed_login_count = 0
-            User.objects.filter(pk=user.pk).update(
-                failed_login_count=user.failed_login_count, locked_until=user.locked_until
-            )
-    if address:
-        _count_source_failure(address, username, limit, lock_for)
-    return user
+    from axes.handlers.proxy import AxesProxyHandler
+    from axes.helpers import get_credentials
+
+    if request is None:
+        request = HttpRequest()
+    username = user.get_username()
+    found = authenticate(request, username=username, password=password or "")
+    if found is None or found.pk != user.pk:
+        return False
+    if settings.AXES_RESET_ON_SUCCESS:
+        AxesProxyHandler.get_implementation().reset_user_attempts(
+            request, get_credentials(username)
+        )
+    return True
 
 
-def _count_source_failure(address, username, limit, lock_for):
-    key, seconds = _source_key(address), int(lock_for.total_seconds())
-    digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:16]
-    if not cache.add(f"{key}:{digest}", 1, timeout=seconds):
-        return  # this username already counted against this source
-    cache.add(key, 0, timeout=seconds)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        count = 1
-    if count >= limit * SOURCE_FACTOR:
-        cache.set(key + ":until", timezone.now() + lock_for, seconds)
-        cache.delete(key)
-
-
-def record_success(user):
-    if user.failed_login_count or user.locked_until:
-        User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
-        user.failed_login_count, user.locked_until = 0, None
-
-
-def client_address(request):
-    return request.META.get("REMOTE_ADDR", "")
+def lockout_response(request, original_response=None, credentials=None):
+    """What ``AxesMiddleware`` answers for a paused attempt: the page the view rendered, whose
+    form already says so (the login form names the pause; signing and the password change answer
+    exactly as for a wrong password, so they reveal nothing more)."""
+    if isinstance(original_response, HttpResponseBase):
+        return original_response
+    return HttpResponse(_("Too many failed sign-ins. Try again later."), status=429)

@@ -6,6 +6,7 @@ connection pool) and ``REDIS_URL`` switches on the Celery broker, result backend
 """
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "guardian",
     "simple_history",
     "django_htmx",
+    "axes",
     "ims",
     "documents",
     "audits",
@@ -70,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "axes.middleware.AxesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "ims.middleware.SessionIdleTimeoutMiddleware",
     "ims.middleware.PlainNotFoundMiddleware",
@@ -194,6 +197,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- Authentication ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "ims.User"
 AUTHENTICATION_BACKENDS = [
+    # django-axes first: a locked (username, address) pair is refused before any password check.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -208,10 +213,28 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-# Failed sign-ins: after LOGIN_FAILURE_LIMIT failures the account (and, for unknown usernames,
-# the source address) is locked for LOGIN_LOCKOUT_MINUTES.
+# Failed sign-ins (django-axes, README "Sign-in lockout"): LOGIN_FAILURE_LIMIT wrong passwords
+# for one username from one client address pause that pair for LOGIN_LOCKOUT_MINUTES after the
+# last failure. The login page, the admin's, the password change form and signing all count.
+# Other names at that address, and that name from other addresses, are not affected.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
-LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 10, minimum=1)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True  # a correct password clears the pair's count
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # guessing on cannot prolong the pause
+AXES_CLIENT_IP_CALLABLE = "ims.proxies.client_address"
+AXES_LOCKOUT_CALLABLE = "ims.lockout.lockout_response"  # the form says it, in its own page
+AXES_DISABLE_ACCESS_LOG = True  # no table of every successful sign-in
+AXES_SENSITIVE_PARAMETERS = ["username"]  # log lines name the client address, not typed names
+# Password-reset emails one client address, and one e-mail address, may ask for per hour.
+PASSWORD_RESET_PER_ADDRESS_PER_HOUR = env_int("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", 20, minimum=1)
+PASSWORD_RESET_PER_EMAIL_PER_HOUR = env_int("PASSWORD_RESET_PER_EMAIL_PER_HOUR", 3, minimum=1)
+# Reverse proxies in front of the app that append the client's address to X-Forwarded-For
+# (1 behind the production TLS proxy). The one client address of the project
+# (ims.proxies.client_address) for the lockout, rate limits and logs. 0: the connection's address.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0, minimum=0, maximum=5)
 # Sessions (shared school computers): signed out after SESSION_IDLE_MINUTES without a request;
 # the session cookie ends when the browser closes unless the person ticks "keep me signed in"
 # at sign-in, which keeps it for SESSION_COOKIE_AGE seconds (the idle limit still applies).
@@ -304,6 +327,7 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # failed sign-ins and pauses, with the client address
     },
 }
 CSRF_FAILURE_VIEW = "ims.views.csrf_failure"
@@ -314,7 +338,6 @@ AUDIT_REPORT_DUE_DAYS = env_int("AUDIT_REPORT_DUE_DAYS", 10, minimum=1)  # after
 # --- Surveys ----------------------------------------------------------------------------------
 SURVEY_MIN_SECONDS = env_int("SURVEY_MIN_SECONDS", 8, minimum=0)  # faster submits are bots
 SURVEY_RATE_LIMIT_PER_HOUR = env_int("SURVEY_RATE_LIMIT_PER_HOUR", 300, minimum=1)  # sessions per address
-SURVEY_CLIENT_IP_HEADER = env_str("SURVEY_CLIENT_IP_HEADER", None)  # e.g. HTTP_X_FORWARDED_FOR
 SURVEY_MIN_GROUP_SIZE = env_int("SURVEY_MIN_GROUP_SIZE", 5, minimum=2)  # smaller groups hidden
 SURVEY_NC_INDEX_THRESHOLD = env_int("SURVEY_NC_INDEX_THRESHOLD", 60, minimum=0, maximum=100)
 SURVEY_REMINDER_DAYS = env_int("SURVEY_REMINDER_DAYS", 3, minimum=1)

@@ -13,27 +13,38 @@ class SignatureError(ValidationError):
     pass
 
 
-def sign(obj, *, signer, password, meaning, comment="", address=None):
+def wrong_password_error():
+    """The one answer to a wrong password and to a paused (username, address) pair, so signing
+    never tells one from the other."""
+    return SignatureError(
+        _(
+            "The password is not correct, or it was entered wrongly too many times (then wait "
+            "%(minutes)s minutes). Nothing was signed."
+        )
+        % {"minutes": lockout.lockout_minutes()}
+    )
+
+
+def verify_password(user, password, request=None):
+    """Check a re-entered password before a signing step's transaction starts, so a wrong one
+    counts towards the lockout (a rolled-back transaction would forget it) and changes nothing.
+    A paused (username, address) pair gets the same answer as a wrong password."""
+    if not lockout.password_matches(user, password, request):
+        raise wrong_password_error()
+
+
+def sign(obj, *, signer, password, meaning, comment="", request=None):
     """Create a signature of ``obj`` by ``signer`` after checking ``password`` in this request.
 
-    A wrong password creates nothing and counts as a failed sign-in, so repeated guesses lock the
-    account exactly as they do at the login page.
+    The password is checked through the sign-in lockout (``ims.lockout``): a paused pair of
+    username and client address is refused before the password is looked at, and a wrong
+    password creates nothing and counts as a failed sign-in, exactly as at the login page.
     """
     if meaning not in Signature.Meaning.values:
         raise SignatureError(_("Unknown signature meaning."))
     if not signer.is_active:
         raise SignatureError(_("This account has been deactivated and cannot sign."))
-    try:
-        lockout.check(signer.username, address)
-    except lockout.Locked as locked:
-        raise SignatureError(
-            _("Too many wrong passwords. Signing is locked for %(minutes)s minutes.")
-            % {"minutes": locked.minutes}
-        ) from None
-    if not password or not signer.check_password(password):
-        lockout.record_failure(signer.username, address)
-        raise SignatureError(_("The password is not correct. Nothing was signed."))
-    lockout.record_success(signer)
+    verify_password(signer, password, request)
     with transaction.atomic():
         return Signature.objects.create(
             content_object=obj,

@@ -4,7 +4,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from ims import views
-from ims.forms import PasswordResetForm
 
 ims_patterns = (
     [
@@ -45,9 +44,7 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "accounts/password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"
-    ),
+    path("accounts/password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "accounts/password/change/done/",
         auth_views.PasswordChangeDoneView.as_view(),
@@ -55,7 +52,7 @@ urlpatterns = [
     ),
     path(
         "accounts/password/reset/",
-        auth_views.PasswordResetView.as_view(form_class=PasswordResetForm),
+        views.PasswordResetView.as_view(),
         name="password_reset",
     ),
     path(

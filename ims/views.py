@@ -33,7 +33,15 @@ from ims.access import (
     require,
 )
 from ims.files import serve_file
-from ims.forms import ImportForm, LoginForm, ProfileForm, ReasonForm, UnitFilterForm
+from ims.forms import (
+    ImportForm,
+    LoginForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    ProfileForm,
+    ReasonForm,
+    UnitFilterForm,
+)
 from ims.history import changes as record_changes
 from ims.models import Membership, Notification, OrgUnit, ReportJob, User, WorkerHeartbeat
 from ims.notifications import mark_read
@@ -54,6 +62,24 @@ class LoginView(auth_views.LoginView):
         keep = form.cleaned_data.get("remember")
         self.request.session.set_expiry(settings.SESSION_COOKIE_AGE if keep else 0)
         return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """The old password counts towards the sign-in lockout (the form needs the request)."""
+
+    form_class = PasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Rate-limited reset requests (the form needs the request for the client address)."""
+
+    form_class = PasswordResetForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
 
 
 @login_required

@@ -567,7 +567,7 @@ def closure_problems(nc):
     return problems
 
 
-def nonconformity_close(nc, *, actor, password, comment="", address=None):
+def nonconformity_close(nc, *, actor, password, comment="", request=None):
     """Step 6: the quality manager or a unit head closes with an electronic signature.
 
     The opener can never close their own NC. A wrong password changes nothing (and counts as
@@ -590,7 +590,7 @@ def nonconformity_close(nc, *, actor, password, comment="", address=None):
                 password=password,
                 meaning=Signature.Meaning.APPROVED,
                 comment=comment,
-                address=address,
+                request=request,
             )
         except SignatureError as error:
             failure = error  # the failed attempt is recorded; nothing else changes

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from ims import lockout
 from ims.access import get_object_for_user
 from ims.exports import FORMATS, export_response
 from ims.files import serve_file
@@ -505,7 +504,7 @@ def close(request, pk):
             actor=request.user,
             password=d["password"],
             comment=d["comment"],
-            address=lockout.client_address(request),
+            request=request,
         ),
     )
 

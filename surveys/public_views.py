@@ -33,6 +33,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from ims.cache import count
+from ims.proxies import client_address
 from surveys import answering_state
 from surveys.answering import AnswerError, clean_page
 from surveys.answering_state import SESSION_KEY  # noqa: F401 - sessions opened before the cookies
@@ -256,16 +257,6 @@ def _form(request):
             f"More than {limit} fields (DATA_UPLOAD_MAX_NUMBER_FIELDS)."
         ) from None
     return MultiValueDict(fields)
-
-
-def client_address(request):
-    """The respondent's address for the rate limit only (never stored). Behind a reverse proxy,
-    ``SURVEY_CLIENT_IP_HEADER`` (e.g. ``HTTP_X_FORWARDED_FOR``) names the header the proxy sets;
-    its last entry is the one the proxy added."""
-    header = getattr(settings, "SURVEY_CLIENT_IP_HEADER", None)
-    if header and request.META.get(header):
-        return request.META[header].split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _client_key(request):

@@ -3,7 +3,6 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models.functions import Lower
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -65,16 +64,12 @@ class User(AbstractUser):
         choices=EmailDelivery.choices,
         default=EmailDelivery.IMMEDIATE,
     )
-    failed_login_count = models.PositiveIntegerField(default=0, editable=False)
-    locked_until = models.DateTimeField(null=True, blank=True, editable=False)
     deactivated_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Name and username folded (no case, no diacritics): people pickers search it.
     search_text = SearchTextField()
 
     objects = IMSUserManager()
-    history = HistoricalRecords(
-        excluded_fields=["last_login", "password", "failed_login_count", "search_text"]
-    )
+    history = HistoricalRecords(excluded_fields=["last_login", "password", "search_text"])
 
     class Meta:
         verbose_name = _("user")
@@ -120,6 +115,3 @@ class User(AbstractUser):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied(_("User accounts are deactivated, never deleted."))
-
-    def is_locked(self, now=None):
-        return self.locked_until is not None and self.locked_until > (now or timezone.now())

@@ -1,13 +1,14 @@
 """AUD-R1 … AUD-R5, each allowed once and refused once."""
 
 import pytest
+from axes.models import AccessAttempt
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from audits import services
 from audits.models import Audit, AuditTeamMember, Finding
 from audits.services import AuditRuleError
-from ims.models import Membership, Role, Signature, TransitionEvent, User
+from ims.models import Membership, Role, Signature, TransitionEvent
 from ims.signatures import SignatureError
 from nonconformities.models import Nonconformity
 from tests.audits.factories import (
@@ -280,7 +281,7 @@ def test_issue_refused_for_others_and_with_wrong_password(world, reporting, sett
         services.audit_issue_report(audit, actor=world.leadauditor, password="sai")
     assert Audit.objects.get(pk=audit.pk).status == Audit.Status.REPORTING
     assert not Signature.objects.exists() and not Nonconformity.objects.exists()
-    assert User.objects.get(pk=world.leadauditor.pk).failed_login_count == 1
+    assert AccessAttempt.objects.get(username="leadauditor").failures_since_start == 1
 
 
 def test_signature_shows_invalid_after_the_report_changes(world, reporting):

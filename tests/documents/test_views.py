@@ -2,9 +2,11 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from documents.models import Document, Revision
 from ims.models import Signature
+from ims.signatures import wrong_password_error
 from tests.documents.factories import (
     bulk_documents,
     draft_of,
@@ -35,7 +37,8 @@ def test_lifecycle_through_the_pages(world, client_for):
     _action(iso, revision, "submit")
     assert 'data-testid="sign"' in head.get(detail).content.decode()
     response = _action(head, revision, "review", password="sai")
-    assert _messages(response) == ["Mật khẩu không đúng. Chưa có gì được ký."]
+    with translation.override("vi"):
+        assert _messages(response) == wrong_password_error().messages
     assert not Signature.objects.exists()
     response = _action(head, revision, "review", password="")
     assert _messages(response) == ["Nhập mật khẩu để ký."]

@@ -213,12 +213,15 @@ def test_fixed_code_with_letter_o_and_typed_confusables_both_work(client, campai
 
 
 def test_rate_limit_uses_proxy_header_when_configured(rf, settings):
-    from surveys.public_views import client_address
+    from surveys.public_views import _client_key
 
-    request = rf.get("/s/", HTTP_X_FORWARDED_FOR="1.2.3.4, 10.0.0.9", REMOTE_ADDR="127.0.0.1")
-    assert client_address(request) == "127.0.0.1"
-    settings.SURVEY_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
-    assert client_address(request) == "10.0.0.9"
+    settings.TRUSTED_PROXIES = 0
+    proxied = rf.get("/s/", HTTP_X_FORWARDED_FOR="1.2.3.4, 10.0.0.9", REMOTE_ADDR="127.0.0.1")
+    assert _client_key(proxied) == _client_key(rf.get("/s/", REMOTE_ADDR="127.0.0.1"))
+    settings.TRUSTED_PROXIES = 1  # the project's one setting (ims.proxies.client_address)
+    same_client = rf.get("/s/", HTTP_X_FORWARDED_FOR="5.6.7.8, 10.0.0.9", REMOTE_ADDR="127.0.0.1")
+    other_client = rf.get("/s/", HTTP_X_FORWARDED_FOR="10.0.0.10", REMOTE_ADDR="127.0.0.1")
+    assert _client_key(proxied) == _client_key(same_client) != _client_key(other_client)
 
 
 def test_skipping_pages_by_url_leads_back_to_the_unanswered_page(client, campaign, world):
