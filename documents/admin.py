@@ -91,13 +91,29 @@ class RevisionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Distribution)
-class DistributionAdmin(admin.ModelAdmin):
-    list_display = ["revision", "unit", "user", "created_at"]
+class DistributionAdmin(SimpleHistoryAdmin):
+    """Every entry, ended ones included; entries are added and ended in the application."""
+
+    list_display = ["revision", "unit", "user", "created_at", "ended_at", "ended_by"]
+    list_filter = [("ended_at", admin.EmptyFieldListFilter)]
     raw_id_fields = ["revision", "unit", "user", "created_by"]
+    readonly_fields = ["ended_at", "ended_by"]
+
+    def get_queryset(self, request):
+        return Distribution.all_objects.select_related("revision__document", "unit", "user")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Acknowledgement)
-class AcknowledgementAdmin(ReadOnlyAdmin):
+class AcknowledgementAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
     """Written only by the recipient (``revision_acknowledge``); never changed or deleted."""
 
     list_display = ["revision", "user", "acknowledged_at"]

@@ -3,8 +3,9 @@
 **Definition** (the documents app's coverage page for a unit, ``services.unit_coverage``, and
 the director dashboard both use it, so their numbers agree):
 
-- An effective revision *reaches* a person whose account is active when it is distributed to
-  them by name, or to a unit at or above one of their active memberships.
+- An effective revision *reaches* a person whose account is active when a current (not ended)
+  entry of its distribution names them, or a unit at or above one of their active memberships,
+  and they may open it: a restricted document reaches only the people on its readers list.
 - Each person counts **once per revision, at their home unit**: of the units of their active
   memberships, the deepest in the tree (ties: the first by tree path). A teacher who also sits
   on the division's committee counts at the school; someone working at two schools counts at
@@ -40,7 +41,15 @@ from django.db.models.functions import Substr
 from ims.cache import replace_token
 from ims.models import Membership, OrgUnit, User
 
-from .models import Acknowledgement, CoverageCount, Distribution, Revision, RevisionStatus
+from .models import (
+    Acknowledgement,
+    Confidentiality,
+    CoverageCount,
+    Distribution,
+    Document,
+    Revision,
+    RevisionStatus,
+)
 
 logger = logging.getLogger(__name__)
 # Replaced after every committed write to the roll-up: readers that cache sums of it (the
@@ -53,6 +62,8 @@ def _tables():
         "count": CoverageCount._meta.db_table,
         "revision": Revision._meta.db_table,
         "distribution": Distribution._meta.db_table,
+        "document": Document._meta.db_table,
+        "readers": Document.restricted_to.through._meta.db_table,
         "ack": Acknowledgement._meta.db_table,
         "membership": Membership._meta.db_table,
         "user": User._meta.db_table,
@@ -91,22 +102,33 @@ def _counts_sql(revision_ids=None, unit_ids=None):
         ) chosen
         JOIN {t["unit"]} hu ON hu.path = SUBSTR(chosen.home_key, 4)"""  # noqa: S608 - table names from model metadata
     homes = f"({home}) home"
+
+    # A current distribution entry (not ended) of an effective revision; a restricted document
+    # reaches only its listed readers.
+    def readable(person):
+        return f"""(doc.confidentiality <> %s OR EXISTS (
+            SELECT 1 FROM {t["readers"]} rd WHERE rd.document_id = doc.id AND rd.user_id = {person}
+        ))"""  # noqa: S608 - as above
+
     named = f"""
         SELECT d.revision_id, d.user_id
         FROM {t["distribution"]} d
         JOIN {t["revision"]} r ON r.id = d.revision_id
-        WHERE r.status = %s AND d.user_id IS NOT NULL {rev_where}"""  # noqa: S608 - as above
+        JOIN {t["document"]} doc ON doc.id = r.document_id
+        WHERE r.status = %s AND d.user_id IS NOT NULL AND d.ended_at IS NULL
+            AND {readable("d.user_id")} {rev_where}"""  # noqa: S608 - as above
     # A unit's subtree: paths from the unit's path up to (excluded) the path followed by "~",
     # which sorts after every path character ("0"–"9" and "/").
     through_units = f"""
         SELECT d.revision_id, m.user_id
         FROM {t["distribution"]} d
         JOIN {t["revision"]} r ON r.id = d.revision_id
+        JOIN {t["document"]} doc ON doc.id = r.document_id
         JOIN {t["unit"]} du ON du.id = d.unit_id
         JOIN {t["unit"]} mu ON mu.path >= du.path AND mu.path < du.path || '~'
         JOIN {t["membership"]} m ON m.unit_id = mu.id AND m.is_active = %s
         JOIN {homes} ON home.user_id = m.user_id
-        WHERE r.status = %s {rev_where}"""  # noqa: S608 - as above
+        WHERE r.status = %s AND d.ended_at IS NULL AND {readable("m.user_id")} {rev_where}"""  # noqa: S608 - as above
     sql = f"""
         SELECT pairs.revision_id, home.unit_id, COUNT(*), COUNT(a.id)
         FROM ({named} UNION {through_units}) pairs
@@ -114,14 +136,17 @@ def _counts_sql(revision_ids=None, unit_ids=None):
         LEFT JOIN {t["ack"]} a ON a.revision_id = pairs.revision_id AND a.user_id = pairs.user_id
         GROUP BY pairs.revision_id, home.unit_id"""  # noqa: S608 - as above
     effective = RevisionStatus.EFFECTIVE.value
+    restricted = Confidentiality.RESTRICTED.value
     params = [
         effective,
+        restricted,
         *rev_params,
         True,
         True,
         True,
         *home_params,
         effective,
+        restricted,
         *rev_params,
         True,
         True,

@@ -115,15 +115,21 @@ def is_manager_for(user, unit):
 
 
 def recipient_condition(user, revision_ref="pk"):
-    """``Exists``: ``user`` is on the distribution of the outer revision (named, or through a
-    membership in a distributed unit's subtree)."""
+    """``Exists``: ``user`` is on the current distribution of the outer revision (named, or
+    through a membership in a distributed unit's subtree) and may open it: a restricted
+    document reaches only the people on its readers list."""
     memberships = Membership.objects.active().filter(
         user=user, unit__path__startswith=OuterRef("unit__path")
     )
-    return Exists(
-        Distribution.objects.filter(revision=OuterRef(revision_ref)).filter(
-            Q(user=user) | Q(unit__isnull=False) & Exists(memberships)
+    listed = Exists(
+        Document.restricted_to.through.objects.filter(
+            document=OuterRef("revision__document_id"), user=user
         )
+    )
+    return Exists(
+        Distribution.objects.filter(revision=OuterRef(revision_ref))
+        .filter(Q(user=user) | Q(unit__isnull=False) & Exists(memberships))
+        .filter(~Q(revision__document__confidentiality=Confidentiality.RESTRICTED) | listed)
     )
 
 
@@ -403,7 +409,9 @@ class Document(models.Model):
     search_text = SearchTextField()
 
     objects = DocumentQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["search_text"])
+    history = HistoricalRecords(
+        excluded_fields=["search_text"], m2m_fields=[restricted_to, clauses]
+    )
 
     class Meta:
         ordering = ["code"]
@@ -736,8 +744,26 @@ class Revision(models.Model):
         )
 
 
+class CurrentDistributionManager(models.Manager):
+    """The default manager: current entries only (not ended), so every query, related manager
+    (``revision.distributions``) and subquery sees the list as it stands. ``all_objects`` has
+    the ended ones too (admin, history)."""
+
+    def get_queryset(self):
+        return DistributionQuerySet(self.model, using=self._db).filter(ended_at__isnull=True)
+
+
+class DistributionQuerySet(models.QuerySet):
+    def delete(self):
+        raise PermissionDenied(_("A distribution entry is ended, never deleted."))
+
+
 class Distribution(models.Model):
-    """One entry of a revision's distribution list: a unit (with its subtree) or a person."""
+    """One entry of a revision's distribution list: a unit (with its subtree) or a person.
+
+    Entries are never deleted: removing one ends it (``ended_at``, ``ended_by``), and its
+    history keeps who added and who ended it. Only current entries reach anyone.
+    """
 
     revision = models.ForeignKey(
         Revision, on_delete=models.CASCADE, related_name="distributions", verbose_name=_("revision")
@@ -762,6 +788,20 @@ class Distribution(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("distributed at"), default=timezone.now)
+    ended_at = models.DateTimeField(_("removed at"), null=True, blank=True, editable=False)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("removed by"),
+    )
+
+    objects = CurrentDistributionManager()
+    all_objects = DistributionQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["revision", "unit__path", "user__full_name"]
@@ -773,20 +813,29 @@ class Distribution(models.Model):
                 | Q(unit__isnull=False, user__isnull=True),
                 name="documents_distribution_unit_xor_user",
             ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True, ended_by__isnull=True)
+                | Q(ended_at__isnull=False, ended_by__isnull=False),
+                name="documents_distribution_ended_with_who",
+            ),
+            # One current entry per unit or person; ended ones stay beside it.
             models.UniqueConstraint(
                 fields=["revision", "unit"],
-                condition=Q(unit__isnull=False),
+                condition=Q(unit__isnull=False, ended_at__isnull=True),
                 name="documents_distribution_unique_unit",
             ),
             models.UniqueConstraint(
                 fields=["revision", "user"],
-                condition=Q(user__isnull=False),
+                condition=Q(user__isnull=False, ended_at__isnull=True),
                 name="documents_distribution_unique_user",
             ),
         ]
 
     def __str__(self):
         return str(self.unit or self.user)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied(_("A distribution entry is ended, never deleted."))
 
 
 class Acknowledgement(AppendOnlyModel):
@@ -802,6 +851,7 @@ class Acknowledgement(AppendOnlyModel):
     acknowledged_at = models.DateTimeField(_("acknowledged at"), default=timezone.now)
 
     objects = AppendOnlyQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-acknowledged_at"]
@@ -820,7 +870,8 @@ class Acknowledgement(AppendOnlyModel):
 class CoverageCount(models.Model):
     """Roll-up of read-and-acknowledge coverage: for one effective revision and one unit, the
     people whose home unit it is that the revision reaches (``expected``) and how many of them
-    acknowledged it. Derived data, written only by ``documents.coverage`` (definition there)."""
+    acknowledged it. Derived data, written only by ``documents.coverage`` (definition there);
+    it keeps no history, since it is re-counted from the rows that do."""
 
     revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")

@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history
 
 from ims.files import check_upload
 from ims.models import Membership, Signature, User
@@ -24,6 +25,7 @@ from .models import (
     AUTHOR_ROLES,
     IDENTITY_FIELDS,
     Acknowledgement,
+    Confidentiality,
     Distribution,
     Document,
     Revision,
@@ -138,6 +140,10 @@ def document_update(document, *, user, data, clauses=None, restricted_to=None):
             "binds to the code and title. Create a new document instead."
         )
         raise ValidationError(dict.fromkeys(renamed, message))
+    readers_before = (
+        document.confidentiality,
+        set(document.restricted_to.values_list("pk", flat=True)),
+    )
     for field, value in data.items():
         setattr(document, field, value)
     if document.status == S.EFFECTIVE and "review_interval_months" in data:
@@ -155,6 +161,14 @@ def document_update(document, *, user, data, clauses=None, restricted_to=None):
         document.clauses.set(clauses)
     if restricted_to is not None:
         document.restricted_to.set(restricted_to)
+    readers_after = (
+        document.confidentiality,
+        set(document.restricted_to.values_list("pk", flat=True)),
+    )
+    if readers_after != readers_before and document.effective_revision_id:
+        # Who the effective revision reaches changed: count again, and tell newcomers.
+        coverage_rollup.schedule(revision_ids=[document.effective_revision_id])
+        _after_commit(_notify_later, document.effective_revision_id)
     return document
 
 
@@ -433,10 +447,14 @@ def _copy_distribution(source, target, user):
     """The new effective revision goes to everyone who had the previous one (plus any entries
     added to the draft)."""
     have = set(target.distributions.values_list("unit_id", "user_id"))
-    Distribution.objects.bulk_create(
-        Distribution(revision=target, unit_id=d.unit_id, user_id=d.user_id, created_by=user)
-        for d in source.distributions.all()
-        if (d.unit_id, d.user_id) not in have
+    bulk_create_with_history(
+        [
+            Distribution(revision=target, unit_id=d.unit_id, user_id=d.user_id, created_by=user)
+            for d in source.distributions.all()
+            if (d.unit_id, d.user_id) not in have
+        ],
+        Distribution,
+        default_user=user,
     )
 
 
@@ -498,7 +516,9 @@ def document_confirm_review(document, *, user, note):
 
 
 def recipients(revision):
-    """Active users on ``revision``'s distribution (named, or in a distributed unit's subtree)."""
+    """Active users on ``revision``'s current distribution (named, or in a distributed unit's
+    subtree) who may open it: a restricted document reaches only its listed readers, so
+    nobody is asked to acknowledge a document they cannot open."""
     from django.db.models import Exists, OuterRef, Q
 
     units = revision.distributions.filter(unit__isnull=False).values_list("unit__path", flat=True)
@@ -507,7 +527,23 @@ def recipients(revision):
         condition |= Exists(
             Membership.objects.active().filter(user=OuterRef("pk"), unit__path__startswith=path)
         )
-    return User.objects.filter(is_active=True).filter(condition).order_by("full_name", "username")
+    people = User.objects.filter(is_active=True).filter(condition)
+    if revision.document.confidentiality == Confidentiality.RESTRICTED:
+        people = people.filter(
+            pk__in=Document.restricted_to.through.objects.filter(
+                document_id=revision.document_id
+            ).values("user_id")
+        )
+    return people.order_by("full_name", "username")
+
+
+def _unreadable(revision, users):
+    """Of ``users``, those who may not open ``revision`` when it is published (a restricted
+    document's unlisted people)."""
+    if revision.document.confidentiality != Confidentiality.RESTRICTED:
+        return []
+    listed = set(revision.document.restricted_to.values_list("pk", flat=True))
+    return [u for u in users if u.pk not in listed]
 
 
 @transaction.atomic
@@ -517,6 +553,15 @@ def distribution_add(revision, *, user, units=(), users=()):
         raise PermissionDenied(_("You may not change this distribution list."))
     if not units and not users:
         raise ValidationError(_("Choose at least one unit or person."))
+    unreadable = _unreadable(revision, users)
+    if unreadable:
+        raise ValidationError(
+            _(
+                "This document is restricted and these people are not among its readers: "
+                "%(names)s. Add them to its readers first."
+            )
+            % {"names": ", ".join(u.display_name for u in unreadable)}
+        )
     existing_units = set(revision.distributions.values_list("unit_id", flat=True))
     existing_users = set(revision.distributions.values_list("user_id", flat=True))
     added = [
@@ -528,7 +573,7 @@ def distribution_add(revision, *, user, units=(), users=()):
         for u in users
         if u.pk not in existing_users
     ]
-    Distribution.objects.bulk_create(added)
+    bulk_create_with_history(added, Distribution, default_user=user)
     record_transition(
         revision,
         actor=user,
@@ -545,9 +590,13 @@ def distribution_add(revision, *, user, units=(), users=()):
 
 @transaction.atomic
 def distribution_remove(distribution, *, user):
+    """End an entry of the distribution list (never deleted: it stays in the history)."""
     revision = _lock(distribution.revision)
     if not revision.can_distribute(user):
         raise PermissionDenied(_("You may not change this distribution list."))
+    distribution = Distribution.objects.select_for_update().filter(pk=distribution.pk).first()
+    if distribution is None:
+        raise ValidationError(_("This entry was already removed from the distribution list."))
     record_transition(
         revision,
         actor=user,
@@ -556,7 +605,9 @@ def distribution_remove(distribution, *, user):
         to_state=revision.status,
         reason=str(distribution),
     )
-    distribution.delete()
+    distribution.ended_at, distribution.ended_by = timezone.now(), user
+    distribution._history_user = user
+    distribution.save(update_fields=["ended_at", "ended_by"])
     if revision.status == S.EFFECTIVE:
         coverage_rollup.schedule(revision_ids=[revision.pk])
 
@@ -667,8 +718,11 @@ def unit_coverage(unit, *, viewer):
         Revision.objects.for_user(viewer)
         .filter(status=S.EFFECTIVE)
         .filter(
-            Q(distributions__unit__path__in=sorted(reaching_paths))
-            | Q(distributions__user__in=member_ids)
+            Q(
+                distributions__unit__path__in=sorted(reaching_paths),
+                distributions__ended_at__isnull=True,
+            )
+            | Q(distributions__user__in=member_ids, distributions__ended_at__isnull=True)
         )
         .distinct()
         .select_related("document")
@@ -683,9 +737,27 @@ def unit_coverage(unit, *, viewer):
             "revision_id", "user_id"
         )
     )
+    # A restricted document reaches only its listed readers.
+    readers = {}
+    for document_id, user_id in Document.restricted_to.through.objects.filter(
+        document__in=[
+            r.document_id
+            for r in revisions
+            if r.document.confidentiality == Confidentiality.RESTRICTED
+        ]
+    ).values_list("document_id", "user_id"):
+        readers.setdefault(document_id, set()).add(user_id)
     rows = []
     for revision in revisions:
-        reached = [m for m in members if _reaches(revision.distributions.all(), m)]
+        reached = [
+            m
+            for m in members
+            if _reaches(revision.distributions.all(), m)
+            and (
+                revision.document.confidentiality != Confidentiality.RESTRICTED
+                or m.pk in readers.get(revision.document_id, ())
+            )
+        ]
         if not reached:
             continue
         acknowledged = [m for m in reached if (revision.pk, m.pk) in done]

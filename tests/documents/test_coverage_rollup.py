@@ -27,9 +27,12 @@ def reference():
     }
     counts = {}
     for revision in Revision.objects.filter(status=RevisionStatus.EFFECTIVE):
-        distributions = list(revision.distributions.select_related("unit"))
+        distributions = list(revision.distributions.select_related("unit"))  # current ones
         acknowledged = set(revision.acknowledgements.values_list("user_id", flat=True))
+        readers = set(revision.document.restricted_to.values_list("pk", flat=True))
         for user_id, units in memberships.items():
+            if revision.document.confidentiality == "restricted" and user_id not in readers:
+                continue  # a restricted document reaches its listed readers only
             reached = any(
                 d.user_id == user_id
                 or (d.unit_id and any(u.path.startswith(d.unit.path) for u in units))

@@ -64,3 +64,20 @@ def test_every_demo_account_has_something_to_see(demo, client_for):
     search = client_for(User.objects.get(username="iso")).get("/documents/?q=quy+trinh")
     titles = [d.title for d in search.context["page"].object_list]
     assert titles and all("Quy trình" in t or "quy trình" in t.lower() for t in titles)
+
+
+def test_demo_asks_nobody_to_acknowledge_a_document_they_cannot_open(demo):
+    from documents.models import Acknowledgement
+
+    restricted = Revision.objects.filter(
+        document__confidentiality="restricted", status="effective"
+    ).select_related("document")
+    assert restricted.exists()
+    for revision in restricted:
+        readers = set(revision.document.restricted_to.all())
+        assert set(services.recipients(revision)) <= readers
+        acknowledgers = {a.user for a in revision.acknowledgements.select_related("user")}
+        assert acknowledgers <= readers
+    teacher2 = User.objects.get(username="teacher2")
+    for acknowledgement in Acknowledgement.objects.filter(user=teacher2):
+        assert Revision.objects.for_user(teacher2).filter(pk=acknowledgement.revision_id).exists()

@@ -113,7 +113,64 @@ def test_distribution_form_adds_units_and_people(world, client_for):
     client_for(world.teacher).post(reverse("documents:distribution_remove", args=[entry.pk]))
     assert Distribution.objects.filter(pk=entry.pk).exists()  # teacher cannot see the draft
     client.post(reverse("documents:distribution_remove", args=[entry.pk]))
-    assert not Distribution.objects.filter(pk=entry.pk).exists()
+    assert not Distribution.objects.filter(pk=entry.pk).exists()  # no longer on the list
+    ended = Distribution.all_objects.get(pk=entry.pk)  # but kept, with who ended it and when
+    assert ended.ended_by == world.iso and ended.ended_at is not None
+    assert client.post(reverse("documents:distribution_remove", args=[entry.pk])).status_code == 404
+
+
+def test_an_ended_entry_keeps_its_history_and_reaches_nobody(world):
+    from documents import services
+
+    document = effective_document(world, distribute_to=[world.school])
+    revision = document.effective_revision
+    entry = revision.distributions.get()
+    assert world.teacher in services.recipients(revision)
+    services.distribution_remove(entry, user=world.iso)
+    assert world.teacher not in services.recipients(revision)
+    assert not revision.can_acknowledge(world.teacher)
+    history = list(Distribution.history.filter(id=entry.pk).order_by("history_date"))
+    assert [h.history_type for h in history] == ["+", "~"]
+    assert history[-1].ended_by_id == world.iso.pk and history[-1].history_user == world.iso
+    # The same unit can be distributed again; the ended entry stays beside the new one.
+    [again] = services.distribution_add(revision, user=world.iso, units=[world.school])
+    assert again.pk != entry.pk
+    assert Distribution.history.filter(id=again.pk, history_user=world.iso).exists()
+    assert Distribution.all_objects.filter(revision=revision, unit=world.school).count() == 2
+    assert world.teacher in services.recipients(revision)
+
+
+def test_distribution_entries_are_never_deleted(world):
+    from django.core.exceptions import PermissionDenied
+
+    document = effective_document(world, distribute_to=[world.school])
+    entry = document.effective_revision.distributions.get()
+    with pytest.raises(PermissionDenied):
+        entry.delete()
+    with pytest.raises(PermissionDenied):
+        Distribution.objects.filter(pk=entry.pk).delete()
+    with pytest.raises(PermissionDenied):
+        Distribution.all_objects.all().delete()
+    assert Distribution.objects.filter(pk=entry.pk).exists()
+
+
+def test_acknowledgements_and_restricted_readers_have_history(world):
+    from documents import services
+    from documents.models import Acknowledgement
+
+    document = effective_document(world, distribute_to=[world.school])
+    services.revision_acknowledge(document.effective_revision, user=world.teacher)
+    acknowledgement = Acknowledgement.objects.get(user=world.teacher)
+    assert acknowledgement.history.get().history_type == "+"
+    services.document_update(
+        document,
+        user=world.iso,
+        data={"confidentiality": "restricted"},
+        restricted_to=[world.teacher],
+    )
+    latest = document.history.latest()
+    assert latest.confidentiality == "restricted"
+    assert [r.user for r in latest.restricted_to.all()] == [world.teacher]
 
 
 def test_coverage_by_unit_page(world, client_for, django_assert_max_num_queries):
