@@ -652,23 +652,57 @@ def revision_acknowledge(revision, *, user):
     return acknowledgement
 
 
-def coverage(revision):
+def managed_paths(viewer):
+    """Tree paths of the units whose people ``viewer`` manages: where they are a head, a
+    principal or a manager (each covers its subtree). Coverage names only these people."""
+    from ims.access import HEAD_ROLES, MANAGER_ROLES
+
+    if viewer.is_superuser:
+        return [""]
+    return list(
+        Membership.objects.active()
+        .filter(user=viewer, role__in=list(HEAD_ROLES | MANAGER_ROLES))
+        .values_list("unit__path", flat=True)
+    )
+
+
+def _managed(person, paths):
+    """``person`` (memberships with units loaded) has an active membership under ``paths``."""
+    return any(
+        m.is_active and m.unit.path.startswith(path)
+        for m in person.memberships.all()
+        for path in paths
+    )
+
+
+def _missing(people, done, paths):
+    """(names the viewer may see, how many others) among ``people`` who have not acknowledged."""
+    missing = [p for p in people if p.pk not in done]
+    shown = [p for p in missing if _managed(p, paths)]
+    return shown, len(missing) - len(shown)
+
+
+def coverage(revision, *, viewer):
     """Acknowledgement coverage of ``revision``: overall and per distributed unit.
 
-    Returns ``{"total", "done", "percent", "missing": [users], "units": [{unit, total, done,
-    percent, missing}]}``.
+    Returns ``{"total", "done", "percent", "missing": [users], "hidden", "units": [{unit,
+    total, done, percent, missing, hidden}]}``. ``missing`` names only people ``viewer``
+    manages (``managed_paths``); ``hidden`` counts the others not yet acknowledged.
     """
     people = list(recipients(revision).prefetch_related("memberships__unit"))
     done = set(revision.acknowledgements.values_list("user_id", flat=True))
+    paths = managed_paths(viewer)
 
     def summary(group):
         total = len(group)
         acknowledged = sum(1 for u in group if u.pk in done)
+        missing, hidden = _missing(group, done, paths)
         return {
             "total": total,
             "done": acknowledged,
             "percent": round(100 * acknowledged / total) if total else 0,
-            "missing": [u for u in group if u.pk not in done],
+            "missing": missing,
+            "hidden": hidden,
         }
 
     result = summary(people)
@@ -687,9 +721,10 @@ def coverage(revision):
 
 def unit_coverage(unit, *, viewer):
     """For each effective revision (visible to ``viewer``) that reaches people whose home unit
-    lies in ``unit``'s subtree: ``{revision, total, done, percent, missing}`` over those people.
-    A person counts once, at their home unit (``documents.coverage`` has the definition, which
-    the dashboard's coverage shares)."""
+    lies in ``unit``'s subtree: ``{revision, total, done, percent, missing, hidden}`` over those
+    people. A person counts once, at their home unit (``documents.coverage`` has the definition,
+    which the dashboard's coverage shares). ``missing`` names only people ``viewer`` manages;
+    ``hidden`` counts the others."""
     from django.db.models import Prefetch, Q
 
     members = [
@@ -747,6 +782,7 @@ def unit_coverage(unit, *, viewer):
         ]
     ).values_list("document_id", "user_id"):
         readers.setdefault(document_id, set()).add(user_id)
+    paths = managed_paths(viewer)
     rows = []
     for revision in revisions:
         reached = [
@@ -760,14 +796,16 @@ def unit_coverage(unit, *, viewer):
         ]
         if not reached:
             continue
-        acknowledged = [m for m in reached if (revision.pk, m.pk) in done]
+        acknowledged = {m.pk for m in reached if (revision.pk, m.pk) in done}
+        missing, hidden = _missing(reached, acknowledged, paths)
         rows.append(
             {
                 "revision": revision,
                 "total": len(reached),
                 "done": len(acknowledged),
                 "percent": round(100 * len(acknowledged) / len(reached)),
-                "missing": [m for m in reached if (revision.pk, m.pk) not in done],
+                "missing": missing,
+                "hidden": hidden,
             }
         )
     return rows

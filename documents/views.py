@@ -185,7 +185,7 @@ def document_detail(request, pk):
             current.distributions.select_related("unit", "user").order_by("unit__path")
         )
     if effective is not None:
-        coverage = services.coverage(effective)
+        coverage = services.coverage(effective, viewer=user)
     context = {
         "document": document,
         "revisions": revisions,

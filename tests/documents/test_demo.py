@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from documents import services
+from documents.demo import PENDING
 from documents.models import Document, Revision, RevisionStatus
 from ims.models import User
 
@@ -81,3 +82,19 @@ def test_demo_asks_nobody_to_acknowledge_a_document_they_cannot_open(demo):
     teacher2 = User.objects.get(username="teacher2")
     for acknowledgement in Acknowledgement.objects.filter(user=teacher2):
         assert Revision.objects.for_user(teacher2).filter(pk=acknowledgement.revision_id).exists()
+
+
+def test_demo_teacher_sees_no_names_from_another_school_on_qt04(demo, client_for):
+    from django.urls import reverse
+
+    document = Document.objects.get(code="QT-04")
+    url = reverse("documents:document_detail", args=[document.pk])
+    principal2 = User.objects.get(username="principal2")
+    assert (principal2.username, "QT-04") in PENDING  # principal2 has not acknowledged it
+    for username in ("teacher", "principal"):
+        response = client_for(User.objects.get(username=username)).get(f"/documents/{document.pk}/")
+        assert response.status_code == 200
+        assert response.context["coverage"]["hidden"] > 0
+        assert principal2.display_name not in response.content.decode()
+    iso_page = client_for(User.objects.get(username="iso")).get(url)
+    assert principal2.display_name in iso_page.content.decode()  # the manager sees the name

@@ -86,7 +86,7 @@ def test_coverage_per_document_and_unit(world, client_for):
     )
     revision = document.effective_revision
     services.revision_acknowledge(revision, user=world.teacher)
-    cover = services.coverage(revision)
+    cover = services.coverage(revision, viewer=world.iso)
     # principal and teacher (school under the commune), head and auditor (division; auditor also
     # named): four people, one acknowledged.
     assert (cover["total"], cover["done"], cover["percent"]) == (4, 1, 25)

@@ -74,7 +74,7 @@ def test_an_unlisted_member_is_never_asked_to_acknowledge(world, restricted, cli
 
 def test_coverage_counts_only_readers(world, restricted):
     services.revision_acknowledge(restricted, user=world.teacher)
-    page = services.coverage(restricted)
+    page = services.coverage(restricted, viewer=world.principal)
     assert (page["total"], page["done"]) == (2, 1)
     [row] = services.unit_coverage(world.school, viewer=world.principal)
     assert (row["total"], row["done"], row["missing"]) == (2, 1, [world.principal])
