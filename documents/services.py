@@ -594,7 +594,9 @@ def distribution_remove(distribution, *, user):
     revision = _lock(distribution.revision)
     if not revision.can_distribute(user):
         raise PermissionDenied(_("You may not change this distribution list."))
-    distribution = Distribution.objects.select_for_update().filter(pk=distribution.pk).first()
+    distribution = (
+        Distribution.objects.select_for_update().filter(pk=distribution.pk).order_by().first()
+    )
     if distribution is None:
         raise ValidationError(_("This entry was already removed from the distribution list."))
     record_transition(
