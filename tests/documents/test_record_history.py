@@ -33,3 +33,20 @@ def test_links_to_other_domain_records_are_left_out(world):
     services.document_update(document, user=world.iso, data={"replaced_by": restricted})
     fields = [c["field"] for h in changes(document.history.all()) for c in h.changes]
     assert fields == []  # only the link changed, and its title is not for every reader
+
+
+# Documents models deliberately without history, and why.
+NO_HISTORY = {"CoverageCount": "a derived roll-up, re-counted from rows that keep history"}
+
+
+def test_every_documents_model_has_history_or_a_reason_not_to():
+    from django.apps import apps
+
+    missing = [
+        model.__name__
+        for model in apps.get_app_config("documents").get_models()
+        if not model.__name__.startswith("Historical")
+        and model.__name__ not in NO_HISTORY
+        and not hasattr(model, "history")
+    ]
+    assert missing == []
