@@ -37,7 +37,7 @@ EXEMPT = {
     "set_language": "changes only the visitor's own language (tests/ims/test_language.py)",
     "login": "public by design (tests/ims/test_login.py)",
     "logout": "ends only the caller's own session",
-    "password_reset": "public by design; rate-limited (tests/ims/test_accounts.py)",
+    "password_reset": "public by design; rate-limited (tests/ims/test_lockout.py)",
     "password_reset_done": "static confirmation page",
     "password_reset_confirm": "guarded by the signed token (Django's own tests)",
     "password_reset_complete": "static confirmation page",
