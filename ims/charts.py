@@ -17,7 +17,7 @@ def _svg(width, height, title, desc, body):
     uid = "chart-" + hashlib.sha1(f"{title}|{desc}|{body}".encode()).hexdigest()[:10]  # noqa: S324
     return mark_safe(  # noqa: S308 — every interpolated text is escaped below
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'class="chart" style="max-width:100%;height:auto" aria-labelledby="{uid}-t {uid}-d">'
+        f'class="chart" aria-labelledby="{uid}-t {uid}-d">'
         f'<title id="{uid}-t">{escape(title)}</title><desc id="{uid}-d">{escape(desc)}</desc>'
         f"{body}</svg>"
     )

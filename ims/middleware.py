@@ -150,3 +150,15 @@ class SessionIdleTimeoutMiddleware:
             elif last is None or now - last >= LAST_SEEN_RESOLUTION:
                 request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
+
+
+class PermissionsPolicyMiddleware:
+    """Sends ``PERMISSIONS_POLICY`` as the Permissions-Policy header of every response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
