@@ -1,5 +1,8 @@
-"""State changes of user accounts: deactivate and reactivate (accounts are never deleted)."""
+"""State changes of user accounts: deactivate and reactivate (accounts are never deleted), and
+a first password given by a manager."""
 
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -50,3 +53,39 @@ def user_deactivate(actor, person, reason):
 
 def user_reactivate(actor, person, reason):
     return _change(actor, person, active=True, reason=reason)
+
+
+def may_get_first_password(person):
+    """A manager gives a first password only to someone who cannot get one by e-mail (no address)
+    or has never signed in (an imported account)."""
+    return person.is_active and (not person.email or person.last_login is None)
+
+
+def user_set_first_password(actor, person, password):
+    """A manager sets a password for a person who has no way to sign in yet (imported without an
+    e-mail); the person must change it at their first sign-in."""
+    with transaction.atomic():
+        person = User.objects.select_for_update().get(pk=person.pk)
+        if not may_manage_account(actor, person):
+            raise TransitionError(_("You may not change this account."))
+        if not may_get_first_password(person):
+            raise TransitionError(
+                _("This person has an e-mail address and has signed in: they reset their own "
+                  "password.")
+            )
+        try:
+            password_validation.validate_password(password, person)
+        except ValidationError as error:
+            raise TransitionError(error.messages) from None
+        person.set_password(password)
+        person.must_change_password = True
+        person.save(update_fields=["password", "must_change_password"])
+        record_transition(
+            person,
+            actor=actor,
+            action="first_password",
+            from_state=ACTIVE,
+            to_state=ACTIVE,
+            reason=_("First password set; to be changed at sign-in."),
+        )
+    return person

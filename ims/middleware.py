@@ -4,8 +4,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.html import escape
@@ -162,3 +163,25 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+class ForcePasswordChangeMiddleware:
+    """Someone signed in with a password their manager gave must choose their own before
+    anything else: every page but the password change (and sign-out, language) redirects there.
+    """
+
+    ALLOWED = ("password_change", "password_change_done", "logout", "set_language")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.allowed_paths = None
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and user.must_change_password:
+            if self.allowed_paths is None:
+                self.allowed_paths = {reverse(name) for name in self.ALLOWED}
+            if request.path_info not in self.allowed_paths:
+                messages.info(request, _("Choose your own password before you continue."))
+                return redirect("password_change")
+        return self.get_response(request)

@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "ims.middleware.SessionIdleTimeoutMiddleware",
+    "ims.middleware.ForcePasswordChangeMiddleware",
     "ims.middleware.PlainNotFoundMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

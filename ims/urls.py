@@ -28,6 +28,11 @@ ims_patterns = (
             {"active": True},
             name="user_reactivate",
         ),
+        path(
+            "people/<int:pk>/first-password/",
+            views.user_first_password,
+            name="user_first_password",
+        ),
         path("me/", views.profile, name="profile"),
         path("reports/request/", views.report_request_view, name="report_request"),
         path("reports/<int:pk>/", views.report_job, name="report_job"),

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.core import signing
 from django.core.paginator import Paginator
 from django.db import connection
@@ -294,6 +295,9 @@ def user_detail(request, pk):
             "memberships": memberships,
             "can_manage": may_manage_account(request.user, person),
             "reason_form": ReasonForm(),
+            "password_form": SetPasswordForm(person)
+            if accounts.may_get_first_password(person)
+            else None,
         },
     )
 
@@ -315,6 +319,28 @@ def user_set_active(request, pk, active):
         messages.success(
             request,
             _("The account is active again.") if active else _("The account is deactivated."),
+        )
+    return redirect("ims:user_detail", pk=person.pk)
+
+
+@login_required
+@require_POST
+def user_first_password(request, pk):
+    """A manager gives a first password to someone imported without an e-mail."""
+    person = get_object_for_user(User, request.user, pk=pk)
+    require(may_manage_account(request.user, person), _("You may not change this account."))
+    form = SetPasswordForm(person, request.POST)
+    try:
+        if not form.is_valid():
+            raise TransitionError([e for errors in form.errors.values() for e in errors])
+        accounts.user_set_first_password(request.user, person, form.cleaned_data["new_password1"])
+    except TransitionError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Password set. Give it to %(name)s in person: they choose their own at sign-in.")
+            % {"name": person.display_name},
         )
     return redirect("ims:user_detail", pk=person.pk)
 

@@ -115,6 +115,7 @@ CASES = {
     ),
     "ims:user_deactivate": post(pk("teacher_user")),
     "ims:user_reactivate": post(pk("teacher_user")),
+    "ims:user_first_password": post(pk("teacher_user")),
     "ims:profile": Case(owner=200, member=200, outsider=200),
     "password_change": Case(owner=200, member=200, outsider=200),
     "password_change_done": Case(owner=200, member=200, outsider=200),

@@ -67,6 +67,9 @@ class User(AbstractUser):
     deactivated_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Name and username folded (no case, no diacritics): people pickers search it.
     search_text = SearchTextField()
+    # Set when a manager gives a first password (people imported without an e-mail); the
+    # person must choose their own at sign-in (ims.middleware.ForcePasswordChangeMiddleware).
+    must_change_password = models.BooleanField(default=False, editable=False)
 
     objects = IMSUserManager()
     history = HistoricalRecords(excluded_fields=["last_login", "password", "search_text"])
@@ -81,6 +84,12 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.display_name
+
+    def set_password(self, raw_password):
+        """A password the person sets themselves (change, reset) ends the duty to change the
+        one their manager gave (``accounts.user_set_first_password`` sets it after this)."""
+        super().set_password(raw_password)
+        self.must_change_password = False
 
     @property
     def display_name(self):
