@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from ims.access import get_object_for_user
 from ims.exports import FORMATS, export_response
 from ims.files import serve_file
+from ims.history import changes as record_changes
 from ims.models import TransitionEvent
 from ims.signatures import SignatureError, signatures_for
 from ims.transitions import TransitionError, history_of
@@ -253,6 +254,7 @@ def _render_detail(request, nc, bound=None, status=200):
     causes = list(nc.causes.select_related("category"))
     context = {
         "nc": nc,
+        "record_history": record_changes(nc.history.select_related("history_user")),
         "actions": actions,
         "rounds": sorted({a.round for a in actions}, reverse=True),
         "whys": [c for c in causes if c.method == CauseEntry.Method.WHY],

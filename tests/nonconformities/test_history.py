@@ -21,3 +21,21 @@ def test_verification_notes_are_kept_as_the_change_reason(loop, world):
     assert nc.history.first().history_change_reason == "Kiểm tra 3 tháng: không lặp lại."
     verification = Verification.objects.get(nonconformity=nc)
     assert verification.history.get().history_type == "+"
+
+
+def test_nc_page_shows_each_change_as_field_old_to_new(world, client_for):
+    from django.urls import reverse
+    from django.utils import translation
+
+    from nonconformities.services import nonconformity_contain
+    from tests.nonconformities.factories import raise_nc
+
+    nc = raise_nc(world.iso, world.school)
+    nonconformity_contain(nc, actor=world.principal, containment="Đã bổ sung biên bản.")
+    world.principal.language = "en"
+    world.principal.save(update_fields=["language"])
+    with translation.override("en"):
+        page = client_for(world.principal).get(reverse("nonconformities:detail", args=[nc.pk]))
+    body = page.content.decode()
+    assert 'data-testid="record-history"' in body
+    assert "Đã bổ sung biên bản." in body.split('data-testid="record-history"')[1]
