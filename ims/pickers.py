@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from ims.models import Membership, User
+from ims.models.org import ancestor_paths
 from ims.search import search
 
 PICKER_LIMIT = 20
@@ -57,7 +58,7 @@ class PeopleScope:
         if actor.is_superuser:
             return cls(everyone=True, **kwargs)
         paths = _actor_paths(actor)
-        above = {p for path in paths for p in _ancestors(path) if p != path}
+        above = {p for path in paths for p in ancestor_paths(path) if p != path}
         return cls(
             subtrees=tuple(sorted(paths)),
             units=tuple(sorted(above)),
@@ -76,7 +77,7 @@ class PeopleScope:
     def of_unit(cls, unit, **kwargs):
         """The people of ``unit`` and below it, the members of the units above it and of the
         offices of its organisation; never another school's staff."""
-        above = tuple(p for p in _ancestors(unit.path) if p != unit.path)
+        above = tuple(p for p in ancestor_paths(unit.path) if p != unit.path)
         return cls(subtrees=(unit.path,), units=above, offices=(_root(unit.path),), **kwargs)
 
     @classmethod
@@ -165,11 +166,6 @@ def _actor_paths(actor):
 
 def _root(path):
     return path.split("/", 1)[0] + "/"
-
-
-def _ancestors(path):
-    segments = [s for s in path.split("/") if s]
-    return ["".join(f"{s}/" for s in segments[: i + 1]) for i in range(len(segments))]
 
 
 def _ids(values):

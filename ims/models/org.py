@@ -17,6 +17,12 @@ def path_segment(pk):
     return f"{pk:0{PATH_SEGMENT_WIDTH}d}/"
 
 
+def ancestor_paths(path):
+    """The tree paths of the unit at ``path`` and of every unit above it, root first."""
+    segments = [s for s in path.split("/") if s]
+    return ["".join(f"{s}/" for s in segments[: i + 1]) for i in range(len(segments))]
+
+
 class LocalizedLookup(models.Model):
     """A small list kept as data (a code and a name in each language)."""
 
@@ -117,8 +123,7 @@ class OrgUnit(models.Model):
         return localized(self, "name")
 
     def ancestor_paths(self):
-        segments = [s for s in self.path.split("/") if s]
-        return ["".join(f"{s}/" for s in segments[: i + 1]) for i in range(len(segments))]
+        return ancestor_paths(self.path)
 
     def is_within(self, other):
         """True when this unit is ``other`` or below it."""
