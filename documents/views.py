@@ -16,7 +16,7 @@ from ims.files import serve_file
 from ims.forms import SignForm
 from ims.history import changes as record_changes
 from ims.signatures import SignatureError, signatures_for
-from ims.transitions import history_of
+from ims.transitions import history_of, labelled
 
 from . import services
 from .forms import (
@@ -177,7 +177,7 @@ def document_detail(request, pk):
     current = working[0] if working else effective or (revisions[0] if revisions else None)
     for revision in revisions:
         revision.signatures = signatures_for(revision)
-        revision.events = history_of(revision)
+        revision.events = labelled(history_of(revision), Revision)
     coverage = None
     distributions = []
     if current is not None:
@@ -194,7 +194,7 @@ def document_detail(request, pk):
         "distributions": distributions,
         "coverage": coverage,
         "clauses": document.clauses.select_related("criteria_set"),
-        "document_events": history_of(document),
+        "document_events": labelled(history_of(document), Document),
         "history": record_changes(document.history.select_related("history_user")),
         "sign_form": SignForm(),
         "reason_form": ReasonForm(),

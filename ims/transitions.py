@@ -1,7 +1,7 @@
 """Recording workflow steps. Each domain service calls ``record_transition`` inside its
 transaction, after checking the step is allowed and before side effects are scheduled."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +33,27 @@ def record_transition(obj, *, actor, action, from_state, to_state, reason="", un
         reason=reason or "",
         unit=unit,
     )
+
+
+def state_labels(model):
+    """``model``'s states named in the user's language: its ``Status`` or its status field's choices."""
+    status = getattr(model, "Status", None)
+    if status is not None:
+        return dict(status.choices)
+    try:
+        return dict(model._meta.get_field("status").flatchoices)
+    except FieldDoesNotExist:  # states shown as stored
+        return {}
+
+
+def labelled(events, model):
+    """``events`` as a list, each with ``from_label`` and ``to_label`` for the transitions table."""
+    labels = state_labels(model)
+    events = list(events)
+    for event in events:
+        event.from_label = labels.get(event.from_state, event.from_state)
+        event.to_label = labels.get(event.to_state, event.to_state)
+    return events
 
 
 def history_of(obj, user=None):

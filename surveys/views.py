@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from ims.access import get_object_for_user, has_role, require, units_visible_to
 from ims.exports import FORMATS, export_response
 from ims.models import OrgUnit
-from ims.transitions import TransitionError, history_of
+from ims.transitions import TransitionError, history_of, labelled
 from surveys import services
 from surveys.charts import results_charts
 from surveys.forms import (
@@ -183,7 +183,7 @@ def campaign_detail(request, pk):
             "can_results": campaign.can_view_results(request.user),
             "codes_form": codes_form if distributable else None,
             # A step about one unit (its codes, an NC raised there) only for those who see it.
-            "history": history_of(campaign, request.user),
+            "history": labelled(history_of(campaign, request.user), type(campaign)),
         },
     )
 

@@ -2,7 +2,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from ims.signatures import signatures_for
-from ims.transitions import history_of
+from ims.transitions import history_of, labelled
 
 register = template.Library()
 
@@ -16,13 +16,7 @@ def signature_table(obj):
 @register.inclusion_tag("ims/partials/transitions.html")
 def transition_table(obj):
     """The workflow steps of ``obj``; states shown with the labels of its model's ``Status``."""
-    status = getattr(type(obj), "Status", None)
-    labels = dict(status.choices) if status is not None else {}
-    events = list(history_of(obj))
-    for event in events:
-        event.from_label = labels.get(event.from_state, event.from_state)
-        event.to_label = labels.get(event.to_state, event.to_state)
-    return {"events": events}
+    return {"events": labelled(history_of(obj), type(obj))}
 
 
 @register.simple_tag(takes_context=True)

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from documents import services
 from tests.documents.factories import make_document
@@ -50,3 +51,18 @@ def test_every_documents_model_has_history_or_a_reason_not_to():
         and not hasattr(model, "history")
     ]
     assert missing == []
+
+
+def test_revision_workflow_names_each_state(world, client_for):
+    """The revision's steps read "Draft → In review", not "— →" with the states left blank."""
+    from documents.models import RevisionStatus
+    from tests.documents.factories import effective_document
+
+    world.iso.language = "en"
+    world.iso.save()
+    document = effective_document(world)
+    page = client_for(world.iso).get(reverse("documents:document_detail", args=[document.pk]))
+    steps = [(e.from_state, e.to_label) for e in page.context["revisions"][0].events]
+    with translation.override("en"):
+        assert ("approved", str(RevisionStatus.EFFECTIVE.label)) in steps
+        assert "Approved → Effective" in page.content.decode()
