@@ -9,6 +9,14 @@ from django.db import models
 from django.utils.formats import localize
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# simple-history's own labels for a row's type have no Vietnamese or Lao: ours do.
+HISTORY_TYPES = {
+    "+": gettext_lazy("Created"),
+    "~": gettext_lazy("Changed"),
+    "-": gettext_lazy("Deleted"),
+}
 
 
 def with_reason(obj, reason):
@@ -45,6 +53,7 @@ def changes(records, *, limit=20):
     for index, newer in enumerate(records[:limit]):
         older = records[index + 1] if index + 1 < len(records) else None
         newer.changes = []
+        newer.type_label = HISTORY_TYPES.get(newer.history_type, newer.history_type)
         for field in model._meta.concrete_fields if older is not None else ():
             if field.is_relation and field.related_model._meta.app_label != "ims":
                 continue
