@@ -36,11 +36,12 @@ def _eager_tasks(request):
 
     from ims.celery import app
 
+    # Celery marks eager runs with a process-wide flag ("joining a result would block"), set and
+    # restored around each run; two threads running eager tasks at once (the concurrency tests)
+    # can leave it set, and a later test's result.get() then fails. This process is not a
+    # worker: clear it before every test.
+    _set_task_join_will_block(False)
     if request.node.get_closest_marker("worker"):
-        # Celery marks eager runs with a process-wide flag ("joining a result would block"),
-        # set and restored around each run; two threads running eager tasks at once (the
-        # concurrency tests) can leave it set. This process is not a worker: clear it.
-        _set_task_join_will_block(False)
         yield
         return
     eager = app.conf.task_always_eager
