@@ -31,9 +31,14 @@ TESTING = "pytest" in sys.modules or env_bool("IMS_TESTING", False)
 # Off unless set: ``make run`` and the test settings (tests/settings.py) turn it on for the demo.
 DEBUG = env_bool("DEBUG", False)
 # Required without DEBUG; the fallback key exists only with DEBUG on.
-SECRET_KEY = env_str("SECRET_KEY", required=not DEBUG) or (
+SECRET_KEY = env_str("SECRET_KEY") or (
     "dev-only-insecure-key-never-in-production" if DEBUG else None
 )
+if not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set when DEBUG is off (on a developer's machine, set DEBUG=true "
+        "as the Makefile's targets do)."
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
