@@ -85,7 +85,7 @@ class DocumentForm(forms.ModelForm):
             "external_status",
             "replaced_by",
         ]
-        widgets = {"issued_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"issued_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         field_classes = {
             "clauses": ClauseChoiceField,
         }

@@ -6,6 +6,7 @@ the only carrier of meaning (values are written on the bars and points).
 
 import hashlib
 
+from django.utils import formats
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -93,4 +94,9 @@ def line_chart(categories, series, *, title, desc="", width=640, height=260, max
 
 
 def _number(value):
-    return f"{value:.1f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+    """``value`` with at most one decimal, in the user's locale (a decimal comma in Vietnamese)."""
+    if isinstance(value, float):
+        value = round(value, 1)
+        if value == int(value):
+            value = int(value)
+    return formats.number_format(value, decimal_pos=None, use_l10n=True)

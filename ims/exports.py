@@ -1,10 +1,12 @@
 """Exports of registers to CSV and XLSX, with the same columns and filters as the page."""
 
 import csv
+import datetime
+import decimal
 import io
 
 from django.http import HttpResponse, StreamingHttpResponse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 FORMATS = ("csv", "xlsx")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -18,6 +20,39 @@ def safe_cell(value):
         return "'" + value
     if hasattr(value, "tzinfo") and value.tzinfo is not None:
         return timezone.localtime(value).replace(tzinfo=None)
+    return value
+
+
+# Spreadsheet formats for typed cells: dates stay dates and numbers stay numbers (sortable,
+# summable), shown the Vietnamese way; Excel draws the separators from the reader's locale.
+XLSX_DATE = "dd/mm/yyyy"
+XLSX_DATETIME = "dd/mm/yyyy hh:mm"
+XLSX_DECIMAL = "#,##0.0#"
+XLSX_INTEGER = "#,##0"
+
+
+def xlsx_number_format(value):
+    """The cell format for ``value`` (already through ``safe_cell``), or None for text."""
+    if isinstance(value, datetime.datetime):
+        return XLSX_DATETIME
+    if isinstance(value, datetime.date):
+        return XLSX_DATE
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float | decimal.Decimal):
+        return XLSX_DECIMAL
+    if isinstance(value, int):
+        return XLSX_INTEGER
+    return None
+
+
+def csv_cell(value):
+    """A CSV value in the user's locale: dates as dd/mm/yyyy, numbers with a decimal comma."""
+    value = safe_cell(value)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, datetime.date | float | decimal.Decimal):
+        return formats.localize(value, use_l10n=True)
     return value
 
 
@@ -36,7 +71,7 @@ def export_response(fmt, filename, headers, rows):
         yield "\ufeff"  # BOM so Excel opens UTF-8 Vietnamese correctly
         yield writer.writerow([str(h) for h in headers])
         for row in rows:
-            yield writer.writerow([safe_cell(v) for v in row])
+            yield writer.writerow([csv_cell(v) for v in row])
 
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
@@ -45,12 +80,23 @@ def export_response(fmt, filename, headers, rows):
 
 def _xlsx(filename, headers, rows):
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet()
     sheet.append([str(h) for h in headers])
+
+    def cell(value):
+        value = safe_cell(value)
+        number_format = xlsx_number_format(value)
+        if number_format is None:
+            return value
+        typed = WriteOnlyCell(sheet, value=value)
+        typed.number_format = number_format
+        return typed
+
     for row in rows:
-        sheet.append([safe_cell(v) for v in row])
+        sheet.append([cell(v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(

@@ -415,7 +415,7 @@ def _raw_export(campaign, scope, fmt):
                     continue
                 value = text if question_id in text_ids else str(value)
                 cells[i] = f"{cells[i]},{value}" if cells[i] else value
-            yield [response.unit.code, response.submitted_on.isoformat(), response.language, *cells]
+            yield [response.unit.code, response.submitted_on, response.language, *cells]
 
     return export_response(fmt, f"phieu-tra-loi-{campaign.pk}", headers, rows())
 
