@@ -511,6 +511,26 @@ def raise_nonconformities(audit, *, actor):
     return [raise_nonconformity(finding, actor=actor) for finding in findings]
 
 
+NC_TITLE_STATEMENT_CHARS = 150
+
+
+def nonconformity_title(finding):
+    """The NC's title: the finding's statement (its first line, cut at a word near
+    ``NC_TITLE_STATEMENT_CHARS``) and the audit's code, so the NCs of one audit, and their
+    notifications, can be told apart. The full statement stays the NC's description."""
+    lines = [line.strip() for line in finding.statement.splitlines() if line.strip()]
+    statement = " ".join(lines[0].split()) if lines else str(finding.grade.label)
+    if len(statement) > NC_TITLE_STATEMENT_CHARS:
+        cut = statement[: NC_TITLE_STATEMENT_CHARS + 1].rsplit(" ", 1)[0]
+        if len(cut) < NC_TITLE_STATEMENT_CHARS // 2:  # one very long word: cut inside it
+            cut = statement[:NC_TITLE_STATEMENT_CHARS]
+        statement = cut.rstrip(" ,;:.") + "…"
+    return _("%(statement)s (audit %(code)s)") % {
+        "statement": statement,
+        "code": finding.audit.code,
+    }
+
+
 def raise_nonconformity(finding, *, actor):
     """The single call into the nonconformities module (the seam of AUD-R4)."""
     audit = finding.audit
@@ -518,7 +538,7 @@ def raise_nonconformity(finding, *, actor):
     return nonconformity_raise(
         actor=actor,
         unit=finding.unit,
-        title=_("%(grade)s — audit %(code)s") % {"grade": finding.grade.label, "code": audit.code},
+        title=nonconformity_title(finding),
         description=finding.statement,
         source=source,
         severity=finding.grade.severity,

@@ -48,7 +48,10 @@ class RaiseForm(forms.Form):
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none())
     title = forms.CharField(label=_("Title"), max_length=255)
     description = forms.CharField(label=_("Description"), widget=text_area(4))
-    source = forms.ChoiceField(label=_("Source"), choices=Nonconformity.Source.choices)
+    # No default: a preselected "internal audit" was kept for complaints and KPI breaches.
+    source = forms.ChoiceField(
+        label=_("Source"), choices=[("", "---------"), *Nonconformity.Source.choices]
+    )
     severity = forms.ChoiceField(
         label=_("Severity"),
         choices=Nonconformity.Severity.choices,
@@ -95,7 +98,10 @@ class AnalyseForm(forms.Form):
         super().__init__(*args, **kwargs)
         for i in range(1, 6):
             self.fields[f"why{i}"] = forms.CharField(
-                label=_("Why %(n)s?") % {"n": i}, required=False, max_length=500
+                label=_("Why %(n)s?") % {"n": i},
+                required=False,
+                max_length=500,
+                widget=text_area(2),
             )
         self.categories = list(CauseCategory.objects.filter(is_active=True))
         for category in self.categories:

@@ -502,3 +502,27 @@ def test_source_without_for_user_links_only_through_can_view(world, client_for, 
     )
     assert 'href="/tieu-chi/"' in client_for(world.principal).get(detail_url(nc)).content.decode()
     assert 'href="/tieu-chi/"' not in client_for(world.teacher).get(detail_url(nc)).content.decode()
+
+
+def test_raise_form_has_no_default_source(world, client_for):
+    """A preselected source was kept by people reporting complaints or KPI breaches."""
+    client = client_for(world.teacher)
+    url = reverse("nonconformities:raise")
+    page = client.get(url).content.decode()
+    assert '<option value="" selected>' in page.split('name="source"')[1].split("</select>")[0]
+    data = {
+        "unit": world.school.pk,
+        "title": "Phản ánh của phụ huynh",
+        "description": "Suất ăn thiếu.",
+        "severity": "minor",
+        "kind": "nonconformity",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200 and not Nonconformity.objects.exists()
+    assert response.context["form"].has_error("source", "required")
+
+
+def test_the_five_whys_are_multi_line(loop, world, client_for):
+    nc = loop.contained()
+    page = client_for(world.principal).get(nc.get_absolute_url()).content.decode()
+    assert '<textarea name="why1"' in page and '<textarea name="why5"' in page
