@@ -333,6 +333,9 @@ class DocumentQuerySet(models.QuerySet):
 
 
 class Document(models.Model):
+    # Each workflow step named for the history table (TransitionEvent.action -> label).
+    STEP_NAMES = {"periodic_review": _("Periodic review confirmed")}
+
     code = models.CharField(_("code"), max_length=40)
     title = models.CharField(_("title"), max_length=255)
     doc_type = models.CharField(_("type"), max_length=20, choices=DocumentType.choices)
@@ -528,6 +531,20 @@ def revision_upload_to(instance, filename):
 
 
 class Revision(models.Model):
+    # Each workflow step named for the history table (TransitionEvent.action -> label).
+    STEP_NAMES = {
+        "create": _("Draft created"),
+        "submit": _("Sent for review"),
+        "review": _("Review signed"),
+        "return": _("Returned to the author"),
+        "approve": _("Approved and signed"),
+        "publish": _("Issued"),
+        "supersede": _("Replaced by a new revision"),
+        "withdraw": _("Withdrawn"),
+        "distribute": _("Distribution added"),
+        "undistribute": _("Distribution ended"),
+    }
+
     document = models.ForeignKey(
         Document, on_delete=models.PROTECT, related_name="revisions", verbose_name=_("document")
     )

@@ -46,11 +46,24 @@ def state_labels(model):
         return {}
 
 
+def step_name(event, steps, labels):
+    """What happened at ``event``, in words: the model's name for the step (``STEP_NAMES``), or
+    else the state it led to; never a bare "— →"."""
+    name = steps.get(event.action)
+    if name:
+        return name
+    to_label = labels.get(event.to_state, event.to_state)
+    return to_label or event.action
+
+
 def labelled(events, model):
-    """``events`` as a list, each with ``from_label`` and ``to_label`` for the transitions table."""
+    """``events`` as a list, each with ``step_name``, ``from_label`` and ``to_label`` for the
+    transitions table. ``model.STEP_NAMES`` maps a step's action to its name."""
     labels = state_labels(model)
+    steps = getattr(model, "STEP_NAMES", {})
     events = list(events)
     for event in events:
+        event.step_name = step_name(event, steps, labels)
         event.from_label = labels.get(event.from_state, event.from_state)
         event.to_label = labels.get(event.to_state, event.to_state)
     return events

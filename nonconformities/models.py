@@ -121,6 +121,24 @@ class NonconformityQuerySet(models.QuerySet):
 
 
 class Nonconformity(models.Model):
+    # Each workflow step (of the NC or of one of its actions) named for the history tables.
+    STEP_NAMES = {
+        "raise": _("Opened"),
+        "contain": _("Containment recorded"),
+        "analyse": _("Root cause recorded"),
+        "check_extent": _("Extent checked"),
+        "plan_actions": _("Corrective actions planned"),
+        "add": _("Action added"),
+        "complete": _("Action completed"),
+        "cancel": _("Action cancelled"),
+        "actions_done": _("All actions finished"),
+        "plan_verification": _("Effectiveness check planned"),
+        "verify_early": _("Verified before the planned date"),
+        "verify": _("Verified effective"),
+        "verify_not_effective": _("Verified not effective: back to actions"),
+        "close": _("Closed with signature"),
+    }
+
     class Source(models.TextChoices):
         INTERNAL_AUDIT = "internal_audit", _("Internal audit")
         EXTERNAL_AUDIT = "external_audit", _("External (certification) audit")

@@ -4,8 +4,18 @@ from django.utils.translation import gettext_lazy as _
 
 from ims.reports import ReportKind
 from ims.signatures import signatures_for
-from ims.transitions import history_of
-from nonconformities.models import CauseEntry, Nonconformity
+from ims.transitions import history_of, labelled
+from nonconformities.models import CauseEntry, CorrectiveAction, Nonconformity
+
+
+def _labelled(events):
+    """The NC's steps named, with its and its actions' states in words (never raw codes)."""
+    events = labelled(events, Nonconformity)
+    action_labels = dict(CorrectiveAction.Status.choices)
+    for event in events:
+        event.from_label = action_labels.get(event.from_label, event.from_label)
+        event.to_label = action_labels.get(event.to_label, event.to_label)
+    return events
 
 
 class NonconformityReport(ReportKind):
@@ -29,7 +39,7 @@ class NonconformityReport(ReportKind):
             "actions": obj.actions.select_related("owner"),
             "verifications": obj.verifications.select_related("verifier"),
             "signatures": signatures_for(obj),
-            "events": history_of(obj),
+            "events": _labelled(history_of(obj)),
         }
 
     def filename(self, obj, params):

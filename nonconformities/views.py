@@ -12,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ims.access import get_object_for_user
@@ -289,22 +288,7 @@ def _events(nc, actions):
     return sorted(merged, key=lambda e: (e.created_at, e.pk))
 
 
-STEP_NAMES = {
-    "raise": gettext_lazy("Opened"),
-    "contain": gettext_lazy("Containment recorded"),
-    "analyse": gettext_lazy("Root cause recorded"),
-    "check_extent": gettext_lazy("Extent checked"),
-    "plan_actions": gettext_lazy("Corrective actions planned"),
-    "add": gettext_lazy("Action added"),
-    "complete": gettext_lazy("Action completed"),
-    "cancel": gettext_lazy("Action cancelled"),
-    "actions_done": gettext_lazy("All actions finished"),
-    "plan_verification": gettext_lazy("Effectiveness check planned"),
-    "verify_early": gettext_lazy("Verified before the planned date"),
-    "verify": gettext_lazy("Verified effective"),
-    "verify_not_effective": gettext_lazy("Verified not effective: back to actions"),
-    "close": gettext_lazy("Closed with signature"),
-}
+STEP_NAMES = Nonconformity.STEP_NAMES
 
 
 def _labelled(events):

@@ -341,6 +341,15 @@ class CampaignQuerySet(models.QuerySet):
 
 
 class Campaign(models.Model):
+    # Each workflow step named for the history table (TransitionEvent.action -> label).
+    STEP_NAMES = {
+        "create": _("Campaign created"),
+        "publish": _("Opened for answers"),
+        "close": _("Campaign closed"),
+        "codes": _("Access codes generated"),
+        "raise_nc": _("Nonconformity raised from the results"),
+    }
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")

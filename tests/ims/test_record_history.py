@@ -79,7 +79,7 @@ def test_unit_page_shows_each_change(world, client_for):
     with_reason(unit, "Cập nhật địa chỉ").save()
     page = client_for(world.teacher).get(reverse("ims:unit_detail", args=[unit.pk]))
     text = page.content.decode()
-    assert "<strong>Address:</strong> — → Số 1 đường Tô Hiệu" in text
+    assert "<strong>Address:</strong> Số 1 đường Tô Hiệu" in text  # was empty: no "— →"
     assert "Cập nhật địa chỉ" in text
 
 
