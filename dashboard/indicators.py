@@ -33,6 +33,7 @@ from ims.schoolyear import SchoolYear
 from nonconformities.models import CorrectiveAction, Nonconformity, age_condition
 from surveys.models import (
     Campaign,
+    CampaignUnit,
     QuestionKind,
     QuestionTally,
     RespondentGroup,
@@ -443,11 +444,17 @@ def _satisfaction(board, user, years, per_child, counters_version):
     )
     if user is not None:
         campaigns = campaigns.for_user(user)
+    # A campaign covers the scope when it is aimed at the scope or at a unit above it: only
+    # those give the scope's figures, so that a survey of a few units below never stands for
+    # the whole subtree (like is compared with like).
+    covers = Exists(
+        CampaignUnit.objects.filter(campaign=OuterRef("pk"), unit__path__in=scope.ancestor_paths())
+    )
     info = {
         row["pk"]: row
-        for row in campaigns.order_by().values(
-            "pk", "status", "closes_on", "group", "opens_on", "title"
-        )
+        for row in campaigns.order_by()
+        .annotate(covers=covers)
+        .values("pk", "status", "closes_on", "group", "opens_on", "title", "covers")
     }
     for row in info.values():  # an open campaign's sums change with every fold
         row["counters"] = "" if row["status"] == Campaign.Status.CLOSED else counters_version
@@ -483,8 +490,10 @@ def _satisfaction_result(board, info, years):
     sums = _campaign_sums(scope, info)
     n_by_campaign = {c: sum(sums[c]["child_n"].values()) for c in info}
     child_n = {c: sums[c]["child_n"] for c in info}
+    # Per group, only the campaigns covering the scope, oldest first: "latest" and "previous"
+    # are two of them, and the trend pools them per school year, weighted by responses.
     answered = sorted(
-        (c for c in info if n_by_campaign[c]),
+        (c for c in info if n_by_campaign[c] and info[c]["covers"]),
         key=lambda c: (info[c]["opens_on"], c),
     )
     by_group = defaultdict(list)
@@ -508,7 +517,7 @@ def _satisfaction_result(board, info, years):
         hidden = n < k
         return {"n": n, "index": None if hidden else index, "hidden": hidden}
 
-    latest, previous = [], []
+    latest, previous, compared = [], [], []
     for group in RespondentGroup:
         ids = by_group.get(group.value, [])
         if not ids:
@@ -518,6 +527,7 @@ def _satisfaction_result(board, info, years):
         latest.append(last)
         if before:
             previous.append(before)
+            compared.append(last)
         now = cell(n_by_campaign[last], _index(pooled(last)))
         then = cell(n_by_campaign[before], _index(pooled(before))) if before else None
         board.groups.append(
@@ -532,12 +542,14 @@ def _satisfaction_result(board, info, years):
                 "change": _change(now, then),
             }
         )
-    # By area: the latest campaign of each group against the one before it, pooled.
+    # By area: the latest campaign of each group, pooled; the change only over the groups that
+    # have a previous campaign, each against its own (the same groups on both sides).
     for area_id, (_order, label) in sorted(areas.items(), key=lambda item: item[1]):
         now = _area_cell(latest, area_id, values, area_n, cell)
         then = _area_cell(previous, area_id, values, area_n, cell) if previous else None
+        same = _area_cell(compared, area_id, values, area_n, cell) if previous else None
         board.areas.append(
-            {"label": label, "latest": now, "previous": then, "change": _change(now, then)}
+            {"label": label, "latest": now, "previous": then, "change": _change(same, then)}
         )
     # Trend: index per school year and group, pooled over that year's campaigns.
     for group in RespondentGroup:
