@@ -126,7 +126,7 @@ EXTERNAL_HELP = _("A law, a ministry circular, a provincial decision: its number
 
 class ClauseChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.criteria_set.code} · {obj.number} {obj.label}"
+        return f"{obj.reference} {obj.label}"
 
 
 class UnitChoiceField(forms.ModelChoiceField):

@@ -56,7 +56,7 @@ def _people(user):
 
 class ClauseChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.criteria_set.code} {obj.number} {obj.label}"
+        return f"{obj.reference} {obj.label}"
 
 
 class DocumentForm(forms.ModelForm):

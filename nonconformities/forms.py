@@ -26,7 +26,7 @@ def text_area(rows=3):
 
 class ClauseChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.criteria_set.code} {obj.number} {obj.label}"
+        return f"{obj.reference} {obj.label}"
 
 
 def clause_queryset():

@@ -141,7 +141,7 @@ def _export(ncs, fmt):
                 nc.age_days(today),
                 nc.overdue_actions,
                 nc.repeat_of.number if nc.repeat_of else "",
-                ", ".join(f"{c.criteria_set.code} {c.number}" for c in nc.clauses.all()),
+                ", ".join(c.reference for c in nc.clauses.all()),
             ]
 
     return export_response(fmt, f"nonconformities-{today:%Y%m%d}", headers, rows())

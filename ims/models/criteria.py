@@ -1,5 +1,7 @@
 """Criteria sets (standards, national accreditation criteria) and their clauses, as data."""
 
+import re
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -53,6 +55,14 @@ class CriteriaSet(models.Model):
     def label(self):
         return localized(self, "title")
 
+    @property
+    def short_name(self):
+        """The set as people write it: "ISO 9001:2015" for the code "iso-9001-2015"."""
+        match = re.fullmatch(r"([a-z]+)-(\d+)-(\d{4})", self.code)
+        if match:
+            return f"{match[1].upper()} {match[2]}:{match[3]}"
+        return self.code.upper().replace("-", " ")
+
 
 class Clause(models.Model):
     criteria_set = models.ForeignKey(
@@ -86,7 +96,12 @@ class Clause(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.criteria_set.code} {self.number} {self.label}"
+        return f"{self.reference} {self.label}"
+
+    @property
+    def reference(self):
+        """The clause as people cite it: "ISO 9001:2015 — 7.2", never the set's slug."""
+        return f"{self.criteria_set.short_name} — {self.number}"
 
     @property
     def label(self):
