@@ -11,8 +11,14 @@ A state too large for a cookie (long text answers) falls back to the Django sess
 a session opened before this change. A cookie whose signature does not verify is reported as
 tampered (the caller shows a message and stores nothing).
 
+Another browser: once a page holds answers, the state is also kept on the server as an
+``AnsweringDraft`` (keyed by keyed hashes of the token and of the one-time code), so the same
+session URL opened in another browser (Zalo's in-app browser handing over to Chrome) goes on
+where it was, and the same one-time code typed on another device brings the answers back.
+
 Anonymity: the cookie stays on the respondent's device; what it holds never reaches the
-stored response (see ``surveys.services.response_submit``).
+stored response (see ``surveys.services.response_submit``), and a code's draft is deleted in the
+transaction that stores its response.
 """
 
 import uuid
@@ -20,14 +26,18 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+
+from surveys.models import AnsweringDraft
 
 SESSION_KEY = "surveys_answering"
 COOKIE_PREFIX = "ims_svy_s_"
 SALT = "surveys.answering"
 CLAIM_SALT = "surveys.claim"
+DRAFT_SALT = "surveys.draft"
 MAX_AGE = 12 * 3600  # an answering session lasts at most half a day
 MAX_COOKIE_BYTES = 3800  # browsers keep cookies up to 4,096 bytes (name and attributes included)
 
@@ -76,7 +86,51 @@ def load(request, token):
         if isinstance(state, dict):
             return state
         raise TamperedState
-    return request.session.get(SESSION_KEY, {}).get(token)
+    state = request.session.get(SESSION_KEY, {}).get(token)
+    return state if state is not None else _draft_state(AnsweringDraft.key_for_token(token))
+
+
+def _draft_state(key=None, code_key=None):
+    """The state kept on the server for a session (``key``) or a one-time code (``code_key``)."""
+    found = AnsweringDraft.objects.filter(expires_at__gt=timezone.now())
+    found = found.filter(key=key) if key else found.filter(code_key=code_key)
+    value = found.values_list("state", flat=True).first()
+    if value is None:
+        return None
+    try:
+        state = signing.loads(value, salt=DRAFT_SALT)
+    except signing.BadSignature:
+        return None
+    return state if isinstance(state, dict) else None
+
+
+def draft_of_code(one_time_code_id):
+    """The unfinished state of a session opened with this one-time code, or None."""
+    return _draft_state(code_key=AnsweringDraft.key_for_code(one_time_code_id))
+
+
+def _keep_draft(token, state):
+    """Keep ``state`` on the server, for another browser (only once it holds answers)."""
+    if not state.get("answers"):
+        return
+    key = AnsweringDraft.key_for_token(token)
+    code_key = AnsweringDraft.key_for_code(state["otc"]) if state.get("otc") else None
+    now = timezone.now()
+    expires_at = (now + timedelta(seconds=MAX_AGE, hours=1)).replace(
+        minute=0, second=0, microsecond=0
+    )
+    with transaction.atomic():
+        if code_key:  # the code's session moved here from another browser
+            AnsweringDraft.objects.filter(code_key=code_key).exclude(key=key).delete()
+        AnsweringDraft.objects.update_or_create(
+            key=key,
+            defaults={
+                "code_key": code_key,
+                "state": signing.dumps(state, salt=DRAFT_SALT, compress=True),
+                "expires_at": expires_at,
+            },
+        )
+    AnsweringDraft.objects.filter(expires_at__lte=now).delete()
 
 
 def save(request, response, token, state):
@@ -93,6 +147,7 @@ def save(request, response, token, state):
             samesite="Lax",
         )
         _drop_from_session(request, token)
+        _keep_draft(token, state)
         return
     # Too large for a cookie: keep it in the session (a few sessions per browser at most).
     states = request.session.get(SESSION_KEY, {})
@@ -102,6 +157,7 @@ def save(request, response, token, state):
     request.session[SESSION_KEY] = states
     if cookie_name(token) in request.COOKIES:
         response.delete_cookie(cookie_name(token), path=page_url(request, token), samesite="Lax")
+    _keep_draft(token, state)
 
 
 def forget(request, response, token):
@@ -109,6 +165,7 @@ def forget(request, response, token):
     if cookie_name(token) in request.COOKIES:
         response.delete_cookie(cookie_name(token), path=page_url(request, token), samesite="Lax")
     _drop_from_session(request, token)
+    AnsweringDraft.objects.filter(key=AnsweringDraft.key_for_token(token)).delete()
 
 
 def _drop_from_session(request, token):

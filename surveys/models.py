@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -587,6 +588,39 @@ class SubmissionClaim(models.Model):
 
     def __str__(self):
         return str(self.key)
+
+
+class AnsweringDraft(models.Model):
+    """The answers of an unfinished answering session, so it can go on in another browser.
+
+    A parent opens a survey in Zalo's in-app browser, which hands over to Chrome; or starts on
+    one phone and finishes on another with the same one-time code. The state cookie stays in
+    the first browser, so the session's state is also kept here, keyed by a keyed hash of the
+    session's token (``key``) and, for a one-time code, of the code (``code_key``): neither can
+    be matched to a token or a code without the server's secret key.
+
+    Anonymity: a draft is not a response. It is deleted in the same transaction that stores the
+    response (so no stored row ever joins a response to a code), when the session is abandoned,
+    and at the latest when it expires (``expires_at``, rounded to the hour, as the session).
+    """
+
+    key = models.UUIDField(primary_key=True, editable=False)
+    code_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    state = models.TextField()  # the signed, compressed state (``answering_state.encode``)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return str(self.key)
+
+    @staticmethod
+    def key_for_token(token):
+        return uuid.UUID(bytes=salted_hmac("surveys.draft.token", token).digest()[:16])
+
+    @staticmethod
+    def key_for_code(one_time_code_id):
+        return uuid.UUID(
+            bytes=salted_hmac("surveys.draft.code", str(one_time_code_id)).digest()[:16]
+        )
 
 
 class UnitTally(models.Model):

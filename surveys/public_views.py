@@ -33,6 +33,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from ims.cache import count
+from ims.models import OrgUnit
 from ims.proxies import client_address
 from surveys import answering_state
 from surveys.answering import AnswerError, clean_page
@@ -51,6 +52,7 @@ from surveys.services import (
 DONE_COOKIE = "ims_svy_done"
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 HONEYPOT = "website"
+NOTICES = {"fast", "resumed"}
 
 
 def _no_store(view):
@@ -144,7 +146,7 @@ def start(request, code):
     today = timezone.localdate()
     link = (
         SurveyLink.objects.filter(code__in=candidates, is_active=True)
-        .select_related("campaign")
+        .select_related("campaign", "unit")
         .first()
     )
     one_time = None
@@ -157,8 +159,11 @@ def start(request, code):
         campaign, unit_id = one_time.campaign, one_time.unit_id
     else:
         campaign, unit_id = link.campaign, link.unit_id
-        if campaign.requires_code:
-            return _message(request, "needs_code", language, campaign=campaign)
+        if campaign.requires_code and campaign.phase(today) == "open":
+            # The school's poster of a campaign that needs codes: type the slip's code here.
+            return _render(
+                request, "enter.html", {"campaign": campaign, "unit": link.unit}, language
+            )
     phase = campaign.phase(today)
     if phase in ("draft", "upcoming"):
         return _message(request, "not_open", language, campaign=campaign)
@@ -171,6 +176,14 @@ def start(request, code):
     if count(_client_key(request), 3600) > rate_limit():
         return _message(request, "rate_limited", language, status=429, campaign=campaign)
     token = secrets.token_urlsafe(18)
+    earlier = answering_state.draft_of_code(one_time.pk) if one_time is not None else None
+    if earlier is not None:
+        # The same code, half answered in another browser: go on where it was.
+        result = redirect(
+            answering_state.page_url(request, token) + f"?p={earlier.get('p', 0)}&notice=resumed"
+        )
+        answering_state.save(request, result, token, earlier)
+        return result
     state = {
         "c": campaign.pk,
         "ct": campaign.created_at.timestamp(),  # with "c", the key of the process's copy
@@ -300,10 +313,11 @@ def answer(request, token):
         index = 0
     section, page_rules = pages[index]
     errors = {}
-    notice = request.GET.get("notice") == "fast"
+    notice = request.GET.get("notice") if request.GET.get("notice") in NOTICES else None
     values = answers
 
     def to_page(i):
+        state["p"] = max(i, 0)  # where another browser goes on (``start``)
         result = HttpResponseRedirect(
             answering_state.page_url(request, token) + (f"?p={i}" if i else "")
         )
@@ -342,10 +356,11 @@ def answer(request, token):
         "answer.html",
         {
             "campaign": campaign,
+            "unit": OrgUnit.objects.filter(pk=state["u"]).first(),
             "version": campaign.version,
             "section": section,
             "items": [
-                _item(rule.question, values.get(rule.key, []), errors.get(rule.key))
+                question_item(rule.question, values.get(rule.key, []), errors.get(rule.key))
                 for rule in page_rules
             ],
             "errors": errors,
@@ -366,7 +381,7 @@ def answer(request, token):
     return result
 
 
-def _item(question, values, error):
+def question_item(question, values, error):
     with_values = {str(v) for v in values}
     if question.kind == "likert":
         options = [(str(v), str(label)) for v, label in LIKERT_LABELS.items()]

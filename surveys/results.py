@@ -21,9 +21,11 @@ from ims.models import OrgUnit
 from ims.models.org import PATH_SEGMENT_WIDTH
 from surveys.models import (
     LIKERT_LABELS,
+    TEXT_KINDS,
     Campaign,
     QuestionKind,
     QuestionTally,
+    Response,
     UnitTally,
     ValueTally,
 )
@@ -388,3 +390,29 @@ def scope_for(campaign, user, unit_id, allowed=None):
         return allowed.get(pk=int(unit_id))
     except (OrgUnit.DoesNotExist, ValueError, TypeError):
         return None
+
+
+COMMENT_SAMPLE = 200  # responses read for the comments of one page, whatever the scope's size
+
+
+def comments(campaign, scope, n, k=None):
+    """The free-text answers over ``scope``, by question: readable once the scope holds ``k``
+    (5) or more responses, else None. At most ``COMMENT_SAMPLE`` responses are read, in no
+    particular order (the raw export has them all); returns (question, [text], sampled)."""
+    k = k or min_group_size()
+    if n < k:
+        return None
+    questions = {q.pk: q for q in version_questions(campaign.version) if q.kind in TEXT_KINDS}
+    if not questions:
+        return []
+    texts = defaultdict(list)
+    read = 0
+    for answers in Response.objects.filter(
+        campaign=campaign, unit__path__startswith=scope.path
+    ).values_list("answers", flat=True)[:COMMENT_SAMPLE]:
+        read += 1
+        for question_id, _value, text in answers:
+            if question_id in questions and text and text.strip():
+                texts[question_id].append(text.strip())
+    sampled = read == COMMENT_SAMPLE and n > COMMENT_SAMPLE
+    return [(questions[pk], texts[pk], sampled) for pk in questions if texts[pk]]

@@ -15,11 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from ims.cache import replace_token
 from ims.history import with_reason
 from ims.models import OrgUnit
-from ims.transitions import check_transition, record_transition
+from ims.transitions import TransitionError, check_transition, record_transition
 from surveys.answering import AnswerError, clean_response
 from surveys.data import INTRO, TEMPLATES
 from surveys.models import (
     CHOICE_KINDS,
+    AnsweringDraft,
     Area,
     Campaign,
     CampaignUnit,
@@ -333,15 +334,38 @@ def answering_units(campaign):
     return sorted(units.values(), key=lambda u: u.path)
 
 
+def units_without_codes(campaign):
+    """The answering units of a campaign that needs one-time codes and that have none."""
+    if not campaign.requires_code:
+        return []
+    with_codes = set(
+        OneTimeCode.objects.filter(campaign=campaign).values_list("unit", flat=True).distinct()
+    )
+    return [unit for unit in answering_units(campaign) if unit.pk not in with_codes]
+
+
 TRANSITIONS = {"draft": ("published",), "published": ("closed",)}
 
 
 @transaction.atomic
-def campaign_publish(*, actor, campaign):
-    """Publish: one open link (and QR code) per answering unit; answers count from the open date."""
+def campaign_publish(*, actor, campaign, without_codes_ok=False):
+    """Publish: one open link (and QR code) per answering unit; answers count from the open date.
+
+    A campaign that needs one-time codes is refused while an answering unit has none (its
+    parents could not answer), unless the publisher confirms (``without_codes_ok``).
+    """
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     check_transition(campaign.status, Campaign.Status.PUBLISHED, TRANSITIONS)
     _require(campaign.can_manage(actor))
+    missing = units_without_codes(campaign)
+    if missing and not without_codes_ok:
+        raise TransitionError(
+            _(
+                "These units have no one-time codes yet, so nobody there could answer: "
+                "%(units)s. Create their codes first, or confirm that you publish anyway."
+            )
+            % {"units": ", ".join(unit.label for unit in missing)}
+        )
     for unit in answering_units(campaign):
         if not SurveyLink.objects.filter(campaign=campaign, unit=unit).exists():
             SurveyLink.objects.create(
@@ -499,6 +523,10 @@ def response_submit(
                 ).update(is_used=True)
                 if claimed != 1:
                     raise CodeAlreadyUsed
+                # The code's unfinished answers go with it: no row joins the code to them.
+                AnsweringDraft.objects.filter(
+                    code_key=AnsweringDraft.key_for_code(one_time_code_id)
+                ).delete()
             _stage(response, cleaned, claim)
             if not campaign.version.has_responses:
                 InstrumentVersion.objects.filter(pk=campaign.version_id).update(has_responses=True)

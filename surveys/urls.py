@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/", views.campaign_detail, name="campaign_detail"),
     path("<int:pk>/publish/", views.campaign_transition, {"action": "publish"}, name="publish"),
     path("<int:pk>/close/", views.campaign_transition, {"action": "close"}, name="close"),
+    path("<int:pk>/preview/", views.campaign_preview, name="campaign_preview"),
     path("<int:pk>/results/", views.results, name="results"),
     path("<int:pk>/results/export/", views.results_export, name="results_export"),
     path("<int:pk>/results/raise/", views.result_raise, name="result_raise"),

@@ -3,6 +3,7 @@
 import io
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -44,7 +46,9 @@ from surveys.models import (
     SurveyLink,
     UnitTally,
 )
-from surveys.results import campaign_results, scope_for, trend
+from surveys.public_views import question_item
+from surveys.questions import version_rules
+from surveys.results import campaign_results, comments, scope_for, trend
 
 PAGE_SIZE = 30
 
@@ -158,11 +162,15 @@ def campaign_detail(request, pk):
             "link": link,
             "responses": tallies.get(link.unit_id, 0),
             "codes": code_counts.get(link.unit_id, (0, 0)),
+            "rate": _rate(tallies.get(link.unit_id, 0), code_counts.get(link.unit_id, (0, 0))[0]),
             "can_distribute": link.unit_id in distributable,
             "url": request.build_absolute_uri(f"/s/{link.code}"),
         }
         for link in links
     ]
+    if campaign.status == Campaign.Status.PUBLISHED:
+        # While it runs, the schools that lag behind come first.
+        rows.sort(key=lambda row: (row["rate"] is None, row["rate"] or 0, row["link"].unit.path))
     total = sum(tallies.values())
     codes_form = CodesForm(units=OrgUnit.objects.filter(pk__in=distributable))
     return render(
@@ -182,6 +190,10 @@ def campaign_detail(request, pk):
             "can_close": campaign.can_close(request.user),
             "can_results": campaign.can_view_results(request.user),
             "codes_form": codes_form if distributable else None,
+            # Before publishing a campaign that needs codes: the units that have none.
+            "units_without_codes": services.units_without_codes(campaign)
+            if campaign.status == Campaign.Status.DRAFT and campaign.can_manage(request.user)
+            else [],
             # A step about one unit (its codes, an NC raised there) only for those who see it.
             "history": labelled(history_of(campaign, request.user), type(campaign)),
         },
@@ -195,8 +207,11 @@ def campaign_transition(request, pk, action):
     step = {"publish": services.campaign_publish, "close": services.campaign_close}.get(action)
     if step is None:
         raise Http404
+    options = {}
+    if action == "publish":
+        options["without_codes_ok"] = request.POST.get("without_codes") == "on"
     try:
-        step(actor=request.user, campaign=campaign)
+        step(actor=request.user, campaign=campaign, **options)
     except TransitionError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -207,6 +222,39 @@ def campaign_transition(request, pk, action):
             else _("The campaign is closed."),
         )
     return redirect("surveys:campaign_detail", pk=campaign.pk)
+
+
+def _rate(responses, codes):
+    """The response rate of a unit whose respondents got one-time codes (None without codes)."""
+    return min(responses * 100 / codes, 100) if codes else None
+
+
+@login_required
+def campaign_preview(request, pk):
+    """The form as a respondent sees it, every part on one page; nothing can be sent."""
+    campaign = _campaign(request, pk)
+    language = request.GET.get("lang") or request.LANGUAGE_CODE
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    sections = {}
+    for rule in version_rules(campaign.version):
+        sections.setdefault(rule.question.section, []).append(
+            question_item(rule.question, [], None)
+        )
+    with translation.override(language):
+        response = render(
+            request,
+            "surveys/public/preview.html",
+            {
+                "campaign": campaign,
+                "version": campaign.version,
+                "sections": list(sections.items()),
+                "lang": language,
+                "languages": settings.LANGUAGES,
+            },
+        )
+    response["Content-Language"] = language
+    return response
 
 
 def _distributable_link(request, pk, link_pk):
@@ -332,6 +380,7 @@ def results(request, pk):
             "scope": scope,
             "ancestors": ancestors[:-1],
             "results": data,
+            "comments": comments(campaign, scope, data.n, data.k),
             "trend": history,
             "charts": results_charts(data, history),
             "can_raise": can_raise and (data.is_low or data.low_areas),

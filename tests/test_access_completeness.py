@@ -227,6 +227,7 @@ CASES = {
     "surveys:campaign_detail": Case(pk("campaign"), member=(200, 403, 404)),
     "surveys:publish": post(pk("campaign")),
     "surveys:close": post(pk("campaign")),
+    "surveys:campaign_preview": Case(pk("campaign"), member=(200, 403, 404)),
     "surveys:results": Case(pk("campaign"), member=(200, 403, 404)),
     "surveys:results_export": Case(pk("campaign"), member=(200, 403, 404)),
     "surveys:result_raise": post(pk("campaign"), owner=404),  # no unit chosen: 404

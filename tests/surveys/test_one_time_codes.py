@@ -66,7 +66,12 @@ def test_campaign_requiring_codes_refuses_open_link(client, world):
 
     campaign = make_campaign(world, units=[world.school], requires_code=True)
     link = SurveyLink.objects.get(campaign=campaign)
-    assert 'data-kind="needs_code"' in client.get(f"/s/{link.code}").content.decode()
+    page = client.get(f"/s/{link.code}")
+    html = page.content.decode()
+    # No answering session starts: the page asks for the slip's code, naming whose survey it is.
+    assert page.status_code == 200 and 'name="code"' in html
+    assert world.school.name in html and campaign.title in html
+    assert not any(name.startswith("ims_svy_s_") for name in client.cookies)
 
 
 @pytest.mark.django_db
