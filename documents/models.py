@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -636,7 +637,11 @@ class Revision(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.document.code} rev. {self.number}"
+        # "QT-07 lần ban hành 2" in Vietnamese, never "rev. 2".
+        return gettext("%(code)s revision %(number)s") % {
+            "code": self.document.code,
+            "number": self.number,
+        }
 
     def save(self, *args, **kwargs):
         if not self._state.adding and self.pk:

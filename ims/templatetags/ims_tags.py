@@ -1,5 +1,7 @@
 from django import template
+from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, ngettext
 
 from ims.signatures import signatures_for
 from ims.transitions import history_of, labelled
@@ -11,6 +13,31 @@ register = template.Library()
 def signature_table(obj):
     """Every signature of ``obj`` with whether it still matches the record as it is now."""
     return {"signatures": signatures_for(obj)}
+
+
+_AGO_UNITS = (  # (minutes in the unit, how it is said)
+    (525600, lambda n: ngettext("%(n)d year", "%(n)d years", n)),
+    (43200, lambda n: ngettext("%(n)d month", "%(n)d months", n)),
+    (1440, lambda n: ngettext("%(n)d day", "%(n)d days", n)),
+    (60, lambda n: ngettext("%(n)d hour", "%(n)d hours", n)),
+    (1, lambda n: ngettext("%(n)d minute", "%(n)d minutes", n)),
+)
+
+
+@register.filter
+def ago(moment):
+    """How long ago ``moment`` was, as people say it: "vừa xong" within a minute (never
+    "0 phút"), else "3 giờ trước" (the largest unit only)."""
+    if not moment:
+        return ""
+    minutes = int((timezone.now() - moment).total_seconds() // 60)
+    if minutes < 1:
+        return gettext("just now")
+    for size, say in _AGO_UNITS:
+        if minutes >= size:
+            n = minutes // size
+            return gettext("%(time)s ago") % {"time": say(n) % {"n": n}}
+    return gettext("just now")
 
 
 @register.inclusion_tag("ims/partials/transitions.html")

@@ -68,3 +68,23 @@ def test_csv_writes_dates_and_decimals_in_the_users_locale():
         )
         body = b"".join(response.streaming_content).decode()
     assert body.splitlines()[1] == '09/03/2026,"69,5","0,25"'
+
+
+def test_times_ago_say_just_now_not_zero_minutes():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ims.templatetags.ims_tags import ago
+
+    with translation.override("vi"):
+        assert ago(timezone.now()) == "vừa xong"
+        assert ago(timezone.now() - timedelta(hours=3, minutes=5)) == "3 giờ trước"
+
+
+def test_a_revision_is_named_lan_ban_hanh_not_rev():
+    from documents.models import Document, Revision
+
+    revision = Revision(document=Document(code="QT-07"), number=2)
+    with translation.override("vi"):
+        assert str(revision) == "QT-07 lần ban hành 2"
