@@ -1,7 +1,7 @@
 """Results of a campaign for a unit's subtree, computed from the counter tables only.
 
 Per question: n, distribution, mean, index = (mean − 1) / 4 × 100 and top-2-box (Likert); the
-Net Promoter Score for 0–10 questions. Roll-ups by area, by unit below the chosen one, by
+Net Promoter Score for 0–10 questions. Roll-ups by area, by school of the chosen unit's subtree, by
 campaign (overall) and across campaigns of the same instrument (trend).
 
 Small groups are protected: any aggregate over fewer than ``SURVEY_MIN_GROUP_SIZE`` (5)
@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Sum
-from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
 from ims.models import OrgUnit
-from ims.models.org import PATH_SEGMENT_WIDTH
+from ims.models.org import ancestor_paths
 from surveys.models import (
     LIKERT_LABELS,
     TEXT_KINDS,
@@ -220,42 +219,55 @@ def campaign_results(campaign, scope):
 
 
 def unit_breakdown(campaign, scope, likert, k):
-    """One row per unit directly below ``scope`` (each over its subtree), with suppression;
-    returns ``(rows, respondents over the whole scope)``.
+    """One row per school of ``scope``'s subtree that has answers (a school counts the units
+    below it, if any), with suppression; returns ``(rows, respondents over the whole scope)``.
 
-    Counters are summed in SQL by the first path segment below the scope (a child's path is
-    the scope's path plus one fixed-width segment), so the work does not grow with the number
-    of counter rows; the scope's own counters fall under the scope itself.
+    A commune or ward is not a row of its own: its schools are. Answers recorded at a unit
+    that is neither a school nor inside one (a division's staff, say) give that unit its own
+    row. Counters are summed in SQL per unit (one row per unit that has answers, a few hundred
+    at province scale), then placed under their school with one query for the units.
     """
-    width = len(scope.path) + PATH_SEGMENT_WIDTH + 1
-    children = list(OrgUnit.objects.filter(parent=scope).order_by("name"))
-    child_by_path = {child.path: child.pk for child in children}
-    by_unit = defaultdict(lambda: {"n": 0, "values": defaultdict(int)})
-    prefix = Substr("unit__path", 1, width)
-    total = 0
+    by_path = defaultdict(lambda: {"n": 0, "values": defaultdict(int)})
     for path, count in (
         _scoped(UnitTally, campaign, scope)
-        .annotate(prefix=prefix)
-        .values("prefix")
+        .values("unit__path")
         .annotate(n=Sum("count"))
-        .values_list("prefix", "n")
+        .values_list("unit__path", "n")
     ):
-        by_unit[child_by_path.get(path, scope.pk)]["n"] += count
-        total += count
+        by_path[path]["n"] += count
     if likert:
         for path, value, count in (
             _scoped(ValueTally, campaign, scope)
             .filter(question__in=[q.pk for q in likert])
-            .annotate(prefix=prefix)
-            .values("prefix", "value")
+            .values("unit__path", "value")
             .annotate(n=Sum("count"))
-            .values_list("prefix", "value", "n")
+            .values_list("unit__path", "value", "n")
         ):
-            by_unit[child_by_path.get(path, scope.pk)]["values"][value] += count
-    cells = [(child, by_unit[child.pk]) for child in children if by_unit[child.pk]["n"]]
-    if by_unit[scope.pk]["n"]:
-        cells.append((scope, by_unit[scope.pk]))
-    hidden = suppress([data["n"] for _u, data in cells], total=total, k=k)
+            by_path[path]["values"][value] += count
+    total = sum(data["n"] for data in by_path.values())
+    within = {a for path in by_path for a in ancestor_paths(path) if a.startswith(scope.path)}
+    units = {u.path: u for u in OrgUnit.objects.filter(path__in=within).select_related("kind")}
+
+    def school_of(path):
+        # The school at or above ``path`` nearest to the scope (a school's own sub-units
+        # count for it); else the unit itself.
+        for ancestor in ancestor_paths(path):
+            unit = units.get(ancestor)
+            if unit is not None and unit.kind.is_school:
+                return unit
+        return units[path]
+
+    cells = {}
+    for path, data in by_path.items():
+        if not data["n"]:
+            continue
+        unit = school_of(path)
+        cell = cells.setdefault(unit.pk, (unit, {"n": 0, "values": defaultdict(int)}))[1]
+        cell["n"] += data["n"]
+        for value, count in data["values"].items():
+            cell["values"][value] += count
+    ordered = sorted(cells.values(), key=lambda item: (item[0].name, item[0].pk))
+    hidden = suppress([data["n"] for _u, data in ordered], total=total, k=k)
     rows = [
         Row(
             unit.label,
@@ -264,7 +276,7 @@ def unit_breakdown(campaign, scope, likert, k):
             unit=unit,
             hidden=i in hidden,
         )
-        for i, (unit, data) in enumerate(cells)
+        for i, (unit, data) in enumerate(ordered)
     ]
     return rows, total
 

@@ -38,7 +38,8 @@ def test_survey_report_renders_vietnamese_with_suppression(world, campaign, tmp_
     obj = kind.get_object(world.iso, campaign.pk)
     text = pdf_text(render_report(kind, obj, {}, user=world.iso, language="vi"), tmp_path)
     assert "Kết quả khảo sát sự hài lòng" in text
-    assert "Phường Tô Hiệu" in text and "n = 16" in text
+    assert "Trường Tiểu học Tô Hiệu" in text and "n = 16" in text  # schools, not communes
+    assert "Phường Tô Hiệu" not in text
     scoped = kind.get_object(world.iso, campaign.pk)
     text = pdf_text(
         render_report(kind, scoped, {"f_unit": str(world.commune.pk)}, user=world.iso),

@@ -93,9 +93,26 @@ def test_unit_breakdown_hides_small_unit_and_its_complement(world):
     assert rows["TH3"].hidden and rows["TH3"].index is None
     assert rows["TH1"].hidden and rows["TH1"].index is None
     root = campaign_results(campaign, world.root)
-    communes = {r.unit.code: r for r in root.units}
-    assert not communes["XA1"].hidden and not communes["XA2"].hidden
-    assert communes["XA2"].index == pytest.approx(50)
+    schools = {r.unit.code: r for r in root.units}
+    # The province breaks down to schools: TH3 (2) is hidden, and TH1 (6) with it.
+    assert set(schools) == {"TH1", "TH2", "TH3"}
+    assert schools["TH3"].hidden and schools["TH1"].hidden and not schools["TH2"].hidden
+    assert schools["TH2"].index == pytest.approx(50)
+
+
+def test_unit_breakdown_lists_schools_not_the_commune_above_them(world):
+    campaign = make_campaign(world, units=[world.root])
+    submit(campaign, world.school, n=6, likert=5)
+    submit(campaign, world.school2, n=7, likert=3)
+    submit(campaign, world.division, n=5, likert=4)  # an office, in no school
+    rows = {r.unit.code: r for r in campaign_results(campaign, world.root).units}
+    assert set(rows) == {"TH1", "TH2", "GDTH"}
+    assert rows["TH1"].unit == world.school and rows["TH1"].n == 6
+    assert rows["TH1"].index == pytest.approx(100) and rows["TH2"].index == pytest.approx(50)
+    assert rows["GDTH"].n == 5
+    # A school's own page has the school as its one row.
+    (own,) = campaign_results(campaign, world.school).units
+    assert own.unit == world.school and own.n == 6
 
 
 def test_tally_rebuild_matches_live_counters(world):

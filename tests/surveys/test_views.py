@@ -100,10 +100,10 @@ def test_aggregate_export_applies_suppression(client_for, world):
         f"/surveys/{campaign.pk}/results/export/?what=aggregate&fmt=csv"
     )
     text = b"".join(response.streaming_content).decode()
-    assert "XA2" in text
-    line = next(line for line in text.splitlines() if "XA2" in line)
+    assert "TH2" in text
+    line = next(line for line in text.splitlines() if "TH2" in line)
     assert ",2," not in line and "<5" in line and line.endswith(",ẩn")
-    assert "XA1" in text and next(row for row in text.splitlines() if "XA1" in row).count(",,") >= 1
+    assert "TH1" in text and next(row for row in text.splitlines() if "TH1" in row).count(",,") >= 1
 
 
 def test_raw_export_has_no_identifying_columns_and_needs_manager(client_for, world, campaign):
