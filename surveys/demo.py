@@ -21,6 +21,7 @@ from surveys.models import (
 from surveys.services import (
     campaign_create,
     campaign_publish,
+    codes_generate,
     instrument_create_from_template,
     tally_rebuild,
 )
@@ -59,7 +60,9 @@ def _instrument(ctx, template):
     return instrument
 
 
-def _campaign(ctx, title, version, group, units, opens_on, closes_on, target, publish=True):
+def _campaign(
+    ctx, title, version, group, units, opens_on, closes_on, target, publish=True, **fields
+):
     root = ctx.units[ROOT[0]]
     campaign = Campaign.objects.filter(owner_unit=root, title=title).first()
     if campaign is not None:
@@ -74,6 +77,7 @@ def _campaign(ctx, title, version, group, units, opens_on, closes_on, target, pu
         opens_on=opens_on,
         closes_on=closes_on,
         target_responses=target,
+        **fields,
     )
     if publish:
         campaign = campaign_publish(actor=ctx.users["iso"], campaign=campaign)
@@ -202,6 +206,29 @@ def seed(ctx):
     )
     if created:
         total += _generate(ctx, pupils, spread(schools, 35, 60), today)
+
+    # Slips with one-time codes for the parents of one school's first graders: its codes are
+    # made before it is published (a unit without codes would be refused).
+    first_graders, created = _campaign(
+        ctx,
+        "Khảo sát cha mẹ học sinh lớp 1 (phiếu có mã) năm học 2025–2026",
+        parents,
+        "parents",
+        [ctx.units[PRINCIPAL_SCHOOL]],
+        today - timedelta(days=5),
+        today + timedelta(days=20),
+        40,
+        publish=False,
+        requires_code=True,
+    )
+    if created:
+        codes_generate(
+            actor=ctx.users["iso"],
+            campaign=first_graders,
+            unit=ctx.units[PRINCIPAL_SCHOOL],
+            count=40,
+        )
+        campaign_publish(actor=ctx.users["iso"], campaign=first_graders)
 
     teachers, created = _campaign(
         ctx,
