@@ -839,6 +839,18 @@ def _build(ctx, document, plan, today, distribute_to):
                 Signature.Meaning.REVIEWED,
                 content_hash(in_review.signature_payload()),
             )
+    if plan == "eff2":
+        # A new draft its author gave up: discarded with a reason, kept in the history.
+        discarded = _revision(document, count + 1, S.DRAFT, owner, approver, [reviewer])
+        Revision.objects.filter(pk=discarded.pk).update(status=S.DISCARDED)
+        record_transition(
+            discarded,
+            actor=owner,
+            action="discard",
+            from_state=S.DRAFT,
+            to_state=S.DISCARDED,
+            reason="Bản nháp trùng nội dung với lần ban hành hiện hành; soạn lại sau.",
+        )
     if plan == "obsolete" and effective_revision is not None:
         Revision.objects.filter(pk=effective_revision.pk).update(
             obsolete_at=timezone.now(),

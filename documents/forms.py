@@ -1,11 +1,13 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from ims.access import units_visible_to
 from ims.files import check_upload
+from ims.forms import SignForm
 from ims.models import Clause, Membership, OrgUnit
 from ims.models.org import PATH_SEGMENT_WIDTH
 from ims.pickers import PeopleField, PeopleScope, PersonField
@@ -211,6 +213,28 @@ class ReasonForm(forms.Form):
         value = self.cleaned_data["reason"].strip()
         if not value:
             raise ValidationError(_("Give a reason."))
+        return value
+
+
+class PublishForm(SignForm):
+    """Publishing signs the issue and names the day the revision takes effect."""
+
+    effective_date = forms.DateField(
+        label=_("Effective date (today or later)"),
+        required=False,  # empty: today
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["effective_date"].initial = timezone.localdate()
+
+    def clean_effective_date(self):
+        value = self.cleaned_data["effective_date"] or timezone.localdate()
+        if value < timezone.localdate():
+            raise ValidationError(
+                _("The effective date cannot be in the past: choose today or later.")
+            )
         return value
 
 

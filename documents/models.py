@@ -68,6 +68,8 @@ class RevisionStatus(models.TextChoices):
     EFFECTIVE = "effective", _("Effective")
     SUPERSEDED = "superseded", _("Superseded")
     OBSOLETE = "obsolete", _("Obsolete")
+    # A draft its author gave up: it ends there with a reason and stays in the history.
+    DISCARDED = "discarded", _("Discarded")
 
 
 WORKING_STATES = (RevisionStatus.DRAFT, RevisionStatus.IN_REVIEW, RevisionStatus.APPROVED)
@@ -729,6 +731,10 @@ class Revision(models.Model):
     def can_submit(self, user):
         return self.can_edit(user)
 
+    def can_discard(self, user):
+        """Only the author gives up their own draft (a manager returns it or withdraws)."""
+        return self.status == RevisionStatus.DRAFT and self.author_id == user.pk
+
     def can_review(self, user):
         return (
             self.status == RevisionStatus.IN_REVIEW
@@ -748,9 +754,17 @@ class Revision(models.Model):
             and self.author_id != user.pk
         )
 
+    @property
+    def is_scheduled(self):
+        """Approved and published with a future effective date: it takes effect on that date
+        (``documents.services.publish_due``, a beat task)."""
+        return self.status == RevisionStatus.APPROVED and self.effective_date is not None
+
     def can_publish(self, user):
-        return self.status == RevisionStatus.APPROVED and (
-            self.approver_id == user.pk or is_manager_for(user, self.document.owner_unit)
+        return (
+            self.status == RevisionStatus.APPROVED
+            and not self.is_scheduled
+            and (self.approver_id == user.pk or is_manager_for(user, self.document.owner_unit))
         )
 
     def can_distribute(self, user):

@@ -37,6 +37,9 @@ def register_queryset(user, cleaned, today=None):
     if cleaned.get("status") != RevisionStatus.OBSOLETE:
         # Withdrawn documents disappear from where people work; the status filter finds them.
         documents = documents.exclude(status=RevisionStatus.OBSOLETE)
+    if cleaned.get("status") != RevisionStatus.DISCARDED:
+        # So do documents whose only draft was discarded.
+        documents = documents.exclude(status=RevisionStatus.DISCARDED)
     if cleaned.get("type"):
         documents = documents.filter(doc_type=cleaned["type"])
     if cleaned.get("unit"):

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
 
@@ -35,7 +35,7 @@ from .models import (
 
 S = RevisionStatus
 ALLOWED = {
-    S.DRAFT: (S.IN_REVIEW,),
+    S.DRAFT: (S.IN_REVIEW, S.DISCARDED),
     S.IN_REVIEW: (S.APPROVED, S.DRAFT),
     S.APPROVED: (S.EFFECTIVE,),
     S.EFFECTIVE: (S.SUPERSEDED, S.OBSOLETE),
@@ -81,9 +81,13 @@ def _store_file(revision, upload):
 
 
 def _sync_document(document):
-    """Refresh the document's denormalised state from its revisions."""
+    """Refresh the document's denormalised state from its revisions (a discarded draft counts
+    only when the document has nothing else)."""
     effective = document.revisions.filter(status=S.EFFECTIVE).first()
-    latest = document.revisions.order_by("-number").first()
+    latest = (
+        document.revisions.exclude(status=S.DISCARDED).order_by("-number").first()
+        or document.revisions.order_by("-number").first()
+    )
     document.effective_revision = effective
     if effective:
         document.status = S.EFFECTIVE
@@ -258,6 +262,32 @@ def revision_submit(revision, *, user):
     return revision
 
 
+@transaction.atomic
+def revision_discard(revision, *, user, reason):
+    """Draft → discarded: its author gives it up, with a reason. Nothing is deleted: the
+    revision, its file and its steps stay in the history; it leaves every working list, and a
+    new revision may be started."""
+    revision = _lock(revision)
+    _step(revision, S.DISCARDED)
+    if not revision.can_discard(user):
+        raise PermissionDenied(_("Only the author may discard this draft."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason for discarding the draft.")})
+    revision.status = S.DISCARDED
+    revision.save(update_fields=["status"])
+    record_transition(
+        revision,
+        actor=user,
+        action="discard",
+        from_state=S.DRAFT,
+        to_state=S.DISCARDED,
+        reason=reason,
+    )
+    _sync_document(revision.document)
+    return revision
+
+
 def revision_review(revision, *, user, password, comment="", request=None):
     """A named reviewer signs the review (password re-entered). The state stays in review."""
 
@@ -361,11 +391,35 @@ def revision_approve(revision, *, user, password, comment="", request=None):
     return revision
 
 
-def revision_publish(revision, *, user, password, effective_date=None, comment="", request=None):
+def revision_publish(
+    revision,
+    *,
+    user,
+    password,
+    effective_date=None,
+    comment="",
+    request=None,
+    allow_past=False,
+):
     """Approved → effective; in the same transaction the previous effective revision becomes
     superseded. The document row is locked first, so two concurrent publishes queue up; the
-    partial unique constraint is the last guard."""
-    effective_date = effective_date or timezone.localdate()
+    partial unique constraint is the last guard.
+
+    ``effective_date`` is today (the default) or later, never earlier. A later date signs the
+    issue now and leaves the revision approved, "to take effect on" that date: ``publish_due``
+    (a beat task) makes it effective and supersedes the previous one on the day.
+    ``allow_past`` records a revision that took effect before it was entered here (imported
+    records, demo data); no page passes it."""
+    today = timezone.localdate()
+    effective_date = effective_date or today
+    if effective_date < today and not allow_past:
+        raise ValidationError(
+            {
+                "effective_date": _(
+                    "The effective date cannot be in the past: choose today or later."
+                )
+            }
+        )
 
     def check(locked):
         _step(locked, S.EFFECTIVE)
@@ -397,12 +451,68 @@ def revision_publish(revision, *, user, password, effective_date=None, comment="
                 comment=comment,
                 request=request,
             )
-            _publish(document, revision, user, effective_date)
+            if effective_date > today:
+                _schedule(document, revision, user, effective_date)
+            else:
+                _publish(document, revision, user, effective_date)
     except IntegrityError:
         raise TransitionError(
             _("Another revision of this document was published at the same moment. Reload.")
         ) from None
     return revision
+
+
+def _schedule(document, revision, user, effective_date):
+    revision.effective_date = effective_date
+    revision.save(update_fields=["effective_date"])
+    record_transition(
+        revision,
+        actor=user,
+        action="schedule",
+        from_state=S.APPROVED,
+        to_state=S.APPROVED,
+        reason=str(
+            _("To take effect on %(date)s")
+            % {"date": formats.date_format(effective_date, "SHORT_DATE_FORMAT")}
+        ),
+    )
+    _sync_document(document)
+
+
+def revision_take_effect(revision_id, *, today=None):
+    """A scheduled revision whose date has come becomes effective, superseding the previous
+    one, as its publisher's step. Idempotent: a revision already effective, not scheduled or
+    not yet due is left alone (returns None)."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        document_id = (
+            Revision.objects.filter(pk=revision_id).values_list("document_id", flat=True).first()
+        )
+        if document_id is None:
+            return None
+        document = Document.objects.select_for_update().get(pk=document_id)
+        revision = Revision.objects.select_for_update().get(pk=revision_id)
+        if not revision.is_scheduled or revision.effective_date > today:
+            return None
+        issued = (
+            Signature.objects.for_object(revision)
+            .filter(meaning=Signature.Meaning.ISSUED)
+            .select_related("signer")
+            .order_by("-pk")
+            .first()
+        )
+        actor = issued.signer if issued else revision.approver
+        _publish(document, revision, actor, revision.effective_date)
+    return revision
+
+
+def publish_due(today=None):
+    """Every scheduled revision due by ``today`` takes effect (the daily beat task)."""
+    today = today or timezone.localdate()
+    due = Revision.objects.filter(
+        status=S.APPROVED, effective_date__isnull=False, effective_date__lte=today
+    ).values_list("pk", flat=True)
+    return sum(1 for pk in list(due) if revision_take_effect(pk, today=today) is not None)
 
 
 def _publish(document, revision, user, effective_date):

@@ -49,3 +49,12 @@ def rebuild_coverage_task():
     from .coverage import rebuild
 
     return rebuild()
+
+
+@shared_task(**RETRY)
+def publish_due_task():
+    """Daily (beat): revisions published with a future date take effect on it. Idempotent: a
+    second run finds nothing left to do."""
+    from .services import publish_due
+
+    return publish_due()

@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,6 +23,7 @@ from .forms import (
     CoverageForm,
     DistributionForm,
     DocumentForm,
+    PublishForm,
     ReasonForm,
     RegisterFilterForm,
     ReviewNoteForm,
@@ -197,6 +198,7 @@ def document_detail(request, pk):
         "document_events": labelled(history_of(document), Document),
         "history": record_changes(document.history.select_related("history_user")),
         "sign_form": SignForm(),
+        "publish_form": PublishForm(),
         "reason_form": ReasonForm(),
         "review_form": ReviewNoteForm(),
         "distribution_form": DistributionForm(user=user) if current else None,
@@ -218,6 +220,7 @@ def _abilities(user, document, current, effective):
         can.update(
             edit=current.can_edit(user),
             submit=current.can_submit(user),
+            discard=current.can_discard(user),
             review=current.can_review(user),
             send_back=current.can_return(user),
             approve=current.can_approve(user),
@@ -330,19 +333,41 @@ def revision_action(request, pk, action):
                 revision, user=request.user, reason=form.cleaned_data["reason"]
             )
             messages.success(request, _("Sent back to the author as a draft."))
+        elif action == "discard":
+            form = ReasonForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("Give a reason for discarding the draft."))
+                return target
+            services.revision_discard(
+                revision, user=request.user, reason=form.cleaned_data["reason"]
+            )
+            messages.success(
+                request, _("Draft discarded. It stays in the history of the document.")
+            )
         elif action in SIGNED_ACTIONS:
             service, done = SIGNED_ACTIONS[action]
-            form = SignForm(request.POST)
+            form = (PublishForm if action == "publish" else SignForm)(request.POST)
             if not form.is_valid():
-                messages.error(request, _("Enter your password to sign."))
+                if "effective_date" in form.errors:
+                    messages.error(request, " ".join(form.errors["effective_date"]))
+                else:
+                    messages.error(request, _("Enter your password to sign."))
                 return target
-            service(
+            extra = {}
+            if action == "publish":
+                extra["effective_date"] = form.cleaned_data["effective_date"]
+            revision = service(
                 revision,
                 user=request.user,
                 password=form.cleaned_data["password"],
                 comment=form.cleaned_data["comment"],
                 request=request,
+                **extra,
             )
+            if action == "publish" and getattr(revision, "is_scheduled", False):
+                done = _("Published: the revision takes effect on %(date)s.") % {
+                    "date": formats.date_format(revision.effective_date, "SHORT_DATE_FORMAT")
+                }
             messages.success(request, str(done))
         else:
             raise Http404

@@ -200,6 +200,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "documents.tasks.rebuild_coverage_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Every hour (first run just after midnight), revisions published with a future effective
+    # date take effect on that date and supersede the previous one (documents.services
+    # .publish_due; idempotent, so a missed or repeated run loses and doubles nothing).
+    "documents-publish-due": {
+        "task": "documents.tasks.publish_due_task",
+        "schedule": crontab(minute=5),
+    },
     # Every 5 minutes, re-send report jobs left queued (e.g. the broker was down).
     "requeue-stale-reports": {"task": "ims.tasks.requeue_stale_reports", "schedule": 300.0},
 }
