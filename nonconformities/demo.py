@@ -479,8 +479,9 @@ class _People:
             for name in candidates
             if users[name].pk not in (self.opener.pk, self.owner.pk)
         )
+        # Closed by someone who neither opened the NC nor owned its actions.
         closers = [self.worker, users["iso"], users["director"]]
-        self.closer = next(u for u in closers if u.pk != self.opener.pk)
+        self.closer = next(u for u in closers if u.pk not in (self.opener.pk, self.owner.pk))
 
 
 def _advance(nc, state, case, people, categories, today, days_ago):

@@ -462,11 +462,19 @@ class Nonconformity(models.Model):
             return True
         return bool(self._roles(user) & (MANAGER_ROLES | HEAD_ROLES))
 
+    def closure_conflict_ids(self):
+        """Who may never close this NC: the person who opened it and every owner of one of its
+        corrective actions (any round)."""
+        return {self.reported_by_id, *self.action_owner_ids()}
+
     def can_close(self, user):
-        """Quality manager (or director) or a unit head, never the opener."""
+        """A unit head, or a quality manager or director at the NC's unit or above, who neither
+        opened the NC nor owned one of its actions. Where the unit's own heads all took part
+        (a small school), nobody in the unit may close it: a manager above does, since roles
+        held above the unit count here."""
         if self.status != self.Status.VERIFIED or not getattr(user, "is_authenticated", False):
             return False
-        if user.pk == self.reported_by_id:
+        if user.pk in self.closure_conflict_ids():
             return False
         return bool(self._roles(user) & (MANAGER_ROLES | HEAD_ROLES))
 

@@ -568,27 +568,42 @@ def closure_problems(nc):
 
 
 def nonconformity_close(nc, *, actor, password, comment="", request=None):
-    """Step 6: the quality manager or a unit head closes with an electronic signature.
+    """Step 6: the quality manager or a unit head closes with an electronic signature whose
+    meaning is "closed".
 
-    The opener can never close their own NC. A wrong password changes nothing (and counts as
-    a failed sign-in).
+    Separation of duties: neither the opener nor an owner of one of its actions may close it
+    (``Nonconformity.can_close``); where that leaves nobody in the unit, a manager above does.
+    A wrong password changes nothing (and counts as a failed sign-in).
     """
     failure = None
     with transaction.atomic():
         nc = _lock(nc)
         if actor.pk == nc.reported_by_id:
             _refuse(_("The person who opened an NC cannot close it."))
+        if actor.pk in nc.action_owner_ids():
+            _refuse(
+                _(
+                    "The owner of one of the NC's corrective actions cannot close it: closure "
+                    "needs someone independent (a unit head who took no action, or a manager "
+                    "above the unit)."
+                )
+            )
         problems = closure_problems(nc)
         if problems:
             _refuse(" ".join(str(p) for p in problems))
         if not nc.can_close(actor):
-            _refuse(_("Only the quality manager or a unit head closes a verified NC."))
+            _refuse(
+                _(
+                    "Only the quality manager, the director or a unit head closes a verified NC, "
+                    "and never its opener or an action owner."
+                )
+            )
         try:
             sign(
                 nc,
                 signer=actor,
                 password=password,
-                meaning=Signature.Meaning.APPROVED,
+                meaning=Signature.Meaning.CLOSED,
                 comment=comment,
                 request=request,
             )

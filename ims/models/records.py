@@ -83,6 +83,7 @@ class Signature(AppendOnlyModel):
         APPROVED = "approved", _("Approved")
         VERIFIED = "verified", _("Verified")
         ISSUED = "issued", _("Issued")
+        CLOSED = "closed", _("Closed")
 
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.CharField(max_length=64)

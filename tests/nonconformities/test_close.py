@@ -105,3 +105,65 @@ def test_close_takes_the_completed_count_from_the_rows(loop, world):
     nc = services.nonconformity_close(nc, actor=world.principal, password="demo")
     nc.refresh_from_db()
     assert nc.status == S.CLOSED and nc.completed_actions == 1
+
+
+# --- separation of duties: nobody closes what they opened or acted on ------------------------
+
+
+def _verified_with_principal_as_action_owner(world):
+    """An NC of the school whose only head (the principal) owned its corrective action."""
+    from tests.nonconformities.factories import raise_nc
+
+    nc = raise_nc(world.iso, world.school)
+    nc = services.nonconformity_contain(nc, actor=world.teacher, containment="Đã khắc phục.")
+    nc = services.nonconformity_analyse(
+        nc, actor=world.teacher, root_cause="Thiếu phân công.", whys=["Không ai được giao"]
+    )
+    nc = services.nonconformity_check_extent(nc, actor=world.teacher, extent_check="Không lan.")
+    action = services.action_add(
+        nc,
+        actor=world.principal,
+        description="Phân công lưu biên bản.",
+        owner=world.principal,
+        due=timezone.localdate() + timedelta(days=5),
+    )
+    services.action_complete(action, actor=world.principal, evidence="Quyết định phân công.")
+    nc.refresh_from_db()
+    return services.nonconformity_verify(
+        nc, actor=world.director, result="effective", notes="Không lặp lại."
+    )
+
+
+def test_an_action_owner_cannot_close_and_is_told_why(world):
+    nc = _verified_with_principal_as_action_owner(world)
+    assert not nc.can_close(world.principal)
+    message = refused(nc, world)
+    assert "owner of one of the NC's corrective actions cannot close it" in message
+
+
+def test_a_small_unit_with_no_independent_head_is_closed_by_a_manager_above(world):
+    nc = _verified_with_principal_as_action_owner(world)
+    # Nobody in the school may close it: the principal acted, the teacher is staff.
+    assert not nc.can_close(world.teacher)
+    # The quality manager opened it; the director above the school has not taken part.
+    assert not nc.can_close(world.iso)
+    assert nc.can_close(world.director)
+    nc = services.nonconformity_close(nc, actor=world.director, password="demo")
+    assert nc.status == S.CLOSED and nc.closed_by == world.director
+
+
+def test_the_closing_signature_means_closed(loop, world):
+    nc = loop.closed()
+    signature = Signature.objects.for_object(nc).get()
+    assert signature.meaning == Signature.Meaning.CLOSED
+    with translation.override("en"):
+        assert signature.get_meaning_display() == "Closed"
+
+
+def test_the_close_form_is_not_offered_to_an_action_owner(world, client_for):
+    from django.urls import reverse
+
+    nc = _verified_with_principal_as_action_owner(world)
+    url = reverse("nonconformities:detail", args=[nc.pk])
+    assert b'data-testid="nc-close"' not in client_for(world.principal).get(url).content
+    assert b'data-testid="nc-close"' in client_for(world.director).get(url).content

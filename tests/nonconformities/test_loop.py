@@ -37,7 +37,7 @@ def test_every_step_in_order_records_an_event(loop, world):
     ]
     assert list(nc.causes.values_list("method", flat=True)) == ["fishbone", "why", "why"]
     signature = Signature.objects.for_object(nc).get()
-    assert signature.meaning == "approved" and signature.is_valid_for(nc)
+    assert signature.meaning == "closed" and signature.is_valid_for(nc)
 
 
 @pytest.mark.parametrize(
