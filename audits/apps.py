@@ -19,3 +19,7 @@ class AuditsConfig(AppConfig):
         register_nav("audits", _("Audits"), "audits:audit_list", order=30)
         register_reminders("audits", audit_reminders)
         register_report(AuditReport())
+
+        from audits import worklist
+
+        worklist.register()

@@ -21,3 +21,7 @@ class DocumentsConfig(AppConfig):
         register_reminders("documents", document_reminders)
         register_report(RegisterReport())
         coverage.connect()
+
+        from documents import worklist
+
+        worklist.register()

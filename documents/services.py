@@ -388,6 +388,8 @@ def revision_approve(revision, *, user, password, comment="", request=None):
             reason=comment,
         )
         _sync_document(revision.document)
+        title = lazy_format(_("Approved: %(doc)s"), doc=str(revision))
+        _after_commit(_tell, [revision.author], title, revision, "documents.approved")
     return revision
 
 
@@ -542,6 +544,9 @@ def _publish(document, revision, user, effective_date):
         _copy_distribution(previous, revision, user)
     _sync_document(document)
     _after_commit(_notify_later, revision.pk)
+    if revision.author_id != user.pk:
+        title = lazy_format(_("Published: %(doc)s"), doc=str(revision))
+        _after_commit(_tell, [revision.author], title, revision, "documents.published")
     if previous is not None:
         coverage_rollup.drop([previous.pk])
     coverage_rollup.schedule(revision_ids=[revision.pk])

@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
@@ -37,9 +36,9 @@ from .models import (
     Document,
     Revision,
     RevisionStatus,
-    recipient_condition,
 )
 from .register import EXPORT_HEADERS, export_rows, register_queryset
+from .selectors import revisions_to_acknowledge
 
 PAGE_SIZE = 50
 
@@ -456,21 +455,9 @@ def distribution_remove(request, pk):
     return redirect("documents:document_detail", pk=distribution.revision.document_id)
 
 
-def _to_acknowledge(user):
-    acknowledged = Acknowledgement.objects.filter(revision=OuterRef("pk"), user=user)
-    return (
-        Revision.objects.filter(status=RevisionStatus.EFFECTIVE)
-        .for_user(user)
-        .filter(recipient_condition(user))
-        .exclude(Exists(acknowledged))
-        .select_related("document", "document__owner_unit")
-        .order_by("-effective_date", "document__code")
-    )
-
-
 @login_required
 def to_acknowledge(request):
-    revisions = _to_acknowledge(request.user)
+    revisions = revisions_to_acknowledge(request.user)
     recent = (
         Acknowledgement.objects.filter(user=request.user)
         .select_related("revision__document")

@@ -12,7 +12,7 @@ class ImsConfig(AppConfig):
 
         register_reference_data("ims", load_reference_data)
 
-        register_nav("home", _("Home"), "home", order=0)
+        register_nav("tasks", _("My work"), "ims:tasks", order=0)
         register_nav("org", _("Organisation"), "ims:unit_list", order=80)
         register_nav("people", _("People"), "ims:user_list", order=85)
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
 from ims.access import member_roles
-from ims.models import Notification
+from ims.notifications import unread_summary
 from ims.registry import nav_items
 
 
@@ -32,5 +32,11 @@ def ims(request):
             }
         )
     context["nav"] = items
-    context["unread_count"] = Notification.objects.for_user(user).unread().count()
+    # Opening the page a notification is about marks it read (GET only: a page, not an action).
+    paths = ()
+    if request.method == "GET":
+        paths = {request.path, request.get_full_path()}
+    unread = unread_summary(user, paths)
+    context["unread_count"] = unread["total"]
+    context["unread_action_count"] = unread["action"]
     return context

@@ -5,12 +5,28 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from ims.models import Notification, User
 
 logger = logging.getLogger(__name__)
+
+
+# Notification kinds that ask the recipient to act ("needs you"); every other kind informs.
+# Apps register theirs from ``AppConfig.ready()`` (``register_action_kinds``).
+_action_kinds = set()
+
+
+def register_action_kinds(*kinds):
+    _action_kinds.update(kinds)
+
+
+def category_for(kind):
+    if kind in _action_kinds:
+        return Notification.Category.ACTION
+    return Notification.Category.INFO
 
 
 def language_of(user):
@@ -32,6 +48,7 @@ def notify(user, *, title, body="", url="", kind="", dedupe_key=None):
             "body": str(body),
             "url": url,
             "kind": kind,
+            "category": category_for(kind),
             "dedupe_key": dedupe_key,
         }
     try:
@@ -71,6 +88,28 @@ def send_notification_email(notification_id):
             )
             return False
     return True
+
+
+def unread_summary(user, paths=()):
+    """Unread counts for the bell, ``{"total": n, "action": n}``, in one query.
+
+    ``paths`` are the addresses of the page being opened: the user's unread notifications about
+    that page are marked read (opening the item counts as reading about it), with one UPDATE
+    and only when there are some.
+    """
+    unread = Notification.objects.for_user(user).unread()
+    action = Q(category=Notification.Category.ACTION)
+    counts = {"total": Count("pk"), "action": Count("pk", filter=action)}
+    if paths:
+        here = Q(url__in=list(paths))
+        counts["here"] = Count("pk", filter=here)
+        counts["here_action"] = Count("pk", filter=here & action)
+    summary = unread.aggregate(**counts)
+    if summary.get("here"):
+        unread.filter(url__in=list(paths)).update(read_at=timezone.now())
+        summary["total"] -= summary["here"]
+        summary["action"] -= summary["here_action"]
+    return {"total": summary["total"], "action": summary["action"]}
 
 
 def mark_read(user, ids=None):

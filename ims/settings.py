@@ -220,7 +220,7 @@ AUTHENTICATION_BACKENDS = [
     "guardian.backends.ObjectPermissionBackend",
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "ims:tasks"
 LOGOUT_REDIRECT_URL = None  # show the "signed out" page
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -378,7 +378,9 @@ AUDIT_REPORT_DUE_DAYS = env_int("AUDIT_REPORT_DUE_DAYS", 10, minimum=1)  # after
 
 # --- Surveys ----------------------------------------------------------------------------------
 SURVEY_MIN_SECONDS = env_int("SURVEY_MIN_SECONDS", 8, minimum=0)  # faster submits are bots
-SURVEY_RATE_LIMIT_PER_HOUR = env_int("SURVEY_RATE_LIMIT_PER_HOUR", 300, minimum=1)  # sessions per address
+SURVEY_RATE_LIMIT_PER_HOUR = env_int(
+    "SURVEY_RATE_LIMIT_PER_HOUR", 300, minimum=1
+)  # sessions per address
 SURVEY_MIN_GROUP_SIZE = env_int("SURVEY_MIN_GROUP_SIZE", 5, minimum=2)  # smaller groups hidden
 SURVEY_NC_INDEX_THRESHOLD = env_int("SURVEY_NC_INDEX_THRESHOLD", 60, minimum=0, maximum=100)
 SURVEY_REMINDER_DAYS = env_int("SURVEY_REMINDER_DAYS", 3, minimum=1)

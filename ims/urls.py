@@ -7,6 +7,7 @@ from ims import views
 
 ims_patterns = (
     [
+        path("tasks/", views.tasks, name="tasks"),
         path("notifications/", views.notification_list, name="notification_list"),
         path("notifications/read/", views.notification_read, name="notification_read"),
         path("notifications/<int:pk>/", views.notification_open, name="notification_open"),

@@ -16,7 +16,6 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -24,9 +23,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from ims import accounts, imports, reports
+from ims import accounts, imports, reports, worklist
 from ims.access import (
-    HEAD_ROLES,
     MANAGER_ROLES,
     get_object_for_user,
     may_manage_account,
@@ -85,19 +83,31 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 @login_required
 def home(request):
-    # Directors, quality managers, unit heads and principals land on the dashboard when the
-    # dashboard app is installed (found by URL name: the core imports no app).
-    if member_roles(request.user) & (MANAGER_ROLES | HEAD_ROLES):
-        try:
-            return redirect(reverse("dashboard:index"))
-        except NoReverseMatch:
-            pass
-    memberships = (
-        Membership.objects.active().filter(user=request.user).select_related("unit", "unit__kind")
-    )
-    notifications = Notification.objects.for_user(request.user).unread()[:5]
+    """Everyone, managers included, starts on their task list ("Việc của tôi"); the dashboard
+    stays one click away in the menu for those who may open it."""
+    return redirect("ims:tasks")
+
+
+@login_required
+def tasks(request):
+    """Everything waiting for the signed-in user, from every app's provider (``ims.worklist``):
+    overdue first, then by due date; ``?kind=`` keeps one kind."""
+    items = worklist.collect(request.user)
+    per_kind = worklist.counts_by_kind(items)
+    chosen = request.GET.get("kind", "")
+    if chosen and chosen not in {key for key, _label, _n in per_kind}:
+        chosen = ""
+    shown = [item for item in items if item.kind == chosen] if chosen else items
     return render(
-        request, "ims/home.html", {"memberships": memberships, "notifications": notifications}
+        request,
+        "ims/tasks.html",
+        {
+            "items": shown,
+            "total": len(items),
+            "overdue_count": sum(1 for item in items if item.overdue),
+            "per_kind": per_kind,
+            "chosen": chosen,
+        },
     )
 
 
@@ -133,14 +143,32 @@ def set_language(request):
 
 @login_required
 def notification_list(request):
-    queryset = Notification.objects.for_user(request.user)
-    if request.GET.get("unread") == "1":
+    """The inbox, in two parts: what needs the user ("action") and what is for information."""
+    mine = Notification.objects.for_user(request.user)
+    queryset = mine
+    unread_only = request.GET.get("unread") == "1"
+    if unread_only:
         queryset = queryset.unread()
+    category = request.GET.get("category", "")
+    if category not in Notification.Category.values:
+        category = ""
+    if category:
+        queryset = queryset.filter(category=category)
+    counts = mine.unread().aggregate(
+        action=Count("pk", filter=Q(category=Notification.Category.ACTION)),
+        info=Count("pk", filter=Q(category=Notification.Category.INFO)),
+    )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "ims/notification_list.html",
-        {"page": page, "unread_only": request.GET.get("unread") == "1"},
+        {
+            "page": page,
+            "unread_only": unread_only,
+            "category": category,
+            "counts": counts,
+            "categories": Notification.Category,
+        },
     )
 
 

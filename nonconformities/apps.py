@@ -21,3 +21,7 @@ class NonconformitiesConfig(AppConfig):
 
         register_reminders("nonconformities", nc_reminders)
         register_report(NonconformityReport())
+
+        from nonconformities import worklist
+
+        worklist.register()

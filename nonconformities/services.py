@@ -455,7 +455,41 @@ def nonconformity_plan_verification(nc, *, actor, verifier, planned_on):
             to_state=nc.status,
             reason=f"{verifier.display_name} · {planned_on:%d/%m/%Y}",
         )
+        if verifier.pk != actor.pk:
+            transaction.on_commit(lambda: _notify_verifier(nc.pk))
     return nc
+
+
+def _notify_verifier(nc_id):
+    nc = Nonconformity.objects.select_related("planned_verifier").get(pk=nc_id)
+    notify(
+        nc.planned_verifier,
+        title=lazy_format(
+            _("Check the effectiveness of %(number)s on %(date)s"),
+            number=nc.number,
+            date=nc.verification_due.strftime("%d/%m/%Y"),
+        ),
+        body=nc.title,
+        url=nc.get_absolute_url(),
+        kind="nc_verifier_assigned",
+        dedupe_key=f"nc_verifier_assigned:{nc.pk}:{nc.round}:{nc.planned_verifier_id}:"
+        f"{nc.verification_due.isoformat()}",
+    )
+
+
+def _notify_opener(nc_id, kind, title):
+    """Tell the person who opened the NC how it ended (verified effective, closed)."""
+    nc = Nonconformity.objects.select_related("reported_by").get(pk=nc_id)
+    if not nc.reported_by.is_active:
+        return
+    notify(
+        nc.reported_by,
+        title=lazy_format(title, number=nc.number),
+        body=nc.title,
+        url=nc.get_absolute_url(),
+        kind=kind,
+        dedupe_key=f"{kind}:{nc.pk}:{nc.round}",
+    )
 
 
 def nonconformity_verify(nc, *, actor, result, notes, early_reason=""):
@@ -505,6 +539,11 @@ def nonconformity_verify(nc, *, actor, result, notes, early_reason=""):
                 to_state=Status.VERIFIED,
                 fields=["verification_result"],
                 reason=notes,
+            )
+            transaction.on_commit(
+                lambda: _notify_opener(
+                    nc.pk, "nc_verified", _("%(number)s: corrective actions verified effective")
+                )
             )
         else:
             nc.round += 1
@@ -622,6 +661,9 @@ def nonconformity_close(nc, *, actor, password, comment="", request=None):
                 to_state=Status.CLOSED,
                 fields=["closed_by", "closed_at", "completed_actions"],
                 reason=comment,
+            )
+            transaction.on_commit(
+                lambda: _notify_opener(nc.pk, "nc_closed", _("%(number)s is closed"))
             )
     if failure is not None:
         raise failure

@@ -28,6 +28,7 @@ from nonconformities.models import (
     CorrectiveAction,
     Nonconformity,
 )
+from nonconformities.selectors import open_actions_of, verifications_of
 
 PAGE_SIZE = 50
 
@@ -72,20 +73,8 @@ def register(request):
     today = timezone.localdate()
     for nc in page.object_list:
         nc.age = nc.age_days(today)
-    my_actions = (
-        CorrectiveAction.objects.filter(
-            owner=request.user,
-            status=CorrectiveAction.Status.OPEN,
-            nonconformity__status=Nonconformity.Status.IN_ACTION,
-        )
-        .select_related("nonconformity")
-        .order_by("due")[:20]
-    )
-    to_verify = (
-        Nonconformity.objects.for_user(request.user)
-        .filter(planned_verifier=request.user, status=Nonconformity.Status.AWAITING_VERIFICATION)
-        .order_by("verification_due")[:20]
-    )
+    my_actions = open_actions_of(request.user)[:20]
+    to_verify = verifications_of(request.user)[:20]
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)

@@ -21,3 +21,7 @@ class SurveysConfig(AppConfig):
         register_nav("surveys", _("Surveys"), "surveys:campaign_list", order=40)
         register_reminders("surveys", survey_reminders)
         register_report(SurveyReport())
+
+        from surveys import worklist
+
+        worklist.register()

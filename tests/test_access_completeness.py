@@ -90,7 +90,9 @@ MANAGERS = {"owner": "iso"}
 
 CASES = {
     # --- core -------------------------------------------------------------------------------
-    "home": Case(owner=(200, 302), member=(200, 302), outsider=(200, 302)),
+    "home": Case(owner=302, member=302, outsider=302),
+    # Each person's own task list: the school's open NC waits for its principal only.
+    "ims:tasks": Case(owner=See("NC-TH1"), member=Hide("NC-TH1"), outsider=Hide("NC-TH1")),
     "ims:notification_list": Case(
         owner=See("notice"), member=Hide("notice"), outsider=Hide("notice")
     ),

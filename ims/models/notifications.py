@@ -16,10 +16,18 @@ class NotificationQuerySet(models.QuerySet):
 class Notification(models.Model):
     """A message in one user's inbox; modules write them through ``ims.notifications.notify``."""
 
+    class Category(models.TextChoices):
+        # The bell separates what asks the recipient to act from what only informs them.
+        ACTION = "action", _("Needs you")
+        INFO = "info", _("For information")
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications"
     )
     kind = models.CharField(_("kind"), max_length=60, blank=True)
+    category = models.CharField(
+        _("category"), max_length=6, choices=Category.choices, default=Category.INFO
+    )
     title = models.CharField(_("title"), max_length=255)
     body = models.TextField(_("message"), blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)

@@ -26,6 +26,7 @@ def main_pages():
     campaign = Campaign.objects.exclude(status="draft").first() or Campaign.objects.first()
     return [
         reverse("home"),
+        reverse("ims:tasks"),
         reverse("dashboard:index"),
         reverse("documents:register"),
         reverse("documents:document_detail", args=[Document.objects.first().pk]),

@@ -95,11 +95,19 @@ def test_a_year_that_cannot_be_read_shows_the_current_year_and_says_so(world, cl
     assert response.context["bad_year"] is True
 
 
-def test_home_sends_directors_principals_and_heads_to_the_dashboard(world, client_for):
-    for user in (world.director, world.iso, world.principal, world.head):
+def test_home_sends_everyone_managers_included_to_their_task_list(world, client_for):
+    tasks = reverse("ims:tasks")
+    for user in (world.director, world.iso, world.principal, world.head, world.teacher):
         response = client_for(user).get(reverse("home"))
-        assert response.status_code == 302 and response["Location"] == URL, user
-    assert client_for(world.teacher).get(reverse("home")).status_code == 200
+        assert response.status_code == 302 and response["Location"] == tasks, user
+
+
+def test_the_task_list_links_managers_to_the_dashboard(world, client_for):
+    for user in (world.director, world.iso, world.principal, world.head):
+        page = client_for(user).get(reverse("ims:tasks"))
+        assert f'href="{URL}"'.encode() in page.content, user
+    page = client_for(world.teacher).get(reverse("ims:tasks"))
+    assert f'href="{URL}"'.encode() not in page.content
 
 
 def test_nav_shows_the_dashboard_only_to_those_who_may_open_it(world, client_for):

@@ -1,0 +1,108 @@
+"""What the nonconformities module puts on a person's task list (``ims.worklist``).
+
+- NCs of units they head (unit head or principal, at the unit or above it) waiting for the
+  next step of the loop: containment, root cause, extent check, corrective actions;
+- corrective actions they own (the register's "your actions");
+- effectiveness checks planned for them (the register's "to verify");
+- verified NCs they may close (quality manager or a head of the unit), never their own.
+
+Three queries at most, whatever the number of rows.
+"""
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from ims.access import HEAD_ROLES, member_roles, units_visible_to
+from ims.models import Role
+from ims.notifications import register_action_kinds
+from ims.worklist import WorkItem, register_kind, register_worklist
+
+from .models import Nonconformity
+from .reminders import KINDS as REMINDER_KINDS
+from .selectors import open_actions_of, verifications_of
+
+S = Nonconformity.Status
+CONTAIN = "nonconformities.contain"
+ANALYSE = "nonconformities.analyse"
+PLAN = "nonconformities.plan"
+ACTION = "nonconformities.action"
+VERIFY = "nonconformities.verify"
+CLOSE = "nonconformities.close"
+
+STEP_KINDS = {
+    S.OPEN: CONTAIN,
+    S.CONTAINED: ANALYSE,
+    S.ANALYSED: PLAN,
+    S.EXTENT_CHECKED: PLAN,
+}
+CLOSER_ROLES = HEAD_ROLES | {Role.QUALITY_MANAGER}
+
+# Notifications that hand the recipient a step to take (the bell's "needs you").
+ACTION_KINDS = (
+    "nc_raised",
+    "nc_action_assigned",
+    "nc_reopened",
+    "nc_verifier_assigned",
+    *REMINDER_KINDS,
+)
+
+
+def _title(nc):
+    return f"{nc.number} {nc.title}"
+
+
+def steps_and_closures(user, today):
+    """One query: NCs of units she heads at a step of the loop, and verified NCs she may close
+    (``Nonconformity.can_close``: a head or the quality manager, never the opener)."""
+    roles = member_roles(user)  # no query: the menu's roles; skips what cannot apply
+    if not roles & (HEAD_ROLES | CLOSER_ROLES):
+        return
+    condition = Q(pk__in=[])
+    if roles & HEAD_ROLES:
+        condition |= Q(status__in=list(STEP_KINDS), unit__in=units_visible_to(user, HEAD_ROLES))
+    if roles & CLOSER_ROLES:
+        condition |= Q(status=S.VERIFIED, unit__in=units_visible_to(user, CLOSER_ROLES)) & ~Q(
+            reported_by=user
+        )
+    ncs = (
+        Nonconformity.objects.filter(condition).select_related("unit").order_by("reported_on", "pk")
+    )
+    for nc in ncs:
+        kind = CLOSE if nc.status == S.VERIFIED else STEP_KINDS[nc.status]
+        yield WorkItem(kind, _title(nc), nc.get_absolute_url(), unit=nc.unit.label, due=nc.due)
+
+
+def my_actions(user, today):
+    for action in open_actions_of(user):
+        nc = action.nonconformity
+        yield WorkItem(
+            ACTION,
+            f"{nc.number}: {action.description[:120]}",
+            nc.get_absolute_url(),
+            unit=nc.unit.label,
+            due=action.due,
+        )
+
+
+def my_verifications(user, today):
+    for nc in verifications_of(user):
+        yield WorkItem(
+            VERIFY, _title(nc), nc.get_absolute_url(), unit=nc.unit.label, due=nc.verification_due
+        )
+
+
+def nonconformity_work(user, today):
+    yield from steps_and_closures(user, today)
+    yield from my_actions(user, today)
+    yield from my_verifications(user, today)
+
+
+def register():
+    register_kind(CONTAIN, _("NC awaiting containment"), order=20)
+    register_kind(ANALYSE, _("NC awaiting root cause"), order=21)
+    register_kind(PLAN, _("NC awaiting extent check or actions"), order=22)
+    register_kind(ACTION, _("Corrective action you own"), order=23)
+    register_kind(VERIFY, _("Effectiveness check assigned to you"), order=24)
+    register_kind(CLOSE, _("Verified NC to close"), order=25)
+    register_worklist("nonconformities", nonconformity_work)
+    register_action_kinds(*ACTION_KINDS)

@@ -1,0 +1,131 @@
+"""The nonconformities module's items on the task list, and the NC hand-over notifications."""
+
+from datetime import timedelta
+
+import pytest
+
+from ims import worklist
+from ims.models import Notification
+from nonconformities import services
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(user, kind):
+    return [item.title for item in worklist.collect(user) if item.kind == kind]
+
+
+def label(nc):
+    return f"{nc.number} {nc.title}"
+
+
+def test_the_unit_head_sees_each_step_of_her_units_nc_until_it_is_done(loop, world):
+    nc = loop.raised()
+    assert titles(world.principal, "nonconformities.contain") == [label(nc)]
+    assert titles(world.teacher, "nonconformities.contain") == []  # staff: not the head
+    assert titles(world.principal2, "nonconformities.contain") == []  # another school
+    second = loop.contained()  # a second NC, taken one step further
+    assert titles(world.principal, "nonconformities.analyse") == [label(second)]
+    assert titles(world.principal, "nonconformities.contain") == [label(nc)]
+
+
+def test_a_contained_then_analysed_nc_moves_on_in_the_list(loop, world):
+    nc = loop.contained()
+    assert label(nc) in titles(world.principal, "nonconformities.analyse")
+    nc = services.nonconformity_analyse(
+        nc,
+        actor=world.principal,
+        root_cause="Chưa phân công người lưu biên bản.",
+        whys=["Biên bản không được lưu"],
+    )
+    assert label(nc) not in titles(world.principal, "nonconformities.analyse")
+    assert label(nc) in titles(world.principal, "nonconformities.plan")
+
+
+def test_the_action_owner_sees_her_action_until_it_is_completed(loop, world):
+    nc = loop.in_action()
+    items = [i for i in worklist.collect(world.teacher) if i.kind == "nonconformities.action"]
+    assert len(items) == 1 and items[0].due == loop.action.due
+    assert items[0].url == nc.get_absolute_url()
+    assert titles(world.principal2, "nonconformities.action") == []
+    services.action_complete(loop.action, actor=world.teacher, evidence="Đã ban hành lần 2.")
+    assert titles(world.teacher, "nonconformities.action") == []
+
+
+def test_the_planned_verifier_sees_the_check_until_it_is_done(loop, world):
+    nc = loop.awaiting_verification()
+    services.nonconformity_plan_verification(
+        nc, actor=world.principal, verifier=world.head, planned_on=loop.action.due + timedelta(1)
+    )
+    items = [i for i in worklist.collect(world.head) if i.kind == "nonconformities.verify"]
+    assert [i.title for i in items] == [label(nc)]
+    assert titles(world.principal2, "nonconformities.verify") == []
+    services.nonconformity_verify(
+        nc,
+        actor=world.head,
+        result="effective",
+        notes="Không lặp lại.",
+        early_reason="Kiểm tra sớm.",
+    )
+    assert titles(world.head, "nonconformities.verify") == []
+
+
+def test_a_verified_nc_waits_for_a_closer_who_did_not_open_it(loop, world):
+    nc = loop.verified()  # opened by iso
+    assert titles(world.principal, "nonconformities.close") == [label(nc)]
+    assert titles(world.iso, "nonconformities.close") == []  # the opener never closes
+    assert titles(world.principal2, "nonconformities.close") == []
+    assert titles(world.teacher, "nonconformities.close") == []
+    services.nonconformity_close(nc, actor=world.principal, password="demo")
+    assert titles(world.principal, "nonconformities.close") == []
+
+
+def test_the_register_and_the_task_list_count_the_same_actions(loop, world, client_for):
+    loop.in_action()
+    page = client_for(world.teacher).get("/nonconformities/")
+    assert len(page.context["my_actions"]) == len(titles(world.teacher, "nonconformities.action"))
+
+
+# --- hand-over notifications ---------------------------------------------------------------
+
+
+def _inbox(user, kind):
+    return list(Notification.objects.filter(user=user, kind=kind))
+
+
+def test_the_unit_head_hears_of_a_new_nc_and_it_needs_her(
+    loop, world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        nc = loop.raised()
+    [raised] = _inbox(world.principal, "nc_raised")
+    assert raised.url == nc.get_absolute_url() and raised.category == "action"
+    assert _inbox(world.principal2, "nc_raised") == []
+
+
+def test_the_verifier_hears_when_assigned(loop, world, django_capture_on_commit_callbacks):
+    nc = loop.awaiting_verification()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.nonconformity_plan_verification(
+            nc,
+            actor=world.principal,
+            verifier=world.head,
+            planned_on=loop.action.due + timedelta(days=1),
+        )
+    [assigned] = _inbox(world.head, "nc_verifier_assigned")
+    assert assigned.url == nc.get_absolute_url() and assigned.category == "action"
+    assert nc.number in assigned.title
+
+
+def test_the_opener_hears_when_her_nc_is_verified_and_closed(
+    loop, world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        nc = loop.verified()  # opened by iso, verified by the director
+    [verified] = _inbox(world.iso, "nc_verified")
+    assert nc.number in verified.title and verified.category == "info"
+    assert _inbox(world.iso, "nc_closed") == []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.nonconformity_close(nc, actor=world.principal, password="demo")
+    [closed] = _inbox(world.iso, "nc_closed")
+    assert closed.url == nc.get_absolute_url()
