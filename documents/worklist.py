@@ -75,7 +75,8 @@ def _my_revisions(user):
         Revision.objects.annotate(is_reviewer=reviewer)
         .filter(
             Q(status=RevisionStatus.IN_REVIEW) & (Q(is_reviewer=True) | Q(approver=user))
-            | Q(status=RevisionStatus.APPROVED, approver=user)
+            # Approved, not yet published (a scheduled one waits for its date: ``is_scheduled``).
+            | Q(status=RevisionStatus.APPROVED, approver=user, effective_date__isnull=True)
             | Q(status=RevisionStatus.DRAFT, author=user, submitted_at__isnull=False)
         )
         .select_related("document", "document__owner_unit")

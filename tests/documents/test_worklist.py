@@ -46,6 +46,21 @@ def test_the_approver_sees_it_once_every_review_is_signed_then_to_publish(world)
     assert kinds_for(world.director, "documents.publish") == []
 
 
+def test_a_revision_published_for_a_later_date_no_longer_waits_for_the_approver(world):
+    document = make_document(world, reviewers=[world.head], approver=world.director)
+    revision = draft_of(document)
+    services.revision_submit(revision, user=world.iso)
+    services.revision_review(revision, user=world.head, password="demo")
+    services.revision_approve(revision, user=world.director, password="demo")
+    services.revision_publish(
+        revision,
+        user=world.director,
+        password="demo",
+        effective_date=timezone.localdate() + timedelta(days=5),
+    )
+    assert kinds_for(world.director, "documents.publish") == []
+
+
 def test_a_returned_draft_waits_for_its_author(world):
     document = make_document(world, reviewers=[world.head])
     revision = draft_of(document)
