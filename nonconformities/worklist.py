@@ -9,7 +9,7 @@
 Three queries at most, whatever the number of rows.
 """
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from ims.access import HEAD_ROLES, member_roles, units_visible_to
@@ -17,7 +17,7 @@ from ims.models import Role
 from ims.notifications import register_action_kinds
 from ims.worklist import WorkItem, register_kind, register_worklist
 
-from .models import Nonconformity
+from .models import CorrectiveAction, Nonconformity
 from .reminders import KINDS as REMINDER_KINDS
 from .selectors import open_actions_of, verifications_of
 
@@ -53,7 +53,8 @@ def _title(nc):
 
 def steps_and_closures(user, today):
     """One query: NCs of units she heads at a step of the loop, and verified NCs she may close
-    (``Nonconformity.can_close``: a head or the quality manager, never the opener)."""
+    (``Nonconformity.can_close``: a head or the quality manager, never the opener nor an owner
+    of one of its actions)."""
     roles = member_roles(user)  # no query: the menu's roles; skips what cannot apply
     if not roles & (HEAD_ROLES | CLOSER_ROLES):
         return
@@ -61,8 +62,12 @@ def steps_and_closures(user, today):
     if roles & HEAD_ROLES:
         condition |= Q(status__in=list(STEP_KINDS), unit__in=units_visible_to(user, HEAD_ROLES))
     if roles & CLOSER_ROLES:
-        condition |= Q(status=S.VERIFIED, unit__in=units_visible_to(user, CLOSER_ROLES)) & ~Q(
-            reported_by=user
+        # ``Nonconformity.closure_conflict_ids``: never the opener nor an action owner.
+        owned = Exists(CorrectiveAction.objects.filter(nonconformity=OuterRef("pk"), owner=user))
+        condition |= (
+            Q(status=S.VERIFIED, unit__in=units_visible_to(user, CLOSER_ROLES))
+            & ~Q(reported_by=user)
+            & ~owned
         )
     ncs = (
         Nonconformity.objects.filter(condition).select_related("unit").order_by("reported_on", "pk")

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from ims import worklist
 from ims.models import Notification
@@ -78,6 +79,25 @@ def test_a_verified_nc_waits_for_a_closer_who_did_not_open_it(loop, world):
     assert titles(world.teacher, "nonconformities.close") == []
     services.nonconformity_close(nc, actor=world.principal, password="demo")
     assert titles(world.principal, "nonconformities.close") == []
+
+
+def test_a_head_who_owned_one_of_its_actions_does_not_see_it_to_close(loop, world):
+    nc = loop.extent_checked()
+    action = services.action_add(
+        nc,
+        actor=world.principal,
+        description="Hiệu trưởng tự làm.",
+        owner=world.principal,
+        due=timezone.localdate() + timedelta(days=3),
+    )
+    services.action_complete(action, actor=world.principal, evidence="Đã làm.")
+    nc.refresh_from_db()
+    nc = services.nonconformity_verify(
+        nc, actor=world.director, result="effective", notes="Tốt.", early_reason="Sớm."
+    )
+    assert nc.status == "verified"
+    assert titles(world.principal, "nonconformities.close") == []
+    assert titles(world.iso, "nonconformities.close") == []  # iso opened it (the loop's opener)
 
 
 def test_the_register_and_the_task_list_count_the_same_actions(loop, world, client_for):

@@ -31,7 +31,7 @@ def categorise(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ims", "0011_user_must_change_password"),
+        ("ims", "0012_signature_meaning_closed"),
     ]
 
     operations = [
