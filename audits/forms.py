@@ -19,18 +19,22 @@ from audits.models import (
     FindingGrade,
     Process,
 )
+from audits.photos import check_photo
 from audits.programme_stats import DONE_STATES
 from ims.access import AUDITOR_ROLES, MANAGER_ROLES, units_visible_to
+from ims.keptuploads import KeepsUploads, KeptFileInput
 from ims.models import Clause, OrgUnit
+from ims.multichoice import ClauseMultipleChoiceField, MultiChoice
 from ims.pickers import PeopleField, PeopleScope, PersonField
 from ims.schoolyear import SchoolYear, recent_years
 from ims.search import search
+from ims.unitchoice import UnitChoiceField, UnitMultipleChoiceField
 from ims.unitfilter import unit_condition, unit_only_field
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class PhotoInput(forms.ClearableFileInput):
+class PhotoInput(KeptFileInput):
     """Opens the phone's camera; several photos can be chosen."""
 
     allow_multiple_selected = True
@@ -54,6 +58,8 @@ class PhotosField(forms.FileField):
             raise forms.ValidationError(
                 _("At most %(n)s photos per finding."), params={"n": MAX_PHOTOS_PER_FINDING}
             )
+        for photo in files:
+            check_photo(photo)  # a bad photo is refused here, so it is never kept
         return files
 
 
@@ -124,21 +130,6 @@ REVISION_HELP = _(
 EXTERNAL_HELP = _("A law, a ministry circular, a provincial decision: its number and date.")
 
 
-class ClauseChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.reference} {obj.label}"
-
-
-class UnitChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.label
-
-
-class UnitMultipleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj):
-        return obj.label
-
-
 class ProgrammeForm(forms.ModelForm):
     unit = UnitChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none())
     start_year = forms.TypedChoiceField(label=_("School year"), coerce=int)
@@ -163,13 +154,8 @@ class AuditForm(forms.ModelForm):
         label=_("Audited units"),
         queryset=OrgUnit.objects.none(),
         help_text=_("Each unit is audited with the units below it."),
-        widget=forms.SelectMultiple(attrs={"size": 8}),
     )
-    clauses = ClauseChoiceField(
-        label=_("Criteria (clauses)"),
-        queryset=Clause.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 10}),
-    )
+    clauses = ClauseMultipleChoiceField(label=_("Criteria (clauses)"))
     auditees = PeopleField(label=_("Auditees"), required=False)
 
     class Meta:
@@ -195,7 +181,7 @@ class AuditForm(forms.ModelForm):
             "places": forms.Textarea(attrs={"rows": 2}),
             "planned_start": DATE,
             "planned_end": DATE,
-            "processes": forms.SelectMultiple(attrs={"size": 5}),
+            "processes": MultiChoice,
         }
 
     def __init__(self, *args, user, **kwargs):
@@ -292,7 +278,9 @@ class ChecklistItemForm(forms.ModelForm):
         }
 
 
-class FindingForm(forms.Form):
+class FindingForm(KeepsUploads, forms.Form):
+    kept_upload_fields = ("photos",)
+
     finding_id = forms.UUIDField(widget=forms.HiddenInput)
     grade = forms.ModelChoiceField(
         label=pgettext_lazy("audit finding", "Grade"),
@@ -314,9 +302,7 @@ class FindingForm(forms.Form):
     reference = forms.CharField(
         label=_("External document"), required=False, max_length=200, help_text=EXTERNAL_HELP
     )
-    clauses = ClauseChoiceField(
-        label=_("Clauses"), queryset=Clause.objects.none(), widget=forms.CheckboxSelectMultiple
-    )
+    clauses = ClauseMultipleChoiceField(label=_("Clauses"))
     unit = UnitChoiceField(
         label=_("Audited unit"),
         queryset=OrgUnit.objects.none(),
@@ -336,6 +322,7 @@ class FindingForm(forms.Form):
         self.fields["unit"].queryset = (
             OrgUnit.objects.filter(condition).order_by("path") if scope else OrgUnit.objects.none()
         )
+        self.restore_kept()
 
     def clean(self):
         data = super().clean()
@@ -354,7 +341,9 @@ class FindingForm(forms.Form):
         return data
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(KeepsUploads, forms.Form):
+    kept_upload_fields = ("photo",)
+
     kind = forms.ChoiceField(label=_("Kind"), choices=FindingEvidence.Kind.choices)
     text = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -366,14 +355,19 @@ class EvidenceForm(forms.Form):
     photo = forms.FileField(
         label=_("Photo"),
         required=False,
-        widget=forms.ClearableFileInput(
-            attrs={"accept": "image/jpeg,image/png", "capture": "environment"}
-        ),
+        widget=KeptFileInput(attrs={"accept": "image/jpeg,image/png", "capture": "environment"}),
     )
 
     def __init__(self, *args, user, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
+        self.restore_kept()
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if photo:
+            check_photo(photo)  # a bad photo is refused here, so it is never kept
+        return photo
 
     def clean(self):
         data = super().clean()

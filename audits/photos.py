@@ -36,14 +36,18 @@ class ProcessedPhoto:
     height: int
 
 
-def process_photo(upload):
-    """Validate and re-encode one uploaded photo; ``ValidationError`` with a clear message."""
-    check_upload(upload, kinds=(JPEG, PNG), max_bytes=photo_max_bytes())
-    upload.seek(0)
-    unreadable = ValidationError(
+def _unreadable():
+    return ValidationError(
         _("This photo could not be read: the file is damaged or incomplete. Take it again."),
         code="bad_image",
     )
+
+
+def check_photo(upload):
+    """The checks that need no decoding (type, size, pixel count, structure): what a form
+    runs before it keeps a photo for the next submit (``ims.keptuploads``)."""
+    check_upload(upload, kinds=(JPEG, PNG), max_bytes=photo_max_bytes())
+    upload.seek(0)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -52,7 +56,23 @@ def process_photo(upload):
                 if width * height > MAX_PHOTO_PIXELS:
                     raise _too_many_pixels(width, height)
                 probe.verify()
-            upload.seek(0)
+    except ValidationError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels(None, None) from None
+    except (OSError, SyntaxError, ValueError, Image.UnidentifiedImageError):
+        raise _unreadable() from None
+    finally:
+        upload.seek(0)
+
+
+def process_photo(upload):
+    """Validate and re-encode one uploaded photo; ``ValidationError`` with a clear message."""
+    check_photo(upload)
+    unreadable = _unreadable()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(upload) as image:
                 image.load()
                 image = ImageOps.exif_transpose(image)

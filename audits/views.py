@@ -43,6 +43,7 @@ from ims.access import MANAGER_ROLES, get_object_for_user, member_roles, require
 from ims.files import serve_file
 from ims.forms import SignForm
 from ims.models import OrgUnit
+from ims.steps import returns_to_step
 from ims.transitions import record_transition
 from nonconformities.models import Nonconformity
 
@@ -385,6 +386,7 @@ def audit_step(request, pk, step):
 
 @login_required
 @require_POST
+@returns_to_step("team")
 def team_add(request, pk):
     audit = get_object_for_user(Audit, request.user, pk=pk)
     form = TeamMemberForm(request.POST, user=request.user)
@@ -417,6 +419,7 @@ def _member(request, pk, member_pk):
 
 @login_required
 @require_POST
+@returns_to_step("team")
 def team_override_approve(request, pk, member_pk):
     member = _member(request, pk, member_pk)
     _attempt(
@@ -429,6 +432,7 @@ def team_override_approve(request, pk, member_pk):
 
 @login_required
 @require_POST
+@returns_to_step("team")
 def team_remove(request, pk, member_pk):
     member = _member(request, pk, member_pk)
     _attempt(
@@ -441,6 +445,7 @@ def team_remove(request, pk, member_pk):
 
 @login_required
 @require_POST
+@returns_to_step("checklist")
 def checklist_generate(request, pk):
     audit = get_object_for_user(Audit, request.user, pk=pk)
     form = ChecklistGenerateForm(request.POST, user=request.user)
@@ -656,14 +661,14 @@ def _nonconformities_of(finding, user):
 
 @login_required
 @require_POST
+@returns_to_step("evidence")
 def finding_evidence_add(request, pk):
     finding = _finding(request, pk)
     form = EvidenceForm(request.POST, request.FILES, user=request.user)
     if form.is_valid():
         data = form.cleaned_data
-        _attempt(
-            request,
-            lambda: services.finding_add_evidence(
+        try:
+            services.finding_add_evidence(
                 finding,
                 actor=request.user,
                 kind=data["kind"],
@@ -671,17 +676,19 @@ def finding_evidence_add(request, pk):
                 reference=data["reference"],
                 revision=data["revision"],
                 photo=data["photo"],
-            ),
-            _("Evidence added."),
-        )
-        return redirect(finding)
-    if form.has_error("revision"):
-        # The picker's error (or its candidates to choose from) on the page, nothing saved.
-        response = _finding_page(request, finding, form)
-        response.status_code = 400
-        return response
-    messages.error(request, _("Choose the kind of evidence and fill it in."))
-    return redirect(finding)
+            )
+        except PermissionDenied as error:
+            messages.error(request, _error_text(error))
+            return redirect(finding)
+        except ValidationError as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(request, _("Evidence added."))
+            return redirect(finding)
+    # The form again with its errors (the picker's candidates, a kept photo), nothing saved.
+    response = _finding_page(request, finding, form)
+    response.status_code = 400
+    return response
 
 
 @login_required
@@ -743,6 +750,7 @@ def photo(request, pk, size="full"):
 
 @login_required
 @require_POST
+@returns_to_step("plan")
 def external_report_attach(request, pk):
     audit = get_object_for_user(Audit, request.user, pk=pk)
     form = ExternalReportForm(request.POST, request.FILES)

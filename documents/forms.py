@@ -8,9 +8,12 @@ from django.utils.translation import gettext_lazy as _
 from ims.access import units_visible_to
 from ims.files import check_upload
 from ims.forms import SignForm
+from ims.keptuploads import KeepsUploads, KeptFileInput
 from ims.models import Clause, Membership, OrgUnit
 from ims.models.org import PATH_SEGMENT_WIDTH
+from ims.multichoice import ClauseMultipleChoiceField
 from ims.pickers import PeopleField, PeopleScope, PersonField
+from ims.unitchoice import UnitChoiceField, UnitMultipleChoiceField
 from ims.unitfilter import (
     CLAUSE_LABEL_FIELDS,
     LightModelChoiceField,
@@ -56,9 +59,9 @@ def _people(user):
     return PeopleScope.around(user)
 
 
-class ClauseChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.reference} {obj.label}"
+# Shown only for an external-origin document (a law, a circular): hidden by JavaScript for other
+# types, marked as such without it, and cleared on the server whatever was typed into them.
+EXTERNAL_FIELDS = ("issuer", "external_number", "issued_on", "external_status", "replaced_by")
 
 
 class DocumentForm(forms.ModelForm):
@@ -89,7 +92,8 @@ class DocumentForm(forms.ModelForm):
         ]
         widgets = {"issued_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         field_classes = {
-            "clauses": ClauseChoiceField,
+            "clauses": ClauseMultipleChoiceField,
+            "owner_unit": UnitChoiceField,
         }
 
     def __init__(self, *args, user, **kwargs):
@@ -106,6 +110,12 @@ class DocumentForm(forms.ModelForm):
         self.fields["review_interval_months"].min_value = 1
         self.fields["review_interval_months"].max_value = 120
         self.fields["review_interval_months"].widget.attrs.update(min=1, max=120)
+        for name in EXTERNAL_FIELDS:
+            field = self.fields[name]
+            field.widget.attrs.update(
+                {"data-show-if-name": "doc_type", "data-show-if-value": DocumentType.EXTERNAL}
+            )
+            field.help_text = _("Only for an external-origin document; ignored for other types.")
         if not self.instance.pk:
             self.fields["owner"].initial = user.pk
         else:
@@ -140,10 +150,12 @@ class DocumentForm(forms.ModelForm):
             for field in ("issuer", "external_number", "issued_on", "external_status"):
                 if not data.get(field):
                     self.add_error(field, _("Required for an external-origin document."))
-        else:
-            for field in ("issuer", "external_number", "external_status", "replaced_by"):
-                if data.get(field):
-                    self.add_error(field, _("Only for external-origin documents."))
+        elif "doc_type" in data:
+            # Not an external document: whatever the hidden (or, without JavaScript, visible)
+            # external-origin fields hold is dropped, not refused.
+            for field in EXTERNAL_FIELDS:
+                data[field] = None if field in ("issued_on", "replaced_by") else ""
+                self.errors.pop(field, None)
         if data.get("external_status") == ExternalStatus.REPLACED and not data.get("replaced_by"):
             self.add_error("replaced_by", _("Say which document replaces it."))
         if (
@@ -161,9 +173,12 @@ class DocumentForm(forms.ModelForm):
         return data
 
 
-class RevisionForm(forms.Form):
+class RevisionForm(KeepsUploads, forms.Form):
+    kept_upload_fields = ("file",)
+
     file = forms.FileField(
         label=_("File"),
+        widget=KeptFileInput,
         help_text=_("PDF, DOCX, XLSX or ODT. The type is checked from the content."),
         error_messages={"empty": _("The file is empty (0 bytes).")},
     )
@@ -182,6 +197,7 @@ class RevisionForm(forms.Form):
         self.fields["reviewers"].bind(user, _people(user))
         self.fields["approver"].bind(user, _people(user).excluding(self.author))
         self.fields["file"].required = file_required
+        self.restore_kept()
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
@@ -245,7 +261,7 @@ class ReviewNoteForm(forms.Form):
 
 
 class DistributionForm(forms.Form):
-    units = forms.ModelMultipleChoiceField(
+    units = UnitMultipleChoiceField(
         label=_("Units (each with the units below it)"),
         queryset=OrgUnit.objects.none(),
         required=False,
@@ -315,7 +331,7 @@ class RegisterFilterForm(forms.Form):
 
 
 class CoverageForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none())
+    unit = UnitChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none())
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

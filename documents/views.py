@@ -15,6 +15,7 @@ from ims.files import serve_file
 from ims.forms import SignForm
 from ims.history import changes as record_changes
 from ims.signatures import SignatureError, signatures_for
+from ims.steps import returns_to_step
 from ims.transitions import history_of, labelled
 
 from . import services
@@ -315,6 +316,7 @@ SIGNED_ACTIONS = {
 
 @login_required
 @require_POST
+@returns_to_step("current-revision")
 def revision_action(request, pk, action):
     """Submit, sign (review, approve, publish) or send back a revision; errors change nothing."""
     revision = get_object_for_user(Revision.objects.select_related("document"), request.user, pk=pk)
@@ -397,6 +399,7 @@ def document_withdraw(request, pk):
 
 @login_required
 @require_POST
+@returns_to_step("identification")
 def document_confirm_review(request, pk):
     document = get_object_for_user(Document, request.user, pk=pk)
     form = ReviewNoteForm(request.POST)
@@ -415,6 +418,7 @@ def document_confirm_review(request, pk):
 
 @login_required
 @require_POST
+@returns_to_step("distribution")
 def distribution_add(request, pk):
     revision = get_object_for_user(Revision.objects.select_related("document"), request.user, pk=pk)
     form = DistributionForm(request.POST, user=request.user)
@@ -439,6 +443,7 @@ def distribution_add(request, pk):
 
 @login_required
 @require_POST
+@returns_to_step("distribution")
 def distribution_remove(request, pk):
     distribution = (
         Distribution.objects.filter(pk=pk, revision__in=Revision.objects.for_user(request.user))

@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from ims.access import AUDITOR_ROLES, HEAD_ROLES, MANAGER_ROLES, units_visible_to
 from ims.forms import SignForm
 from ims.models import Clause, OrgUnit, Role
+from ims.multichoice import ClauseMultipleChoiceField
 from ims.pickers import PeopleScope, PersonField
+from ims.unitchoice import UnitChoiceField
 from ims.unitfilter import (
     LightModelChoiceField,
     UnitFilterField,
@@ -45,7 +47,7 @@ def people_for(nc):
 
 
 class RaiseForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none())
+    unit = UnitChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none())
     title = forms.CharField(label=_("Title"), max_length=255)
     description = forms.CharField(label=_("Description"), widget=text_area(4))
     # No default: a preselected "internal audit" was kept for complaints and KPI breaches.
@@ -58,13 +60,7 @@ class RaiseForm(forms.Form):
         initial=Nonconformity.Severity.MINOR,
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=Nonconformity.Kind.choices)
-    clauses = ClauseChoiceField(
-        label=_("Clauses"),
-        queryset=Clause.objects.none(),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text=_("Hold Ctrl (or ⌘) to choose several."),
-    )
+    clauses = ClauseMultipleChoiceField(label=_("Clauses"), required=False)
     due = forms.DateField(label=_("Target date"), required=False, widget=DATE)
     attachment = forms.FileField(label=_("Attachment"), required=False)
 

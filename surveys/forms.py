@@ -1,8 +1,11 @@
+import json
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ims.access import units_visible_to
 from ims.models import OrgUnit
+from ims.unitchoice import UnitChoiceField, UnitMultipleChoiceField
 from surveys.data import TEMPLATES
 from surveys.models import (
     MANAGE_ROLES,
@@ -43,12 +46,15 @@ class CampaignForm(forms.Form):
         label=_("Instrument version"), queryset=InstrumentVersion.objects.none()
     )
     title = forms.CharField(label=_("Title"), max_length=200)
-    group = forms.ChoiceField(label=_("Respondent group"), choices=RespondentGroup.choices)
-    owner_unit = forms.ModelChoiceField(label=_("Owner unit"), queryset=OrgUnit.objects.none())
-    units = forms.ModelMultipleChoiceField(
-        label=_("Units (with their subtrees)"),
-        queryset=OrgUnit.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+    group = forms.ChoiceField(
+        label=_("Respondent group"),
+        required=False,
+        choices=[("", _("The instrument's group")), *RespondentGroup.choices],
+        help_text=_("Who answers. Left as it is, the group the instrument was written for."),
+    )
+    owner_unit = UnitChoiceField(label=_("Owner unit"), queryset=OrgUnit.objects.none())
+    units = UnitMultipleChoiceField(
+        label=_("Units (with their subtrees)"), queryset=OrgUnit.objects.none()
     )
     opens_on = forms.DateField(label=_("Opens on"), widget=DateInput())
     closes_on = forms.DateField(label=_("Closes on"), widget=DateInput())
@@ -68,14 +74,22 @@ class CampaignForm(forms.Form):
         self.fields["owner_unit"].queryset = units
         self.fields["units"].queryset = units
         instruments = Instrument.objects.for_user(user)
-        self.fields["version"].queryset = InstrumentVersion.objects.filter(
-            instrument__in=instruments
-        ).select_related("instrument")
+        versions = InstrumentVersion.objects.filter(instrument__in=instruments).select_related(
+            "instrument"
+        )
+        self.fields["version"].queryset = versions
+        # With JavaScript, choosing an instrument shows its group in the group field.
+        self.fields["version"].widget.attrs["data-sets-group"] = json.dumps(
+            {str(pk): group for pk, group in versions.values_list("pk", "instrument__group")}
+        )
 
     def clean(self):
         data = super().clean()
         if data.get("opens_on") and data.get("closes_on") and data["closes_on"] < data["opens_on"]:
             self.add_error("closes_on", _("The closing date is before the opening date."))
+        if not data.get("group") and data.get("version"):
+            # A parents' instrument makes a parents' campaign unless another group is chosen.
+            data["group"] = data["version"].instrument.group
         owner = data.get("owner_unit")
         if owner and data.get("units"):
             outside = [u for u in data["units"] if not u.is_within(owner)]
@@ -85,7 +99,7 @@ class CampaignForm(forms.Form):
 
 
 class CodesForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none())
+    unit = UnitChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none())
     count = forms.IntegerField(
         label=_("Number of codes"), min_value=1, max_value=MAX_CODES_PER_BATCH, initial=30
     )
@@ -100,7 +114,7 @@ class InstrumentForm(forms.Form):
         label=_("Template"),
         choices=[(key, spec["title"][0]) for key, spec in TEMPLATES.items()],
     )
-    owner_unit = forms.ModelChoiceField(label=_("Owner unit"), queryset=OrgUnit.objects.none())
+    owner_unit = UnitChoiceField(label=_("Owner unit"), queryset=OrgUnit.objects.none())
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

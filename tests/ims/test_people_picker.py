@@ -216,3 +216,20 @@ def test_user_search_text_follows_the_name(world, an):
     an.save(update_fields=["full_name"])
     assert PeopleScope.around(world.principal).search("dang thi hoa") == [an]
     assert PeopleScope.around(world.principal).search("nguyen") == []
+
+
+def test_each_match_and_each_chosen_person_shows_unit_and_role(world, an, client_for):
+    from django.utils import translation
+
+    # two people of the same name are told apart by where they work and what they do
+    namesake = UserFactory(username="an.nv2", full_name="Nguyễn Văn An")
+    MembershipFactory(user=namesake, unit=world.school, role=Role.PRINCIPAL, title="Phó HT")
+    world.principal.language = "en"
+    world.principal.save(update_fields=["language"])
+    page = _search(client_for(world.principal), world.principal, "nguyen van an")
+    html = page.content.decode()
+    assert f"{world.school.label}: Staff" in html
+    assert f"{world.school.label}: Principal (Phó HT)" in html
+    with translation.override("en"):
+        chosen = str(_form(world.principal)(initial={"many": [an.pk, namesake.pk]})["many"])
+    assert f"{world.school.label}: Staff" in chosen and "Principal (Phó HT)" in chosen

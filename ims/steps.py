@@ -1,0 +1,46 @@
+"""A step of a long page returns to that step, with its message there.
+
+A long page (a document, an audit) holds several small forms: distribute, add to the team,
+sign. After one of them, the browser is sent back to the page; without more it lands at the
+top of a 3,000 px page, and the message saying what happened is up there too. A view decorated
+with ``returns_to_step("team")`` sends the browser to ``#team`` instead, and tags the messages
+it added with ``step-team``: the page shows them inside that step (``{% step_messages "team" %}``,
+``ims.templatetags.steps``), and the list at the top of every page leaves them out.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+
+STEP_TAG = "step-"
+
+
+def returns_to_step(anchor):
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            storage = messages.get_messages(request)
+            queued = getattr(storage, "_queued_messages", None)
+            before = len(queued) if queued is not None else 0
+            response = view(request, *args, **kwargs)
+            if response.status_code not in (301, 302, 303):
+                return response
+            location = response["Location"]
+            if "#" not in location:
+                response["Location"] = f"{location}#{anchor}"
+            if response["Location"].endswith(f"#{anchor}") and queued is not None:
+                for message in queued[before:]:
+                    message.extra_tags = f"{message.extra_tags or ''} {STEP_TAG}{anchor}".strip()
+            return response
+
+        return wrapped
+
+    return decorator
+
+
+def step_of(message):
+    """The step a message belongs to, or ''."""
+    for tag in (getattr(message, "extra_tags", "") or "").split():
+        if tag.startswith(STEP_TAG):
+            return tag[len(STEP_TAG) :]
+    return ""
