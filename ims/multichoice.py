@@ -26,11 +26,13 @@ class OptionLabel(str):
 
     depth = 0
     group = ""
+    chip = ""
 
-    def __new__(cls, text, depth=0, group=""):
+    def __new__(cls, text, depth=0, group="", chip=""):
         label = super().__new__(cls, text)
         label.depth = max(0, min(MAX_DEPTH, int(depth)))
         label.group = str(group or "")
+        label.chip = str(chip or "")  # the chosen item on its own, where the group is not seen
         return label
 
 
@@ -63,11 +65,14 @@ class MultiChoice(forms.CheckboxSelectMultiple):
             key = str(key)
             rows.append(
                 format_html(
-                    '<label class="choice depth-{}" for="{}_{}"><input type="checkbox" '
+                    '<label class="choice depth-{}" for="{}_{}"{}><input type="checkbox" '
                     'name="{}" value="{}" id="{}_{}"{}{}> <span>{}</span></label>',
                     getattr(label, "depth", 0),
                     id_,
                     index,
+                    format_html(' data-chip="{}"', label.chip)
+                    if getattr(label, "chip", "")
+                    else "",
                     name,
                     key,
                     id_,

@@ -45,7 +45,7 @@
         var chip = document.createElement("li");
         chip.className = "chip";
         var text = document.createElement("span");
-        text.textContent = labelText(label);
+        text.textContent = label.dataset.chip || labelText(label);
         chip.appendChild(text);
         if (!input.disabled) {
           var remove = document.createElement("button");
