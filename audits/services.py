@@ -447,23 +447,51 @@ def audit_resume_fieldwork(audit, *, actor, reason=""):
     return audit
 
 
-def audit_issue_report(audit, *, actor, password, comment="", request=None):
+REPORT_FIELDS = (
+    "participants",
+    "conclusions",
+    "degree_of_conformity",
+    "diverging_opinions",
+    "sampling_statement",
+)
+
+
+def _apply_report(audit, report):
+    """Put the typed report parts on ``audit`` (in memory); returns the fields that changed."""
+    unknown = set(report or {}) - set(REPORT_FIELDS)
+    if unknown:
+        raise ValueError(f"not report fields: {sorted(unknown)}")
+    changed = []
+    for name, value in (report or {}).items():
+        if getattr(audit, name) != value:
+            setattr(audit, name, value)
+            changed.append(name)
+    return changed
+
+
+def audit_issue_report(audit, *, actor, password, comment="", report=None, request=None):
     """Issue the report with the lead auditor's signature (AUD-R5: every part present), and
-    open a nonconformity for each major or minor NC finding (AUD-R4), all in one transaction."""
+    open a nonconformity for each major or minor NC finding (AUD-R4), all in one transaction.
+
+    ``report`` holds the report parts as typed on the signing page (``REPORT_FIELDS``): they are
+    saved, then checked, then signed, together. A refusal saves none of them, so the page can
+    show them again as typed."""
     audit = Audit.objects.get(pk=audit.pk)
     if not audit.can_issue_report(actor):
         raise PermissionDenied(_("Only the lead auditor issues the report, once fieldwork ended."))
+    _apply_report(audit, report)
     _check_report_complete(audit)
     verify_password(actor, password, request)  # outside the transaction: a failure counts
     with transaction.atomic():
         audit = _lock(Audit, audit)
         if not audit.can_issue_report(actor):
             raise PermissionDenied(_("Only the lead auditor issues the report."))
+        typed = _apply_report(audit, report)
         _check_report_complete(audit)
         from_state = _step(audit, Audit.Status.REPORT_ISSUED)
         audit.report_issued_at = timezone.now()
         with_reason(audit, comment)
-        audit.save(update_fields=["status", "report_issued_at"])
+        audit.save(update_fields=["status", "report_issued_at", *typed])
         sign(
             audit,
             signer=actor,

@@ -809,51 +809,82 @@ def report_view(request, pk):
     return render(request, "audits/report.html", _report_context(request, audit))
 
 
-@login_required
-def report_edit(request, pk):
-    audit = get_object_for_user(
+def _audit_for_report(request, pk):
+    return get_object_for_user(
         _audits().prefetch_related(
             TEAM, "scope_units", "processes", "auditees", "clauses__criteria_set"
         ),
         request.user,
         pk=pk,
     )
+
+
+def _comment(sign_form):
+    return {"comment": sign_form.data.get("comment", "")}
+
+
+def _report_edit_page(request, audit, form, sign_form, status=200):
+    context = _report_context(request, audit)
+    context.update(
+        {
+            "form": form,
+            "sign_form": sign_form,
+            "can_issue": audit.can_issue_report(request.user),
+        }
+    )
+    return render(request, "audits/report_edit.html", context, status=status)
+
+
+@login_required
+def report_edit(request, pk):
+    audit = _audit_for_report(request, pk)
     require(audit.can_edit_report(request.user), _("Only the lead auditor writes the report."))
     form = ReportForm(request.POST or None, instance=audit)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Report saved."))
         return redirect("audits:report_edit", pk=audit.pk)
-    context = _report_context(request, audit)
-    context.update(
-        {
-            "form": form,
-            "sign_form": SignForm(),
-            "can_issue": audit.can_issue_report(request.user),
-        }
-    )
-    return render(request, "audits/report_edit.html", context)
+    return _report_edit_page(request, audit, form, SignForm())
 
 
 @login_required
 @require_POST
 def report_issue(request, pk):
-    audit = get_object_for_user(Audit, request.user, pk=pk)
-    form = SignForm(request.POST)
-    if not form.is_valid():
+    """Sign and issue the report. The signing form carries the report parts as typed: they are
+    saved with the signature, or, on a refusal, shown again as typed (nothing is lost)."""
+    audit = _audit_for_report(request, pk)
+    sign_form = SignForm(request.POST)
+    typed = any(name in request.POST for name in ReportForm.Meta.fields)
+    # Bound to the page's audit: on a refusal its preview and "still missing" list show the
+    # parts as typed, which is what the refusal message is about.
+    form = ReportForm(request.POST if typed else None, instance=audit)
+    if not audit.can_edit_report(request.user):
+        # Not this person's report: nothing typed to keep; the service refuses with the reason.
+        form, typed = None, False
+    report_valid = form.is_valid() if typed else True  # (puts the typed parts on ``audit``)
+    if not sign_form.is_valid():
         messages.error(request, _("Enter your password to sign."))
+    elif not report_valid:
+        messages.error(request, _("Correct the report parts marked below, then sign again."))
+    else:
+        report = (
+            {name: form.cleaned_data[name] for name in ReportForm.Meta.fields} if typed else None
+        )
+        ok, _result = _attempt(
+            request,
+            lambda: services.audit_issue_report(
+                audit,
+                actor=request.user,
+                password=sign_form.cleaned_data["password"],
+                comment=sign_form.cleaned_data["comment"],
+                report=report,
+                request=request,
+            ),
+            _("Report issued and signed. Nonconformities were opened for the NC findings."),
+        )
+        if ok:
+            return redirect(audit)
+    if form is None:
         return redirect("audits:report_edit", pk=audit.pk)
-    ok, _result = _attempt(
-        request,
-        lambda: services.audit_issue_report(
-            audit,
-            actor=request.user,
-            password=form.cleaned_data["password"],
-            comment=form.cleaned_data["comment"],
-            request=request,
-        ),
-        _("Report issued and signed. Nonconformities were opened for the NC findings."),
-    )
-    if ok:
-        return redirect(audit)
-    return redirect("audits:report_edit", pk=audit.pk)
+    # Shown again with what was typed; the password is never sent back.
+    return _report_edit_page(request, audit, form, SignForm(initial=_comment(sign_form)), 400)

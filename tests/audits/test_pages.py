@@ -143,7 +143,9 @@ def test_lead_issues_the_report_with_password_through_the_page(world, client_for
     page = client.get(edit).content.decode()
     assert 'data-testid="report-missing"' in page
     response = client.post(reverse("audits:report_issue", args=[audit.pk]), {"password": "demo"})
-    assert response["Location"] == edit
+    # refused: the report page again, in place (a signing form's typed text is never lost)
+    assert response.status_code == 400
+    assert 'data-testid="report-missing"' in response.content.decode()
     assert Audit.objects.get(pk=audit.pk).status == Audit.Status.REPORTING
     client.post(
         edit,
