@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ims.search import fold, search
 from ims.unitfilter import unit_condition
@@ -10,7 +11,7 @@ from .models import Document, RevisionStatus
 
 EXPORT_HEADERS = [
     _("Code"),
-    _("Title"),
+    pgettext_lazy("document", "Title"),
     _("Type"),
     _("Owner unit"),
     _("Owner"),
@@ -22,7 +23,7 @@ EXPORT_HEADERS = [
     _("Confidentiality"),
     _("Retention (years)"),
     _("Issuer"),
-    _("Number"),
+    pgettext_lazy("external document", "Number"),
     _("Legal status"),
 ]
 

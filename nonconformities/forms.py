@@ -3,6 +3,7 @@ import re
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ims.access import AUDITOR_ROLES, HEAD_ROLES, MANAGER_ROLES, units_visible_to
 from ims.forms import SignForm
@@ -48,7 +49,7 @@ def people_for(nc):
 
 class RaiseForm(forms.Form):
     unit = UnitChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none())
-    title = forms.CharField(label=_("Title"), max_length=255)
+    title = forms.CharField(label=pgettext_lazy("nonconformity", "Title"), max_length=255)
     description = forms.CharField(label=_("Description"), widget=text_area(4))
     # No default: a preselected "internal audit" was kept for complaints and KPI breaches.
     source = forms.ChoiceField(
@@ -176,7 +177,7 @@ class ExtentForm(forms.Form):
 
 class ActionForm(forms.Form):
     description = forms.CharField(label=_("Corrective action"), widget=text_area())
-    owner = PersonField(label=_("Owner"))
+    owner = PersonField(label=pgettext_lazy("corrective action", "Owner"))
     due = forms.DateField(label=_("Due date"), widget=DATE)
 
     def __init__(self, *args, user, nc, **kwargs):

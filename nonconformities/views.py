@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from ims.access import get_object_for_user
@@ -101,8 +102,8 @@ def register(request):
 def _export(ncs, fmt):
     today = timezone.localdate()
     headers = [
-        _("Number"),
-        _("Title"),
+        pgettext("nonconformity", "Number"),
+        pgettext("nonconformity", "Title"),
         _("Unit"),
         _("Source"),
         _("Severity"),

@@ -2,6 +2,7 @@ import json
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ims.access import units_visible_to
 from ims.models import OrgUnit
@@ -45,7 +46,7 @@ class CampaignForm(forms.Form):
     version = forms.ModelChoiceField(
         label=_("Instrument version"), queryset=InstrumentVersion.objects.none()
     )
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("survey campaign", "Title"), max_length=200)
     group = forms.ChoiceField(
         label=_("Respondent group"),
         required=False,

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from ims.access import get_object_for_user, has_role, require, units_visible_to
@@ -407,7 +408,7 @@ def results_export(request, pk):
     data = campaign_results(campaign, scope)
     headers = [
         _("Section"), _("Code"), _("Question"), "n", _("Mean"), _("Index"), _("Top-2-box %"),
-        "NPS", _("Distribution"),
+        "NPS", pgettext("answers", "Distribution"),
     ]  # fmt: skip
     rows = []
     for section, items in data.questions:
