@@ -21,6 +21,7 @@ from audits.models import (
 )
 from audits.photos import check_photo
 from audits.programme_stats import DONE_STATES
+from audits.services import split_rule_code
 from ims.access import AUDITOR_ROLES, MANAGER_ROLES, units_visible_to
 from ims.keptuploads import KeepsUploads, KeptFileInput
 from ims.models import Clause, OrgUnit
@@ -335,9 +336,10 @@ class FindingForm(KeepsUploads, forms.Form):
             or revision
             or data.get("photos")
         ) and not self.has_error("photos"):
-            raise forms.ValidationError(
+            _rule, reason = split_rule_code(
                 _("AUD-R3: add at least one evidence item: a photo, a note or a document.")
             )
+            raise forms.ValidationError(reason)
         return data
 
 

@@ -4,11 +4,13 @@ Every step locks its row, checks the model predicate (and the rule it enforces),
 with ``update_fields``, writes a ``TransitionEvent`` and schedules notifications on commit.
 """
 
+import re
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -36,7 +38,30 @@ from nonconformities.services import nonconformity_raise
 
 
 class AuditRuleError(ValidationError):
-    """A domain rule (AUD-R1 … AUD-R5) refused the step; the message says which and why."""
+    """A domain rule (AUD-R1 … AUD-R5) refused the step. People read only the reason: the rule's
+    code that starts the message ("AUD-R3: …", in every language) is taken off and kept in
+    ``rule`` for tests and logs, where ``str()`` shows it again."""
+
+    def __init__(self, message, *args, **kwargs):
+        self.rule, message = split_rule_code(message)
+        super().__init__(message, *args, **kwargs)
+
+    def __str__(self):
+        reason = " ".join(self.messages)
+        return f"{self.rule}: {reason}" if self.rule else reason
+
+
+_RULE_CODE = re.compile(r"\s*([A-Z]{2,4}-R\d+)\s*:\s*")
+
+
+def split_rule_code(message):
+    """``("AUD-R3", "a finding cites …")`` from ``"AUD-R3: a finding cites …"``; ``("", text)``
+    for a message without a rule code. Rule codes are for developers, not for the people reading."""
+    text = str(message)
+    match = _RULE_CODE.match(text)
+    if match is None:
+        return "", message
+    return match[1], capfirst(text[match.end() :])
 
 
 def _lock(model, obj):

@@ -78,7 +78,7 @@ def test_auditor_records_minor_nc_with_photo_and_lead_issues_report(
 
     page.get_by_label("Mật khẩu của bạn (để ký)").fill("demo")
     page.get_by_test_id("report-issue").click()
-    expect(page.get_by_text(re.compile("AUD-R5"))).to_be_visible()
+    expect(page.get_by_text(re.compile("Chưa thể ban hành báo cáo"))).to_be_visible()
     assert Audit.objects.get(pk=audit.pk).status == Audit.Status.REPORTING
 
     page.get_by_label("Thành phần đoàn đánh giá và bên được đánh giá").fill(
