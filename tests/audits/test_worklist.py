@@ -50,6 +50,11 @@ def test_the_director_sees_a_draft_programme_until_she_approves_it(world):
     assert items(world.director, "audits.programme_approve") == []
 
 
+def test_a_director_never_approves_a_programme_she_manages(world):
+    ProgrammeFactory(unit=world.root, owner=world.director, start_year=2027)
+    assert items(world.director, "audits.programme_approve") == []
+
+
 def test_a_school_programme_waits_for_the_director_not_for_another_school(world):
     ProgrammeFactory(unit=world.school, owner=world.principal, start_year=2026)
     assert len(items(world.director, "audits.programme_approve")) == 1

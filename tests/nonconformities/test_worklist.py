@@ -30,6 +30,16 @@ def test_the_unit_head_sees_each_step_of_her_units_nc_until_it_is_done(loop, wor
     assert titles(world.principal, "nonconformities.contain") == [label(nc)]
 
 
+def test_a_head_elsewhere_who_is_only_staff_at_the_school_does_not_see_its_nc(loop, world):
+    from ims.models import Role
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user=world.head, unit=world.school, role=Role.STAFF)
+    nc = loop.raised()
+    assert label(nc) not in titles(world.head, "nonconformities.contain")
+    assert titles(world.principal, "nonconformities.contain") == [label(nc)]
+
+
 def test_a_contained_then_analysed_nc_moves_on_in_the_list(loop, world):
     nc = loop.contained()
     assert label(nc) in titles(world.principal, "nonconformities.analyse")
