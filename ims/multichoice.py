@@ -121,6 +121,6 @@ class ClauseMultipleChoiceField(forms.ModelMultipleChoiceField):
         return OptionLabel(
             f"{obj.number} {obj.label}",
             depth=obj.depth,
-            group=f"{obj.criteria_set.short_name} · {obj.criteria_set.label}",
+            group=obj.criteria_set.label,
             chip=f"{obj.reference} {obj.label}",  # "ISO 9001:2015 — 7.2 ...": which standard
         )
