@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from ims.demo import PRINCIPAL_SCHOOL, ROOT
+from ims.schoolyear import SchoolYear
 from surveys.answering import rules
 from surveys.models import (
     Campaign,
@@ -146,6 +147,11 @@ def _generate(ctx, campaign, per_unit, today, shift=0.0):
     return len(responses)
 
 
+def year_of(day):
+    """The school year a campaign opening on ``day`` is filed under, as its title shows it."""
+    return SchoolYear.of(day).label
+
+
 def seed(ctx):
     rng = ctx.rng
     today = timezone.localdate()
@@ -162,7 +168,7 @@ def seed(ctx):
     total = 0
     earlier, created = _campaign(
         ctx,
-        "Khảo sát cha mẹ học sinh năm học 2024–2025",
+        f"Khảo sát cha mẹ học sinh năm học {year_of(today - timedelta(days=380))}",
         parents,
         "parents",
         [root],
@@ -176,7 +182,7 @@ def seed(ctx):
 
     current, created = _campaign(
         ctx,
-        "Khảo sát cha mẹ học sinh năm học 2025–2026",
+        f"Khảo sát cha mẹ học sinh năm học {year_of(today - timedelta(days=20))}",
         parents,
         "parents",
         [root],
@@ -196,7 +202,7 @@ def seed(ctx):
 
     pupils, created = _campaign(
         ctx,
-        "Khảo sát học sinh học kỳ I năm học 2025–2026",
+        f"Khảo sát học sinh năm học {year_of(today - timedelta(days=27))}",
         learners,
         "learners",
         [root],
@@ -232,7 +238,7 @@ def seed(ctx):
 
     teachers, created = _campaign(
         ctx,
-        "Khảo sát giáo viên, nhân viên năm 2025",
+        f"Khảo sát giáo viên, nhân viên năm học {year_of(today - timedelta(days=40))}",
         staff,
         "staff",
         divisions + [s for s in schools if s.code.startswith("SL-THPT")],
@@ -247,7 +253,7 @@ def seed(ctx):
 
     _campaign(
         ctx,
-        "Khảo sát cha mẹ học sinh học kỳ II năm học 2025–2026",
+        f"Khảo sát cha mẹ học sinh đợt 2 năm học {year_of(today + timedelta(days=60))}",
         parents,
         "parents",
         [root],

@@ -6,6 +6,7 @@ from django.utils.translation import pgettext_lazy
 
 from ims.access import units_visible_to
 from ims.models import OrgUnit
+from ims.schoolyear import SchoolYear, recent_years
 from ims.unitchoice import UnitChoiceField, UnitMultipleChoiceField
 from surveys.data import TEMPLATES
 from surveys.models import (
@@ -16,6 +17,7 @@ from surveys.models import (
     Question,
     QuestionKind,
     RespondentGroup,
+    named_school_years,
 )
 from surveys.services import MAX_CODES_PER_BATCH
 
@@ -31,6 +33,14 @@ def managed_units(user):
     return units_visible_to(user, MANAGE_ROLES).select_related("kind").order_by("path")
 
 
+def _campaign_years():
+    """Next school year (campaigns planned ahead), this one and the four before it."""
+    return [("", _("All"))] + [
+        (year.slug, year.label)
+        for year in recent_years(6, SchoolYear(SchoolYear.current().start_year + 1))
+    ]
+
+
 class CampaignFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All"))] + Campaign.Status.choices
@@ -40,6 +50,19 @@ class CampaignFilterForm(forms.Form):
         required=False,
         choices=[("", _("All"))] + RespondentGroup.choices,
     )
+    year = forms.ChoiceField(label=_("School year"), required=False, choices=_campaign_years)
+
+    def apply(self, campaigns):
+        """The campaigns matching the valid filters; a campaign is filed under the school year
+        of its opening date."""
+        data = self.cleaned_data
+        if data.get("status"):
+            campaigns = campaigns.filter(status=data["status"])
+        if data.get("group"):
+            campaigns = campaigns.filter(group=data["group"])
+        if data.get("year"):
+            campaigns = campaigns.in_school_year(SchoolYear.parse(data["year"]))
+        return campaigns
 
 
 class CampaignForm(forms.Form):
@@ -96,6 +119,22 @@ class CampaignForm(forms.Form):
             outside = [u for u in data["units"] if not u.is_within(owner)]
             if outside:
                 self.add_error("units", _("Every unit must be within the owner unit."))
+        title, opens_on = data.get("title"), data.get("opens_on")
+        if title and opens_on:
+            named, year = named_school_years(title), SchoolYear.of(opens_on)
+            if named and year not in named:
+                self.add_error(
+                    "title",
+                    _(
+                        "The title names the school year %(named)s, but a campaign opening on "
+                        "%(date)s belongs to %(year)s. Correct the title or the dates."
+                    )
+                    % {
+                        "named": ", ".join(sorted(y.label for y in named)),
+                        "date": opens_on.strftime("%d/%m/%Y"),
+                        "year": year.label,
+                    },
+                )
         return data
 
 

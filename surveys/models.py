@@ -12,6 +12,7 @@ Storage for a million responses in a province:
   ``tally_rebuild`` recomputes them from the raw answers when needed.
 """
 
+import re
 import uuid
 
 from django.conf import settings
@@ -26,6 +27,7 @@ from ims.access import HEAD_ROLES, MANAGER_ROLES, has_role, units_visible_to
 from ims.models import Membership, OrgUnit, Role
 from ims.models.i18n import localized
 from ims.models.org import LocalizedLookup
+from ims.schoolyear import SchoolYear
 
 # Roles that may read aggregated results for the units they cover.
 RESULT_ROLES = frozenset(
@@ -326,7 +328,27 @@ class Choice(FrozenVersionGuard):
 # --- campaigns ------------------------------------------------------------------------------
 
 
+def named_school_years(text):
+    """The school years a text names ("2025–2026" or "2025-2026")."""
+    found = (
+        SchoolYear.parse(re.sub(r"\s", "", m))
+        for m in re.findall(r"\b\d{4}\s*[–-]\s*\d{4}\b", text or "")
+    )
+    return {year for year in found if year is not None}
+
+
+def title_with_year(title, opens_on):
+    """A campaign's title as shown: with the school year of its dates, unless it names it."""
+    year = SchoolYear.of(opens_on)
+    if year in named_school_years(title):
+        return title
+    return f"{title} ({year.label})"
+
+
 class CampaignQuerySet(models.QuerySet):
+    def in_school_year(self, year):
+        return self.filter(opens_on__gte=year.first_day, opens_on__lte=year.last_day)
+
     def for_user(self, user):
         """Campaigns owned in the user's subtree, or aimed at a unit overlapping it."""
         if not getattr(user, "is_authenticated", False):
@@ -405,7 +427,16 @@ class Campaign(models.Model):
         indexes = [models.Index(fields=["status", "closes_on"])]
 
     def __str__(self):
-        return self.title
+        return self.display_title
+
+    @property
+    def school_year(self):
+        """The school year the campaign is filed under: that of its opening date."""
+        return SchoolYear.of(self.opens_on)
+
+    @property
+    def display_title(self):
+        return title_with_year(self.title, self.opens_on)
 
     def is_answerable(self, today=None):
         today = today or timezone.localdate()

@@ -85,10 +85,7 @@ def campaign_list(request):
         .annotate(response_count=_responses_subquery())
     )
     if form.is_valid():
-        if form.cleaned_data["status"]:
-            campaigns = campaigns.filter(status=form.cleaned_data["status"])
-        if form.cleaned_data["group"]:
-            campaigns = campaigns.filter(group=form.cleaned_data["group"])
+        campaigns = form.apply(campaigns)
     page = Paginator(campaigns, PAGE_SIZE).get_page(request.GET.get("page"))
     can_create = units_visible_to(request.user, MANAGE_ROLES).exists()
     return render(
@@ -766,7 +763,7 @@ def overview(request):
     for campaign in campaigns:
         (row,) = group_summary([campaign], scope) or [None]
         if row is not None:
-            row.label, row.campaign = campaign.title, campaign
+            row.label, row.campaign = campaign.display_title, campaign
             rows.append(row)
     return render(
         request,

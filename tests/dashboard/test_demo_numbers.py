@@ -41,6 +41,11 @@ def test_every_exact_number_equals_its_register_on_the_demo(
     settings.DEBUG = True  # seed_demo refuses to run with DEBUG off
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     settings.DEBUG = False
+    # The demo's campaign titles name the school year of their dates, whatever today is.
+    from surveys.models import Campaign, named_school_years
+
+    for campaign in Campaign.objects.all():
+        assert named_school_years(campaign.title) == {campaign.school_year}, campaign.title
     # Coverage: someone who also works in a second, unrelated unit counts once per revision, at
     # their home unit (the deepest; documents.coverage), on the dashboard and on the coverage
     # page alike. teacher3 (a school) joins a division too: the division's numbers leave them
