@@ -39,6 +39,7 @@ from surveys.models import (
     RespondentGroup,
     UnitTally,
     ValueTally,
+    title_with_year,
 )
 from surveys.results import likert_index, min_group_size, suppress
 
@@ -491,14 +492,22 @@ def _satisfaction_result(board, info, years):
     n_by_campaign = {c: sum(sums[c]["child_n"].values()) for c in info}
     child_n = {c: sums[c]["child_n"] for c in info}
     # Per group, only the campaigns covering the scope, oldest first: "latest" and "previous"
-    # are two of them, and the trend pools them per school year, weighted by responses.
+    # are two of them, and the trend pools them per school year, weighted by responses. A group
+    # that no campaign covers (a staff survey of some divisions and schools, viewed from the
+    # province) shows the campaigns aimed inside the scope, marked as covering part of it.
     answered = sorted(
-        (c for c in info if n_by_campaign[c] and info[c]["covers"]),
+        (c for c in info if n_by_campaign[c]),
         key=lambda c: (info[c]["opens_on"], c),
     )
-    by_group = defaultdict(list)
+    by_group, partial = defaultdict(list), set()
     for c in answered:
         by_group[info[c]["group"]].append(c)
+    for group, ids in by_group.items():
+        covering = [c for c in ids if info[c]["covers"]]
+        if covering:
+            by_group[group] = covering
+        else:
+            partial.add(group)
     values = {c: sums[c]["values"] for c in info}  # c -> area -> value -> n
     area_n = {(c, area): n for c in info for area, n in sums[c]["area_n"].items()}
     areas = {}
@@ -534,12 +543,17 @@ def _satisfaction_result(board, info, years):
             {
                 "group": group.label,
                 "campaign_id": last,
-                "campaign": info[last]["title"],
+                "campaign": title_with_year(info[last]["title"], info[last]["opens_on"]),
                 "latest": now,
                 "previous_id": before,
-                "previous_campaign": info[before]["title"] if before else "",
+                "previous_campaign": (
+                    title_with_year(info[before]["title"], info[before]["opens_on"])
+                    if before
+                    else ""
+                ),
                 "previous": then,
                 "change": _change(now, then),
+                "partial": group.value in partial,
             }
         )
     # By area: the latest campaign of each group, pooled; the change only over the groups that

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from dashboard.charts import dashboard_charts
 from dashboard.indicators import build
 from dashboard.scope import dashboard_roots
+from dashboard.table import sort_rows
 from ims.models import OrgUnit
 from ims.reports import ReportKind
 from ims.schoolyear import SchoolYear
@@ -48,6 +49,8 @@ class DashboardReport(ReportKind):
             user=getattr(obj, "report_user", None),
             root=getattr(obj, "report_root", None) or obj,
         )
+        # The units in the order the screen showed them when the report was asked for.
+        board.units = sort_rows(board.units, params.get("f_sort"))
         return {"board": board, "charts": dashboard_charts(board)}
 
     def filename(self, obj, params):

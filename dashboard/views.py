@@ -5,30 +5,13 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from dashboard import charts, links
+from dashboard import charts, export, links
 from dashboard.indicators import build
 from dashboard.scope import dashboard_roots, resolve_scope
-from ims.exports import export_response
+from dashboard.table import COLUMNS, clean_sort, sort_rows
 from ims.schoolyear import SchoolYear, recent_years
-
-# Comparison table columns: (key, label, attribute).
-COLUMNS = [
-    ("name", gettext_lazy("Unit"), None),
-    ("nc_open", gettext_lazy("Open NCs"), "nc_open"),
-    ("nc_major", gettext_lazy("Major open NCs"), "nc_major"),
-    ("nc_overdue", gettext_lazy("NCs with overdue actions"), "nc_overdue"),
-    ("doc_overdue", gettext_lazy("Reviews overdue"), "doc_overdue"),
-    ("doc_due", gettext_lazy("Reviews due"), "doc_due"),
-    ("audit_overdue", gettext_lazy("Audit reports overdue"), "audit_overdue"),
-    ("findings_open", gettext_lazy("Open findings"), "findings_open"),
-    ("ack", gettext_lazy("Acknowledged"), "ack_coverage"),
-    ("satisfaction", gettext_lazy("Satisfaction index"), "satisfaction_index"),
-]
-SORT_KEYS = {key for key, _label, _attr in COLUMNS}
 
 
 def _year(request):
@@ -42,19 +25,6 @@ def _year(request):
     return year, False
 
 
-def _sort(rows, key, descending):
-    attr = {k: a for k, _l, a in COLUMNS}[key]
-
-    def value(row):
-        if attr is None:
-            return row.unit.label.casefold()
-        v = getattr(row, attr)
-        return (v is not None, v or 0)
-
-    ordered = sorted(rows, key=value, reverse=descending)
-    return sorted(ordered, key=lambda r: r.is_scope)  # the scope's own records stay last
-
-
 @login_required
 def index(request):
     roots = dashboard_roots(request.user)
@@ -64,16 +34,15 @@ def index(request):
         )
     scope, root = resolve_scope(roots, request.GET.get("unit"))
     year, bad_year = _year(request)
-    sort = request.GET.get("sort", "")
-    sort = sort if sort.lstrip("-") in SORT_KEYS else "-nc_open"
+    sort = clean_sort(request.GET.get("sort"))
     descending = sort.startswith("-")
     board = build(scope, year, user=request.user, root=root, today=timezone.localdate())
-    board.units = _sort(board.units, sort.lstrip("-"), descending)
+    board.units = sort_rows(board.units, sort)
     link_templates = {}
     for row in [*board.units, *board.attention]:
         row.links = _row_links_fast(link_templates, row.unit, year, row.is_scope)
     if request.GET.get("format") == "xlsx":
-        return _export(board)
+        return export.workbook_response(board)
     context = {
         "board": board,
         "root": root,
@@ -96,7 +65,7 @@ def index(request):
         "charts": charts.dashboard_charts(board),
         "cards": cards(board, at_root=scope.pk == root.pk),
         "export_url": links.dashboard(scope, year, sort=sort, format="xlsx"),
-        "report_filters": {"year": year.slug},
+        "report_filters": {"year": year.slug, "sort": sort},
     }
     response = render(request, "dashboard/index.html", context)
     patch_vary_headers(response, ("HX-Request",))
@@ -173,37 +142,3 @@ def _row_links_fast(templates, unit, year, own_records):
         name: links.Link(link.url.replace(marker, here), link.exact)
         for name, link in templates[own_records].items()
     }
-
-
-def _export(board):
-    headers = [str(label) for _k, label, _a in COLUMNS] + [_("Satisfaction n")]
-    headers.insert(1, _("Code"))
-    rows = []
-    for row in board.units:
-        name = (
-            row.unit.name
-            if not row.is_scope
-            else _("%(unit)s (own records)") % {"unit": row.unit.name}
-        )
-        rows.append(
-            [
-                name,
-                row.unit.code,
-                row.nc_open,
-                row.nc_major,
-                row.nc_overdue,
-                row.doc_overdue,
-                row.doc_due,
-                row.audit_overdue,
-                row.findings_open,
-                row.ack_coverage,
-                _("hidden") if row.satisfaction_hidden else _round(row.satisfaction_index),
-                row.satisfaction_n if row.satisfaction_n >= board.k else f"<{board.k}",
-            ]
-        )
-    filename = f"bang-dieu-khien-{slugify(board.scope.code)}-{board.year.slug}"
-    return export_response("xlsx", filename, headers, rows)
-
-
-def _round(value):
-    return None if value is None else round(value, 1)

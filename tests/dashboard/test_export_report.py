@@ -5,6 +5,8 @@ import subprocess
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from openpyxl import load_workbook
 
 from ims.models import ReportJob
@@ -49,11 +51,77 @@ def test_comparison_table_exports_to_xlsx_with_the_same_rows(world, data, client
     assert 'filename="bang-dieu-khien-so-' in response["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert len(rows) == 1 + 4
-    by_code = {row[1]: row for row in rows[1:]}
+    assert len(rows) == 2 + 4  # a title row, the header, four units
+    by_code = {row[1]: row for row in rows[2:]}
     assert by_code["XA2"][2] == 3 and by_code["XA2"][3] == 3  # open, major
     assert by_code["XA1"][4] == 1  # NCs with overdue actions
-    assert rows[1][1] == "XA2"
+    assert rows[2][1] == "XA2"
+
+
+def test_xlsx_has_a_title_row_widths_a_frozen_header_and_an_autofilter(world, data, client_for):
+    response = client_for(world.director).get(URL, {"format": "xlsx"})
+    book = load_workbook(io.BytesIO(response.content))
+    sheet = book.worksheets[0]
+    title = sheet["A1"].value
+    year = SchoolYear.current()
+    assert world.root.name in title and year.label in title
+    assert timezone.localdate().strftime("%d/%m/%Y") in title
+    assert sheet["A2"].value and sheet["B2"].value  # the header row
+    assert sheet.freeze_panes == "B3"
+    assert sheet.auto_filter.ref == "A2:L6"
+    assert sheet.column_dimensions["A"].width >= 30 and sheet.column_dimensions["C"].width >= 10
+
+
+@pytest.mark.parametrize("sort", ["name", "-name", "-nc_overdue", "nc_open"])
+def test_xlsx_and_pdf_list_the_units_in_the_screen_order(world, data, client_for, sort, tmp_path):
+    client = client_for(world.director)
+    screen = codes(client.get(URL, {"sort": sort}))
+    page = client.get(URL, {"sort": sort}).content.decode()
+    assert f'name="f_sort" value="{sort}"' in page  # the PDF button asks for this order
+    sheet = load_workbook(io.BytesIO(client.get(URL, {"sort": sort, "format": "xlsx"}).content))
+    rows = list(sheet.worksheets[0].iter_rows(min_row=3, values_only=True))
+    assert [row[1] for row in rows] == screen
+    kind = report_kind("dashboard")
+    unit = kind.get_object(world.director, world.root.pk)
+    pdf = render_report(kind, unit, {"f_sort": sort}, user=world.director, language="en")
+    text = pdf_text(pdf, tmp_path)
+    table = text.split("Units below")[1]
+    names = {u.code: u.name for u in (world.division, world.quality, world.commune, world.commune2)}
+    positions = [table.index(names[code]) for code in screen]
+    assert positions == sorted(positions)
+
+
+def test_xlsx_and_pdf_have_every_section_of_the_screen(world, data, client_for, tmp_path):
+    year = SchoolYear.current()
+    version, questions = f.instrument(world.root, world.iso)
+    campaign = f.campaign(version, world.root, opens_on=year.first_day)
+    f.answers(campaign, world.school, questions, n=6, value=4)
+    client = client_for(world.director)
+    response = client.get(URL, {"format": "xlsx"})
+    summary = load_workbook(io.BytesIO(response.content)).worksheets[1]
+    cells = [str(c) for row in summary.iter_rows(values_only=True) for c in row if c is not None]
+    with translation.override(response["Content-Language"]):
+        headings = [
+            gettext(h)
+            for h in (
+                "Nonconformities",
+                "Open nonconformities by age",
+                "Documents",
+                "Satisfaction",
+                "Units with the most open or overdue items",
+                "Nonconformities per school year",
+                "Satisfaction index per school year",
+            )
+        ] + [gettext("Audit programme %(year)s") % {"year": year.label}]
+    for heading in headings:
+        assert heading in cells, heading
+    assert world.school2.name in cells  # the attention list
+    assert 75.0 in [c for row in summary.iter_rows(values_only=True) for c in row]
+    kind = report_kind("dashboard")
+    unit = kind.get_object(world.director, world.root.pk)
+    text = pdf_text(render_report(kind, unit, {}, user=world.director, language="en"), tmp_path)
+    assert "Units with the most open or overdue items" in text
+    assert world.school2.name in text.split("Units with the most open or overdue items")[1]
 
 
 def test_principal2_export_never_contains_principals_school(world, data, client_for):

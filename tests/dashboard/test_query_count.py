@@ -66,3 +66,6 @@ def test_query_count_is_flat_between_small_and_ten_times_larger_data(world, clie
     assert small == large <= MAX_QUERIES
     drilled, _response = queries(client, unit=world.commune.pk, sort="name")
     assert drilled <= MAX_QUERIES
+    # The workbook reads the same numbers: no more queries than the page.
+    exported, _response = queries(client, format="xlsx")
+    assert exported <= large

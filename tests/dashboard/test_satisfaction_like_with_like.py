@@ -8,7 +8,7 @@ import pytest
 
 from dashboard.indicators import build
 from ims.schoolyear import SchoolYear
-from surveys.models import CampaignUnit
+from surveys.models import Campaign, CampaignUnit
 from tests.dashboard import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +83,17 @@ def test_area_change_compares_the_same_groups_on_both_sides(world):
     for area in board.areas:
         # Parents went from 50 to 75; the students' first campaign is no change.
         assert area["change"] == 25
+
+
+def test_a_group_no_campaign_covers_shows_the_campaigns_inside_marked_partial(world):
+    year = SchoolYear.current()
+    version, questions = f.instrument(world.root, world.iso, group="staff")
+    staff = pulse(version, world, opens_on=year.first_day + timedelta(days=5))
+    Campaign.objects.filter(pk=staff.pk).update(group="staff")
+    f.answers(staff, world.school, questions, n=6, value=4)
+    (group,) = board_of(world.root, world.director).groups
+    assert group["campaign_id"] == staff.pk and group["partial"]
+    assert group["latest"]["n"] == 6
+    # At the school, the same campaign covers it: not partial.
+    (group,) = board_of(world.school, world.principal).groups
+    assert group["campaign_id"] == staff.pk and not group["partial"]
