@@ -217,7 +217,7 @@ def seed(ctx):
     # made before it is published (a unit without codes would be refused).
     first_graders, created = _campaign(
         ctx,
-        "Khảo sát cha mẹ học sinh lớp 1 (phiếu có mã) năm học 2025–2026",
+        f"Khảo sát cha mẹ học sinh lớp 1 (phiếu có mã) năm học {year_of(today - timedelta(days=5))}",
         parents,
         "parents",
         [ctx.units[PRINCIPAL_SCHOOL]],

@@ -20,9 +20,7 @@ def test_a_title_shows_the_school_year_of_the_dates_unless_it_names_it():
     # August still belongs to the year that began the September before.
     assert title_with_year("Đợt hè", date(2027, 8, 31)).endswith("(2026–2027)")
     # A title naming another year keeps its words and shows the real one.
-    assert title_with_year("Khảo sát năm học 2025–2026", date(2026, 11, 17)).endswith(
-        "(2026–2027)"
-    )
+    assert title_with_year("Khảo sát năm học 2025–2026", date(2026, 11, 17)).endswith("(2026–2027)")
 
 
 def test_the_list_files_campaigns_by_school_year_and_shows_it(world, client_for):
