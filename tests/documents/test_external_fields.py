@@ -66,3 +66,11 @@ def test_the_fields_say_when_they_apply(world):
         html = str(form[name])
         assert 'data-show-if-name="doc_type"' in html and 'data-show-if-value="external"' in html
         assert form[name].help_text  # without JavaScript, the hint says they may be left
+
+
+def test_one_error_summary_lists_both_parts_of_the_new_document_page(world, client_for):
+    response = _post(client_for(world.iso), world, title="", change_summary=" ")
+    page = response.content.decode()
+    assert page.count('data-testid="error-summary"') == 1
+    summary = page[page.index('data-testid="error-summary"') : page.index('name="code"')]
+    assert 'href="#id_title"' in summary and 'href="#id_change_summary"' in summary
