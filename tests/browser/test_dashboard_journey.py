@@ -55,3 +55,24 @@ def test_director_drills_down_to_a_school_and_opens_its_overdue_actions(live_ser
     breadcrumb = page.get_by_test_id("breadcrumb")
     breadcrumb.get_by_role("link", name=world.root.name).click()
     expect(page.get_by_test_id("scope-name")).to_have_text(world.root.name)
+
+
+def test_a_register_opened_from_a_number_shows_its_filters_and_keeps_them(live_server, page):
+    world = build_world()
+    old = f.nc(world.school, world.iso, age=120)
+    f.nc(world.school, world.iso, age=10)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "director")
+    page.fill("input[name=password]", "demo")
+    page.click("[data-testid=login-submit]")
+    page.goto(f"{live_server.url}/dashboard/")
+    page.get_by_test_id("nc-age-3").click()  # open NCs over 90 days
+    expect(page).to_have_url(re.compile(r"age=gt90"))
+    expect(page.locator("#id_age")).to_have_value("gt90")
+    expect(page.locator("#id_open")).to_be_checked()
+    expect(page.get_by_test_id("nc-register").locator("tbody tr")).to_have_count(1)
+    page.locator("form.filters button[type=submit]").click()  # "Lọc" again
+    expect(page).to_have_url(re.compile(r"age=gt90"))
+    expect(page.locator("#id_age")).to_have_value("gt90")
+    expect(page.get_by_test_id("nc-register").locator("tbody tr")).to_have_count(1)
+    expect(page.get_by_text(old.number)).to_be_visible()
