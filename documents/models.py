@@ -541,7 +541,7 @@ class Revision(models.Model):
         "review": _("Review signed"),
         "return": _("Returned to the author"),
         "approve": _("Approved and signed"),
-        "publish": _("Issued"),
+        "publish": _("Issued, now effective"),
         "supersede": _("Replaced by a new revision"),
         "withdraw": _("Withdrawn"),
         "distribute": _("Distribution added"),

@@ -18,7 +18,7 @@ def test_document_workflow_history_names_each_step_in_vietnamese(world, client_f
     document = effective_document(world, unit=world.school, owner=world.principal)
     page = client_for(world.principal).get(reverse("documents:document_detail", args=[document.pk]))
     text = page.content.decode()
-    for step in ("Tạo bản dự thảo", "Trình soát xét", "Phê duyệt và ký", "Ban hành"):
+    for step in ("Tạo bản dự thảo", "Trình soát xét", "Phê duyệt và ký", "Ban hành, có hiệu lực"):
         assert f"<strong>{step}</strong>" in text
     assert "— →" not in text
 
