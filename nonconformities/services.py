@@ -456,24 +456,25 @@ def nonconformity_plan_verification(nc, *, actor, verifier, planned_on):
             reason=f"{verifier.display_name} · {planned_on:%d/%m/%Y}",
         )
         if verifier.pk != actor.pk:
-            transaction.on_commit(lambda: _notify_verifier(nc.pk))
+            transaction.on_commit(lambda: _notify_verifier(nc.pk, verifier.pk, planned_on))
     return nc
 
 
-def _notify_verifier(nc_id):
+def _notify_verifier(nc_id, verifier_id, planned_on):
     nc = Nonconformity.objects.select_related("planned_verifier").get(pk=nc_id)
+    if nc.planned_verifier_id != verifier_id:
+        return  # planned again for someone else before this was sent
     notify(
         nc.planned_verifier,
         title=lazy_format(
             _("Check the effectiveness of %(number)s on %(date)s"),
             number=nc.number,
-            date=nc.verification_due.strftime("%d/%m/%Y"),
+            date=planned_on.strftime("%d/%m/%Y"),
         ),
         body=nc.title,
         url=nc.get_absolute_url(),
         kind="nc_verifier_assigned",
-        dedupe_key=f"nc_verifier_assigned:{nc.pk}:{nc.round}:{nc.planned_verifier_id}:"
-        f"{nc.verification_due.isoformat()}",
+        dedupe_key=f"nc_verifier_assigned:{nc.pk}:{verifier_id}:{planned_on.isoformat()}",
     )
 
 

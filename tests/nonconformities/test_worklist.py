@@ -147,6 +147,25 @@ def test_the_verifier_hears_when_assigned(loop, world, django_capture_on_commit_
     assert nc.number in assigned.title
 
 
+def test_a_verifier_planned_and_verified_in_one_transaction_is_still_told(
+    loop, world, django_capture_on_commit_callbacks
+):
+    """The hand-over is sent after commit, when the NC may have moved on (seed_demo plans and
+    verifies in one transaction): the planned date and person come from the plan itself."""
+    nc = loop.awaiting_verification()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.nonconformity_plan_verification(
+            nc,
+            actor=world.principal,
+            verifier=world.head,
+            planned_on=loop.action.due + timedelta(1),
+        )
+        services.nonconformity_verify(
+            nc, actor=world.head, result="not_effective", notes="Lặp lại.", early_reason="Sớm."
+        )
+    assert len(_inbox(world.head, "nc_verifier_assigned")) == 1
+
+
 def test_the_opener_hears_when_her_nc_is_verified_and_closed(
     loop, world, django_capture_on_commit_callbacks
 ):
