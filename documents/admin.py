@@ -7,6 +7,7 @@ from ims.admin import ReadOnlyAdmin
 from .models import (
     IDENTITY_FIELDS,
     Acknowledgement,
+    ApprovalAuthority,
     Distribution,
     Document,
     Revision,
@@ -118,3 +119,17 @@ class AcknowledgementAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
 
     list_display = ["revision", "user", "acknowledged_at"]
     raw_id_fields = ["revision", "user"]
+
+
+@admin.register(ApprovalAuthority)
+class ApprovalAuthorityAdmin(SimpleHistoryAdmin):
+    """The approval authority matrix: which roles approve each document type, and where they
+    must hold the role. Rows are switched off (``is_active``), never deleted, so the history
+    says who could approve what when."""
+
+    list_display = ["doc_type", "role", "level", "is_active"]
+    list_filter = ["doc_type", "role", "level", "is_active"]
+    list_editable = ["level", "is_active"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -8,7 +8,8 @@ class DocumentsConfig(AppConfig):
     url_prefix = "documents/"
 
     def ready(self):
-        from ims.registry import register_nav
+        from documents.authority import load_reference_data
+        from ims.registry import register_nav, register_reference_data
         from ims.reminders import register_reminders
         from ims.reports import register_report
 
@@ -16,6 +17,7 @@ class DocumentsConfig(AppConfig):
         from .reminders import document_reminders
         from .report_kinds import RegisterReport
 
+        register_reference_data("documents", load_reference_data)
         register_nav("documents", _("Documents"), "documents:register", order=10)
         register_nav("to_acknowledge", _("To acknowledge"), "documents:to_acknowledge", order=11)
         register_reminders("documents", document_reminders)

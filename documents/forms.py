@@ -190,12 +190,28 @@ class RevisionForm(KeepsUploads, forms.Form):
     reviewers = PeopleField(label=_("Reviewers"))
     approver = PersonField(label=_("Approver"))
 
-    def __init__(self, *args, user, author=None, file_required=True, **kwargs):
+    def __init__(self, *args, user, author=None, document=None, file_required=True, **kwargs):
+        from .authority import approver_scope, approving_roles_scope
+
         super().__init__(*args, **kwargs)
         self.user = user
         self.author = author or user
-        self.fields["reviewers"].bind(user, _people(user))
-        self.fields["approver"].bind(user, _people(user).excluding(self.author))
+        self.document = document
+        # Separation of duties: the author is never offered as reviewer or approver, and the
+        # approver picker offers only those the approval authority matrix lets approve this
+        # document (for a new document, whose type and unit are not chosen yet, those holding
+        # an approving role; the service checks the exact rule on save).
+        self.fields["reviewers"].bind(user, _people(user).excluding(self.author))
+        approvers = (
+            approver_scope(user, document, self.author)
+            if document is not None
+            else approving_roles_scope(user, self.author)
+        )
+        self.fields["approver"].bind(user, approvers)
+        self.fields["approver"].help_text = _(
+            "Only people with an approving role for the document (director, quality manager, "
+            "or the head of its unit, as the approval authority matrix says)."
+        )
         self.fields["file"].required = file_required
         self.restore_kept()
 
@@ -214,6 +230,12 @@ class RevisionForm(KeepsUploads, forms.Form):
         if not value:
             raise ValidationError(_("Describe what changed in this revision."))
         return value
+
+    def clean_reviewers(self):
+        reviewers = self.cleaned_data["reviewers"]
+        if any(r.pk == self.author.pk for r in reviewers):
+            raise ValidationError(_("The author cannot review their own revision."))
+        return reviewers
 
     def clean_approver(self):
         approver = self.cleaned_data["approver"]

@@ -736,8 +736,10 @@ class Revision(models.Model):
         return self.status == RevisionStatus.DRAFT and self.author_id == user.pk
 
     def can_review(self, user):
+        """A named reviewer who has not signed yet, never the author."""
         return (
             self.status == RevisionStatus.IN_REVIEW
+            and self.author_id != user.pk
             and self.is_reviewer(user)
             and user.pk not in self.reviewer_ids_signed()
         )
@@ -748,10 +750,15 @@ class Revision(models.Model):
         )
 
     def can_approve(self, user):
+        """The named approver, not the author, holding an approving role for the document
+        (``documents.authority``: the approval authority matrix)."""
+        from .authority import may_approve
+
         return (
             self.status == RevisionStatus.IN_REVIEW
             and self.approver_id == user.pk
             and self.author_id != user.pk
+            and may_approve(user, self.document)
         )
 
     @property
@@ -923,3 +930,35 @@ class CoverageCount(models.Model):
 
     def __str__(self):
         return f"{self.revision_id} · {self.unit_id}: {self.acknowledged}/{self.expected}"
+
+
+class ApprovalAuthority(models.Model):
+    """One row of the approval authority matrix: a role that may approve documents of a type,
+    held at the owner unit itself (a unit head for the unit's own documents) or at the owner
+    unit or any unit above it (the director, the quality manager). Reference data loaded by
+    ``documents.authority``; the Department edits it in the admin. A type with no active row
+    can be approved by nobody (default deny)."""
+
+    class Level(models.TextChoices):
+        OWN_UNIT = "own_unit", _("At the owner unit itself")
+        UNIT_OR_ABOVE = "unit_or_above", _("At the owner unit or a unit above it")
+
+    doc_type = models.CharField(_("document type"), max_length=20, choices=DocumentType.choices)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    level = models.CharField(_("held"), max_length=20, choices=Level.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["doc_type", "role"]
+        verbose_name = _("approval authority")
+        verbose_name_plural = _("approval authority matrix")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["doc_type", "role"], name="documents_approval_authority_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_doc_type_display()} · {self.get_role_display()}"

@@ -21,6 +21,7 @@ from ims.signatures import sign, verify_password
 from ims.transitions import TransitionError, check_transition, record_transition
 
 from . import coverage as coverage_rollup
+from .authority import authority_refusal, may_approve
 from .models import (
     AUTHOR_ROLES,
     IDENTITY_FIELDS,
@@ -53,6 +54,22 @@ def _step(revision, target):
 
 def _deny(message):
     raise TransitionError(message)
+
+
+def _check_signers(document, *, author_id, reviewers, approver):
+    """Separation of duties on a revision's signers, as a form error on the right field:
+    reviewers and the approver are never the author, and the approver holds an approving role
+    for the document (the approval authority matrix)."""
+    errors = {}
+    if any(getattr(r, "pk", r) == author_id for r in reviewers):
+        errors["reviewers"] = _("The author cannot review their own revision.")
+    if approver is not None:
+        if approver.pk == author_id:
+            errors["approver"] = _("The approver cannot be the author.")
+        elif not may_approve(approver, document):
+            errors["approver"] = authority_refusal(approver, document)
+    if errors:
+        raise ValidationError(errors)
 
 
 def _after_commit(func, *args, **kwargs):
@@ -189,8 +206,7 @@ def revision_create(document, *, user, upload, change_summary, reviewers=(), app
     change_summary = (change_summary or "").strip()
     if not change_summary:
         raise ValidationError({"change_summary": _("Describe what changed in this revision.")})
-    if approver is not None and approver.pk == user.pk:
-        raise ValidationError({"approver": _("The approver cannot be the author.")})
+    _check_signers(document, author_id=user.pk, reviewers=reviewers, approver=approver)
     number = (document.revisions.aggregate(n=Max("number"))["n"] or 0) + 1
     revision = Revision(
         document=document,
@@ -221,8 +237,9 @@ def revision_update(revision, *, user, change_summary, reviewers, approver, uplo
     change_summary = (change_summary or "").strip()
     if not change_summary:
         raise ValidationError({"change_summary": _("Describe what changed in this revision.")})
-    if approver is not None and approver.pk == revision.author_id:
-        raise ValidationError({"approver": _("The approver cannot be the author.")})
+    _check_signers(
+        revision.document, author_id=revision.author_id, reviewers=reviewers, approver=approver
+    )
     revision.change_summary = change_summary
     revision.approver = approver
     fields = ["change_summary", "approver"]
@@ -250,6 +267,10 @@ def revision_submit(revision, *, user):
         raise PermissionDenied(_("Only the author or a quality manager may submit this draft."))
     if not revision.reviewers.exists() or revision.approver_id is None:
         _deny(_("Name at least one reviewer and an approver before submitting."))
+    if revision.reviewers.filter(pk=revision.author_id).exists():
+        _deny(_("The author cannot review their own revision: name another reviewer."))
+    if not may_approve(revision.approver, revision.document):
+        _deny(authority_refusal(revision.approver, revision.document))
     revision.status, revision.submitted_at = S.IN_REVIEW, timezone.now()
     revision.save(update_fields=["status", "submitted_at"])
     record_transition(
@@ -294,6 +315,8 @@ def revision_review(revision, *, user, password, comment="", request=None):
     def check(locked):
         if locked.status != S.IN_REVIEW:
             _deny(_("Only a revision in review can be reviewed."))
+        if locked.author_id == user.pk:
+            raise PermissionDenied(_("The author cannot review their own revision."))
         if not locked.can_review(user):
             raise PermissionDenied(_("You are not a reviewer of this revision, or already signed."))
 
@@ -360,6 +383,8 @@ def revision_approve(revision, *, user, password, comment="", request=None):
             raise PermissionDenied(_("The author cannot approve their own revision."))
         if locked.approver_id != user.pk:
             raise PermissionDenied(_("Only the named approver may approve this revision."))
+        if not may_approve(user, locked.document):
+            raise PermissionDenied(authority_refusal(user, locked.document))
         if not locked.all_reviews_signed():
             _deny(_("Every reviewer must sign the review before approval."))
 

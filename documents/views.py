@@ -50,10 +50,13 @@ def _errors(error):
     return list(getattr(error, "messages", [str(error)]))
 
 
-def _form_error(form, error):
+def _form_error(form, error, *others):
+    """Put a service's ``ValidationError`` on the field it names, in whichever of the forms
+    has that field (``form`` otherwise)."""
     if hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+            owner = next((f for f in (form, *others) if field in f.fields), None)
+            (owner or form).add_error(field if owner else None, errors)
     else:
         form.add_error(None, error.messages)
 
@@ -115,7 +118,7 @@ def document_create(request):
                 },
             )
         except ValidationError as error:
-            _form_error(form, error)
+            _form_error(form, error, revision_form)
         else:
             messages.success(request, _("Draft saved. Submit it for review when it is ready."))
             return redirect("documents:document_detail", pk=document.pk)
@@ -202,7 +205,9 @@ def document_detail(request, pk):
         "reason_form": ReasonForm(),
         "review_form": ReviewNoteForm(),
         "distribution_form": DistributionForm(user=user) if current else None,
-        "revision_form": RevisionForm(user=user) if document.can_add_revision(user) else None,
+        "revision_form": (
+            RevisionForm(user=user, document=document) if document.can_add_revision(user) else None
+        ),
         "can": _abilities(user, document, current, effective),
         "review_state": document.review_state(),
     }
@@ -244,7 +249,9 @@ def revision_create(request, pk):
     document = get_object_for_user(Document, request.user, pk=pk)
     if not document.can_add_revision(request.user):
         raise PermissionDenied(_("A new revision cannot be started now."))
-    form = RevisionForm(request.POST or None, request.FILES or None, user=request.user)
+    form = RevisionForm(
+        request.POST or None, request.FILES or None, user=request.user, document=document
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.revision_create(
@@ -282,6 +289,7 @@ def revision_edit(request, pk):
         request.FILES or None,
         user=request.user,
         author=revision.author,
+        document=revision.document,
         file_required=False,
         initial=initial,
     )

@@ -39,7 +39,11 @@ class PeopleScope:
     (tree paths, each with every unit below it), at one of ``units`` (paths, that unit only) or
     at an office (a unit that is not a school: the Department, its divisions, the communes) in
     the trees of ``offices`` (root paths), holding one of ``roles`` there when given; never
-    anyone in ``exclude`` (ids). A school's staff are never in another school's scope."""
+    anyone in ``exclude`` (ids). A school's staff are never in another school's scope.
+
+    ``grants`` narrows further, when given, to memberships matching one of its ``(paths,
+    roles)`` pairs: a role held at one of those units (an authority matrix, where each role
+    counts at its own places)."""
 
     subtrees: tuple = ()
     units: tuple = ()
@@ -47,6 +51,7 @@ class PeopleScope:
     roles: tuple = ()
     exclude: tuple = ()
     everyone: bool = False
+    grants: tuple = ()
 
     # --- building scopes -----------------------------------------------------------------
 
@@ -105,12 +110,17 @@ class PeopleScope:
             memberships = memberships.filter(place)
         if self.roles:
             memberships = memberships.filter(role__in=list(self.roles))
+        if self.grants:
+            granted = Q(pk__in=[])
+            for paths, roles in self.grants:
+                granted |= Q(unit__path__in=list(paths), role__in=list(roles))
+            memberships = memberships.filter(granted)
         return memberships
 
     def people(self):
         """Everyone this scope lets a form assign (one query, an ``EXISTS`` per person)."""
         people = User.objects.filter(is_active=True)
-        if not self.everyone or self.roles:
+        if not self.everyone or self.roles or self.grants:
             people = people.filter(Exists(self.memberships().filter(user=OuterRef("pk"))))
         if self.exclude:
             people = people.exclude(pk__in=list(self.exclude))
@@ -139,9 +149,10 @@ class PeopleScope:
 
     def token(self, actor):
         data = [self.subtrees, self.units, self.offices, self.roles, self.exclude]
-        return signing.dumps(
-            {"u": actor.pk, "s": data, "e": self.everyone}, salt=SCOPE_SALT, compress=True
-        )
+        payload = {"u": actor.pk, "s": data, "e": self.everyone}
+        if self.grants:
+            payload["g"] = self.grants
+        return signing.dumps(payload, salt=SCOPE_SALT, compress=True)
 
     @classmethod
     def from_token(cls, token, actor):
@@ -151,7 +162,8 @@ class PeopleScope:
         if not isinstance(data, dict) or data.get("u") != actor.pk:
             raise signing.BadSignature("another user's scope")
         subtrees, units, offices, roles, exclude = (tuple(part) for part in data["s"])
-        return cls(subtrees, units, offices, roles, exclude, bool(data["e"]))
+        grants = tuple((tuple(paths), tuple(roles)) for paths, roles in data.get("g", ()))
+        return cls(subtrees, units, offices, roles, exclude, bool(data["e"]), grants)
 
 
 def _actor_paths(actor):

@@ -49,6 +49,13 @@ def test_draft_to_effective_to_acknowledged(live_server, page, tmp_path, setting
     page.set_input_files("input[name=file]", str(pdf))
     page.fill("textarea[name=change_summary]", "Ban hành lần đầu.")
     pick_person(page, "reviewers", "lo van hung", "Lò Văn Hùng")
+    # Only people with an approving role are offered as approver: not the internal auditor.
+    approver = page.get_by_test_id("person-picker").filter(has=page.locator("[name=approver_q]"))
+    approver.locator("[name=approver_q]").fill("director")
+    expect(approver.locator("label", has_text="director")).to_be_visible()
+    approver.locator("[name=approver_q]").fill("auditor")
+    expect(approver.locator("label", has_text="director")).to_have_count(0)  # answered
+    expect(approver.locator("label", has_text="auditor")).to_have_count(0)
     pick_person(page, "approver", "director", "director")
     page.get_by_test_id("save-document").click()
     expect(page.locator("h1")).to_contain_text("QT-09")

@@ -31,6 +31,14 @@ def test_seed_twice_gives_the_same_data(demo):
     for code in ("QT-01", "QT-02", "QT-03", "QT-04", "QT-05"):
         assert Document.objects.get(code=code).status == "effective"
     assert all(r.file.read(5) == b"%PDF-" for r in Revision.objects.all()[:5])
+    # Separation of duties holds in the demo: every approver may approve (the approval
+    # authority matrix), and nobody reviews or approves their own revision.
+    from documents.authority import may_approve
+
+    for revision in Revision.objects.select_related("document__owner_unit", "approver"):
+        assert revision.approver_id != revision.author_id
+        assert may_approve(revision.approver, revision.document), revision
+        assert not revision.reviewers.filter(pk=revision.author_id).exists(), revision
 
 
 def test_iso_takes_demo_draft_to_effective_and_teacher_must_acknowledge(demo, client_for):
