@@ -267,7 +267,8 @@ def people_search(request):
     """A people picker's search: the people the form's signed scope allows, at most
     ``PICKER_LIMIT`` matching the typed words, after those already ticked (kept ticked)."""
     name = request.GET.get("picker_name", "")
-    if not name.isidentifier() or len(name) > 40:
+    # A field's name, with its form's prefix when it has one ("r12-owner").
+    if not name.replace("-", "_").isidentifier() or len(name) > 40:
         return HttpResponseBadRequest(_("This search needs the form it belongs to."))
     context = {
         "name": name,

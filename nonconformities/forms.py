@@ -88,6 +88,38 @@ class ContainForm(forms.Form):
     contained_on = forms.DateField(label=_("Done on"), widget=DATE, initial=timezone.localdate)
 
 
+class AssignContainmentForm(forms.Form):
+    assignee = PersonField(label=_("Who contains it"))
+    due = forms.DateField(label=_("Contain by"), widget=DATE)
+
+    def __init__(self, *args, user, nc, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].bind(user, people_for(nc))
+
+    def clean_due(self):
+        due = self.cleaned_data["due"]
+        if due < timezone.localdate():
+            raise forms.ValidationError(_("The containment due date cannot be in the past."))
+        return due
+
+
+class ReviseAnalysisForm(forms.Form):
+    """Correct the root cause (and the extent check, once recorded) before verification."""
+
+    root_cause = forms.CharField(label=_("Root cause (conclusion)"), widget=text_area())
+    extent_check = forms.CharField(
+        label=_("Could the same occur elsewhere? Where was it checked?"),
+        widget=text_area(),
+    )
+    reason = forms.CharField(label=_("Why is it revised?"), max_length=100)
+
+    def __init__(self, *args, nc, **kwargs):
+        kwargs.setdefault("initial", {"root_cause": nc.root_cause, "extent_check": nc.extent_check})
+        super().__init__(*args, **kwargs)
+        if nc.status == Nonconformity.Status.ANALYSED:
+            del self.fields["extent_check"]
+
+
 class AnalyseForm(forms.Form):
     """A 5-whys chain and one box per fishbone category (one cause per line)."""
 
@@ -198,6 +230,26 @@ class CompleteForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason for cancelling"), max_length=500)
+
+
+class RedateForm(forms.Form):
+    due = forms.DateField(label=_("New due date"), widget=DATE)
+    reason = forms.CharField(label=_("Reason for the new date"), max_length=100)
+
+    def clean_due(self):
+        due = self.cleaned_data["due"]
+        if due < timezone.localdate():
+            raise forms.ValidationError(_("The due date cannot be in the past."))
+        return due
+
+
+class ReassignForm(forms.Form):
+    owner = PersonField(label=_("New owner"))
+    reason = forms.CharField(label=_("Reason for the hand-over"), max_length=100)
+
+    def __init__(self, *args, user, nc, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].bind(user, people_for(nc))
 
 
 class PlanVerificationForm(forms.Form):

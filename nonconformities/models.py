@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -84,6 +85,7 @@ class NonconformityQuerySet(models.QuerySet):
         return self.filter(
             models.Q(unit__in=units_visible_to(user))
             | models.Q(planned_verifier=user)
+            | models.Q(containment_assignee=user)
             | models.Exists(own_actions)
         )
 
@@ -108,6 +110,20 @@ class NonconformityQuerySet(models.QuerySet):
                 ),
                 distinct=True,
             )
+        )
+
+    def with_extensions(self):
+        """Annotate ``extensions``: how many times this NC's actions had their due date moved
+        later (a subquery: it stays right whatever else the register joins)."""
+        total = (
+            CorrectiveAction.objects.filter(nonconformity=models.OuterRef("pk"))
+            .order_by()
+            .values("nonconformity")
+            .annotate(total=models.Sum("extensions"))
+            .values("total")
+        )
+        return self.annotate(
+            extensions=Coalesce(models.Subquery(total, output_field=models.IntegerField()), 0)
         )
 
     def overdue(self, today=None):
@@ -137,6 +153,10 @@ class Nonconformity(models.Model):
         "verify": _("Verified effective"),
         "verify_not_effective": _("Verified not effective: back to actions"),
         "close": _("Closed with signature"),
+        "assign_containment": _("Containment assigned"),
+        "revise_analysis": _("Root cause or extent revised"),
+        "redate": _("Action due date changed"),
+        "reassign": _("Action handed over"),
     }
 
     class Source(models.TextChoices):
@@ -210,7 +230,17 @@ class Nonconformity(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # 1. Containment and correction.
+    # 1. Containment and correction: assigned to a person with a due date, then recorded.
+    containment_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="nonconformities_to_contain",
+        verbose_name=_("containment assigned to"),
+        editable=False,
+    )
+    containment_due = models.DateField(_("containment due"), null=True, blank=True, editable=False)
     containment = models.TextField(_("containment and correction"), blank=True)
     contained_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -312,6 +342,11 @@ class Nonconformity(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status__in=["open", "contained"]) | ~models.Q(root_cause=""),
                 name="nc_past_contained_requires_root_cause",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(containment_assignee__isnull=True)
+                | models.Q(containment_due__isnull=False),
+                name="nc_containment_assignment_has_due",
             ),
         ]
         indexes = [
@@ -430,7 +465,29 @@ class Nonconformity(models.Model):
         return bool(self._roles(user) & (MANAGER_ROLES | HEAD_ROLES))
 
     def can_contain(self, user):
-        return self.status == self.Status.OPEN and self.can_work_on(user)
+        """The unit's people, or the person the containment was assigned to."""
+        if self.status != self.Status.OPEN or not getattr(user, "is_authenticated", False):
+            return False
+        return user.pk == self.containment_assignee_id or self.can_work_on(user)
+
+    def can_assign_containment(self, user):
+        return self.status == self.Status.OPEN and self.can_manage(user)
+
+    def can_revise_analysis(self, user):
+        """Root cause and extent stay editable until the actions are verified."""
+        return self.status in (
+            self.Status.ANALYSED,
+            self.Status.EXTENT_CHECKED,
+            self.Status.IN_ACTION,
+            self.Status.AWAITING_VERIFICATION,
+        ) and self.can_work_on(user)
+
+    def is_containment_overdue(self, today=None):
+        return (
+            self.status == self.Status.OPEN
+            and self.containment_due is not None
+            and self.containment_due < (today or timezone.localdate())
+        )
 
     def can_analyse(self, user):
         return self.status == self.Status.CONTAINED and self.can_work_on(user)
@@ -546,6 +603,9 @@ class CorrectiveAction(models.Model):
         verbose_name=_("owner"),
     )
     due = models.DateField(_("due date"))
+    # The due date first agreed, and how many times it was moved later (shown in the register).
+    original_due = models.DateField(_("original due date"), null=True, blank=True, editable=False)
+    extensions = models.PositiveSmallIntegerField(_("extensions"), default=0, editable=False)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN, editable=False
     )
@@ -596,6 +656,16 @@ class CorrectiveAction(models.Model):
             and self.nonconformity.status == Nonconformity.Status.IN_ACTION
             and self.nonconformity.can_manage(user)
         )
+
+    def can_redate(self, user):
+        """Re-dating or handing over an open action: the unit head or the quality manager."""
+        return self.can_cancel(user)
+
+    can_reassign = can_redate
+
+    @property
+    def first_due(self):
+        return self.original_due or self.due
 
 
 class Verification(models.Model):

@@ -222,6 +222,58 @@ def _move(nc, *, actor, action, to_state, fields=(), reason=""):
     )
 
 
+def nonconformity_assign_containment(nc, *, actor, assignee, due):
+    """Give the containment of an open NC to a person with a due date (it shows in their tasks).
+
+    Assigning again hands it over: the event names both people; the new one is notified.
+    """
+    if assignee is None or not assignee.is_active:
+        raise ValidationError(_("Choose an active person to contain the problem."))
+    if due is None or due < timezone.localdate():
+        raise ValidationError(_("The containment due date cannot be in the past."))
+    with transaction.atomic():
+        nc = _lock(nc)
+        if not nc.can_assign_containment(actor):
+            _refuse(
+                _("The unit head or the quality manager assigns the containment of an open NC.")
+            )
+        previous = nc.containment_assignee
+        nc.containment_assignee, nc.containment_due = assignee, due
+        nc.save(update_fields=["containment_assignee", "containment_due", "updated_at"])
+        note = f"{assignee.display_name} · {due:%d/%m/%Y}"
+        if previous is not None and previous.pk != assignee.pk:
+            note = f"{previous.display_name} → {note}"
+        record_transition(
+            nc,
+            actor=actor,
+            action="assign_containment",
+            from_state=nc.status,
+            to_state=nc.status,
+            reason=note,
+        )
+        if assignee.pk != actor.pk:
+            transaction.on_commit(lambda: _notify_containment_assigned(nc.pk, assignee.pk))
+    return nc
+
+
+def _notify_containment_assigned(nc_id, user_id):
+    nc = Nonconformity.objects.select_related("containment_assignee").filter(pk=nc_id).first()
+    if nc is None or nc.containment_assignee_id != user_id or nc.status != Status.OPEN:
+        return
+    notify(
+        nc.containment_assignee,
+        title=lazy_format(
+            _("Contain %(number)s by %(due)s: %(title)s"),
+            number=nc.number,
+            due=nc.containment_due.strftime("%d/%m/%Y"),
+            title=nc.title,
+        ),
+        url=nc.get_absolute_url() + "#step-containment",
+        kind="nc_containment_assigned",
+        dedupe_key=f"nc_containment_assigned:{nc.pk}:{user_id}:{nc.containment_due:%Y%m%d}",
+    )
+
+
 def nonconformity_contain(nc, *, actor, containment, contained_on=None):
     """Step 1: what was done at once to contain the problem and correct it, by whom, when."""
     containment = _require_text(containment, _("Describe the containment and correction."))
@@ -307,6 +359,48 @@ def nonconformity_check_extent(nc, *, actor, extent_check, related=()):
     return nc
 
 
+def nonconformity_revise_analysis(nc, *, actor, reason, root_cause=None, extent_check=None):
+    """Correct the root cause and/or the extent check while the actions are not yet verified.
+
+    The old and new texts stay in the record's history with ``reason``; the step is a
+    ``TransitionEvent`` of its own. ``None`` leaves a text as it is.
+    """
+    reason = _require_text(reason, _("Say why the analysis is revised."))
+    with transaction.atomic():
+        nc = _lock(nc)
+        if not nc.can_revise_analysis(actor):
+            _refuse(
+                _(
+                    "The root cause and extent can be revised by the NC's unit until the actions are verified."
+                )
+            )
+        fields = []
+        if root_cause is not None:
+            root_cause = _require_text(root_cause, _("State the root cause."))
+            if root_cause != nc.root_cause:
+                nc.root_cause = root_cause
+                fields.append("root_cause")
+        if extent_check is not None and nc.status != Status.ANALYSED:
+            extent_check = _require_text(
+                extent_check, _("Say whether the same problem could occur elsewhere.")
+            )
+            if extent_check != nc.extent_check:
+                nc.extent_check = extent_check
+                fields.append("extent_check")
+        if not fields:
+            raise ValidationError(_("Nothing was changed."))
+        with_reason(nc, reason).save(update_fields=[*fields, "updated_at"])
+        record_transition(
+            nc,
+            actor=actor,
+            action="revise_analysis",
+            from_state=nc.status,
+            to_state=nc.status,
+            reason=reason,
+        )
+    return nc
+
+
 def action_add(nc, *, actor, description, owner, due):
     """Step 4: a corrective action with an owner and a due date (the first starts step 4)."""
     description = _require_text(description, _("Describe the corrective action."))
@@ -345,20 +439,22 @@ def action_add(nc, *, actor, description, owner, due):
     return action
 
 
-def _notify_action_owner(action_id):
+def _notify_action_owner(action_id, redated=False):
     action = CorrectiveAction.objects.select_related("nonconformity", "owner").get(pk=action_id)
     nc = action.nonconformity
+    title = (
+        _("Corrective action for %(number)s now due %(due)s")
+        if redated
+        else _("Corrective action for %(number)s, due %(due)s")
+    )
     notify(
         action.owner,
-        title=lazy_format(
-            _("Corrective action for %(number)s, due %(due)s"),
-            number=nc.number,
-            due=action.due.strftime("%d/%m/%Y"),
-        ),
+        title=lazy_format(title, number=nc.number, due=action.due.strftime("%d/%m/%Y")),
         body=action.description,
         url=nc.get_absolute_url(),
         kind="nc_action_assigned",
-        dedupe_key=f"nc_action_assigned:{action.pk}",
+        # One notice per owner and due date: a hand-over or a new date is news, a retry is not.
+        dedupe_key=f"nc_action_assigned:{action.pk}:{action.owner_id}:{action.due:%Y%m%d}",
     )
 
 
@@ -422,6 +518,90 @@ def action_cancel(action, *, actor, reason):
             reason=reason,
         )
         _ready_for_verification(nc, actor=actor)
+    return action
+
+
+def _lock_action(action, actor, *, message):
+    nc = _lock(action.nonconformity)
+    action = CorrectiveAction.objects.select_for_update().select_related("owner").get(pk=action.pk)
+    action.nonconformity = nc
+    if not action.can_redate(actor):
+        _refuse(message)
+    return nc, action
+
+
+def action_redate(action, *, actor, due, reason):
+    """Move an open action's due date, with a reason. Moving it later counts as an extension
+    (the register shows "extended ×n" and the original date)."""
+    reason = _require_text(reason, _("Give the reason for changing the due date."))
+    if due is None or due < timezone.localdate():
+        raise ValidationError(_("The due date cannot be in the past."))
+    with transaction.atomic():
+        nc, action = _lock_action(
+            action,
+            actor,
+            message=_(
+                "Only the unit head or the quality manager changes an open action's due date."
+            ),
+        )
+        if due == action.due:
+            raise ValidationError(_("The new due date is the same as the current one."))
+        if nc.verification_due and due > nc.verification_due:
+            raise ValidationError(
+                _(
+                    "The effectiveness check is planned for %(date)s, before this due date. "
+                    "Choose an earlier due date or plan the check later first."
+                )
+                % {"date": nc.verification_due.strftime("%d/%m/%Y")}
+            )
+        old = action.due
+        if action.original_due is None:
+            action.original_due = old
+        if due > old:
+            action.extensions += 1
+        action.due = due
+        with_reason(action, reason).save(update_fields=["due", "original_due", "extensions"])
+        record_transition(
+            action,
+            actor=actor,
+            action="redate",
+            from_state=action.status,
+            to_state=action.status,
+            reason=f"{old:%d/%m/%Y} → {due:%d/%m/%Y} · {reason}",
+        )
+        transaction.on_commit(lambda: _notify_action_owner(action.pk, redated=True))
+    return action
+
+
+def action_reassign(action, *, actor, owner, reason):
+    """Hand an open action to another person, with a reason; the new owner is notified."""
+    reason = _require_text(reason, _("Give the reason for handing the action over."))
+    if owner is None or not owner.is_active:
+        raise ValidationError(_("Choose an active person as the action owner."))
+    with transaction.atomic():
+        nc, action = _lock_action(
+            action,
+            actor,
+            message=_("Only the unit head or the quality manager hands an open action over."),
+        )
+        if owner.pk == action.owner_id:
+            raise ValidationError(_("This person already owns the action."))
+        if nc.planned_verifier_id == owner.pk:
+            raise ValidationError(
+                _("The planned verifier cannot own an action: choose another owner.")
+            )
+        previous = action.owner
+        action.owner = owner
+        with_reason(action, reason).save(update_fields=["owner"])
+        record_transition(
+            action,
+            actor=actor,
+            action="reassign",
+            from_state=action.status,
+            to_state=action.status,
+            reason=f"{previous.display_name} → {owner.display_name} · {reason}",
+        )
+        transaction.on_commit(lambda: _notify_action_owner(action.pk))
     return action
 
 

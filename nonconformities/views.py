@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from ims.access import get_object_for_user
@@ -28,6 +28,7 @@ from nonconformities.models import (
     CauseEntry,
     CorrectiveAction,
     Nonconformity,
+    Verification,
 )
 from nonconformities.selectors import open_actions_of, verifications_of
 
@@ -39,6 +40,7 @@ def _register_queryset(user):
         Nonconformity.objects.for_user(user)
         .select_related("unit", "repeat_of")
         .with_overdue()
+        .with_extensions()
         .order_by("-year", "-sequence")
     )
 
@@ -114,8 +116,25 @@ def _export(ncs, fmt):
         _("Overdue actions"),
         _("Repeat of"),
         _("Clauses"),
+        _("Containment"),
+        _("Root cause"),
+        _("Corrective actions (owner, due date)"),
+        _("Due-date extensions"),
+        _("Effectiveness"),
+        _("Verified on"),
+        _("Closed on"),
     ]
-    ncs = ncs.prefetch_related("clauses__criteria_set")
+    # Bounded: the rows stream in chunks of 500, each chunk with one query per prefetch.
+    ncs = ncs.prefetch_related(
+        "clauses__criteria_set",
+        Prefetch(
+            "actions",
+            queryset=CorrectiveAction.objects.select_related("owner").order_by(
+                "round", "due", "pk"
+            ),
+        ),
+        Prefetch("verifications", queryset=Verification.objects.order_by("round", "created_at")),
+    )
 
     def rows():
         for nc in ncs.iterator(chunk_size=500):
@@ -132,9 +151,38 @@ def _export(ncs, fmt):
                 nc.overdue_actions,
                 nc.repeat_of.number if nc.repeat_of else "",
                 ", ".join(c.reference for c in nc.clauses.all()),
+                nc.containment,
+                nc.root_cause,
+                "\n".join(_action_line(a) for a in nc.actions.all()),
+                nc.extensions,
+                nc.get_verification_result_display(),
+                _last_verified_on(nc),
+                nc.closed_at.date() if nc.closed_at else None,
             ]
 
     return export_response(fmt, f"nonconformities-{today:%Y%m%d}", headers, rows())
+
+
+def _action_line(action):
+    """One action in an export cell: what, who, by when, its state and any extensions."""
+    line = _("%(n)d. %(action)s — %(owner)s — due %(due)s (%(status)s)") % {
+        "n": action.round,
+        "action": " ".join(action.description.split()),
+        "owner": action.owner.display_name,
+        "due": action.due.strftime("%d/%m/%Y"),
+        "status": action.get_status_display(),
+    }
+    if action.original_due:
+        line += " · " + _("originally due %(date)s, extended ×%(n)d") % {
+            "date": action.original_due.strftime("%d/%m/%Y"),
+            "n": action.extensions,
+        }
+    return line
+
+
+def _last_verified_on(nc):
+    verifications = list(nc.verifications.all())
+    return verifications[-1].verified_on if verifications else None
 
 
 @login_required
@@ -197,10 +245,19 @@ def _detail_queryset():
 def _step_forms(nc, user, bound=None):
     """The forms for the steps ``user`` may take now; ``bound`` replaces one with errors."""
     result = {}
+    if nc.can_assign_containment(user):
+        result["assign"] = forms.AssignContainmentForm(
+            prefix="containment",
+            user=user,
+            nc=nc,
+            initial={"assignee": nc.containment_assignee_id, "due": nc.containment_due},
+        )
     if nc.can_contain(user):
         result["contain"] = forms.ContainForm()
     if nc.can_analyse(user):
         result["analyse"] = forms.AnalyseForm()
+    if nc.can_revise_analysis(user):
+        result["revise"] = forms.ReviseAnalysisForm(prefix="revise", nc=nc)
     if nc.can_check_extent(user):
         result["extent"] = forms.ExtentForm(user=user, nc=nc)
     if nc.can_add_action(user):
@@ -222,8 +279,19 @@ def _step_forms(nc, user, bound=None):
     return result
 
 
-def _render_detail(request, nc, bound=None, status=200):
+def _is_htmx(request):
+    return request.headers.get("HX-Request") == "true"
+
+
+def _render_detail(request, nc, bound=None, status=200, done=None, error=None):
+    """The NC page, or for htmx only its body (``partials/nc_body.html``), swapped in place.
+
+    ``done`` names the step just taken (its confirmation shows in that step), ``error`` is a
+    ``(step, message)`` refusal shown there. htmx swaps only 2xx answers, so its answer to a
+    refused step is a 200 carrying the errors; without JavaScript it is a 400 page.
+    """
     user = request.user
+    bound = bound or {}
     actions = list(
         nc.actions.select_related("owner").prefetch_related(
             Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
@@ -236,10 +304,17 @@ def _render_detail(request, nc, bound=None, status=200):
         action.can_complete_now = action.can_complete(user)
         action.can_cancel_now = action.can_cancel(user)
         if action.can_complete_now:
-            complete_forms[action.pk] = (bound or {}).get(f"complete-{action.pk}") or (
+            complete_forms[action.pk] = bound.get(f"complete-{action.pk}") or (
                 forms.CompleteForm(prefix=f"a{action.pk}")
             )
         action.complete_form = complete_forms.get(action.pk)
+        if action.can_redate(user):
+            action.redate_form = bound.get(f"redate-{action.pk}") or forms.RedateForm(
+                prefix=f"d{action.pk}", initial={"due": action.due}
+            )
+            action.reassign_form = bound.get(f"reassign-{action.pk}") or forms.ReassignForm(
+                prefix=f"r{action.pk}", user=user, nc=nc
+            )
     causes = list(nc.causes.select_related("category"))
     context = {
         "nc": nc,
@@ -260,8 +335,18 @@ def _render_detail(request, nc, bound=None, status=200):
         if nc.status == Nonconformity.Status.VERIFIED
         else [],
         "age": nc.age_days(),
+        "containment_overdue": nc.is_containment_overdue(),
+        "done": STEPS[done][0] if done in STEPS else "",
+        "done_text": STEPS[done][1] if done in STEPS else "",
+        "error_step": STEPS[error[0]][0] if error else "",
+        "error_text": error[1] if error else "",
     }
-    return render(request, "nonconformities/detail.html", context, status=status)
+    if _is_htmx(request):
+        response = render(request, "nonconformities/partials/nc_body.html", context)
+    else:
+        response = render(request, "nonconformities/detail.html", context, status=status)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 def _events(nc, actions):
@@ -280,6 +365,28 @@ def _events(nc, actions):
 
 STEP_NAMES = Nonconformity.STEP_NAMES
 
+# Each step: the anchor of its part of the page (where the page returns after it) and the
+# confirmation shown there.
+STEPS = {
+    "assign": ("step-containment", gettext_lazy("Containment assigned.")),
+    "contain": ("step-containment", gettext_lazy("Containment recorded.")),
+    "analyse": ("step-root-cause", gettext_lazy("Root cause recorded.")),
+    "revise": (
+        "step-root-cause",
+        gettext_lazy("Analysis revised; the old text stays in the history."),
+    ),
+    "extent": ("step-extent", gettext_lazy("Extent check recorded.")),
+    "action": ("step-actions", gettext_lazy("Action added; its owner is notified.")),
+    "complete": ("step-actions", gettext_lazy("Action marked as completed.")),
+    "cancel": ("step-actions", gettext_lazy("Action cancelled.")),
+    "redate": ("step-actions", gettext_lazy("Due date changed.")),
+    "reassign": ("step-actions", gettext_lazy("Action handed over; the new owner is notified.")),
+    "plan": ("step-verification", gettext_lazy("Effectiveness check planned.")),
+    "verify": ("step-verification", gettext_lazy("Verification recorded.")),
+    "close": ("step-closure", gettext_lazy("The nonconformity is closed.")),
+    "attach": ("nc-attachments", gettext_lazy("File attached.")),
+}
+
 
 def _labelled(events):
     """Transition events with the step and states named in the user's language."""
@@ -295,29 +402,73 @@ def _labelled(events):
 @login_required
 def detail(request, pk):
     nc = get_object_for_user(_detail_queryset(), request.user, pk=pk)
-    return _render_detail(request, nc)
+    return _render_detail(request, nc, done=request.GET.get("done"))
 
 
-def _run_step(request, nc, key, form, service):
-    """Validate ``form``; call ``service(data)``; on a refusal show the message, change nothing."""
+def _run_step(request, nc, key, form, service, step=None):
+    """Validate ``form``; call ``service(data)``; on a refusal show the message, change nothing.
+
+    ``step`` (a key of ``STEPS``, default ``key``) says where the page returns: with htmx the
+    NC's body is answered and swapped in place; without, a redirect to the step's anchor, where
+    its confirmation shows. A refusal is shown in the step too.
+    """
+    step = step or key
     if form.is_valid():
         try:
             service(form.cleaned_data)
         except TransitionError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect(nc)
+            nc.refresh_from_db()
+            return _render_detail(request, nc, status=400, error=(step, " ".join(error.messages)))
         except SignatureError as error:
             form.add_error("password", error)
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            return redirect(nc)
+            if _is_htmx(request):
+                return _render_detail(request, _nc_for_step(request, nc.pk), done=step)
+            return redirect(f"{nc.get_absolute_url()}?done={step}#{STEPS[step][0]}")
     nc.refresh_from_db()
     return _render_detail(request, nc, bound={key: form}, status=400)
 
 
 def _nc_for_step(request, pk):
     return get_object_for_user(_detail_queryset(), request.user, pk=pk)
+
+
+@login_required
+@require_POST
+def assign_containment(request, pk):
+    nc = _nc_for_step(request, pk)
+    form = forms.AssignContainmentForm(request.POST, prefix="containment", user=request.user, nc=nc)
+    return _run_step(
+        request,
+        nc,
+        "assign",
+        form,
+        lambda d: services.nonconformity_assign_containment(
+            nc, actor=request.user, assignee=d["assignee"], due=d["due"]
+        ),
+    )
+
+
+@login_required
+@require_POST
+def revise_analysis(request, pk):
+    nc = _nc_for_step(request, pk)
+    form = forms.ReviseAnalysisForm(request.POST, prefix="revise", nc=nc)
+    return _run_step(
+        request,
+        nc,
+        "revise",
+        form,
+        lambda d: services.nonconformity_revise_analysis(
+            nc,
+            actor=request.user,
+            reason=d["reason"],
+            root_cause=d["root_cause"],
+            extent_check=d.get("extent_check"),
+        ),
+    )
 
 
 @login_required
@@ -411,6 +562,7 @@ def action_complete(request, pk, action_pk):
         lambda d: services.action_complete(
             action, actor=request.user, evidence=d["evidence"], upload=d["file"]
         ),
+        step="complete",
     )
 
 
@@ -420,13 +572,54 @@ def action_cancel(request, pk, action_pk):
     nc, action = _action_for_user(request, pk, action_pk)
     form = forms.CancelForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Give the reason for cancelling the action."))
-        return redirect(nc)
+        return _render_detail(
+            request,
+            nc,
+            status=400,
+            error=("cancel", _("Give the reason for cancelling the action.")),
+        )
     try:
         services.action_cancel(action, actor=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return redirect(nc)
+        nc.refresh_from_db()
+        return _render_detail(request, nc, status=400, error=("cancel", " ".join(error.messages)))
+    if _is_htmx(request):
+        return _render_detail(request, _nc_for_step(request, nc.pk), done="cancel")
+    return redirect(f"{nc.get_absolute_url()}?done=cancel#{STEPS['cancel'][0]}")
+
+
+@login_required
+@require_POST
+def action_redate(request, pk, action_pk):
+    nc, action = _action_for_user(request, pk, action_pk)
+    form = forms.RedateForm(request.POST, prefix=f"d{action.pk}")
+    return _run_step(
+        request,
+        nc,
+        f"redate-{action.pk}",
+        form,
+        lambda d: services.action_redate(
+            action, actor=request.user, due=d["due"], reason=d["reason"]
+        ),
+        step="redate",
+    )
+
+
+@login_required
+@require_POST
+def action_reassign(request, pk, action_pk):
+    nc, action = _action_for_user(request, pk, action_pk)
+    form = forms.ReassignForm(request.POST, prefix=f"r{action.pk}", user=request.user, nc=nc)
+    return _run_step(
+        request,
+        nc,
+        f"reassign-{action.pk}",
+        form,
+        lambda d: services.action_reassign(
+            action, actor=request.user, owner=d["owner"], reason=d["reason"]
+        ),
+        step="reassign",
+    )
 
 
 @login_required

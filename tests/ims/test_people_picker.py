@@ -233,3 +233,14 @@ def test_each_match_and_each_chosen_person_shows_unit_and_role(world, an, client
     with translation.override("en"):
         chosen = str(_form(world.principal)(initial={"many": [an.pk, namesake.pk]})["many"])
     assert f"{world.school.label}: Staff" in chosen and "Principal (Phó HT)" in chosen
+
+
+def test_a_field_of_a_prefixed_form_is_searched(world, an, client_for):
+    """Two pickers on one page (one per corrective action) carry their form's prefix."""
+    token = PeopleScope.around(world.principal).token(world.principal)
+    params = {"picker_name": "r12-owner", "picker_scope": token, "r12-owner_q": "nguyen"}
+    response = client_for(world.principal).get(URL, params)
+    assert response.status_code == 200 and _ids(response) == {an.pk}
+    assert 'name="r12-owner"' in response.content.decode()
+    bad = {**params, "picker_name": "r12-owner<script>"}
+    assert client_for(world.principal).get(URL, bad).status_code == 400
