@@ -491,9 +491,14 @@ def _advance(nc, state, case, people, categories, today, days_ago):
         "reopened": "in_action",
         "reopened_closed": "closed",
     }.get(state, state)
-    if target == "open":
-        return
     reported = today - timedelta(days=days_ago)
+    if target == "open":
+        # The head hands the containment to a staff member, due a week after the report.
+        services.nonconformity_assign_containment(
+            nc, actor=people.worker, assignee=people.owner, due=today
+        )
+        Nonconformity.objects.filter(pk=nc.pk).update(containment_due=reported + timedelta(days=7))
+        return
     services.nonconformity_contain(nc, actor=people.worker, containment=case.containment)
     Nonconformity.objects.filter(pk=nc.pk).update(
         contained_on=min(today, reported + timedelta(days=2))
@@ -521,6 +526,16 @@ def _advance(nc, state, case, people, categories, today, days_ago):
     )
     due = _action_due(state, reported, today, days_ago)
     CorrectiveAction.objects.filter(pk=action.pk).update(due=due)
+    if state == "in_action" and nc.sequence % 2 == 0:
+        # Every other running action was given more time once, with the reason on record.
+        action.refresh_from_db()
+        action = services.action_redate(
+            action,
+            actor=people.worker,
+            due=due + timedelta(days=14),
+            reason="Chờ kinh phí mua tủ lưu trữ hồ sơ",
+        )
+        due = action.due
     # The effectiveness check is planned after the last action's due date; where it has been
     # done by now, on a day no later than today (it is never verified before its date).
     if state != "in_action" or days_ago > 30:

@@ -24,6 +24,8 @@ def test_demo_covers_every_state_and_source_and_is_idempotent(settings):
     assert ncs.filter(repeat_of__isnull=False).exists()
     assert ncs.filter(round__gt=1).exists()
     assert ncs.filter(kind="improvement").exists()
+    assert ncs.filter(status="open", containment_assignee__isnull=False).exists()
+    assert ncs.with_extensions().filter(extensions__gt=0).exists()
     teacher = ctx.users["teacher"]
     assert Nonconformity.objects.for_user(teacher).filter(actions__owner=teacher).exists()
     demo.seed(ctx)
