@@ -1,5 +1,6 @@
 """What the nonconformities module puts on a person's task list (``ims.worklist``).
 
+- NCs whose containment was assigned to them, due on the date set (any role, any unit);
 - NCs of units they head (unit head or principal, at the unit or above it) waiting for the
   next step of the loop: containment, root cause, extent check, corrective actions;
 - corrective actions they own (the register's "your actions");
@@ -23,6 +24,7 @@ from .selectors import open_actions_of, verifications_of
 
 S = Nonconformity.Status
 CONTAIN = "nonconformities.contain"
+CONTAIN_ASSIGNED = "nonconformities.contain_assigned"
 ANALYSE = "nonconformities.analyse"
 PLAN = "nonconformities.plan"
 ACTION = "nonconformities.action"
@@ -52,13 +54,11 @@ def _title(nc):
 
 
 def steps_and_closures(user, today):
-    """One query: NCs of units she heads at a step of the loop, and verified NCs she may close
-    (``Nonconformity.can_close``: a head or the quality manager, never the opener nor an owner
-    of one of its actions)."""
+    """One query: open NCs whose containment was assigned to her, NCs of units she heads at a
+    step of the loop, and verified NCs she may close (``Nonconformity.can_close``: a head or
+    the quality manager, never the opener nor an owner of one of its actions)."""
     roles = member_roles(user)  # no query: the menu's roles; skips what cannot apply
-    if not roles & (HEAD_ROLES | CLOSER_ROLES):
-        return
-    condition = Q(pk__in=[])
+    condition = Q(status=S.OPEN, containment_assignee=user)
     if roles & HEAD_ROLES:
         condition |= Q(status__in=list(STEP_KINDS), unit__in=units_visible_to(user, HEAD_ROLES))
     if roles & CLOSER_ROLES:
@@ -73,8 +73,18 @@ def steps_and_closures(user, today):
         Nonconformity.objects.filter(condition).select_related("unit").order_by("reported_on", "pk")
     )
     for nc in ncs:
+        if nc.status == S.OPEN and nc.containment_assignee_id == user.pk:
+            yield WorkItem(
+                CONTAIN_ASSIGNED,
+                _title(nc),
+                f"{nc.get_absolute_url()}#step-containment",
+                unit=nc.unit.label,
+                due=nc.containment_due,
+            )
+            continue
         kind = CLOSE if nc.status == S.VERIFIED else STEP_KINDS[nc.status]
-        yield WorkItem(kind, _title(nc), nc.get_absolute_url(), unit=nc.unit.label, due=nc.due)
+        due = (nc.containment_due or nc.due) if nc.status == S.OPEN else nc.due
+        yield WorkItem(kind, _title(nc), nc.get_absolute_url(), unit=nc.unit.label, due=due)
 
 
 def my_actions(user, today):
@@ -103,6 +113,7 @@ def nonconformity_work(user, today):
 
 
 def register():
+    register_kind(CONTAIN_ASSIGNED, _("Containment assigned to you"), order=19)
     register_kind(CONTAIN, _("NC awaiting containment"), order=20)
     register_kind(ANALYSE, _("NC awaiting root cause"), order=21)
     register_kind(PLAN, _("NC awaiting extent check or actions"), order=22)

@@ -178,3 +178,35 @@ def test_the_opener_hears_when_her_nc_is_verified_and_closed(
         services.nonconformity_close(nc, actor=world.principal, password="demo")
     [closed] = _inbox(world.iso, "nc_closed")
     assert closed.url == nc.get_absolute_url()
+
+
+def test_containment_assigned_to_someone_is_on_their_list_with_its_due_date(loop, world):
+    nc = loop.raised()
+    due = timezone.localdate() + timedelta(days=3)
+    assert titles(world.head, "nonconformities.contain_assigned") == []
+    services.nonconformity_assign_containment(
+        nc, actor=world.principal, assignee=world.head, due=due
+    )
+    items = [
+        i for i in worklist.collect(world.head) if i.kind == "nonconformities.contain_assigned"
+    ]
+    assert [i.title for i in items] == [label(nc)] and items[0].due == due
+    assert items[0].url.endswith("#step-containment")
+    assert titles(world.teacher, "nonconformities.contain_assigned") == []
+    # the head of the unit still sees it as her unit's step, now with the containment's date
+    heads = [i for i in worklist.collect(world.principal) if i.kind == "nonconformities.contain"]
+    assert heads[0].due == due
+    services.nonconformity_contain(nc, actor=world.head, containment="Đã xử lý.")
+    assert titles(world.head, "nonconformities.contain_assigned") == []
+
+
+def test_a_head_assigned_her_own_units_containment_sees_it_once(loop, world):
+    nc = loop.raised()
+    services.nonconformity_assign_containment(
+        nc,
+        actor=world.iso,
+        assignee=world.principal,
+        due=timezone.localdate() + timedelta(days=2),
+    )
+    mine = [i for i in worklist.collect(world.principal) if label(nc) == i.title]
+    assert [i.kind for i in mine] == ["nonconformities.contain_assigned"]
