@@ -786,6 +786,10 @@ class Revision(models.Model):
             and not self.acknowledgements.filter(user=user).exists()
         )
 
+    def opened_by(self, user):
+        """``user`` has opened this revision (viewed or downloaded): acknowledging needs it."""
+        return self.openings.filter(user=user).exists()
+
 
 class CurrentDistributionManager(models.Manager):
     """The default manager: current entries only (not ended), so every query, related manager
@@ -908,6 +912,35 @@ class Acknowledgement(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.user} · {self.revision}"
+
+
+class Opening(AppendOnlyModel):
+    """The first time a person opened a revision (viewed in the browser or downloaded): what
+    acknowledging it requires. One row per person and revision, written once, never changed or
+    deleted (``ims.immutable``); later openings change nothing."""
+
+    class Via(models.TextChoices):
+        VIEW = "view", _("Viewed in the browser")
+        DOWNLOAD = "download", _("Downloaded")
+
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="openings")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="document_openings"
+    )
+    via = models.CharField(_("opened by"), max_length=10, choices=Via.choices)
+    opened_at = models.DateTimeField(_("first opened at"), default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("opening of a revision")
+        verbose_name_plural = _("openings of revisions")
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "user"], name="documents_opening_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.revision_id} · {self.opened_at:%Y-%m-%d}"
 
 
 class CoverageCount(models.Model):

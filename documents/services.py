@@ -29,6 +29,7 @@ from .models import (
     Confidentiality,
     Distribution,
     Document,
+    Opening,
     Revision,
     RevisionStatus,
     add_months,
@@ -779,9 +780,27 @@ def notify_recipients(revision_id):
     return sent
 
 
+def revision_opened(revision, *, user, via):
+    """Record that ``user`` opened ``revision`` (the first time only). Call after the access
+    check, when the file or its viewer is served."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    opening, _created = Opening.objects.get_or_create(
+        revision_id=revision.pk, user=user, defaults={"via": via}
+    )
+    return opening
+
+
+ACK_NEEDS_OPENING = _(
+    "Open the document first (view it in the browser or download it): acknowledging says you "
+    "have read it."
+)
+
+
 @transaction.atomic
 def revision_acknowledge(revision, *, user):
-    """The recipient has read this effective revision. Acknowledging twice changes nothing."""
+    """The recipient has read this effective revision (and has opened it: viewed or
+    downloaded). Acknowledging twice changes nothing."""
     revision = Revision.objects.select_for_update().get(pk=revision.pk)
     if revision.status != S.EFFECTIVE:
         _deny(_("Only an effective revision can be acknowledged."))
@@ -789,6 +808,8 @@ def revision_acknowledge(revision, *, user):
         return revision.acknowledgements.get(user=user)
     if not revision.can_acknowledge(user):
         raise PermissionDenied(_("This document was not distributed to you."))
+    if not revision.opened_by(user):
+        _deny(ACK_NEEDS_OPENING)
     acknowledgement = Acknowledgement.objects.create(revision=revision, user=user)
     coverage_rollup.acknowledged(revision, user)
     return acknowledgement

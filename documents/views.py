@@ -1,12 +1,16 @@
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from ims.access import get_object_for_user, member_roles
@@ -18,7 +22,7 @@ from ims.signatures import SignatureError, signatures_for
 from ims.steps import returns_to_step
 from ims.transitions import history_of, labelled
 
-from . import services
+from . import compare, services, stamping
 from .forms import (
     CoverageForm,
     DistributionForm,
@@ -234,14 +238,139 @@ def _abilities(user, document, current, effective):
         )
     if effective is not None:
         can["acknowledge"] = effective.can_acknowledge(user)
+        can["acknowledge_opened"] = can["acknowledge"] and effective.opened_by(user)
     return can
+
+
+def _copy_name(revision):
+    return f"{revision.document.code}-rev{revision.number}-{revision.file_name}"
+
+
+def _stamped_response(revision, *, inline):
+    """The stamped copy of a PDF revision (``documents.stamping``), or the stored file as it is
+    for other types (and for a PDF that cannot be stamped)."""
+    data = stamping.stamped_pdf(revision)
+    if data is None:
+        response = serve_file(revision.file, filename=_copy_name(revision), inline=False)
+        response["X-Stamped"] = "no"
+        return response
+    response = FileResponse(
+        io.BytesIO(data),
+        as_attachment=not inline,
+        filename=_copy_name(revision),
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["X-Stamped"] = "yes"
+    # A PDF the upload check verified, shown by the browser's viewer in our own page: no
+    # ``sandbox`` (browsers refuse to run their PDF viewer in a sandboxed document), nothing
+    # loaded from anywhere, and framed only by this site.
+    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
+    response["X-Frame-Options"] = "SAMEORIGIN"
+    return response
 
 
 @login_required
 def revision_download(request, pk):
+    """A copy to keep: PDFs stamped (code, revision, effective date or DRAFT; uncontrolled when
+    printed), other types as stored. Downloading counts as opening the revision."""
     revision = get_object_for_user(Revision.objects.select_related("document"), request.user, pk=pk)
-    name = f"{revision.document.code}-rev{revision.number}-{revision.file_name}"
-    return serve_file(revision.file, filename=name)
+    services.revision_opened(revision, user=request.user, via="download")
+    return _stamped_response(revision, inline=False)
+
+
+@login_required
+@xframe_options_sameorigin
+def revision_file(request, pk):
+    """The stamped PDF shown inline (the viewer page frames it; it also opens in a tab)."""
+    revision = get_object_for_user(Revision.objects.select_related("document"), request.user, pk=pk)
+    services.revision_opened(revision, user=request.user, via="view")
+    return _stamped_response(revision, inline=True)
+
+
+@login_required
+def revision_view(request, pk):
+    """Read a revision in the browser: a PDF inline, other types as a download."""
+    revision = get_object_for_user(
+        Revision.objects.select_related("document", "document__owner_unit"), request.user, pk=pk
+    )
+    services.revision_opened(revision, user=request.user, via="view")
+    return render(
+        request,
+        "documents/revision_view.html",
+        {
+            "revision": revision,
+            "document": revision.document,
+            "is_pdf": stamping.can_stamp(revision),
+            "can_acknowledge": revision.can_acknowledge(request.user),
+        },
+    )
+
+
+@login_required
+def revision_compare(request, pk):
+    """Two revisions of a document side by side: metadata, and their text as a diff where the
+    files hold text (DOCX, ODT, PDF, plain text), within ``documents.compare``'s bounds."""
+    document = get_object_for_user(Document, request.user, pk=pk)
+    revisions = list(_visible_revisions(request.user, document))
+    by_number = {r.number: r for r in revisions}
+    older = revisions[1] if len(revisions) > 1 else None
+    newer = revisions[0] if revisions else None
+    error = None
+    try:
+        if request.GET.get("a"):
+            older = by_number[int(request.GET["a"])]
+        if request.GET.get("b"):
+            newer = by_number[int(request.GET["b"])]
+    except (KeyError, ValueError):
+        error = _("Choose two revisions of this document that you may see.")
+        older = newer = None
+    rows, notes = [], []
+    if older is not None and newer is not None and older.pk != newer.pk:
+        left, right = compare.extract_text(older), compare.extract_text(newer)
+        notes = [n for n in (left.note, right.note) if n]
+        if left.lines or right.lines:
+            rows = compare.collapse(compare.text_diff(left.lines, right.lines))
+    elif older is not None and newer is not None and not error:
+        error = _("Choose two different revisions.")
+    fields = []
+    if older is not None and newer is not None:
+        for label, get in COMPARE_FIELDS:
+            a, b = get(older), get(newer)
+            fields.append((label, a, b, a != b))
+    return render(
+        request,
+        "documents/revision_compare.html",
+        {
+            "document": document,
+            "revisions": revisions,
+            "older": older,
+            "newer": newer,
+            "fields": fields,
+            "rows": rows,
+            "notes": notes,
+            "changed": any(row[0] not in ("equal", "skip") for row in rows),
+            "error": error,
+        },
+    )
+
+
+def _date(value):
+    return formats.date_format(value, "SHORT_DATE_FORMAT") if value else "—"
+
+
+COMPARE_FIELDS = [
+    (_lazy("Status"), lambda r: r.get_status_display()),
+    (_lazy("Effective date"), lambda r: _date(r.effective_date)),
+    (_lazy("Change summary"), lambda r: r.change_summary),
+    (_lazy("File"), lambda r: r.file_name),
+    (_lazy("Size (bytes)"), lambda r: r.file_size),
+    ("SHA-256", lambda r: r.sha256),
+    (_lazy("Author"), lambda r: r.author.display_name),
+    (_lazy("Reviewers"), lambda r: ", ".join(u.display_name for u in r.reviewers.all()) or "—"),
+    (_lazy("Approver"), lambda r: r.approver.display_name if r.approver else "—"),
+]
 
 
 @login_required
@@ -493,6 +622,7 @@ def acknowledge(request, pk):
     except (ValidationError, PermissionDenied) as exc:
         error = " ".join(_errors(exc))
     if request.htmx:
+        revision.opened = revision.opened_by(request.user)
         response = render(
             request,
             "documents/partials/ack_row.html",

@@ -88,6 +88,12 @@ def test_draft_to_effective_to_acknowledged(live_server, page, tmp_path, setting
     _switch(page, base, "teacher")
     page.goto(f"{base}/documents/to-acknowledge/")
     row = page.get_by_test_id("ack-row").filter(has_text="QT-09")
+    # Acknowledging needs the document opened first: the button says why it is disabled.
+    expect(row.get_by_test_id("acknowledge-disabled")).to_be_disabled()
+    row.get_by_test_id("read").click()
+    expect(page.get_by_test_id("pdf-preview")).to_be_visible()
+    page.goto(f"{base}/documents/to-acknowledge/")
+    row = page.get_by_test_id("ack-row").filter(has_text="QT-09")
     row.get_by_test_id("acknowledge").click()
     expect(row.locator(".badge.ok")).to_be_visible()
     assert Acknowledgement.objects.filter(user=world.teacher, revision=revision).exists()

@@ -59,6 +59,12 @@ def test_teacher_acknowledges_a_document_from_her_task_list_on_a_phone(
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     item.get_by_role("link").click()
     row = page.get_by_test_id("ack-row").filter(has_text="Quy trình tuyển sinh lớp 1")
+    # Acknowledging needs the document opened first (read in the browser, then back).
+    row.get_by_test_id("read").click()
+    expect(page.get_by_test_id("pdf-preview")).to_be_visible()
+    page.go_back()
+    page.reload()
+    row = page.get_by_test_id("ack-row").filter(has_text="Quy trình tuyển sinh lớp 1")
     row.get_by_test_id("acknowledge").click()
     expect(row.locator(".badge.ok")).to_be_visible()
     assert Acknowledgement.objects.filter(

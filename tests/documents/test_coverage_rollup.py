@@ -74,6 +74,7 @@ def test_acknowledging_adds_one_in_the_same_transaction(world, setup):
     a, _b = setup
     revision = a.effective_revision
     before = rollup()[(revision.pk, world.school.pk)]
+    services.revision_opened(revision, user=world.teacher, via="view")
     services.revision_acknowledge(revision, user=world.teacher)  # no on_commit needed
     assert rollup()[(revision.pk, world.school.pk)] == (before[0], before[1] + 1)
     assert_correct()
@@ -84,6 +85,7 @@ def test_acknowledging_adds_one_in_the_same_transaction(world, setup):
 def test_acknowledging_without_a_row_recounts(world, setup):
     a, _b = setup
     CoverageCount.objects.all().delete()  # a stale roll-up
+    services.revision_opened(a.effective_revision, user=world.principal, via="download")
     services.revision_acknowledge(a.effective_revision, user=world.principal)
     row = rollup()[(a.effective_revision.pk, world.school.pk)]
     assert row == (2, 1)
@@ -106,6 +108,7 @@ def test_distributing_to_a_unit_and_removing_it(world, setup, django_capture_on_
 def test_a_new_revision_superseding_takes_over(world, setup, django_capture_on_commit_callbacks):
     a, _b = setup
     old = a.effective_revision
+    services.revision_opened(old, user=world.teacher, via="download")
     services.revision_acknowledge(old, user=world.teacher)
     with django_capture_on_commit_callbacks(execute=True):
         draft = services.revision_create(

@@ -31,6 +31,7 @@ def test_recipient_sees_and_acknowledges(world, client_for, django_capture_on_co
     assert _to_ack(teacher) == ["QT-01"]
     assert _to_ack(client_for(world.principal2)) == []  # another commune
     revision = document.effective_revision
+    teacher.get(reverse("documents:revision_download", args=[revision.pk]))  # opened it
     response = teacher.post(reverse("documents:acknowledge", args=[revision.pk]))
     assert response.status_code == 302
     assert _to_ack(teacher) == []
@@ -42,6 +43,7 @@ def test_recipient_sees_and_acknowledges(world, client_for, django_capture_on_co
 
 def test_acknowledge_with_htmx_swaps_the_row(world, client_for):
     document = effective_document(world, code="QT-01", users=[world.teacher])
+    services.revision_opened(document.effective_revision, user=world.teacher, via="view")
     response = client_for(world.teacher).post(
         reverse("documents:acknowledge", args=[document.effective_revision.pk]),
         HTTP_HX_REQUEST="true",
@@ -65,6 +67,7 @@ def test_person_not_on_distribution_cannot_acknowledge(world, client_for):
 def test_new_effective_revision_asks_for_new_acknowledgement(world, client_for):
     document = effective_document(world, code="QT-01", distribute_to=[world.school])
     first = document.effective_revision
+    services.revision_opened(first, user=world.teacher, via="download")
     services.revision_acknowledge(first, user=world.teacher)
     assert _to_ack(client_for(world.teacher)) == []
     second = services.revision_create(
@@ -85,6 +88,7 @@ def test_coverage_per_document_and_unit(world, client_for):
         world, code="QT-01", distribute_to=[world.commune, world.division], users=[world.auditor]
     )
     revision = document.effective_revision
+    services.revision_opened(revision, user=world.teacher, via="download")
     services.revision_acknowledge(revision, user=world.teacher)
     cover = services.coverage(revision, viewer=world.iso)
     # principal and teacher (school under the commune), head and auditor (division; auditor also
@@ -159,6 +163,7 @@ def test_acknowledgements_and_restricted_readers_have_history(world):
     from documents.models import Acknowledgement
 
     document = effective_document(world, distribute_to=[world.school])
+    services.revision_opened(document.effective_revision, user=world.teacher, via="download")
     services.revision_acknowledge(document.effective_revision, user=world.teacher)
     acknowledgement = Acknowledgement.objects.get(user=world.teacher)
     assert acknowledgement.history.get().history_type == "+"
@@ -175,6 +180,7 @@ def test_acknowledgements_and_restricted_readers_have_history(world):
 
 def test_coverage_by_unit_page(world, client_for, django_assert_max_num_queries):
     document = effective_document(world, code="QT-01", distribute_to=[world.root])
+    services.revision_opened(document.effective_revision, user=world.teacher, via="download")
     services.revision_acknowledge(document.effective_revision, user=world.teacher)
     url = reverse("documents:unit_coverage") + f"?unit={world.school.pk}"
     client = client_for(world.principal)

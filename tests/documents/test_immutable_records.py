@@ -32,6 +32,7 @@ def refused_sql(sql, params):
 @pytest.fixture
 def acknowledgement(world):
     document = effective_document(world, users=[world.teacher])
+    services.revision_opened(document.effective_revision, user=world.teacher, via="view")
     return services.revision_acknowledge(document.effective_revision, user=world.teacher)
 
 

@@ -37,7 +37,10 @@ def test_links_to_other_domain_records_are_left_out(world):
 
 
 # Documents models deliberately without history, and why.
-NO_HISTORY = {"CoverageCount": "a derived roll-up, re-counted from rows that keep history"}
+NO_HISTORY = {
+    "CoverageCount": "a derived roll-up, re-counted from rows that keep history",
+    "Opening": "append-only (ims.immutable): written once per person and revision, never changed",
+}
 
 
 def test_every_documents_model_has_history_or_a_reason_not_to():

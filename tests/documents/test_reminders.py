@@ -81,6 +81,7 @@ def test_not_acknowledged_after_7_days(world, document):
 
 
 def test_acknowledged_recipient_is_not_reminded(world, document):
+    services.revision_opened(document.effective_revision, user=world.teacher, via="download")
     services.revision_acknowledge(document.effective_revision, user=world.teacher)
     send_reminders(EFFECTIVE + timedelta(days=10))
     assert _kinds(world.teacher) == []

@@ -73,6 +73,7 @@ def test_an_unlisted_member_is_never_asked_to_acknowledge(world, restricted, cli
 
 
 def test_coverage_counts_only_readers(world, restricted):
+    services.revision_opened(restricted, user=world.teacher, via="download")
     services.revision_acknowledge(restricted, user=world.teacher)
     page = services.coverage(restricted, viewer=world.principal)
     assert (page["total"], page["done"]) == (2, 1)

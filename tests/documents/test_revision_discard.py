@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from documents import services
 from documents.models import Revision, RevisionStatus
@@ -94,7 +95,9 @@ def test_discard_through_the_page_owner_member_outsider(world, client_for):
     assert 'data-testid="discard"' not in client_for(world.director).get(detail).content.decode()
     # A manager who may see the draft is refused with a message; an outsider gets 404.
     response = _discard(client_for(world.director), revision)
-    assert "Only the author may discard" in " ".join(str(m) for m in response.context["messages"])
+    with translation.override("vi"):
+        refused = translation.gettext("Only the author may discard this draft.")
+    assert refused in " ".join(str(m) for m in response.context["messages"])
     outsider = client_for(world.principal2).post(
         reverse("documents:revision_action", args=[revision.pk, "discard"]), {"reason": "x"}
     )

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from documents import services
 from documents.models import Revision, RevisionStatus
@@ -128,7 +128,11 @@ def test_publish_page_takes_the_date_and_refuses_a_past_one(world, client_for):
     url = reverse("documents:revision_action", args=[revision.pk, "publish"])
     past = (timezone.localdate() - timedelta(days=1)).isoformat()
     response = director.post(url, {"password": "demo", "effective_date": past}, follow=True)
-    assert "cannot be in the past" in " ".join(str(m) for m in response.context["messages"])
+    with translation.override("vi"):
+        refused = translation.gettext(
+            "The effective date cannot be in the past: choose today or later."
+        )
+    assert refused in " ".join(str(m) for m in response.context["messages"])
     assert Revision.objects.get(pk=revision.pk).effective_date is None
     future = timezone.localdate() + timedelta(days=10)
     response = director.post(

@@ -82,6 +82,7 @@ def test_documents_to_acknowledge_match_the_acknowledgement_page(world, client_f
     page = client_for(world.teacher).get("/documents/to-acknowledge/")
     assert len(items) == len(list(page.context["revisions"]))
     assert kinds_for(world.principal2, "documents.acknowledge") == []
+    services.revision_opened(revision, user=world.teacher, via="view")
     services.revision_acknowledge(revision, user=world.teacher)
     assert kinds_for(world.teacher, "documents.acknowledge") == []
 
