@@ -138,9 +138,14 @@ def _many_rows(world, n):
         to_review = make_document(world, code=f"R{n}-{i}", reviewers=[world.principal])
         services.revision_submit(draft_of(to_review), user=world.iso)
         to_approve = make_document(
-            world, code=f"A{n}-{i}", reviewers=[world.head], approver=world.principal
+            world,
+            unit=world.school,
+            owner=world.teacher,
+            code=f"A{n}-{i}",
+            reviewers=[world.head],
+            approver=world.principal,
         )
-        services.revision_submit(draft_of(to_approve), user=world.iso)
+        services.revision_submit(draft_of(to_approve), user=world.teacher)
         services.revision_review(draft_of(to_approve), user=world.head, password="demo")
     campaign = make_campaign(world, units=[world.school], title=f"Khảo sát {n}")
     submit(campaign, world.school, n=5, likert=1)
