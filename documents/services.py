@@ -815,6 +815,56 @@ def revision_acknowledge(revision, *, user):
     return acknowledgement
 
 
+def remind_unread(revision, *, actor, today=None):
+    """ "Remind those who have not read": one notification to each recipient of the effective
+    ``revision`` who has not acknowledged it and whom ``actor`` manages (``managed_paths``, as
+    coverage names them). At most one reminder per person, revision and day, whoever presses
+    the button and however often (the notification's dedupe key; ``ims.reminders`` keys the
+    same way). Returns ``(sent, already_reminded_today)``."""
+    from django.db.models import Exists, OuterRef, Q
+
+    today = today or timezone.localdate()
+    if revision.status != S.EFFECTIVE:
+        _deny(_("Only an effective revision has readers to remind."))
+    paths = managed_paths(actor)
+    if not paths:
+        raise PermissionDenied(_("You manage nobody on this distribution list."))
+    managed = Q()
+    for path in paths:
+        managed |= Q(unit__path__startswith=path)
+    people = (
+        recipients(revision)
+        .exclude(pk__in=revision.acknowledgements.values("user_id"))
+        .filter(Exists(Membership.objects.active().filter(managed, user=OuterRef("pk"))))
+    )
+    url = reverse("documents:revision_view", args=[revision.pk])
+    title = lazy_format(_("Reminder: please read and acknowledge %(doc)s"), doc=str(revision))
+    sent = already = 0
+    for person in people:
+        created = notify(
+            person,
+            title=title,
+            body=revision.document.title,
+            url=url,
+            kind="documents.ack_reminder",
+            dedupe_key=f"documents.ack_reminder:rev-{revision.pk}:{person.pk}:{today.isoformat()}",
+        )
+        if created:
+            sent += 1
+        else:
+            already += 1
+    if sent:
+        record_transition(
+            revision,
+            actor=actor,
+            action="remind",
+            from_state=revision.status,
+            to_state=revision.status,
+            reason=str(_("%(n)s reminded") % {"n": sent}),
+        )
+    return sent, already
+
+
 def managed_paths(viewer):
     """Tree paths of the units whose people ``viewer`` manages: where they are a head, a
     principal or a manager (each covers its subtree). Coverage names only these people."""

@@ -22,6 +22,7 @@ urlpatterns = [
     path("revisions/<int:pk>/file/", views.revision_file, name="revision_file"),
     path("revisions/<int:pk>/distribute/", views.distribution_add, name="distribution_add"),
     path("revisions/<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("revisions/<int:pk>/remind/", views.remind_unread, name="remind_unread"),
     path("distribution/<int:pk>/remove/", views.distribution_remove, name="distribution_remove"),
     # Lifecycle steps (submit, review, approve, publish, return): keep this pattern last.
     path(

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -18,6 +19,8 @@ from ims.exports import FORMATS, export_response
 from ims.files import serve_file
 from ims.forms import SignForm
 from ims.history import changes as record_changes
+from ims.models import OrgUnit
+from ims.models.org import PATH_SEGMENT_WIDTH
 from ims.signatures import SignatureError, signatures_for
 from ims.steps import returns_to_step
 from ims.transitions import history_of, labelled
@@ -640,6 +643,29 @@ def acknowledge(request, pk):
 
 
 @login_required
+@require_POST
+def remind_unread(request, pk):
+    """ "Nhắc người chưa đọc": remind the recipients the viewer manages who have not
+    acknowledged; back to the coverage page the button was on."""
+    revision = get_object_for_user(Revision.objects.select_related("document"), request.user, pk=pk)
+    try:
+        sent, already = services.remind_unread(revision, actor=request.user)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(_errors(error)))
+    else:
+        message = _("Reminder sent to %(n)s people.") % {"n": sent}
+        if already:
+            message += " " + _(
+                "%(n)s had already been reminded today: one reminder a day at most."
+            ) % {"n": already}
+        messages.success(request, message)
+    unit = request.POST.get("unit", "")
+    if unit.isdigit():
+        return redirect(f"{reverse('documents:unit_coverage')}?unit={unit}")
+    return redirect("documents:document_detail", pk=revision.document_id)
+
+
+@login_required
 def review_list(request):
     today = timezone.localdate()
     visible = Document.objects.for_user(request.user).select_related("owner_unit", "owner")
@@ -654,15 +680,108 @@ def review_list(request):
     )
 
 
+COVERAGE_SORTS = {
+    "code": lambda r: (r["revision"].document.code, r["revision"].document_id),
+    "missing": lambda r: (-(r["total"] - r["done"]), r["revision"].document.code),
+}
+COVERAGE_HEADERS = [
+    _lazy("Code"),
+    _lazy("Title"),
+    _lazy("Revision"),
+    _lazy("Effective date"),
+    _lazy("Recipients"),
+    _lazy("Acknowledged"),
+    _lazy("Not yet acknowledged"),
+    _lazy("Coverage (%)"),
+]
+
+
 @login_required
 def unit_coverage(request):
     """Acknowledgement coverage per unit: for each effective document that reaches the unit's
-    people, the share who acknowledged it and who is missing."""
+    people, the share who acknowledged it and who is missing; a total row; the units right
+    below with their coverage from the roll-up (one aggregate query), to walk down the tree;
+    sorted by code or by most missing; exported as XLSX or CSV."""
+    from .coverage import subtree_totals
+
     form = CoverageForm(request.GET or None, user=request.user)
-    rows, unit = [], None
+    rows, unit, children, total = [], None, [], None
+    sort = request.GET.get("sort") if request.GET.get("sort") in COVERAGE_SORTS else "code"
     if form.is_valid():
         unit = form.cleaned_data["unit"]
         rows = services.unit_coverage(unit, viewer=request.user)
+        rows.sort(key=COVERAGE_SORTS[sort])
+        expected = sum(r["total"] for r in rows)
+        done = sum(r["done"] for r in rows)
+        total = {
+            "total": expected,
+            "done": done,
+            "missing": expected - done,
+            "percent": round(100 * done / expected) if expected else 0,
+        }
+        fmt = request.GET.get("format")
+        if fmt in FORMATS:
+            return export_response(
+                fmt,
+                f"do-phu-xac-nhan-{unit.code}-{timezone.localdate():%Y%m%d}",
+                COVERAGE_HEADERS,
+                _coverage_export_rows(rows, total),
+            )
+        sums = subtree_totals(unit, Revision.objects.for_user(request.user))
+        visible_children = OrgUnit.objects.for_user(request.user).filter(parent=unit)
+        for child in visible_children.order_by("path"):
+            expected_, done_ = sums.get(
+                child.path[: len(unit.path) + PATH_SEGMENT_WIDTH + 1], (0, 0)
+            )
+            if expected_:
+                children.append(
+                    {
+                        "unit": child,
+                        "total": expected_,
+                        "done": done_,
+                        "missing": expected_ - done_,
+                        "percent": round(100 * done_ / expected_),
+                    }
+                )
+        if sort == "missing":
+            children.sort(key=lambda c: -c["missing"])
+    query = request.GET.copy()
+    query.pop("format", None)
     return render(
-        request, "documents/unit_coverage.html", {"form": form, "unit": unit, "rows": rows}
+        request,
+        "documents/unit_coverage.html",
+        {
+            "form": form,
+            "unit": unit,
+            "rows": rows,
+            "total": total,
+            "children": children,
+            "sort": sort,
+            "query": query.urlencode(),
+        },
     )
+
+
+def _coverage_export_rows(rows, total):
+    for r in rows:
+        revision = r["revision"]
+        yield [
+            revision.document.code,
+            revision.document.title,
+            revision.number,
+            revision.effective_date,
+            r["total"],
+            r["done"],
+            r["total"] - r["done"],
+            r["percent"],
+        ]
+    yield [
+        _("Total"),
+        "",
+        "",
+        None,
+        total["total"],
+        total["done"],
+        total["missing"],
+        total["percent"],
+    ]

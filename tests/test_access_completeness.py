@@ -145,6 +145,7 @@ CASES = {
     "documents:revision_file": Case(pk("effective_rev")),
     "documents:distribution_add": post(pk("draft_rev")),
     "documents:acknowledge": post(pk("effective_rev")),
+    "documents:remind_unread": post(pk("effective_rev")),
     "documents:distribution_remove": post(pk("distribution")),
     "documents:revision_action": post(lambda o: {"pk": o.draft_rev.pk, "action": "submit"}),
     # --- audits ------------------------------------------------------------------------------
