@@ -51,8 +51,9 @@ def test_future_date_leaves_revision_approved_until_the_day_then_supersedes(worl
     revision.refresh_from_db()
     assert revision.status == RevisionStatus.APPROVED and revision.is_scheduled
     assert Revision.objects.get(pk=old.pk).status == RevisionStatus.EFFECTIVE
-    # Before the day: nothing moves.
+    # Before the day: nothing moves, even when the revision is asked for directly.
     assert services.publish_due(today + timedelta(days=2)) == 0
+    assert services.revision_take_effect(revision.pk, today=today + timedelta(days=2)) is None
     assert Revision.objects.get(pk=revision.pk).status == RevisionStatus.APPROVED
     # On the day: effective, and the old one superseded then.
     assert services.publish_due(today + timedelta(days=3)) == 1
