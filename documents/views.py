@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
@@ -364,15 +364,18 @@ def _date(value):
 
 
 COMPARE_FIELDS = [
-    (_lazy("Status"), lambda r: r.get_status_display()),
-    (_lazy("Effective date"), lambda r: _date(r.effective_date)),
-    (_lazy("Change summary"), lambda r: r.change_summary),
-    (_lazy("File"), lambda r: r.file_name),
-    (_lazy("Size (bytes)"), lambda r: r.file_size),
+    (gettext_lazy("Status"), lambda r: r.get_status_display()),
+    (gettext_lazy("Effective date"), lambda r: _date(r.effective_date)),
+    (gettext_lazy("Change summary"), lambda r: r.change_summary),
+    (gettext_lazy("File"), lambda r: r.file_name),
+    (gettext_lazy("Size (bytes)"), lambda r: r.file_size),
     ("SHA-256", lambda r: r.sha256),
-    (_lazy("Author"), lambda r: r.author.display_name),
-    (_lazy("Reviewers"), lambda r: ", ".join(u.display_name for u in r.reviewers.all()) or "—"),
-    (_lazy("Approver"), lambda r: r.approver.display_name if r.approver else "—"),
+    (gettext_lazy("Author"), lambda r: r.author.display_name),
+    (
+        gettext_lazy("Reviewers"),
+        lambda r: ", ".join(u.display_name for u in r.reviewers.all()) or "—",
+    ),
+    (gettext_lazy("Approver"), lambda r: r.approver.display_name if r.approver else "—"),
 ]
 
 
@@ -685,14 +688,14 @@ COVERAGE_SORTS = {
     "missing": lambda r: (-(r["total"] - r["done"]), r["revision"].document.code),
 }
 COVERAGE_HEADERS = [
-    _lazy("Code"),
-    _lazy("Title"),
-    _lazy("Revision"),
-    _lazy("Effective date"),
-    _lazy("Recipients"),
-    _lazy("Acknowledged"),
-    _lazy("Not yet acknowledged"),
-    _lazy("Coverage (%)"),
+    gettext_lazy("Code"),
+    gettext_lazy("Title"),
+    gettext_lazy("Revision"),
+    gettext_lazy("Effective date"),
+    gettext_lazy("Recipients"),
+    gettext_lazy("Acknowledged"),
+    gettext_lazy("Not yet acknowledged"),
+    gettext_lazy("Coverage (%)"),
 ]
 
 
