@@ -55,7 +55,7 @@ def test_nc_loop_from_containment_to_signed_closure(live_server, page):
     page.fill("input[name=due]", yesterday.isoformat())
     page.get_by_test_id("nc-action-add").click()
     expect(
-        page.get_by_text("Hạn hoàn thành không được ở trong quá khứ.", exact=True)
+        page.get_by_text("Hạn hoàn thành không được sớm hơn hôm nay.", exact=True)
     ).to_be_visible()
     page.fill("input[name=due]", (timezone.localdate() + timedelta(days=14)).isoformat())
     page.get_by_test_id("nc-action-add").click()

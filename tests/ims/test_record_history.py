@@ -27,6 +27,8 @@ NO_HISTORY = {
     "surveys.Response": "immutable anonymous answers",
     "surveys.StagedResponse": "transient queue of answers",
     "surveys.SubmissionClaim": "transient double-submit guard",
+    "surveys.AnsweringDraft": "an unfinished session's answers, deleted when it ends; a copy "
+    "would outlive that deletion",
     "surveys.UnitTally": "counter",
     "surveys.QuestionTally": "counter",
     "surveys.ValueTally": "counter",

@@ -9,7 +9,8 @@ from django.urls import reverse
 
 ROOT = Path(__file__).resolve().parents[2]
 # Rendered by WeasyPrint (PDFs) or sent by e-mail: no browser applies the header there.
-NOT_BROWSER_PAGES = ("/email/", "/reports/")
+# E-mails, and what WeasyPrint renders into PDFs (reports, the stamp laid over a download).
+NOT_BROWSER_PAGES = ("/email/", "/reports/", "documents/stamp.html")
 INLINE = re.compile(r"""\sstyle=|<style|<script(?![^>]*\ssrc=)|\son[a-z]+=|javascript:""", re.I)
 
 

@@ -138,7 +138,8 @@ def test_an_action_owner_cannot_close_and_is_told_why(world):
     nc = _verified_with_principal_as_action_owner(world)
     assert not nc.can_close(world.principal)
     message = refused(nc, world)
-    assert "owner of one of the NC's corrective actions cannot close it" in message
+    # The reason, in the user's language (Vietnamese by default).
+    assert "Người thực hiện một hành động khắc phục của NC không được đóng NC" in message
 
 
 def test_a_small_unit_with_no_independent_head_is_closed_by_a_manager_above(world):
