@@ -7,6 +7,7 @@ from django.utils.translation import pgettext_lazy
 
 from ims.access import AUDITOR_ROLES, HEAD_ROLES, MANAGER_ROLES, units_visible_to
 from ims.forms import SignForm
+from ims.keptuploads import KeepsUploads, KeptFileInput
 from ims.models import Clause, OrgUnit, Role
 from ims.multichoice import ClauseMultipleChoiceField
 from ims.pickers import PeopleScope, PersonField
@@ -47,7 +48,9 @@ def people_for(nc):
     return PeopleScope.organisation_of(nc.unit)
 
 
-class RaiseForm(forms.Form):
+class RaiseForm(KeepsUploads, forms.Form):
+    kept_upload_fields = ("attachment",)
+
     unit = UnitChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none())
     title = forms.CharField(label=pgettext_lazy("nonconformity", "Title"), max_length=255)
     description = forms.CharField(label=_("Description"), widget=text_area(4))
@@ -63,16 +66,18 @@ class RaiseForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Nonconformity.Kind.choices)
     clauses = ClauseMultipleChoiceField(label=_("Clauses"), required=False)
     due = forms.DateField(label=_("Target date"), required=False, widget=DATE)
-    attachment = forms.FileField(label=_("Attachment"), required=False)
+    attachment = forms.FileField(label=_("Attachment"), required=False, widget=KeptFileInput)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         units = units_visible_to(user, roles=RAISE_ROLES).order_by("path")
         self.fields["unit"].queryset = units
         first_two = list(units.values_list("pk", flat=True)[:2])
         if len(first_two) == 1:
             self.fields["unit"].initial = first_two[0]
         self.fields["clauses"].queryset = clause_queryset()
+        self.restore_kept()
 
     def clean_due(self):
         due = self.cleaned_data.get("due")
@@ -223,9 +228,16 @@ class ActionForm(forms.Form):
         return due
 
 
-class CompleteForm(forms.Form):
+class CompleteForm(KeepsUploads, forms.Form):
+    kept_upload_fields = ("file",)
+
     evidence = forms.CharField(label=_("Evidence of completion"), widget=text_area())
-    file = forms.FileField(label=_("Evidence file"), required=False)
+    file = forms.FileField(label=_("Evidence file"), required=False, widget=KeptFileInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.restore_kept()
 
 
 class CancelForm(forms.Form):

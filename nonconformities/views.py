@@ -305,7 +305,7 @@ def _render_detail(request, nc, bound=None, status=200, done=None, error=None):
         action.can_cancel_now = action.can_cancel(user)
         if action.can_complete_now:
             complete_forms[action.pk] = bound.get(f"complete-{action.pk}") or (
-                forms.CompleteForm(prefix=f"a{action.pk}")
+                forms.CompleteForm(prefix=f"a{action.pk}", user=user)
             )
         action.complete_form = complete_forms.get(action.pk)
         if action.can_redate(user):
@@ -553,7 +553,9 @@ def _action_for_user(request, pk, action_pk):
 @require_POST
 def action_complete(request, pk, action_pk):
     nc, action = _action_for_user(request, pk, action_pk)
-    form = forms.CompleteForm(request.POST, request.FILES, prefix=f"a{action.pk}")
+    form = forms.CompleteForm(
+        request.POST, request.FILES, prefix=f"a{action.pk}", user=request.user
+    )
     return _run_step(
         request,
         nc,

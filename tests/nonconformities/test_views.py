@@ -528,3 +528,52 @@ def test_the_five_whys_are_multi_line(loop, world, client_for):
     nc = loop.contained()
     page = client_for(world.principal).get(nc.get_absolute_url()).content.decode()
     assert '<textarea name="why1"' in page and '<textarea name="why5"' in page
+
+
+def _kept_token(page, name):
+    import re
+
+    found = re.search(rf'name="{name}_kept" value="([^"]+)"', page)
+    return found.group(1) if found else None
+
+
+def test_a_file_chosen_before_an_error_is_kept_when_raising(world, client_for, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client = client_for(world.teacher)
+    url = reverse("nonconformities:raise")
+    data = {
+        "unit": world.school.pk,
+        "description": "Phụ huynh lớp 2A phản ánh suất ăn thiếu.",
+        "source": "complaint",
+        "severity": "minor",
+        "kind": "nonconformity",
+    }
+    # The title is missing: nothing is saved, and the chosen file comes back as kept.
+    response = client.post(url, {**data, "attachment": in_memory(PDF_BYTES, "bien-ban.pdf")})
+    page = response.content.decode()
+    assert not Nonconformity.objects.exists() and "bien-ban.pdf" in page
+    token = _kept_token(page, "attachment")
+    assert token
+    response = client.post(url, {**data, "title": "Suất ăn bán trú", "attachment_kept": token})
+    nc = Nonconformity.objects.get()
+    assert response.status_code == 302
+    assert [a.name for a in nc.attachments.all()] == ["bien-ban.pdf"]
+
+
+def test_an_evidence_file_is_kept_when_the_evidence_text_is_missing(
+    loop, world, client_for, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    nc = loop.in_action()
+    action = loop.action
+    url = reverse("nonconformities:action_complete", args=[nc.pk, action.pk])
+    prefix = f"a{action.pk}"
+    owner = client_for(action.owner)
+    response = owner.post(url, {f"{prefix}-file": in_memory(PDF_BYTES, "bang-chung.pdf")})
+    assert response.status_code == 400
+    token = _kept_token(response.content.decode(), f"{prefix}-file")
+    assert token
+    response = owner.post(url, {f"{prefix}-evidence": "Đã làm", f"{prefix}-file_kept": token})
+    action.refresh_from_db()
+    assert action.status == "done"
+    assert [a.name for a in Attachment.objects.filter(action=action)] == ["bang-chung.pdf"]
