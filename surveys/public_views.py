@@ -88,7 +88,7 @@ def _language(request, state=None):
     return cookie if cookie in LANGUAGES else settings.LANGUAGE_CODE
 
 
-def _render(request, template, context, language, status=200):
+def render_public(request, template, context, language, status=200):
     with translation.override(language):
         response = render(
             request,
@@ -101,7 +101,9 @@ def _render(request, template, context, language, status=200):
 
 
 def _message(request, kind, language, status=200, campaign=None):
-    return _render(request, "message.html", {"kind": kind, "campaign": campaign}, language, status)
+    return render_public(
+        request, "message.html", {"kind": kind, "campaign": campaign}, language, status
+    )
 
 
 def _answered(request):
@@ -136,7 +138,7 @@ def enter(request):
                 error = _("This is not a survey code: a code has 8 or more letters and digits.")
             else:
                 error = _("Please type the code printed on your slip.")
-    return _render(request, "enter.html", {"error": error}, language)
+    return render_public(request, "enter.html", {"error": error}, language)
 
 
 @_no_store
@@ -161,7 +163,7 @@ def start(request, code):
         campaign, unit_id = link.campaign, link.unit_id
         if campaign.requires_code and campaign.phase(today) == "open":
             # The school's poster of a campaign that needs codes: type the slip's code here.
-            return _render(
+            return render_public(
                 request, "enter.html", {"campaign": campaign, "unit": link.unit}, language
             )
     phase = campaign.phase(today)
@@ -351,7 +353,7 @@ def answer(request, token):
                 return to_page(position + 1)
             return _submit(request, token, state, campaign, rules, language, today)
         values = answers
-    result = _render(
+    result = render_public(
         request,
         "answer.html",
         {

@@ -13,7 +13,6 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
@@ -47,7 +46,7 @@ from surveys.models import (
     SurveyLink,
     UnitTally,
 )
-from surveys.public_views import question_item
+from surveys.public_views import question_item, render_public
 from surveys.questions import version_rules
 from surveys.results import campaign_results, comments, scope_for, trend
 
@@ -239,20 +238,12 @@ def campaign_preview(request, pk):
         sections.setdefault(rule.question.section, []).append(
             question_item(rule.question, [], None)
         )
-    with translation.override(language):
-        response = render(
-            request,
-            "surveys/public/preview.html",
-            {
-                "campaign": campaign,
-                "version": campaign.version,
-                "sections": list(sections.items()),
-                "lang": language,
-                "languages": settings.LANGUAGES,
-            },
-        )
-    response["Content-Language"] = language
-    return response
+    return render_public(
+        request,
+        "preview.html",
+        {"campaign": campaign, "version": campaign.version, "sections": list(sections.items())},
+        language,
+    )
 
 
 def _distributable_link(request, pk, link_pk):
