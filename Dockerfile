@@ -13,4 +13,5 @@ RUN pip install --no-cache-dir . \
 RUN useradd --system --home /app ims && mkdir -p /app/media && chown ims /app/media
 USER ims
 EXPOSE 8000
-CMD ["gunicorn", "ims.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# gunicorn.conf.py: gthread workers, and an access log that never names a survey page or respondent.
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "ims.wsgi:application"]

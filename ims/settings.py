@@ -168,9 +168,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # Survey responses are counted in batches this often: the lag of an open campaign's results
 # (the dashboard keeps them 60 s anyway). Longer batches add up more answers per counter row.
 SURVEY_FOLD_SECONDS = env_int("SURVEY_FOLD_SECONDS", 30, minimum=1)
+# How often a worker writes a heartbeat row (beat sends the task). /healthz answers 503 when the
+# newest row is older than WORKER_HEARTBEAT_MISSED of these intervals while tasks go to a broker:
+# scheduled publishing, reminders and report PDFs then wait for a worker.
+WORKER_HEARTBEAT_SECONDS = 60
+WORKER_HEARTBEAT_MISSED = 3
 CELERY_BEAT_SCHEDULE = {
-    # Every minute a worker writes a heartbeat row, so /healthz can tell that workers run.
-    "worker-heartbeat": {"task": "ims.tasks.record_heartbeat", "schedule": 60.0},
+    # Every WORKER_HEARTBEAT_SECONDS a worker writes a heartbeat row (/healthz reads it).
+    "worker-heartbeat": {
+        "task": "ims.tasks.record_heartbeat",
+        "schedule": float(WORKER_HEARTBEAT_SECONDS),
+    },
     # Every night, drop heartbeat rows older than a day.
     "prune-heartbeats": {
         "task": "ims.tasks.prune_heartbeats",

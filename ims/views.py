@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -418,7 +420,12 @@ def import_view(request):
 @never_cache
 @require_GET
 def healthz(request):
-    """Database and broker status as JSON: 200 when healthy, 503 when not."""
+    """Database, broker and worker status as JSON: 200 when healthy, 503 when not.
+
+    With a broker (``REDIS_URL``, tasks not run in the request), work waits for the Celery
+    workers: scheduled publishing, reminders and report PDFs. So a worker heartbeat older than
+    ``WORKER_HEARTBEAT_MISSED`` intervals is unhealthy too, and ``worker`` says since when.
+    """
     status = {"database": "ok", "broker": "disabled", "worker": None}
     healthy = True
     try:
@@ -427,6 +434,7 @@ def healthz(request):
     except Exception:  # noqa: BLE001 — any database failure means unhealthy
         status["database"] = "error"
         healthy = False
+    uses_workers = bool(settings.REDIS_URL) and not settings.CELERY_TASK_ALWAYS_EAGER
     if settings.REDIS_URL:
         status["broker"] = _broker_status()
         healthy = healthy and status["broker"] == "ok"
@@ -437,6 +445,14 @@ def healthz(request):
             .first()
         )
         status["worker"] = beat.isoformat() if beat else None
+        recent = timezone.now() - timedelta(
+            seconds=settings.WORKER_HEARTBEAT_SECONDS * settings.WORKER_HEARTBEAT_MISSED
+        )
+        if uses_workers and (beat is None or beat < recent):
+            healthy = False
+            status["worker"] = (
+                f"no heartbeat since {beat.isoformat()}" if beat else "no heartbeat yet"
+            )
     status["status"] = "ok" if healthy else "error"
     status["time"] = timezone.now().isoformat()
     return JsonResponse(
