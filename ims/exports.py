@@ -61,29 +61,51 @@ class _Echo:
         return value
 
 
-def export_response(fmt, filename, headers, rows):
-    """A download of ``rows`` (an iterable of sequences) with ``headers``, as CSV or XLSX."""
-    if fmt == "xlsx":
-        return _xlsx(filename, headers, rows)
+# A streamed CSV is sent in pieces of about this many characters (not one write per row).
+CSV_PIECE = 64 * 1024
+
+
+def csv_stream(headers, rows, preamble=()):
+    """The lines of a CSV file, joined into pieces of about ``CSV_PIECE`` characters: a BOM,
+    each ``preamble`` line (a note in the first cell), ``headers``, then ``rows`` (an iterable,
+    read as it goes: a generator is never held whole)."""
     writer = csv.writer(_Echo())
+    piece = ["\ufeff"]  # BOM so Excel opens UTF-8 Vietnamese correctly
+    piece.extend(writer.writerow([str(line)]) for line in preamble)
+    piece.append(writer.writerow([str(h) for h in headers]))
+    size = 0
+    for row in rows:
+        line = writer.writerow([csv_cell(v) for v in row])
+        piece.append(line)
+        size += len(line)
+        if size >= CSV_PIECE:
+            yield "".join(piece)
+            piece, size = [], 0
+    if piece:
+        yield "".join(piece)
 
-    def stream():
-        yield "\ufeff"  # BOM so Excel opens UTF-8 Vietnamese correctly
-        yield writer.writerow([str(h) for h in headers])
-        for row in rows:
-            yield writer.writerow([csv_cell(v) for v in row])
 
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+def export_response(fmt, filename, headers, rows, preamble=()):
+    """A download of ``rows`` (an iterable of sequences) with ``headers``, as CSV or XLSX,
+    after the ``preamble`` lines (notes about what the file holds). CSV streams; XLSX is built
+    whole, so only bounded registers offer it."""
+    if fmt == "xlsx":
+        return _xlsx(filename, headers, rows, preamble)
+    response = StreamingHttpResponse(
+        csv_stream(headers, rows, preamble), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
 
 
-def _xlsx(filename, headers, rows):
+def _xlsx(filename, headers, rows, preamble=()):
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet()
+    for line in preamble:
+        sheet.append([str(line)])
     sheet.append([str(h) for h in headers])
 
     def cell(value):

@@ -6,6 +6,7 @@ from django.utils.translation import pgettext_lazy
 
 from ims.access import units_visible_to
 from ims.models import OrgUnit
+from ims.pickers import PersonField
 from ims.schoolyear import SchoolYear, recent_years
 from ims.unitchoice import UnitChoiceField, UnitMultipleChoiceField
 from surveys.data import TEMPLATES
@@ -246,3 +247,18 @@ class QuestionEditForm(forms.Form):
     text_en = forms.CharField(label=_("Question (English)"), max_length=500, required=False)
     text_lo = forms.CharField(label=_("Question (Lao)"), max_length=500, required=False)
     required = forms.BooleanField(label=_("Required"), required=False)
+
+
+class FreeTextGrantForm(forms.Form):
+    person = PersonField(label=_("Person"))
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Why this person needs to read what respondents wrote in their own words."),
+    )
+
+    def __init__(self, *args, campaign, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # People who may read the campaign's results, found by typing; never oneself.
+        self.fields["person"].bind(user, campaign.result_readers().excluding(user))

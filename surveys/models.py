@@ -34,6 +34,10 @@ RESULT_ROLES = frozenset(
     MANAGER_ROLES | HEAD_ROLES | {Role.VIEWER, Role.AUDITOR, Role.LEAD_AUDITOR}
 )
 MANAGE_ROLES = frozenset(MANAGER_ROLES | HEAD_ROLES)
+# Roles that may take raw responses out of the system (the README names them): the director and
+# the quality manager of the unit that runs the campaign, or of a unit above it. Not a principal
+# or unit head: raw rows of a small school are where a curious insider recognises a parent.
+RAW_EXPORT_ROLES = frozenset(MANAGER_ROLES)
 
 
 class RespondentGroup(models.TextChoices):
@@ -371,6 +375,8 @@ class Campaign(models.Model):
         "close": _("Campaign closed"),
         "codes": _("Access codes generated"),
         "raise_nc": _("Nonconformity raised from the results"),
+        "free_text_grant": _("Free-text answers opened to a person"),
+        "free_text_revoke": _("Free-text permission withdrawn"),
     }
 
     class Status(models.TextChoices):
@@ -468,6 +474,27 @@ class Campaign(models.Model):
 
     def can_view_results(self, user):
         return self.result_units(user).exists()
+
+    def can_export_raw(self, user):
+        """Raw responses leave the system only through the roles the README names."""
+        return has_role(user, self.owner_unit, RAW_EXPORT_ROLES)
+
+    def can_read_free_text(self, user):
+        """Free-text answers (comments, the raw export's text columns) need a recorded grant."""
+        return (
+            getattr(user, "is_authenticated", False)
+            and FreeTextGrant.objects.active().filter(campaign=self, person=user).exists()
+        )
+
+    def result_readers(self):
+        """Who may be given the free-text permission: people with a result role in the owner
+        unit's subtree or above it (``ims.pickers.PeopleScope``)."""
+        from ims.pickers import PeopleScope
+
+        above = tuple(p for p in self.owner_unit.ancestor_paths() if p != self.owner_unit.path)
+        return PeopleScope(
+            subtrees=(self.owner_unit.path,), units=above, roles=tuple(sorted(RESULT_ROLES))
+        )
 
 
 class CampaignUnit(models.Model):
@@ -753,3 +780,60 @@ class ResultAction(models.Model):
             Campaign.objects.for_user(user).filter(pk=self.campaign_id).exists()
             and units_visible_to(user).filter(pk=self.unit_id).exists()
         )
+
+
+class FreeTextGrantQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class FreeTextGrant(models.Model):
+    """A recorded permission for one person to read one campaign's free-text answers (the
+    results page's comments, the raw export's text columns). Given with a reason by someone who
+    manages the campaign, never to themselves; revoked, never deleted (``history``)."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="free_text_grants"
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    reason = models.TextField(_("reason"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(auto_now_add=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = FreeTextGrantQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-granted_at", "-pk"]
+        verbose_name = _("free-text permission")
+        verbose_name_plural = _("free-text permissions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "person"],
+                condition=Q(revoked_at__isnull=True),
+                name="surveys_free_text_grant_one_active",
+            ),
+            models.CheckConstraint(
+                condition=~Q(person=models.F("granted_by")),
+                name="surveys_free_text_grant_not_self",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True, revoked_by__isnull=True)
+                | Q(revoked_at__isnull=False, revoked_by__isnull=False),
+                name="surveys_free_text_grant_revoked_by_whom",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign_id} · {self.person_id}"

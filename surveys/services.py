@@ -408,7 +408,9 @@ def campaign_close(*, actor, campaign, reason=""):
 
 @transaction.atomic
 def codes_generate(*, actor, campaign, unit, count):
-    """``count`` new one-time codes for ``unit`` (Crockford base32, 10 characters)."""
+    """``count`` new one-time codes for ``unit`` (Crockford base32, 10 characters), returned
+    once, to be printed at once: no page lists a unit's codes later (two printouts would show
+    which codes were used in between)."""
     from ims.access import has_role
     from surveys.models import MANAGE_ROLES
 
@@ -424,12 +426,13 @@ def codes_generate(*, actor, campaign, unit, count):
         raise ValidationError(_("This unit does not answer this campaign."))
     codes = set()
     while len(codes) < count:
-        codes.add(new_code(ONE_TIME_CODE_LENGTH))
-    taken = set(OneTimeCode.objects.filter(code__in=codes).values_list("code", flat=True))
-    taken |= set(SurveyLink.objects.filter(code__in=codes).values_list("code", flat=True))
-    codes -= taken
+        fresh = {new_code(ONE_TIME_CODE_LENGTH) for _ in range(count - len(codes))} - codes
+        fresh -= set(OneTimeCode.objects.filter(code__in=fresh).values_list("code", flat=True))
+        fresh -= set(SurveyLink.objects.filter(code__in=fresh).values_list("code", flat=True))
+        codes |= fresh
+    codes = sorted(codes)
     OneTimeCode.objects.bulk_create(
-        OneTimeCode(campaign=campaign, unit=unit, code=code) for code in sorted(codes)
+        OneTimeCode(campaign=campaign, unit=unit, code=code) for code in codes
     )
     record_transition(
         campaign,
@@ -440,7 +443,7 @@ def codes_generate(*, actor, campaign, unit, count):
         reason=f"{len(codes)} × {unit.code}",
         unit=unit,
     )
-    return len(codes)
+    return codes
 
 
 # --- responses ------------------------------------------------------------------------------
@@ -851,3 +854,67 @@ def result_raise(*, actor, campaign, unit, area, index, n, kind, title, descript
             unit=unit,
         )
     return nc
+
+
+# --- free-text answers: a separate, recorded permission ----------------------------------------
+
+
+@transaction.atomic
+def free_text_grant(*, actor, campaign, person, reason):
+    """Let ``person`` read ``campaign``'s free-text answers (comments, the raw export's text
+    columns). Given by someone who manages the campaign, with a reason, never to oneself, only
+    to someone who may read the campaign's results."""
+    from surveys.models import FreeTextGrant
+
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    _require(campaign.can_manage(actor))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for this permission.")})
+    if person.pk == actor.pk:
+        raise ValidationError(
+            {"person": _("Nobody can give themselves this permission: ask another manager.")}
+        )
+    if not campaign.result_readers().people().filter(pk=person.pk).exists():
+        raise ValidationError({"person": _("This person cannot read this campaign's results.")})
+    if FreeTextGrant.objects.active().filter(campaign=campaign, person=person).exists():
+        raise ValidationError({"person": _("This person already has this permission.")})
+    grant = FreeTextGrant.objects.create(
+        campaign=campaign, person=person, reason=reason, granted_by=actor
+    )
+    record_transition(
+        campaign,
+        actor=actor,
+        action="free_text_grant",
+        from_state=campaign.status,
+        to_state=campaign.status,
+        reason=f"{person.display_name}: {reason}",
+    )
+    return grant
+
+
+@transaction.atomic
+def free_text_revoke(*, actor, grant):
+    """Withdraw a free-text permission; the grant stays on record, marked revoked."""
+    from surveys.models import FreeTextGrant
+
+    grant = (
+        FreeTextGrant.objects.select_for_update(of=("self",))
+        .select_related("campaign", "person")
+        .get(pk=grant.pk)
+    )
+    _require(grant.campaign.can_manage(actor))
+    if grant.revoked_at is not None:
+        raise ValidationError(_("This permission was already withdrawn."))
+    grant.revoked_at = timezone.now()
+    grant.revoked_by = actor
+    grant.save(update_fields=["revoked_at", "revoked_by"])
+    record_transition(
+        grant.campaign,
+        actor=actor,
+        action="free_text_revoke",
+        from_state=grant.campaign.status,
+        to_state=grant.campaign.status,
+        reason=grant.person.display_name,
+    )
+    return grant

@@ -16,7 +16,12 @@ urlpatterns = [
     path("<int:pk>/results/export/", views.results_export, name="results_export"),
     path("<int:pk>/results/raise/", views.result_raise, name="result_raise"),
     path("<int:pk>/codes/", views.codes_generate, name="codes_generate"),
-    path("<int:pk>/codes/print/", views.codes_print, name="codes_print"),
+    path("<int:pk>/free-text/", views.free_text, name="free_text"),
+    path(
+        "<int:pk>/free-text/<int:grant_pk>/revoke/",
+        views.free_text_revoke,
+        name="free_text_revoke",
+    ),
     path("<int:pk>/links/<int:link_pk>/qr.svg", views.link_qr, {"fmt": "svg"}, name="link_svg"),
     path("<int:pk>/links/<int:link_pk>/qr.png", views.link_qr, {"fmt": "png"}, name="link_png"),
     path("<int:pk>/links/<int:link_pk>/sheet/", views.link_sheet, name="link_sheet"),

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,6 +27,7 @@ from surveys.forms import (
     CampaignFilterForm,
     CampaignForm,
     CodesForm,
+    FreeTextGrantForm,
     InstrumentForm,
     QuestionEditForm,
     QuestionForm,
@@ -36,18 +37,18 @@ from surveys.forms import (
 from surveys.models import (
     MANAGE_ROLES,
     RESULT_ROLES,
-    TEXT_KINDS,
     Campaign,
     Choice,
+    FreeTextGrant,
     Instrument,
     OneTimeCode,
     Question,
-    Response,
     SurveyLink,
     UnitTally,
 )
 from surveys.public_views import question_item, render_public
 from surveys.questions import version_rules
+from surveys.raw_export import raw_export
 from surveys.results import campaign_results, comments, scope_for, trend
 
 PAGE_SIZE = 30
@@ -148,18 +149,19 @@ def campaign_detail(request, pk):
         .filter(pk__in=[link.unit_id for link in links])
         .values_list("pk", flat=True)
     )
-    code_counts = {
-        row["unit"]: (row["total"], row["used"])
-        for row in OneTimeCode.objects.filter(campaign=campaign, unit__in=visible)
+    # Codes issued only: how many were used would tell when a parent answered.
+    code_counts = dict(
+        OneTimeCode.objects.filter(campaign=campaign, unit__in=visible)
         .values("unit")
-        .annotate(total=Count("pk"), used=Count("pk", filter=Q(is_used=True)))
-    }
+        .annotate(total=Count("pk"))
+        .values_list("unit", "total")
+    )
     rows = [
         {
             "link": link,
             "responses": tallies.get(link.unit_id, 0),
-            "codes": code_counts.get(link.unit_id, (0, 0)),
-            "rate": _rate(tallies.get(link.unit_id, 0), code_counts.get(link.unit_id, (0, 0))[0]),
+            "codes": code_counts.get(link.unit_id, 0),
+            "rate": _rate(tallies.get(link.unit_id, 0), code_counts.get(link.unit_id, 0)),
             "can_distribute": link.unit_id in distributable,
             "url": request.build_absolute_uri(f"/s/{link.code}"),
         }
@@ -295,6 +297,8 @@ def link_sheet(request, pk, link_pk):
 @login_required
 @require_POST
 def codes_generate(request, pk):
+    """Create one-time codes and show their printable sheet, this once: no page lists a unit's
+    codes later (two printouts would tell which codes were used in between)."""
     campaign = _campaign(request, pk)
     units = units_visible_to(request.user, MANAGE_ROLES)
     form = CodesForm(request.POST, units=units)
@@ -303,35 +307,25 @@ def codes_generate(request, pk):
             for message in errors:
                 messages.error(request, message)
         return redirect("surveys:campaign_detail", pk=campaign.pk)
+    unit = form.cleaned_data["unit"]
     try:
-        created = services.codes_generate(
-            actor=request.user,
-            campaign=campaign,
-            unit=form.cleaned_data["unit"],
-            count=form.cleaned_data["count"],
+        codes = services.codes_generate(
+            actor=request.user, campaign=campaign, unit=unit, count=form.cleaned_data["count"]
         )
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-    else:
-        messages.success(request, _("%(n)d one-time codes were created.") % {"n": created})
-    return redirect("surveys:campaign_detail", pk=campaign.pk)
-
-
-@login_required
-def codes_print(request, pk):
-    campaign = _campaign(request, pk)
-    unit = get_object_for_user(OrgUnit, request.user, pk=request.GET.get("unit") or 0)
-    require(has_role(request.user, unit, MANAGE_ROLES))
+        return redirect("surveys:campaign_detail", pk=campaign.pk)
+    # The code travels in the fragment, which browsers never send to a server (or its logs).
     base = request.build_absolute_uri("/s/")
     slips = [
-        {"unit": unit, "url": f"{base}{code}", "code": code, "svg": _qr_svg(f"{base}{code}")}
-        for code in OneTimeCode.objects.filter(
-            campaign=campaign, unit=unit, is_used=False
-        ).values_list("code", flat=True)[:400]
+        {"unit": unit, "url": f"{base}#{code}", "code": code, "svg": _qr_svg(f"{base}#{code}")}
+        for code in codes
     ]
-    return render(
+    response = render(
         request, "surveys/qr_sheet.html", {"campaign": campaign, "slips": slips, "one_time": True}
     )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # --- results --------------------------------------------------------------------------------
@@ -356,6 +350,7 @@ def results(request, pk):
     scope = _results_scope(request, campaign, allowed)
     data = campaign_results(campaign, scope)
     history = trend(campaign, scope, request.user)
+    free_text = campaign.can_read_free_text(request.user)
     can_raise = has_role(request.user, scope, MANAGE_ROLES)
     raise_form = RaiseForm(initial={"unit": scope.pk})
     ancestors = list(
@@ -369,7 +364,10 @@ def results(request, pk):
             "scope": scope,
             "ancestors": ancestors[:-1],
             "results": data,
-            "comments": comments(campaign, scope, data.n, data.k),
+            # Free text only with its own recorded permission (``FreeTextGrant``).
+            "comments": comments(campaign, scope, data.n, data.k) if free_text else None,
+            "free_text_allowed": free_text,
+            "can_export_raw": campaign.can_export_raw(request.user),
             "trend": history,
             "charts": results_charts(data, history),
             "can_raise": can_raise and (data.is_low or data.low_areas),
@@ -390,9 +388,7 @@ def results_export(request, pk):
     if fmt not in FORMATS or what not in ("aggregate", "raw"):
         raise Http404
     if what == "raw":
-        require(has_role(request.user, scope, MANAGE_ROLES))
-        services.fold_staged(campaign_id=campaign.pk)  # every response accepted so far
-        return _raw_export(campaign, scope, fmt)
+        return _raw_export(request, campaign, scope, fmt)
     data = campaign_results(campaign, scope)
     headers = [
         _("Section"), _("Code"), _("Question"), "n", _("Mean"), _("Index"), _("Top-2-box %"),
@@ -429,33 +425,72 @@ def _round(value, digits):
     return None if value is None else round(value, digits)
 
 
-def _raw_export(campaign, scope, fmt):
-    """Raw responses, one row each, in random (UUID) order: nothing identifying, no time."""
-    questions = list(
-        Question.objects.filter(version=campaign.version).order_by("section__order", "order")
-    )
-    headers = [_("Unit"), _("Date"), _("Language")] + [q.code for q in questions]
-    index = {q.pk: i for i, q in enumerate(questions)}
-    text_ids = {q.pk for q in questions if q.kind in TEXT_KINDS}
-    responses = (
-        Response.objects.filter(campaign=campaign, unit__path__startswith=scope.path)
-        .select_related("unit")
-        .only("unit__code", "submitted_on", "language", "answers")
-        .order_by("id")
+def _raw_export(request, campaign, scope, fmt):
+    """Raw responses, streamed as CSV, for the roles the README names, once the campaign is
+    closed (while it runs, two downloads would show the rows of whoever answered in between)."""
+    require(campaign.can_export_raw(request.user))
+    if fmt != "csv":  # an XLSX file is built whole: raw rows stream as CSV only
+        raise Http404
+    if campaign.status != Campaign.Status.CLOSED:
+        messages.error(request, _("Raw responses can be downloaded once the campaign is closed."))
+        return redirect(reverse("surveys:results", args=[campaign.pk]) + f"?unit={scope.pk}")
+    export = raw_export(campaign, scope, free_text=campaign.can_read_free_text(request.user))
+    return export_response(
+        "csv", f"phieu-tra-loi-{campaign.pk}", export.headers, export.rows, export.preamble
     )
 
-    def rows():
-        for response in responses.iterator(chunk_size=2000):
-            cells = [""] * len(questions)
-            for question_id, value, text in response.answers:
-                i = index.get(question_id)
-                if i is None:
-                    continue
-                value = text if question_id in text_ids else str(value)
-                cells[i] = f"{cells[i]},{value}" if cells[i] else value
-            yield [response.unit.code, response.submitted_on, response.language, *cells]
 
-    return export_response(fmt, f"phieu-tra-loi-{campaign.pk}", headers, rows())
+@login_required
+def free_text(request, pk):
+    """Who may read the campaign's free-text answers: grant (with a reason) and withdraw."""
+    campaign = _campaign(request, pk)
+    require(campaign.can_manage(request.user))
+    form = FreeTextGrantForm(request.POST or None, campaign=campaign, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            grant = services.free_text_grant(
+                actor=request.user,
+                campaign=campaign,
+                person=form.cleaned_data["person"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(
+                request,
+                _("%(person)s may now read the free-text answers of this campaign.")
+                % {"person": grant.person.display_name},
+            )
+            return redirect("surveys:free_text", pk=campaign.pk)
+    grants = FreeTextGrant.objects.filter(campaign=campaign).select_related(
+        "person", "granted_by", "revoked_by"
+    )
+    return render(
+        request,
+        "surveys/free_text.html",
+        {"campaign": campaign, "form": form, "grants": grants},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def free_text_revoke(request, pk, grant_pk):
+    campaign = _campaign(request, pk)
+    grant = FreeTextGrant.objects.filter(campaign=campaign, pk=grant_pk).first()
+    if grant is None:
+        raise Http404
+    require(campaign.can_manage(request.user))
+    try:
+        services.free_text_revoke(actor=request.user, grant=grant)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The permission was withdrawn."))
+    return redirect("surveys:free_text", pk=campaign.pk)
 
 
 @login_required

@@ -24,6 +24,7 @@ from audits.models import Audit
 from documents.models import Distribution
 from ims.models import Notification, ReportJob, TransitionEvent
 from ims.pickers import PeopleScope
+from surveys.services import free_text_grant
 from tests.audits.factories import checklist_item, jpeg_bytes, make_audit, make_finding
 from tests.documents.factories import draft_of, effective_document, make_document, pdf_upload
 from tests.nonconformities.factories import raise_nc
@@ -242,11 +243,13 @@ CASES = {
     "surveys:results_export": Case(pk("campaign"), member=(200, 403, 404)),
     "surveys:result_raise": post(pk("campaign"), owner=404),  # no unit chosen: 404
     "surveys:codes_generate": post(pk("campaign")),
-    "surveys:codes_print": Case(
-        pk("campaign"),
-        data=lambda o: {"unit": o.school.pk},
-        owner=(200, 403),
-        member=(403, 404),
+    # The school's principal runs CAMPAIGN-TH1: who may read its free text (recorded grants).
+    "surveys:free_text": Case(pk("campaign"), owner=See("Tổng hợp góp ý"), member=403),
+    "surveys:free_text_revoke": post(
+        lambda o: {"pk": o.campaign.pk, "grant_pk": o.free_text_grant.pk},
+        owner=302,
+        member=403,
+        state=lambda o: o.free_text_grant.__class__.objects.active().count(),
     ),
     "surveys:link_svg": Case(
         lambda o: {"pk": o.campaign.pk, "link_pk": o.link.pk}, member=(200, 403, 404)
@@ -357,6 +360,9 @@ def objects(world, settings, tmp_path):
         created_by=world.principal,
     )
     campaign = make_campaign(world, owner=world.school, units=[world.school], title="CAMPAIGN-TH1")
+    free_text = free_text_grant(
+        actor=world.iso, campaign=campaign, person=world.principal, reason="Tổng hợp góp ý"
+    )
     instrument = campaign.version.instrument
     instrument.title = "INSTRUMENT-TH1"
     instrument.save(update_fields=["title"])
@@ -384,6 +390,7 @@ def objects(world, settings, tmp_path):
         action=action,
         attachment=attachment_add(nc, actor=world.principal, upload=pdf_upload()),
         campaign=campaign,
+        free_text_grant=free_text,
         link=campaign.links.first(),
         instrument=instrument,
         version=campaign.version,

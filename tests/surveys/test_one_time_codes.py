@@ -1,5 +1,7 @@
-"""One-time codes: Crockford base32, used exactly once, even by two concurrent submits."""
+"""One-time codes: Crockford base32, used exactly once, even by two concurrent submits; printed
+once, at creation, so no printout ever tells which codes were used."""
 
+import re
 import threading
 
 import pytest
@@ -19,12 +21,48 @@ from tests.surveys.factories import make_campaign, parent_answers
 @pytest.mark.django_db
 def test_generated_codes_are_crockford_base32_and_unique(world):
     campaign = make_campaign(world, units=[world.school], requires_code=True)
-    assert (
-        codes_generate(actor=world.principal, campaign=campaign, unit=world.school, count=50) == 50
-    )
+    created = codes_generate(actor=world.principal, campaign=campaign, unit=world.school, count=50)
     codes = list(OneTimeCode.objects.values_list("code", flat=True))
-    assert len(set(codes)) == 50
+    assert sorted(created) == sorted(codes) and len(set(codes)) == 50
     assert all(len(c) >= 10 and set(c) <= set(CROCKFORD) for c in codes)
+
+
+@pytest.mark.django_db
+def test_codes_are_printed_once_when_created_with_the_code_in_the_url_fragment(client_for, world):
+    campaign = make_campaign(world, units=[world.school], requires_code=True)
+    client = client_for(world.principal)
+    codes_generate(actor=world.principal, campaign=campaign, unit=world.school, count=2)
+    earlier = set(OneTimeCode.objects.values_list("code", flat=True))
+    sheet = client.post(f"/surveys/{campaign.pk}/codes/", {"unit": world.school.pk, "count": 3})
+    assert sheet.status_code == 200 and sheet["Cache-Control"] == "no-store"
+    html = sheet.content.decode()
+    new = set(OneTimeCode.objects.values_list("code", flat=True)) - earlier
+    assert len(new) == 3
+    # Exactly the codes just created, each behind "#" (never sent to a server), none before.
+    assert all(f"/s/#{code}" in html for code in new)
+    assert not any(code in html for code in earlier)
+    assert f"/s/{sorted(new)[0]}" not in html
+
+
+@pytest.mark.django_db
+def test_no_page_lists_a_units_codes_later_or_tells_which_were_used(client_for, world):
+    campaign = make_campaign(world, units=[world.school], requires_code=True)
+    created = codes_generate(actor=world.iso, campaign=campaign, unit=world.school, count=3)
+    client = client_for(world.principal)
+    detail = client.get(f"/surveys/{campaign.pk}/").content.decode()
+    assert not any(code in detail for code in created)
+    assert (
+        client.get(f"/surveys/{campaign.pk}/codes/print/?unit={world.school.pk}").status_code == 404
+    )
+    codes_cell = re.compile(r'data-testid="codes-TH1">[^<]*<')
+    before = codes_cell.search(detail).group()
+    assert ">3<" in before  # codes issued: a count, set when they are created
+    response_submit(
+        campaign_id=campaign.pk, unit_id=world.school.pk, answers=parent_answers(campaign),
+        language="vi", one_time_code_id=OneTimeCode.objects.first().pk,
+    )  # fmt: skip
+    after = client.get(f"/surveys/{campaign.pk}/").content.decode()
+    assert codes_cell.search(after).group() == before  # a used code shows nowhere
 
 
 @pytest.mark.django_db

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from surveys.models import AnsweringDraft, Campaign, OneTimeCode, Response, SurveyLink
-from surveys.services import campaign_publish, codes_generate
+from surveys.services import campaign_publish, codes_generate, free_text_grant
 from tests.surveys.factories import make_campaign, questions
 
 pytestmark = pytest.mark.django_db
@@ -218,6 +218,8 @@ def test_comments_are_readable_once_five_have_answered(client_for, world):
         )
         fold_staged()
 
+    # Reading free text needs its own recorded permission (tests/surveys/test_raw_export.py).
+    free_text_grant(actor=world.director, campaign=campaign, person=world.iso, reason="Góp ý")
     iso = client_for(world.iso)
     for i in range(4):
         answer(f"Góp ý số {i}")
