@@ -9,8 +9,9 @@
 - **Satisfaction** sums per campaign and scope: a closed campaign's counters no longer change,
   so they are kept without expiry, keyed on the campaign, its status and closing date (a
   reopened or re-dated campaign gets a new key). An open campaign's counters change only when
-  a fold counts new responses (``surveys.services.fold_staged``): its sums are kept under the
-  survey counters' token, which every such fold replaces, with the registers' expiry.
+  it stores a response (``surveys.services.response_submit`` counts it in the same
+  transaction), which adds one to its number of responses: its sums are keyed on that number
+  too (read with the campaigns, no extra query), with the registers' expiry.
 
 A token missing from the cache (evicted, or the cache was cleared) is replaced by a new random
 one, so entries written under an old token are never read again.
@@ -24,16 +25,14 @@ the models' signals (``seed_scale``, the demo, a restore) are picked up when the
 
 from documents.coverage import VERSION_KEY as COVERAGE_VERSION_KEY
 from ims.cache import replace_token, tokens
-from surveys.services import COUNTERS_VERSION_KEY
 
 REGISTERS_VERSION_KEY = "dashboard:registers:version"
 REGISTERS_SECONDS = 3600
 
 
 def versions():
-    """The current (registers, coverage, survey counters) tokens, one cache round trip when
-    they exist."""
-    return tokens(REGISTERS_VERSION_KEY, COVERAGE_VERSION_KEY, COUNTERS_VERSION_KEY)
+    """The current (registers, coverage) tokens, one cache round trip when they exist."""
+    return tokens(REGISTERS_VERSION_KEY, COVERAGE_VERSION_KEY)
 
 
 def bump_registers():

@@ -140,13 +140,13 @@ def build(scope, year, *, user=None, root=None, today=None):
     user = _unwrapped(user)
     years = [SchoolYear(year.start_year - i) for i in range(TREND_YEARS - 1, -1, -1)]
     board = Dashboard(scope=scope, year=year, today=today, trend_years=years, k=min_group_size())
-    registers_version, coverage_version, counters_version = caching.versions()
+    registers_version, coverage_version = caching.versions()
     registers = _registers(board, user, years, (registers_version, coverage_version))
     for name in REGISTER_FIELDS:
         setattr(board, name, registers[name])
     per_child = defaultdict(dict, {key: dict(v) for key, v in registers["per_child"].items()})
     viewer = user if registers["filter_campaigns"] else None
-    _satisfaction(board, viewer, years, per_child, counters_version)
+    _satisfaction(board, viewer, years, per_child)
     _units(board, root, per_child, registers["attention"], registers["coverage"])
     return board
 
@@ -438,7 +438,7 @@ def _index(values):
     return likert_index(sum(v * c for v, c in values.items()) / total)
 
 
-def _satisfaction(board, user, years, per_child, counters_version):
+def _satisfaction(board, user, years, per_child):
     scope, k = board.scope, board.k
     campaigns = Campaign.objects.exclude(status=Campaign.Status.DRAFT).filter(
         opens_on__gte=years[0].first_day, opens_on__lte=board.year.last_day
@@ -451,14 +451,28 @@ def _satisfaction(board, user, years, per_child, counters_version):
     covers = Exists(
         CampaignUnit.objects.filter(campaign=OuterRef("pk"), unit__path__in=scope.ancestor_paths())
     )
+    # An open campaign's sums change with every response it stores, which adds one to its
+    # count of responses: the key of its cached sums.
+    responses = Coalesce(
+        Subquery(
+            UnitTally.objects.filter(campaign=OuterRef("pk"))
+            .order_by()
+            .values("campaign")
+            .annotate(n=Sum("count"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
     info = {
         row["pk"]: row
         for row in campaigns.order_by()
-        .annotate(covers=covers)
-        .values("pk", "status", "closes_on", "group", "opens_on", "title", "covers")
+        .annotate(covers=covers, n_responses=responses)
+        .values("pk", "status", "closes_on", "group", "opens_on", "title", "covers", "n_responses")
     }
-    for row in info.values():  # an open campaign's sums change with every fold
-        row["counters"] = "" if row["status"] == Campaign.Status.CLOSED else counters_version
+    for row in info.values():
+        responses = row.pop("n_responses")
+        row["counters"] = "" if row["status"] == Campaign.Status.CLOSED else responses
     # The result depends only on these campaigns' sums (cached as described in
     # ``dashboard.caching``) and their rows: kept as long as the sums are.
     key = (

@@ -165,9 +165,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
     "max_retries": 0,
 }
-# Survey responses are counted in batches this often: the lag of an open campaign's results
-# (the dashboard keeps them 60 s anyway). Longer batches add up more answers per counter row.
-SURVEY_FOLD_SECONDS = env_int("SURVEY_FOLD_SECONDS", 30, minimum=1)
 # How often a worker writes a heartbeat row (beat sends the task). /healthz answers 503 when the
 # newest row is older than WORKER_HEARTBEAT_MISSED of these intervals while tasks go to a broker:
 # scheduled publishing, reminders and report PDFs then wait for a worker.
@@ -194,15 +191,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ims.tasks.send_digests_task",
         "schedule": crontab(hour=17, minute=0),
     },
-    # Every SURVEY_FOLD_SECONDS, count the survey responses submitted since (surveys.services);
-    # a run not started within the interval is dropped, the next one folds its rows.
-    "fold-survey-responses": {
-        "task": "surveys.tasks.fold_staged_task",
-        "schedule": float(SURVEY_FOLD_SECONDS),
-        "options": {"expires": SURVEY_FOLD_SECONDS},
-    },
-    # Every hour, drop the claims of survey answering sessions past their lifetime (12 hours).
-    "prune-submission-claims": {"task": "surveys.tasks.prune_claims_task", "schedule": 3600.0},
     # Every night, the acknowledgement coverage roll-up from scratch (documents.coverage).
     "rebuild-coverage": {
         "task": "documents.tasks.rebuild_coverage_task",

@@ -474,6 +474,11 @@ def _broker_status():
 
 
 def csrf_failure(request, reason=""):
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.namespace == "surveys_public":
+        from surveys.public_views import csrf_failure as survey_csrf_failure
+
+        return survey_csrf_failure(request)  # a respondent's page, in their language
     return render(
         request,
         "ims/error.html",

@@ -1037,7 +1037,7 @@ class Generator:
                     tally_rebuild(campaign)
             return
         # One pass over the answers instead of the surveys app's per-campaign rebuild (same
-        # numbers: these instruments have no multiple-choice question, so a respondent gives at
+        # numbers, all in shard 0: these instruments have no multiple-choice question, so a respondent gives at
         # most one answer per question and answers per question equal respondents).
         from surveys.models import QuestionTally, Response, UnitTally, ValueTally
 
@@ -1056,22 +1056,23 @@ class Generator:
             cursor.execute(
                 f"""
                 INSERT INTO {ValueTally._meta.db_table}
-                    (campaign_id, unit_id, question_id, value, count)
-                SELECT campaign_id, unit_id, question_id, value, n
+                    (campaign_id, unit_id, question_id, value, shard, count)
+                SELECT campaign_id, unit_id, question_id, value, 0, n
                 FROM scale_value_counts WHERE value IS NOT NULL
                 """  # noqa: S608
             )
             cursor.execute(
                 f"""
-                INSERT INTO {QuestionTally._meta.db_table} (campaign_id, unit_id, question_id, count)
-                SELECT campaign_id, unit_id, question_id, sum(n)
+                INSERT INTO {QuestionTally._meta.db_table}
+                    (campaign_id, unit_id, question_id, shard, count)
+                SELECT campaign_id, unit_id, question_id, 0, sum(n)
                 FROM scale_value_counts GROUP BY 1, 2, 3
                 """  # noqa: S608
             )
             cursor.execute(
                 f"""
-                INSERT INTO {UnitTally._meta.db_table} (campaign_id, unit_id, count)
-                SELECT campaign_id, unit_id, count(*) FROM {response} GROUP BY 1, 2
+                INSERT INTO {UnitTally._meta.db_table} (campaign_id, unit_id, shard, count)
+                SELECT campaign_id, unit_id, 0, count(*) FROM {response} GROUP BY 1, 2
                 """  # noqa: S608
             )
 

@@ -61,11 +61,10 @@ def page_url(request, token):
 
 def claim(token):
     """The claim of ``token``'s session for ``response_submit``: a key (a keyed hash of the
-    token) and when it may be dropped: once the session's last state cookie has expired,
-    rounded up to the hour, so the claim tells no exact time."""
+    token) and the day after which it may be dropped, that on which the session's last state
+    cookie expires at the latest (a date: the claim tells no time)."""
     key = uuid.UUID(bytes=salted_hmac(CLAIM_SALT, token).digest()[:16])
-    expires_at = timezone.now() + timedelta(seconds=MAX_AGE, hours=1)
-    return key, expires_at.replace(minute=0, second=0, microsecond=0)
+    return key, (timezone.localtime() + timedelta(seconds=MAX_AGE)).date()
 
 
 def encode(token, state):

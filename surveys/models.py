@@ -5,9 +5,12 @@ Storage for a million responses in a province:
 - ``Response`` holds the raw, immutable answers (one JSON document per response). Its keys are
   random UUIDs and it carries nothing that identifies a person: no user, code, IP, user agent or
   time (the date only). Responses are read only by the raw export, which streams them.
-- Results never scan raw answers. Each response is added (by the fold of staged responses, see
-  ``surveys.services``) to three small counter tables keyed by (campaign, unit, ...): ``UnitTally`` (responses), ``QuestionTally``
-  (respondents per question) and ``ValueTally`` (answers per question and value). A results page
+- Results never scan raw answers. Each response is added, in the transaction that stores it
+  (``surveys.services.response_submit``), to three small counter tables keyed by (campaign,
+  unit, ..., shard): ``UnitTally`` (responses), ``QuestionTally`` (respondents per question)
+  and ``ValueTally`` (answers per question and value). Each key is split into ``TALLY_SHARDS``
+  rows (a submission adds to one shard, at random) so that concurrent submissions of one school
+  seldom wait for each other's row locks; every reader sums over the shards. A results page
   sums a few thousand counter rows for a subtree, whatever the number of responses.
   ``tally_rebuild`` recomputes them from the raw answers when needed.
 """
@@ -602,47 +605,20 @@ class Response(ImmutableRow):
         return str(self.id)
 
 
-class StagedResponse(models.Model):
-    """A response the last page accepted and the counters do not hold yet.
-
-    The last page writes this one row (the cheapest write that keeps the response); a batch
-    fold (``surveys.services.fold_staged``) turns staged rows into responses and counts them,
-    and deletes them. It holds exactly what those rows hold,
-    nothing more: no user, code, address, agent or time beyond the date.
-    """
-
-    id = models.UUIDField(primary_key=True, editable=False)  # becomes the Response's key
-    # No indexes beyond the key: the table only holds the last few seconds' responses, and
-    # each index would cost every submission a write.
-    campaign = models.ForeignKey(
-        Campaign, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    version = models.ForeignKey(
-        InstrumentVersion, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", db_index=False)
-    submitted_on = models.DateField()
-    language = models.CharField(max_length=8)
-    answers = models.JSONField()  # as ``Response.answers``
-
-    def __str__(self):
-        return str(self.id)
-
-
 class SubmissionClaim(models.Model):
     """That an answering session has stored its response, so a replayed or double-clicked last
     page stores nothing more.
 
-    Written by the same statement as the staged response (``surveys.services._stage``), so a
-    response is stored exactly when its claim is. The key is a keyed hash of the session's
-    token (``surveys.answering_state.claim``): the token a device keeps in its history cannot
-    be matched to it without the server's secret key, and nothing here points to the response.
-    Dropped once the session could no longer be replayed (``prune_claims``).
+    Inserted first in the transaction that stores the response (``surveys.services.
+    response_submit``), so a response is stored exactly when its claim is. The key is a keyed
+    hash of the session's token (``surveys.answering_state.claim``): the token a device keeps in
+    its history cannot be matched to it without the server's secret key, and nothing here points
+    to the response. It holds a date only (no time): the day after which the session can no
+    longer be replayed; submissions drop the claims past it.
     """
 
     key = models.UUIDField(primary_key=True, editable=False)
-    # No index: rows are dropped in bulk (hourly), and an index would cost each submission.
-    expires_at = models.DateTimeField()
+    expires_on = models.DateField(db_index=True)
 
     def __str__(self):
         return str(self.key)
@@ -681,16 +657,23 @@ class AnsweringDraft(models.Model):
         )
 
 
+# Counter rows per key: a submission adds to one of them, at random; readers sum them.
+TALLY_SHARDS = 8
+
+
 class UnitTally(models.Model):
     """Responses per campaign and unit (the roll-up the results and response rates read)."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    shard = models.PositiveSmallIntegerField(default=0)
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "unit"], name="surveys_unittally_key"),
+            models.UniqueConstraint(
+                fields=["campaign", "unit", "shard"], name="surveys_unittally_key"
+            ),
         ]
 
     def __str__(self):
@@ -703,12 +686,14 @@ class QuestionTally(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    shard = models.PositiveSmallIntegerField(default=0)
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["campaign", "unit", "question"], name="surveys_questiontally_key"
+                fields=["campaign", "unit", "question", "shard"],
+                name="surveys_questiontally_key",
             ),
         ]
 
@@ -723,12 +708,14 @@ class ValueTally(models.Model):
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
     value = models.IntegerField()
+    shard = models.PositiveSmallIntegerField(default=0)
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["campaign", "unit", "question", "value"], name="surveys_valuetally_key"
+                fields=["campaign", "unit", "question", "value", "shard"],
+                name="surveys_valuetally_key",
             ),
         ]
 

@@ -1,36 +1,37 @@
-"""The answering pages at ``/s/<code>``: no account, no JavaScript, nothing from another host.
+"""The answering pages at ``/s/``: no account, no JavaScript needed, nothing from another host.
 
-``/s/<code>`` checks the code and opens an answering session (a random token whose state is
-kept in a signed cookie, see ``surveys.answering_state``), then redirects to ``/s/r/<token>/``,
-so the code never appears in later URLs. Each section is one page: a plain HTML form POST keeps
-that page's answers in the state; the last page stores the response atomically
-(``response_submit``) and forgets the state. A frozen version's questions come from the
-process cache (``surveys.questions``), so the last page costs one statement: the INSERT of the
-staged response and of the session's claim, which refuses a replay (``response_submit``).
+A person opens a campaign's open link ``/s/<link code>`` (a school's poster or QR code), or
+types the one-time code printed on a slip into the entry page ``/s/`` (a form POST; the slip's
+QR code carries ``/s/#CODE``, a fragment no browser sends, which the page's script types in).
+Either opens an answering session (a random token whose state is kept in a signed cookie, see
+``surveys.answering_state``) and redirects to ``/s/r/<token>/``: no one-time code is ever in a
+URL that a server or proxy could log. A one-time code put in a path (``/s/<code>``) only gets
+the entry page, which does not say whether it is valid.
+
+Each section is one page, a plain Django form POST (with the CSRF check) that keeps the page's
+answers in the state; the last page stores and counts the response atomically
+(``response_submit``) and forgets the state. A second POST of the last page (a double tap)
+shows the thanks page and stores nothing more.
 
 Abuse limits: each address may open ``SURVEY_RATE_LIMIT_PER_HOUR`` answering sessions an hour
 (counted in the shared cache when the session opens; each session stores at most one
 response, so this bounds the responses an address can send); a honeypot field; a minimum time
-from opening to submitting; and the "already answered" cookie for public links.
+from opening to submitting; and the (signed) "already answered" cookie for public links.
 """
 
-import functools
 import hashlib
 import re
 import secrets
 import time
-from urllib.parse import parse_qsl
 
 from django.conf import settings
-from django.core.exceptions import TooManyFieldsSent
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
 
 from ims.cache import count
 from ims.models import OrgUnit
@@ -38,7 +39,7 @@ from ims.proxies import client_address
 from surveys import answering_state
 from surveys.answering import AnswerError, clean_page
 from surveys.answering_state import SESSION_KEY  # noqa: F401 - sessions opened before the cookies
-from surveys.models import LIKERT_LABELS, Campaign, OneTimeCode, SurveyLink
+from surveys.models import LIKERT_LABELS, Campaign, OneTimeCode, SubmissionClaim, SurveyLink
 from surveys.questions import version_rules
 from surveys.services import (
     AlreadySubmitted,
@@ -50,24 +51,10 @@ from surveys.services import (
 )
 
 DONE_COOKIE = "ims_svy_done"
+DONE_SALT = "surveys.done"
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 HONEYPOT = "website"
 NOTICES = {"fast", "resumed"}
-
-
-def _no_store(view):
-    """Every response of these pages, redirects included, is ``private, no-store``: no cache,
-    shared or the browser's, keeps a page that shows answers or carries the answering state.
-    (Django's ``never_cache`` says as much with more words, parsing the header again and
-    formatting an ``Expires`` date on every response: a tenth of a submission's CPU.)"""
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        response["Cache-Control"] = "private, no-store"
-        return response
-
-    return wrapped
 
 
 def min_seconds():
@@ -111,61 +98,85 @@ def _answered(request):
 
     A courtesy to the respondent (the "already answered" message), not a control: clearing
     cookies or another browser gets round it, and the controls are the one-time codes, the
-    claim of the answering session and the rate limit. So the cookie is not signed: editing it
-    can only hide or show that message to oneself. A value written signed before
-    (``1,2:<timestamp>:<signature>``) is read up to its first colon.
+    claim of the answering session and the rate limit. The cookie is signed, so only this
+    server writes it; an unsigned (older) or altered value counts as empty.
     """
-    value = request.COOKIES.get(DONE_COOKIE, "").split(":", 1)[0]
+    value = request.get_signed_cookie(DONE_COOKIE, default="", salt=DONE_SALT)
     return {int(v) for v in value.split(",") if v.isdecimal()}
 
 
-# What ``public_urls.start`` accepts (ASCII letters and digits only, 8 to 48 of them).
+# What a code looks like (ASCII letters and digits only, 8 to 48 of them).
 CODE_SHAPE = re.compile(r"[0-9A-Za-z]{8,48}")
 
 
-@_no_store
+def _enter_page(request, language, status=200, **context):
+    return render_public(request, "enter.html", context, language, status=status)
+
+
+@never_cache
 @require_http_methods(["GET", "POST"])
 def enter(request):
-    """Type the code printed on a slip."""
+    """Type the code printed on a slip; a valid code opens the answering session at once.
+
+    The code is posted, never put in a URL. A slip's QR code opens ``/s/#CODE``: the page's
+    script (``surveys/enter.js``) copies the fragment into the field and sends the form;
+    without JavaScript the person types the code printed under it.
+    """
     language = _language(request)
-    error = None
-    if request.method == "POST":
-        code = plain_code(request.POST.get("code", ""))
-        if CODE_SHAPE.fullmatch(code):
-            return redirect("surveys_public:start", code=code)
-        with translation.override(language):
-            if code:
-                error = _("This is not a survey code: a code has 8 or more letters and digits.")
-            else:
-                error = _("Please type the code printed on your slip.")
-    return render_public(request, "enter.html", {"error": error}, language)
+    if request.method != "POST":
+        return _enter_page(request, language)
+    code = plain_code(request.POST.get("code", ""))
+    with translation.override(language):
+        if not code:
+            error = _("Please type the code printed on your slip.")
+        elif not CODE_SHAPE.fullmatch(code):
+            error = _("This is not a survey code: a code has 8 or more letters and digits.")
+        else:
+            return _open(request, code, language)
+    return _enter_page(request, language, status=400, error=error, code=code)
 
 
-@_no_store
+@never_cache
+@require_safe
 def start(request, code):
+    """A campaign's open link. Any other code in a path (a one-time code, an unknown or
+    mistyped one) gets the entry page, filled in, which does not tell whether it is valid."""
     language = _language(request)
-    candidates = code_candidates(code)
-    today = timezone.localdate()
-    link = (
-        SurveyLink.objects.filter(code__in=candidates, is_active=True)
+    link = _link(code)
+    if link is None:
+        return _enter_page(request, language, code=plain_code(code))
+    return _open(request, code, language, link=link)
+
+
+def _link(code):
+    return (
+        SurveyLink.objects.filter(code__in=code_candidates(code), is_active=True)
         .select_related("campaign", "unit")
         .first()
     )
+
+
+def _open(request, code, language, link=None):
+    """Open an answering session for ``code`` (an open link's, or a typed one-time code)."""
+    link = link or _link(code)
     one_time = None
+    today = timezone.localdate()
     if link is None:
         one_time = (
-            OneTimeCode.objects.filter(code__in=candidates).select_related("campaign").first()
+            OneTimeCode.objects.filter(code__in=code_candidates(code))
+            .select_related("campaign")
+            .first()
         )
         if one_time is None:
-            return _message(request, "unknown", language, status=404)
+            with translation.override(language):
+                error = _("This code was not found. Please check it and try again.")
+            return _enter_page(request, language, status=404, error=error, code=code)
         campaign, unit_id = one_time.campaign, one_time.unit_id
     else:
         campaign, unit_id = link.campaign, link.unit_id
         if campaign.requires_code and campaign.phase(today) == "open":
             # The school's poster of a campaign that needs codes: type the slip's code here.
-            return render_public(
-                request, "enter.html", {"campaign": campaign, "unit": link.unit}, language
-            )
+            return _enter_page(request, language, campaign=campaign, unit=link.unit)
     phase = campaign.phase(today)
     if phase in ("draft", "upcoming"):
         return _message(request, "not_open", language, campaign=campaign)
@@ -188,7 +199,6 @@ def start(request, code):
         return result
     state = {
         "c": campaign.pk,
-        "ct": campaign.created_at.timestamp(),  # with "c", the key of the process's copy
         "u": unit_id,
         "otc": one_time.pk if one_time else None,
         "t0": time.time(),
@@ -200,32 +210,10 @@ def start(request, code):
     return result
 
 
-_campaigns = {}  # (pk, created_at) → Campaign with a frozen version: POSTs of this process
-MAX_CACHED_CAMPAIGNS = 256
-
-
-def _answering_campaign(state, fresh):
-    """The campaign of an answering session, with its version.
-
-    A page that is shown (``fresh``) reads it from the database, so a closed campaign shows
-    its message at once. A POST may use the copy this process read last: what it relies on
-    does not change (the version, which is frozen, and the code requirement), and the status
-    is checked again by the response's INSERT itself (``response_submit``), so a campaign
-    closed meanwhile stores nothing; a POST that is not the last page only redirects to a
-    page, which is read fresh.
-    """
-    key = (state["c"], state.get("ct"))
-    if not fresh and key[1] is not None:
-        campaign = _campaigns.get(key)
-        if campaign is not None:
-            return campaign
-    campaign = Campaign.objects.select_related("version").filter(pk=state["c"]).first()
-    frozen = campaign is not None and campaign.version.has_responses
-    if frozen and campaign.created_at.timestamp() == key[1]:
-        if len(_campaigns) >= MAX_CACHED_CAMPAIGNS:
-            _campaigns.clear()
-        _campaigns[key] = campaign
-    return campaign
+def _answering_campaign(state):
+    """The campaign of an answering session, with its version, as it is now in the database:
+    a manager's edit (a later closing date, a code now required) applies to the next page."""
+    return Campaign.objects.select_related("version").filter(pk=state["c"]).first()
 
 
 def _pages(rules, answers):
@@ -245,35 +233,6 @@ def _posted(form, rules):
     return {rule.key: form.getlist(rule.name) for rule in rules}
 
 
-def _form(request):
-    """The posted fields of an answering page, like ``request.POST``.
-
-    Nothing has parsed the body yet (the page is exempt from the CSRF check, see ``answer``),
-    so a URL-encoded body is parsed here straight into a ``MultiValueDict``: a third of the
-    cost of ``QueryDict``, which checks and converts each of a page's dozens of fields one call
-    at a time. The same limits apply (``DATA_UPLOAD_MAX_MEMORY_SIZE`` through ``request.body``,
-    ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` here); any other body goes through ``request.POST``.
-    """
-    if request.content_type != "application/x-www-form-urlencoded":
-        return request.POST
-    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
-    charset = request.encoding or settings.DEFAULT_CHARSET
-    fields = {}
-    try:
-        for name, value in parse_qsl(
-            request.body.decode(charset, "replace"),
-            keep_blank_values=True,
-            encoding=charset,
-            max_num_fields=limit,
-        ):
-            fields.setdefault(name, []).append(value)
-    except ValueError:
-        raise TooManyFieldsSent(
-            f"More than {limit} fields (DATA_UPLOAD_MAX_NUMBER_FIELDS)."
-        ) from None
-    return MultiValueDict(fields)
-
-
 def _client_key(request):
     """The rate-limit counter of the request's address this hour (the address hashed with the
     secret key: the cache never holds addresses)."""
@@ -282,17 +241,10 @@ def _client_key(request):
     return f"surveys:rate:{digest}:{int(time.time() // 3600)}"
 
 
-@_no_store
-@csrf_exempt
+@never_cache
 @require_http_methods(["GET", "POST"])
 def answer(request, token):
-    """One page of an answering session; the last page's POST stores the response.
-
-    Exempt from the CSRF check, which would guard nothing here: a POST acts only with the
-    session's state cookie, which is ``SameSite=Lax`` (a browser does not send it with a POST
-    from another site) and scoped to a URL holding the session's random token (which another
-    site cannot know). A forged POST finds no state and stores nothing (tested).
-    """
+    """One page of an answering session; the last page's POST stores the response."""
     try:
         state = answering_state.load(request, token)
     except answering_state.TamperedState:
@@ -302,7 +254,7 @@ def answer(request, token):
     if state is None:
         return _message(request, "expired", _language(request), status=404)
     language = _language(request, state)
-    campaign = _answering_campaign(state, fresh=request.method != "POST")
+    campaign = _answering_campaign(state)
     today = timezone.localdate()
     if campaign is None or not campaign.is_answerable(today):
         return _message(request, "closed", language, campaign=campaign)
@@ -327,7 +279,7 @@ def answer(request, token):
         return result
 
     if request.method == "POST":
-        form = _form(request)
+        form = request.POST
         if form.get(HONEYPOT):
             # A form filler bot: store nothing, and give it nothing to learn from.
             result = redirect("surveys_public:thanks")
@@ -400,13 +352,6 @@ def question_item(question, values, error):
     }
 
 
-@functools.lru_cache(maxsize=8)
-def _thanks_url(prefix, urlconf):
-    """The thanks page's URL under a script prefix and URL conf (``reverse`` once, not on every
-    submission)."""
-    return reverse("surveys_public:thanks", urlconf=urlconf)
-
-
 def _submit(request, token, state, campaign, rules, language, today):
     def retry(kind):
         pages = _pages(rules, state["answers"])
@@ -418,7 +363,10 @@ def _submit(request, token, state, campaign, rules, language, today):
 
     if time.time() - state["t0"] < min_seconds():
         return retry("fast")
+    claim = answering_state.claim(token)
     if state["otc"] is None and campaign.pk in _answered(request):
+        if SubmissionClaim.objects.filter(key=claim[0]).exists():
+            return _thanks(request, token, language)  # this very session, sent twice
         return _message(request, "already_answered", language, campaign=campaign)
     try:
         response_submit(
@@ -428,12 +376,14 @@ def _submit(request, token, state, campaign, rules, language, today):
             answers=state["answers"],
             language=language,
             one_time_code_id=state["otc"],
-            claim=answering_state.claim(token),
+            claim=claim,
             today=today,
         )
-    except (CodeAlreadyUsed, AlreadySubmitted) as error:
-        kind = "used" if isinstance(error, CodeAlreadyUsed) else "already_answered"
-        result = _message(request, kind, language, campaign=campaign)
+    except AlreadySubmitted:
+        # The same session sent twice (a double tap): its response is stored, once.
+        return _thanks(request, token, language)
+    except CodeAlreadyUsed:
+        result = _message(request, "used", language, campaign=campaign)
         answering_state.forget(request, result, token)
         return result
     except CampaignNotOpen:
@@ -448,15 +398,13 @@ def _submit(request, token, state, campaign, rules, language, today):
                 answering_state.save(request, result, token, state)
                 return result
         return _message(request, "tampered", language, status=400, campaign=campaign)
-    result = HttpResponseRedirect(
-        _thanks_url(get_script_prefix(), get_urlconf()) + f"?lang={language}"
-    )
-    answering_state.forget(request, result, token)
+    result = _thanks(request, token, language)
     if state["otc"] is None:
         done = sorted(_answered(request) | {campaign.pk})[-50:]
-        result.set_cookie(
+        result.set_signed_cookie(
             DONE_COOKIE,
             ",".join(str(pk) for pk in done),
+            salt=DONE_SALT,
             max_age=180 * 24 * 3600,
             httponly=True,
             samesite="Lax",
@@ -465,6 +413,35 @@ def _submit(request, token, state, campaign, rules, language, today):
     return result
 
 
-@_no_store
+def _thanks(request, token, language):
+    """To the thanks page; the session is over."""
+    result = HttpResponseRedirect(reverse("surveys_public:thanks") + f"?lang={language}")
+    answering_state.forget(request, result, token)
+    return result
+
+
+@never_cache
 def thanks(request):
     return _message(request, "thanks", _language(request))
+
+
+def csrf_failure(request):
+    """An answering page's form failed Django's CSRF check (``ims.views.csrf_failure``): this
+    browser did not send back the cookie the page was given (cookies cleared or blocked
+    meanwhile). Nothing was saved; say so in the respondent's language and lead back to the
+    page, whose earlier pages' answers are kept. The answer carries a new CSRF cookie, so the
+    page opened again can be sent."""
+    from django.middleware.csrf import get_token
+
+    get_token(request)
+    token = request.resolver_match.kwargs.get("token")
+    state = None
+    if token:
+        try:
+            state = answering_state.load(request, token)
+        except answering_state.TamperedState:
+            state = None
+    back = request.get_full_path() if state is not None else reverse("surveys_public:enter")
+    return render_public(
+        request, "message.html", {"kind": "csrf", "back": back}, _language(request, state), 403
+    )

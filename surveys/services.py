@@ -1,18 +1,17 @@
 """Every write in the surveys app: one function per step, each atomic."""
 
+import random
 import secrets
 import uuid
 from collections import Counter
 from itertools import batched
 
-import psycopg
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ims.cache import replace_token
 from ims.history import with_reason
 from ims.models import OrgUnit
 from ims.transitions import TransitionError, check_transition, record_transition
@@ -20,6 +19,7 @@ from surveys.answering import AnswerError, clean_response
 from surveys.data import INTRO, TEMPLATES
 from surveys.models import (
     CHOICE_KINDS,
+    TALLY_SHARDS,
     AnsweringDraft,
     Area,
     Campaign,
@@ -34,7 +34,6 @@ from surveys.models import (
     Response,
     ResultAction,
     Section,
-    StagedResponse,
     SubmissionClaim,
     SurveyLink,
     UnitTally,
@@ -382,13 +381,14 @@ def campaign_publish(*, actor, campaign, without_codes_ok=False):
 
 @transaction.atomic
 def campaign_close(*, actor, campaign, reason=""):
-    """Close a campaign; every response it accepted is counted when this commits.
+    """Close a campaign; every response it accepted is stored and counted when this commits.
 
-    The row lock (no key update) waits for submissions in flight (they hold the campaign in
-    share mode) and makes later ones wait and then find it closed; folds, whose foreign-key
-    checks only need the key, go on, and the campaign's staged responses are folded here.
+    The row lock (``FOR UPDATE``) conflicts with the key-share lock each response's INSERT
+    takes on the campaign (its foreign-key check): closing waits for submissions in flight,
+    and a submission that comes after finds the campaign closed and stores nothing
+    (``response_submit``).
     """
-    campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign.pk)
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     check_transition(campaign.status, Campaign.Status.CLOSED, TRANSITIONS)
     _require(campaign.can_manage(actor))
     previous = campaign.status
@@ -402,7 +402,6 @@ def campaign_close(*, actor, campaign, reason=""):
         to_state=campaign.status,
         reason=reason,
     )
-    fold_staged(campaign_id=campaign.pk)
     return campaign
 
 
@@ -447,18 +446,11 @@ def codes_generate(*, actor, campaign, unit, count):
 
 
 # --- responses ------------------------------------------------------------------------------
-# A submission is *staged*: the last page writes one row (``StagedResponse``) holding the
-# response and its cleaned answers, the cheapest write that keeps it. ``fold_staged`` turns
-# staged rows into responses and adds them to the three counters, many at a time: a Celery
-# beat task every ``SURVEY_FOLD_SECONDS``, or right after the submission when tasks run eagerly
-# (no broker: ``make run``, the tests). Counters (and so results) of an open campaign lag by
-# at most that interval; closing a campaign, ``tally_rebuild`` and the raw export fold the
-# campaign's staged rows first, so they are exact.
-
-FOLD_BATCH = 10_000
-# The cache token of everything summed from the counters: replaced by every fold that counted
-# responses and by a rebuild (``ims.cache.tokens``; the dashboard keys open campaigns on it).
-COUNTERS_VERSION_KEY = "surveys:counters:version"
+# A submission is one transaction: the answering session's claim, the one-time code (if any),
+# the response itself and its counts. Counter rows are split into ``TALLY_SHARDS`` shards per
+# key (``surveys.models``): a submission adds to one shard, chosen at random, so concurrent
+# submissions of one school seldom wait for the same row; readers sum the shards. So the
+# counters always equal the stored responses, with no worker and nothing left to fold.
 
 
 def response_submit(
@@ -473,30 +465,26 @@ def response_submit(
     claim=None,
     today=None,
 ):
-    """Accept one anonymous response atomically (staged, see above); returns the response as
-    the fold will store it (not re-read).
+    """Store one anonymous response and count it, atomically; returns the stored response.
 
     ``claim`` (the answering pages pass their session's, ``answering_state.claim``) is a
-    ``(key, expires_at)`` that stores at most one response: the same statement writes the
-    claim and the staged response, so a replay of the last page, even concurrent or after a
-    fold, stores nothing and raises ``AlreadySubmitted``.
+    ``(key, expires_on)`` inserted first: a second submission of the same session (a double
+    tap, a replay), even concurrent, stores nothing and raises ``AlreadySubmitted``.
 
     ``campaign`` (with its version loaded) and its version's ``rules`` may be passed by a caller
     that already holds them (the answering page); otherwise they are read here, the rules from
     the frozen-version cache (``surveys.questions``).
 
-    The one-time code (if any) is claimed by a conditional UPDATE inside the same transaction:
-    of two concurrent submits with one code, exactly one stores a response. Nothing about the
-    code, the person or the time (beyond the date) reaches the response.
+    The one-time code (if any) is claimed by a conditional UPDATE (of two submissions with one
+    code, exactly one stores a response: the other raises ``CodeAlreadyUsed``), and every used
+    code of the same campaign and unit is written again by this transaction, so no code row's
+    transaction points at this response alone; the code's unfinished answers are deleted.
+    Nothing about the code, the person or the time (beyond the date) reaches the response.
 
-    Statements: the code claim (if any); one INSERT of the staged response (and of the
-    session's claim); for the first response of a version, the UPDATE that freezes it. Without
-    a code and once the version is frozen, the INSERT runs alone in autocommit (no BEGIN and
-    COMMIT round trips; on SQLite, which has no INSERT inside WITH, the claim and the staged
-    row are two INSERTs in a transaction). It inserts only while the campaign is open, checked
-    in the INSERT itself: a campaign closed after it was read stores nothing
-    (``CampaignNotOpen``). On PostgreSQL the INSERT holds the campaign row in share mode, so
-    closing waits for submissions in flight and every later one sees the campaign closed.
+    After the response's INSERT, the campaign is read again: on PostgreSQL that INSERT's
+    foreign-key check waits for a ``campaign_close`` in progress (which holds the campaign
+    ``FOR UPDATE``), so a campaign closed meanwhile is seen here and nothing is stored
+    (``CampaignNotOpen``); and a close started after the INSERT waits for this commit.
     """
     today = today or timezone.localdate()
     if campaign is None:
@@ -515,264 +503,74 @@ def response_submit(
         unit_id=unit_id,
         submitted_on=today,
         language=language,
+        answers=[
+            [question_id, None, value] if isinstance(value, str) else [question_id, value, ""]
+            for question_id, values in cleaned.items()
+            for value in values
+        ],
     )
-    if one_time_code_id is None and campaign.version.has_responses:
-        _stage(response, cleaned, claim)  # the usual case: one statement, atomic by itself
-    else:
-        with transaction.atomic():
-            if one_time_code_id is not None:
-                claimed = OneTimeCode.objects.filter(
-                    pk=one_time_code_id, campaign=campaign, is_used=False
-                ).update(is_used=True)
-                if claimed != 1:
-                    raise CodeAlreadyUsed
-                # The code's unfinished answers go with it: no row joins the code to them.
-                AnsweringDraft.objects.filter(
-                    code_key=AnsweringDraft.key_for_code(one_time_code_id)
-                ).delete()
-            _stage(response, cleaned, claim)
-            if not campaign.version.has_responses:
-                InstrumentVersion.objects.filter(pk=campaign.version_id).update(has_responses=True)
-    if folds_inline():
-        fold_staged()
-    response._state.adding, response._state.db = False, connection.alias
+    with transaction.atomic():
+        if claim is not None:
+            key, expires_on = claim
+            try:
+                with transaction.atomic():
+                    SubmissionClaim.objects.create(key=key, expires_on=expires_on)
+            except IntegrityError:
+                raise AlreadySubmitted from None
+        if one_time_code_id is not None:
+            _use_code(campaign, unit_id, one_time_code_id)
+        response.save(force_insert=True)
+        if not Campaign.objects.filter(
+            pk=campaign.pk,
+            status=Campaign.Status.PUBLISHED,
+            opens_on__lte=today,
+            closes_on__gte=today,
+        ).exists():
+            raise CampaignNotOpen  # closed while this was in flight: roll everything back
+        _add_counts([response], shard=random.randrange(TALLY_SHARDS))
+        if not campaign.version.has_responses:
+            InstrumentVersion.objects.filter(pk=campaign.version_id, has_responses=False).update(
+                has_responses=True
+            )
+    SubmissionClaim.objects.filter(expires_on__lt=today).delete()  # replays no longer possible
     return response
 
 
-def folds_inline():
-    """Whether the submitting request folds its own response: when tasks run eagerly (no
-    broker), since no worker would."""
-    from ims.celery import app
-
-    return app.conf.task_always_eager
-
-
-def _stage(response, cleaned, claim=None):
-    """The one INSERT of a submission: the response and its answers as one staged row (and the
-    answering session's claim), inserted only while the campaign is open and the claim is
-    free. Raises ``CampaignNotOpen`` or ``AlreadySubmitted`` when nothing was."""
-    staged = [
-        [question_id, None, value] if isinstance(value, str) else [question_id, value, ""]
-        for question_id, values in cleaned.items()
-        for value in values
-    ]
-    fields = {f.name: f for f in StagedResponse._meta.fields}
-    date = fields["submitted_on"].get_db_prep_value(response.submitted_on, connection)
-    campaign = [
-        response.campaign_id,
-        response.version_id,
-        str(Campaign.Status.PUBLISHED),
-        date,
-        date,
-    ]
-    row = [
-        fields["id"].get_db_prep_value(response.id, connection),
-        response.unit_id,
-        date,
-        response.language,
-        fields["answers"].get_db_prep_value(staged, connection),
-    ]
-    claim_params = claim and [
-        SubmissionClaim._meta.get_field(name).get_db_prep_value(value, connection)
-        for name, value in zip(("key", "expires_at"), claim, strict=True)
-    ]
-    if connection.vendor == "postgresql":
-        # One statement. FOR SHARE: conflicts with the lock ``campaign_close`` takes, not with
-        # the key-share locks of foreign-key checks (the folds' inserts). A claim taken by a
-        # concurrent submission is waited for, then skipped: nothing is staged. Prepared once
-        # per connection.
-        with _prepared_cursor() as cursor:
-            if claim is None:
-                cursor.execute(_STAGE_PG, campaign + row)
-            else:
-                cursor.execute(_STAGE_CLAIMED_PG, campaign + claim_params + row)
-            stored = cursor.rowcount == 1
-    else:
-        with transaction.atomic(), connection.cursor() as cursor:
-            stored = True
-            if claim is not None:
-                cursor.execute(_CLAIM, claim_params + campaign)
-                stored = cursor.rowcount == 1
-            if stored:
-                cursor.execute(_STAGE, row + campaign)
-                stored = cursor.rowcount == 1
-    if not stored:
-        # Nothing was written: tell why (a rare path, one more query).
-        if claim is not None:
-            current = Campaign.objects.filter(pk=response.campaign_id).first()
-            if current is not None and current.is_answerable(response.submitted_on):
-                raise AlreadySubmitted
-        raise CampaignNotOpen  # closed since it was read
+def _use_code(campaign, unit_id, one_time_code_id):
+    """Mark the one-time code used (``CodeAlreadyUsed`` if it was) and write every used code
+    of its campaign and unit again. The unit's codes are locked first (in key order), so
+    submissions with codes of one unit run one after the other and each sees the codes used
+    before it: all used codes then carry the transaction of the latest submission."""
+    codes = OneTimeCode.objects.filter(campaign=campaign, unit_id=unit_id)
+    list(codes.select_for_update().order_by("pk").values_list("pk", flat=True))
+    if codes.filter(pk=one_time_code_id, is_used=False).update(is_used=True) != 1:
+        raise CodeAlreadyUsed
+    codes.filter(is_used=True).update(is_used=True)
+    # The code's unfinished answers go with it: no row joins the code to them.
+    AnsweringDraft.objects.filter(code_key=AnsweringDraft.key_for_code(one_time_code_id)).delete()
 
 
-def _prepared_cursor():
-    """A cursor (PostgreSQL) whose statements are prepared on the connection the first time
-    and then only executed: the staging INSERT's planning cost as much as its execution. Kept
-    connections (the psycopg pool, as configured) keep their prepared statements. Wrapped like
-    Django's own cursors (errors, query logging)."""
-    connection.ensure_connection()
-    raw = _PreparingCursor(connection.connection)
-    if connection.queries_logged:
-        return connection.make_debug_cursor(raw)
-    return connection.make_cursor(raw)
-
-
-class _PreparingCursor(psycopg.Cursor):  # server-side binding, which preparing needs
-    def execute(self, query, params=None, *, prepare=True, binary=None):
-        return super().execute(query, params, prepare=prepare, binary=binary)
-
-
-_OPEN_CAMPAIGN = """
-SELECT id, version_id FROM surveys_campaign
-WHERE id = %s AND version_id = %s AND status = %s AND opens_on <= %s AND closes_on >= %s
-"""
-_INSERT_STAGED = """
-INSERT INTO surveys_stagedresponse
-    (id, unit_id, submitted_on, language, answers, campaign_id, version_id)
-SELECT %s, %s, %s, %s, %s, id, version_id FROM """
-_STAGE = f"{_INSERT_STAGED} ({_OPEN_CAMPAIGN}) AS campaign"
-_CLAIM = f"""
-INSERT INTO surveys_submissionclaim (key, expires_at) SELECT %s, %s FROM ({_OPEN_CAMPAIGN}) AS c
-WHERE true ON CONFLICT DO NOTHING
-"""  # noqa: S608 - constants only
-_STAGE_PG = f"WITH campaign AS ({_OPEN_CAMPAIGN} FOR SHARE) {_INSERT_STAGED} campaign"
-_STAGE_CLAIMED_PG = f"""
-WITH campaign AS ({_OPEN_CAMPAIGN} FOR SHARE),
-claim AS (
-    INSERT INTO surveys_submissionclaim (key, expires_at) SELECT %s, %s FROM campaign
-    ON CONFLICT DO NOTHING RETURNING 1
-)
-{_INSERT_STAGED} campaign, claim
-"""  # noqa: S608 - constants only
-
-
-def prune_claims():
-    """Drop the claims of answering sessions that can no longer be replayed; returns how many."""
-    return SubmissionClaim.objects.filter(expires_at__lt=timezone.now()).delete()[0]
-
-
-def fold_staged(*, campaign_id=None, batch=FOLD_BATCH):
-    """Fold staged responses (of one campaign, or all) into responses and counters;
-    returns how many. Each batch of ``batch`` is one transaction.
-
-    Without a campaign (the periodic task), rows another fold holds are skipped, so several
-    workers can fold at once. With a campaign (closing, rebuilding, exporting), it waits for
-    them and stops only when none of the campaign's is left.
-    """
-    exact = campaign_id is not None
-    fold = _fold_batch_sql if connection.vendor == "postgresql" else _fold_batch_orm
-    total = 0
-    while True:
-        with transaction.atomic():
-            folded = fold(campaign_id, batch)
-        total += folded
-        if folded == 0 or (not exact and folded < batch):
-            if total:
-                replace_token(COUNTERS_VERSION_KEY)
-            return total
-
-
-def vacuum_staged():
-    """PostgreSQL, outside a transaction: reclaim the rows folds deleted from the staging
-    table, so it stays a few pages long and a fold reads only live rows. Autovacuum would do
-    it too, but may be off or late; a vacuum already running is not waited for."""
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            cursor.execute(f"VACUUM (SKIP_LOCKED) {StagedResponse._meta.db_table}")
-
-
-def _fold_batch_sql(campaign_id, batch):
-    """PostgreSQL: one batch in one statement (data-modifying CTEs, each run once): delete the
-    staged rows, insert their responses, add the batch's sums to the counters once per key, in
-    key order (concurrent folds lock counter rows in one order)."""
-    lock = "FOR UPDATE" if campaign_id is not None else "FOR UPDATE SKIP LOCKED"
-    with connection.cursor() as cursor:
-        cursor.execute(_FOLD.format(lock=lock), {"campaign": campaign_id, "batch": batch})
-        return cursor.fetchone()[0]
-
-
-_FOLD = """
-WITH s AS (
-    DELETE FROM surveys_stagedresponse WHERE id IN (
-        SELECT id FROM surveys_stagedresponse
-        WHERE %(campaign)s::bigint IS NULL OR campaign_id = %(campaign)s::bigint
-        LIMIT %(batch)s {lock}
-    )
-    RETURNING id, campaign_id, version_id, unit_id, submitted_on, language, answers
-), r AS (
-    INSERT INTO surveys_response
-        (id, campaign_id, version_id, unit_id, submitted_on, language, answers)
-    SELECT id, campaign_id, version_id, unit_id, submitted_on, language, answers FROM s
-), e AS (
-    SELECT s.id, s.campaign_id, s.unit_id, (x->>0)::int AS question, (x->>1)::int AS value
-    FROM s, jsonb_array_elements(s.answers) AS x
-), u AS (
-    INSERT INTO surveys_unittally (campaign_id, unit_id, count)
-    SELECT campaign_id, unit_id, count(*) FROM s GROUP BY 1, 2 ORDER BY 1, 2
-    ON CONFLICT (campaign_id, unit_id)
-    DO UPDATE SET count = surveys_unittally.count + excluded.count
-), q AS (
-    INSERT INTO surveys_questiontally (campaign_id, unit_id, question_id, count)
-    SELECT campaign_id, unit_id, question, count(DISTINCT id) FROM e GROUP BY 1, 2, 3
-    ORDER BY 1, 2, 3
-    ON CONFLICT (campaign_id, unit_id, question_id)
-    DO UPDATE SET count = surveys_questiontally.count + excluded.count
-), v AS (
-    INSERT INTO surveys_valuetally (campaign_id, unit_id, question_id, value, count)
-    SELECT campaign_id, unit_id, question, value, count(*) FROM e WHERE value IS NOT NULL
-    GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-    ON CONFLICT (campaign_id, unit_id, question_id, value)
-    DO UPDATE SET count = surveys_valuetally.count + excluded.count
-)
-SELECT count(*) FROM s
-"""
-
-
-def _fold_batch_orm(campaign_id, batch):
-    """Other databases (SQLite: one writer at a time): the same batch through the ORM."""
-    staged = StagedResponse.objects.order_by()
-    if campaign_id is not None:
-        staged = staged.filter(campaign_id=campaign_id)
-    rows = list(staged[:batch])
-    if not rows:
-        return 0
-    Response.objects.bulk_create(
-        Response(
-            id=row.id,
-            campaign_id=row.campaign_id,
-            version_id=row.version_id,
-            unit_id=row.unit_id,
-            submitted_on=row.submitted_on,
-            language=row.language,
-            answers=row.answers,
-        )
-        for row in rows
-    )
-    _add_counts(rows)
-    StagedResponse.objects.filter(pk__in=[row.pk for row in rows]).delete()
-    return len(rows)
-
-
-def _add_counts(responses):
+def _add_counts(responses, shard=0):
     """Add ``responses`` (anything with ``campaign_id``, ``unit_id`` and ``answers``) to the
-    three counters."""
+    three counters, in counter rows of ``shard``."""
     units, questions, values = Counter(), Counter(), Counter()
     for response in responses:
         where = (response.campaign_id, response.unit_id)
-        units[where] += 1
+        units[(*where, shard)] += 1
         for question in {question for question, _value, _text in response.answers}:
-            questions[(*where, question)] += 1
+            questions[(*where, question, shard)] += 1
         for question, value, _text in response.answers:
             if value is not None:
-                values[(*where, question, value)] += 1
-    _upsert_counts(UnitTally, ["campaign", "unit"], units)
-    _upsert_counts(QuestionTally, ["campaign", "unit", "question"], questions)
-    _upsert_counts(ValueTally, ["campaign", "unit", "question", "value"], values)
+                values[(*where, question, value, shard)] += 1
+    _upsert_counts(UnitTally, ["campaign", "unit", "shard"], units)
+    _upsert_counts(QuestionTally, ["campaign", "unit", "question", "shard"], questions)
+    _upsert_counts(ValueTally, ["campaign", "unit", "question", "value", "shard"], values)
 
 
 def _upsert_counts(model, key_fields, counts, rows_per_statement=200):
     """Add ``counts`` ({key tuple: n}) to counter rows keyed by ``key_fields``: ``INSERT ... ON
-    CONFLICT DO UPDATE``, in key order."""
+    CONFLICT DO UPDATE`` (SQLite and PostgreSQL), in key order, so that concurrent submissions
+    lock the rows they share in one order (no deadlock)."""
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns = [model._meta.get_field(f).column for f in key_fields] + ["count"]
@@ -793,19 +591,15 @@ def _upsert_counts(model, key_fields, counts, rows_per_statement=200):
 
 @transaction.atomic
 def tally_rebuild(campaign):
-    """Recompute a campaign's counters from its responses (after a restore or an import).
-
-    The campaign's staged responses are folded first. On PostgreSQL the counter tables are
-    locked against other folds until the rebuild commits; submissions go on (they only stage).
-    """
+    """Recompute a campaign's counters from its responses (after a restore or an import), into
+    shard 0. On PostgreSQL the counter tables are locked until the rebuild commits: a
+    submission meanwhile waits to count its response, so it is counted once."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
                 "LOCK TABLE surveys_unittally, surveys_questiontally, surveys_valuetally "
                 "IN EXCLUSIVE MODE"
             )
-    fold_staged(campaign_id=campaign.pk)
-    replace_token(COUNTERS_VERSION_KEY)
     for model in (UnitTally, QuestionTally, ValueTally):
         model.objects.filter(campaign=campaign).delete()
     responses = Response.objects.filter(campaign=campaign).only("campaign", "unit", "answers")

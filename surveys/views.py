@@ -142,7 +142,10 @@ def campaign_detail(request, pk):
         SurveyLink.objects.filter(campaign=campaign, unit__in=visible).select_related("unit")
     )
     tallies = dict(
-        UnitTally.objects.filter(campaign=campaign, unit__in=visible).values_list("unit", "count")
+        UnitTally.objects.filter(campaign=campaign, unit__in=visible)
+        .values("unit")
+        .annotate(n=Sum("count"))
+        .values_list("unit", "n")
     )
     distributable = set(
         units_visible_to(request.user, MANAGE_ROLES)

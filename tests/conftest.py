@@ -50,15 +50,6 @@ def _eager_tasks(request):
     app.conf.task_always_eager = eager
 
 
-@pytest.fixture
-def staged_only(monkeypatch):
-    """Survey submissions only stage their response, as in production (a broker, and workers
-    that fold every few seconds); the test folds when it wants (``fold_staged``)."""
-    from surveys import services
-
-    monkeypatch.setattr(services, "folds_inline", lambda: False)
-
-
 @pytest.fixture(autouse=True)
 def _reference_data(request):
     """Reference rows come from data migrations; a transactional test flushes them. Put them back."""

@@ -25,7 +25,6 @@ NO_HISTORY = {
     # Anonymous answers and what is derived from them: immutable, high volume, and a history
     # table would keep copies that the anonymity rules forbid.
     "surveys.Response": "immutable anonymous answers",
-    "surveys.StagedResponse": "transient queue of answers",
     "surveys.SubmissionClaim": "transient double-submit guard",
     "surveys.AnsweringDraft": "an unfinished session's answers, deleted when it ends; a copy "
     "would outlive that deletion",

@@ -1,4 +1,5 @@
-"""Answering at /s/<code>: no account, one section per page, answers kept, clear pages."""
+"""Answering at /s/: no account, one section per page, answers kept, clear pages, Django's
+CSRF check, codes posted and never in a URL."""
 
 import re
 from datetime import timedelta
@@ -187,17 +188,47 @@ def test_not_yet_open_campaign_shows_clear_page(client, world):
     assert 'data-kind="not_open"' in response.content.decode()
 
 
-def test_unknown_code_is_a_clear_404(client, db):
-    response = client.get("/s/ZZZZZZZZZZ")
+def test_an_unknown_typed_code_is_a_clear_404_and_is_kept_to_correct(client, db):
+    response = client.post("/s/?lang=en", {"code": "ZZZZZZZZZZ"})
     assert response.status_code == 404
-    assert 'data-kind="unknown"' in response.content.decode()
+    html = response.content.decode()
+    assert "was not found" in html and 'value="ZZZZZZZZZZ"' in html
+
+
+def test_a_code_in_a_path_gets_the_entry_page_without_saying_whether_it_is_valid(
+    client, campaign, world
+):
+    from surveys.models import OneTimeCode
+
+    OneTimeCode.objects.create(campaign=campaign, unit=world.school, code="1234567890")
+    valid, unknown = client.get("/s/1234567890"), client.get("/s/ZZZZZZZZZZ")
+    assert valid.status_code == unknown.status_code == 200
+    pages = [r.content.decode().replace("1234567890", "CODE") for r in (valid, unknown)]
+    pages[1] = pages[1].replace("ZZZZZZZZZZ", "CODE")
+    strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+    assert strip.sub("", pages[0]) == strip.sub("", pages[1])  # the same page, code filled in
+    assert 'id="code-form"' in pages[0]
+    assert not client.cookies.get("ims_svy_s_")  # no session opened
+    assert OneTimeCode.objects.get().is_used is False
+
+
+def test_the_entry_form_opens_the_session_without_the_code_in_any_url(client, campaign, world):
+    """A typed (or QR-filled) code is posted; the answer goes straight to the session's URL."""
+    from surveys.models import OneTimeCode
+
+    OneTimeCode.objects.create(campaign=campaign, unit=world.school, code="ABCDEFGHJK")
+    response = client.post("/s/", {"code": "abcd-efghjk"})
+    assert response.status_code == 302
+    assert re.fullmatch(r"/s/r/[\w-]+/", response["Location"])
+    assert "ABCDEFGHJK" not in response["Location"].upper()
+    assert client.get(response["Location"]).status_code == 200
 
 
 def test_enter_code_form_normalises_typed_code(client, campaign, world):
     code = link_of(campaign, world.school).code
     typed = "-".join([code[:4].lower(), code[4:]])
     response = client.post("/s/", {"code": typed})
-    assert response.status_code == 302 and response["Location"].rstrip("/").endswith(f"/s/{code}")
+    assert response.status_code == 302 and re.fullmatch(r"/s/r/[\w-]+/", response["Location"])
 
 
 def test_fixed_code_with_letter_o_and_typed_confusables_both_work(client, campaign, world):
@@ -209,7 +240,20 @@ def test_fixed_code_with_letter_o_and_typed_confusables_both_work(client, campai
     from surveys.models import OneTimeCode
 
     OneTimeCode.objects.create(campaign=campaign, unit=world.school, code="1234567890")
-    assert client.get("/s/I234567890").status_code == 302  # I typed for 1
+    assert client.post("/s/", {"code": "I234567890"}).status_code == 302  # I typed for 1
+
+
+def test_slips_qr_codes_carry_the_code_in_the_fragment_filled_in_by_a_script(
+    client_for, campaign, world
+):
+    from surveys.models import OneTimeCode
+
+    OneTimeCode.objects.create(campaign=campaign, unit=world.school, code="ABCDEFGHJK")
+    sheet = client_for(world.iso).get(f"/surveys/{campaign.pk}/codes/print/?unit={world.school.pk}")
+    html = sheet.content.decode()
+    assert "/s/#ABCDEFGHJK" in html and "/s/ABCDEFGHJK" not in html
+    entry = client_for(world.iso).get("/s/").content.decode()
+    assert re.search(r'<script src="[^"]*/surveys/enter\.js"', entry)
 
 
 def test_rate_limit_uses_proxy_header_when_configured(rf, settings):
@@ -234,20 +278,41 @@ def test_skipping_pages_by_url_leads_back_to_the_unanswered_page(client, campaig
     assert Response.objects.count() == 0
 
 
-def test_pages_need_no_csrf_token_and_a_post_from_elsewhere_stores_nothing(campaign, world):
+def csrf_token_of(page):
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())[1]
+
+
+def test_answering_pages_have_djangos_csrf_check(campaign, world):
     respondent = Client(enforce_csrf_checks=True)
     url = open_survey(respondent, campaign, world.school)
-    page = respondent.get(url).content.decode()
-    assert "csrfmiddlewaretoken" not in page and "csrftoken" not in respondent.cookies
-    assert "/s/thanks/" in answer_all(respondent, campaign, url)["Location"]
-    assert Response.objects.get().answers
-    # Another site's page posting to a session's URL: the browser sends no state cookie with
-    # it (SameSite=Lax), so there is no session to act on.
-    forged = Client(enforce_csrf_checks=True)
-    url = open_survey(Client(), campaign, world.school)
-    response = post_form(forged, url, {f"q{questions(campaign)['p1'].pk}": "1"})
-    assert response.status_code == 404 and 'data-kind="expired"' in response.content.decode()
+    q = questions(campaign)
+    page1 = {f"q{q['p1'].pk}": "1", **{f"q{q[c].pk}": "4" for c in ("p2", "p3", "p4")}}
+    refused = post_form(respondent, url, page1)  # no token
+    assert refused.status_code == 403
+    assert 'data-kind="csrf"' in refused.content.decode()
+    token = csrf_token_of(respondent.get(url))
+    page2 = post_form(respondent, url, {**page1, "csrfmiddlewaretoken": token})["Location"]
+    token = csrf_token_of(respondent.get(page2))
+    data = {f"q{q['p5'].pk}": "4", f"q{q['p6'].pk}": "4", "csrfmiddlewaretoken": token}
+    page3 = post_form(respondent, page2, data)["Location"]
+    token = csrf_token_of(respondent.get(page3))
+    thanks = post_form(respondent, page3, {"csrfmiddlewaretoken": token})
+    assert "/s/thanks/" in thanks["Location"]
     assert Response.objects.count() == 1
+
+
+def test_a_csrf_failure_on_an_answering_page_says_so_in_the_respondents_language(campaign, world):
+    respondent = Client(enforce_csrf_checks=True)
+    url = open_survey(respondent, campaign, world.school)
+    respondent.post(url, {"lang": "en", "csrfmiddlewaretoken": csrf_token_of(respondent.get(url))})
+    respondent.cookies.pop("csrftoken")  # cookies cleared meanwhile
+    response = post_form(respondent, url, {f"q{questions(campaign)['p1'].pk}": "1"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert 'lang="en"' in html and "were not sent" in html
+    assert f'href="{url}"' in html  # back to the page
+    assert respondent.cookies["csrftoken"].value  # a new one: the page opened again can be sent
+    assert Response.objects.count() == 0
 
 
 def test_the_code_form_keeps_its_csrf_check(db):
@@ -284,16 +349,29 @@ def test_no_answering_response_may_be_cached(client, campaign, world):
         client.get("/s/thanks/"),
         client.get("/s/ZZZZZZZZZZ"),  # a message
     ]
-    assert [r["Cache-Control"] for r in responses] == ["private, no-store"] * len(responses)
+    for response in responses:
+        assert {"private", "no-store"} <= set(response["Cache-Control"].split(", "))
 
 
 @pytest.mark.parametrize("typed", ["AB12", "Ä" * 10, "código-ñandú", "²²²²²²²²", "x" * 60])
 def test_enter_code_form_refuses_what_is_not_a_code(client, db, typed):
     response = client.post("/s/?lang=en", {"code": typed})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "is not a survey code" in response.content.decode()
 
 
 def test_an_edited_answered_cookie_is_ignored(client, campaign, world):
     client.cookies["ims_svy_done"] = "²,12"
     assert client.get(f"/s/{link_of(campaign, world.school).code}/").status_code == 302
+
+
+def test_the_answered_cookie_is_signed_and_a_forged_one_is_ignored(client, campaign, world):
+    start = f"/s/{link_of(campaign, world.school).code}"
+    client.cookies["ims_svy_done"] = str(campaign.pk)  # written by hand: not signed
+    assert client.get(start).status_code == 302
+    answer_all(client, campaign, open_survey(client, campaign, world.school))
+    signed = client.cookies["ims_svy_done"].value
+    assert signed.startswith(f"{campaign.pk}:") and signed != str(campaign.pk)
+    assert 'data-kind="already_answered"' in client.get(start).content.decode()
+    client.cookies["ims_svy_done"] = f"{campaign.pk + 1}" + signed[len(str(campaign.pk)) :]
+    assert client.get(start).status_code == 302  # altered: counts as empty

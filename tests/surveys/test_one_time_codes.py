@@ -94,7 +94,7 @@ def test_code_is_used_once_and_reuse_shows_already_used(client, world):
             language="vi", one_time_code_id=code.pk,
         )  # fmt: skip
     assert Response.objects.count() == 1
-    page = client.get(f"/s/{code.code}")
+    page = client.post("/s/", {"code": code.code})
     assert 'data-kind="used"' in page.content.decode()
 
 
