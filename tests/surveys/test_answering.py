@@ -243,17 +243,16 @@ def test_fixed_code_with_letter_o_and_typed_confusables_both_work(client, campai
     assert client.post("/s/", {"code": "I234567890"}).status_code == 302  # I typed for 1
 
 
-def test_slips_qr_codes_carry_the_code_in_the_fragment_filled_in_by_a_script(
-    client_for, campaign, world
-):
-    from surveys.models import OneTimeCode
+def test_the_entry_page_fills_the_code_from_the_fragment_with_a_static_script(client, db):
+    """A slip's QR code opens ``/s/#CODE`` (``views.codes_generate``): the entry page's own
+    script file, no inline script, types the fragment in and sends the form."""
+    from django.contrib.staticfiles import finders
 
-    OneTimeCode.objects.create(campaign=campaign, unit=world.school, code="ABCDEFGHJK")
-    sheet = client_for(world.iso).get(f"/surveys/{campaign.pk}/codes/print/?unit={world.school.pk}")
-    html = sheet.content.decode()
-    assert "/s/#ABCDEFGHJK" in html and "/s/ABCDEFGHJK" not in html
-    entry = client_for(world.iso).get("/s/").content.decode()
-    assert re.search(r'<script src="[^"]*/surveys/enter\.js"', entry)
+    entry = client.get("/s/").content.decode()
+    assert re.search(r'<script src="[^"]*/surveys/enter\.js" defer></script>', entry)
+    assert 'id="code-form"' in entry and 'id="code"' in entry
+    script = open(finders.find("surveys/enter.js"), encoding="utf-8").read()
+    assert "location.hash" in script and "replaceState" in script and ".submit()" in script
 
 
 def test_rate_limit_uses_proxy_header_when_configured(rf, settings):

@@ -76,7 +76,7 @@ def fold_staged_rows(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("surveys", "0009_answering_draft")]
+    dependencies = [("surveys", "0013_free_text_grant")]
 
     operations = [
         # Counter rows split in shards.
