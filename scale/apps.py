@@ -3,9 +3,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ScaleConfig(AppConfig):
-    """Province-scale data generator (``seed_scale``) and the benchmark's baseline views.
+    """Province-scale data generator (``seed_scale``) and the benchmark's baseline view.
 
-    The baseline views are mounted under ``url_prefix`` only when ``BENCH_BASELINES`` is on
+    The baseline view is mounted under ``url_prefix`` only when ``BENCH_BASELINES`` is on
     (see ``scale/urls.py``); otherwise the prefix has no routes at all.
     """
 

@@ -1,7 +1,7 @@
-"""Baseline views for the benchmark, routed only when ``BENCH_BASELINES`` is on.
+"""The benchmark's baseline view, routed only when ``BENCH_BASELINES`` is on.
 
 ``BENCH_BASELINES`` is read from settings if set there, else from the environment (default
-false): in production the prefix resolves to nothing, so every baseline URL is a 404.
+false): in production the prefix resolves to nothing, so the baseline URL is a 404.
 """
 
 from django.conf import settings
@@ -21,7 +21,6 @@ def baselines_enabled():
 urlpatterns = (
     [
         path("bare/", views.bare, name="bare"),
-        path("insert/", views.insert, name="insert"),
     ]
     if baselines_enabled()
     else []

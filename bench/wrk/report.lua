@@ -1,9 +1,11 @@
--- wrk script: optional per-request sessions (one cookie + POST target per request, read from
--- WRK_SESSIONS), a fixed cookie/body otherwise, and a JSON summary with p50/p95/p99, the
--- request rate and status counts (302 to the thanks page counted separately).
+-- wrk script: optional per-request sessions (one cookie, POST target and marker per request,
+-- read from WRK_SESSIONS), a fixed cookie/body otherwise, and a JSON summary with p50/p95/p99,
+-- the request rate and status counts (302 to the thanks page counted separately).
+--
+-- With sessions, run one connection per thread (-tN -cN): a thread's requests are then
+-- answered in order, so the marker of each "thanks" is known; the body's "BENCHMARKER" is
+-- replaced by the session's marker, and the markers that got "thanks" go to WRK_MARKERS.
 local threads = {}
-local sessions = nil
-local counter = 0
 local cookie = os.getenv("WRK_COOKIE") or ""
 local body = os.getenv("WRK_BODY")
 local method = os.getenv("WRK_METHOD") or "GET"
@@ -18,11 +20,13 @@ end
 function init(args)
   statuses = {}
   thanks = 0
+  thanked = {}
+  current = nil
   if file then
     sessions = {}
     for line in io.lines(file) do
-      local sid, path = line:match("^(%S+)%s+(%S+)$")
-      if sid then table.insert(sessions, {sid, path}) end
+      local state, path, marker = line:match("^(%S+)%s+(%S+)%s*(%S*)$")
+      if state then table.insert(sessions, {state, path, marker}) end
     end
     -- each thread takes every n-th session, so no two requests share one
     counter = id
@@ -34,16 +38,13 @@ function request()
   headers["Cookie"] = cookie
   if body then headers["Content-Type"] = "application/x-www-form-urlencoded" end
   if sessions then
-    local n = (counter % #sessions) + 1
+    local s = sessions[(counter % #sessions) + 1]
     counter = counter + nthreads
-    local s = sessions[n]
-    -- a "name=value" cookie (the signed answering state), or a session key
-    if s[1]:find("=", 1, true) then
-      headers["Cookie"] = cookie .. "; " .. s[1]
-    else
-      headers["Cookie"] = cookie .. "; sessionid=" .. s[1]
-    end
-    return wrk.format(method, s[2], headers, body)
+    current = s[3]
+    headers["Cookie"] = cookie .. "; " .. s[1] -- the answering state's "name=value"
+    local sent = body
+    if body and current ~= "" then sent = body:gsub("BENCHMARKER", current) end
+    return wrk.format(method, s[2], headers, sent)
   end
   return wrk.format(method, nil, headers, body)
 end
@@ -51,17 +52,25 @@ end
 function response(status, headers, resp_body)
   statuses[status] = (statuses[status] or 0) + 1
   local location = headers["Location"] or headers["location"] or ""
-  if status == 302 and location:find("thanks") then thanks = thanks + 1 end
+  if status == 302 and location:find("thanks") then
+    thanks = thanks + 1
+    if current and current ~= "" then table.insert(thanked, current) end
+  end
 end
 
 function done(summary, latency, requests)
   local counts = {}
   local total_thanks = 0
+  local out = os.getenv("WRK_MARKERS") and io.open(os.getenv("WRK_MARKERS"), "w")
   for _, thread in ipairs(threads) do
     local s = thread:get("statuses")
     for code, n in pairs(s) do counts[code] = (counts[code] or 0) + n end
     total_thanks = total_thanks + thread:get("thanks")
+    if out then
+      for _, m in ipairs(thread:get("thanked")) do out:write(m, "\n") end
+    end
   end
+  if out then out:close() end
   local parts = {}
   for code, n in pairs(counts) do table.insert(parts, string.format('"%d": %d', code, n)) end
   io.write(string.format(

@@ -1,5 +1,5 @@
-"""The benchmark's baseline views: unreachable unless BENCH_BASELINES is on, and as bare as
-they claim (no query; exactly one INSERT)."""
+"""The benchmark's baseline view: unreachable unless BENCH_BASELINES is on, and as bare as it
+claims (no query)."""
 
 import importlib
 
@@ -9,26 +9,23 @@ from django.urls import clear_url_caches
 
 from scale import urls as scale_urls
 from scale import views
-from scale.models import BaselineInsert
 
 
 @pytest.mark.django_db
 def test_baselines_are_not_routed_by_default(client):
     assert client.get("/_bench/bare/").status_code == 404
-    assert client.post("/_bench/insert/").status_code == 404
-    assert not BaselineInsert.objects.exists()
 
 
 def test_baselines_follow_the_setting(settings, monkeypatch):
     monkeypatch.delenv("BENCH_BASELINES", raising=False)
     settings.BENCH_BASELINES = True
     try:
-        assert len(importlib.reload(scale_urls).urlpatterns) == 2
+        assert len(importlib.reload(scale_urls).urlpatterns) == 1
         settings.BENCH_BASELINES = False
         assert importlib.reload(scale_urls).urlpatterns == []
         del settings.BENCH_BASELINES
         monkeypatch.setenv("BENCH_BASELINES", "true")
-        assert len(importlib.reload(scale_urls).urlpatterns) == 2
+        assert len(importlib.reload(scale_urls).urlpatterns) == 1
     finally:
         monkeypatch.delenv("BENCH_BASELINES", raising=False)
         importlib.reload(scale_urls)
@@ -41,12 +38,3 @@ def test_bare_view_runs_no_query(django_assert_num_queries):
     with django_assert_num_queries(0):
         response = views.bare(request)
     assert response.status_code == 200
-
-
-@pytest.mark.django_db
-def test_insert_view_stores_one_row_with_one_query(django_assert_num_queries):
-    request = RequestFactory().post("/_bench/insert/")
-    with django_assert_num_queries(1):
-        response = views.insert(request)
-    assert response.status_code == 302
-    assert BaselineInsert.objects.count() == 1
