@@ -91,3 +91,13 @@ def test_web_healthcheck_passes_with_debug_off():
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_redis_keeps_nothing_on_disk():
+    # The rate-limit counts (keyed hashes per campaign and hour), cache and task messages are
+    # not written to a file that would outlive them (README "What the operator must do").
+    redis = COMPOSE["services"]["redis"]
+    words = redis["command"].split()
+    assert words[words.index("--appendonly") + 1] == "no"
+    assert words[words.index("--save") + 1] == '""'
+    assert "volumes" not in redis
