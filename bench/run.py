@@ -63,10 +63,14 @@ PYTHON = sys.executable
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/ims_scale"
 CSRF = "b3nchb3nchb3nchb3nchb3nchb3nchb3"[:32]  # a fixed CSRF secret (cookie = form field)
 MARKER = "BENCHMARKER"  # replaced by each session's marker in the submissions' body
+RUN = secrets.token_hex(3)  # in every marker: "bench-<run><phase>-<thread>-<n>", unique to a run
 SESSIONS_TITLE = "Bench: whole answering sessions"
 EXPORT_TITLE = "Bench: raw export, 1,000,000 responses"
 EXPORT_RESPONSES = 1_000_000
 WARM_UP_SECONDS = 5
+# Whole sessions are measured at least this long: with 200 respondents a session's pages queue
+# for seconds, and the window must hold many sessions from start to end.
+SESSIONS_SECONDS = 30
 
 TARGETS = {
     "queries": 20,
@@ -214,7 +218,7 @@ def prepared_submissions(campaign, count):
             "answers": {},
         }
         cookie = f"{answering_state.cookie_name(token)}={answering_state.encode(token, state)}"
-        lines.append(f"{cookie} /s/r/{token}/ bench-s-{n}")
+        lines.append(f"{cookie} /s/r/{token}/ bench-{RUN}s-0-{n}")
     return {"lines": lines, "body": urlencode(answers)}
 
 
@@ -411,8 +415,8 @@ def pdf_timing(audit, runs=3):
 
 
 def start_gunicorn(env, port, workers, threads, access_log):
-    """gunicorn with the shipped ``gunicorn.conf.py`` (its worker class, its access log, on
-    ``access_log``), bound to the loopback port."""
+    """gunicorn with the shipped ``gunicorn.conf.py`` (its worker class, timeout and access
+    log, written to ``access_log``), bound to the loopback port."""
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
         "--config",
@@ -421,8 +425,6 @@ def start_gunicorn(env, port, workers, threads, access_log):
         f"127.0.0.1:{port}",
         "--workers",
         str(workers),
-        "--timeout",
-        "120",
     ]
     if threads:
         command += ["--threads", str(threads)]
@@ -529,7 +531,8 @@ def stored(campaign):
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT substring(answers::text from 'bench-[a-z0-9]+-[0-9]+') AS m, count(*) "
+            "SELECT substring(answers::text from 'bench-[a-z0-9]+-[0-9]+-[0-9]+') AS m, "
+            "count(*) "
             f"FROM {Response._meta.db_table} WHERE campaign_id = %s "
             "AND answers::text LIKE '%%bench-%%' GROUP BY 1",
             [campaign.pk],
@@ -709,12 +712,14 @@ def measure_sessions(base, args, fx):
         "cookie": "",
         "extra_env": {"WRK_LINKS": str(links), "WRK_THINK_MS": str(args.think_ms)},
     }
+    warm_tag, measured_tag = {"WRK_TAG": f"{RUN}w"}, {"WRK_TAG": f"{RUN}m"}
     try:
         warm = wrk(base + "/s/", duration=WARM_UP_SECONDS, markers=tmp / "warm-up.markers",
-                   **load)  # fmt: skip
+                   **load | {"extra_env": load["extra_env"] | warm_tag})  # fmt: skip
         with FreshnessProbe(base, campaign, fx["cookie"]) as probe:
-            result = wrk(base + "/s/", duration=args.duration, markers=tmp / "measured.markers",
-                         **load)  # fmt: skip
+            result = wrk(base + "/s/", duration=max(args.duration, SESSIONS_SECONDS),
+                         markers=tmp / "measured.markers",
+                         **load | {"extra_env": load["extra_env"] | measured_tag})  # fmt: skip
         thanked = markers_from(tmp / "warm-up.markers", tmp / "measured.markers")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -756,10 +761,12 @@ def measure_export(base, fx, server):
         response = conn.getresponse()
         first = None
         size = lines = 0
+        head = b""
         while chunk := response.read1(1 << 20):
             first = first or time.perf_counter()
             size += len(chunk)
             lines += chunk.count(b"\n")
+            head = head or chunk[: 1 << 16]
         conn.close()
     finally:
         total = time.perf_counter() - started
@@ -770,15 +777,23 @@ def measure_export(base, fx, server):
         "streamed": response.getheader("Transfer-Encoding") == "chunked"
         or response.getheader("Content-Length") is None,
         "responses_in_campaign": EXPORT_RESPONSES,
-        "rows": max(0, lines - 1),
+        "rows": data_rows(lines, head),
         "mb": round(size / 1e6, 1),
         "first_byte_s": round((first or time.perf_counter()) - started, 2),
         "total_s": round(total, 1),
-        "rows_per_s": round(max(0, lines - 1) / total),
+        "rows_per_s": round(data_rows(lines, head) / total),
         "worker_rss_before_mb": before,
         "worker_rss_peak_mb": peak,
         "seeded_s": round(seeded_s, 1),
     }
+
+
+def data_rows(lines, head):
+    """The rows of responses in a CSV of ``lines`` lines that begins with ``head``: those after
+    the notes (one cell each) and the header (the first line with several cells)."""
+    first = head.decode(errors="replace").splitlines()
+    header = next((i for i, line in enumerate(first) if line.count(",") >= 3), 0)
+    return max(0, lines - header - 1)
 
 
 def access_log_check(path):
@@ -800,7 +815,7 @@ def main():
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, help="threads per worker (gunicorn.conf.py's)")
-    parser.add_argument("--duration", type=int, default=15, help="seconds per measurement")
+    parser.add_argument("--duration", type=int, default=20, help="seconds per measurement")
     parser.add_argument("--clients", type=int, default=4, help="connections for submissions")
     parser.add_argument(
         "--respondents", type=int, default=200, help="concurrent whole answering sessions"

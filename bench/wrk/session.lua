@@ -9,9 +9,9 @@
 -- until the thanks page; then starts again as a new respondent. Cookies (the answering state,
 -- csrftoken) are kept for one session only.
 --
--- Each text answer carries a marker "bench-<thread>-<n>": the markers of the sessions that
--- reached "thanks" are written to WRK_MARKERS, so the run can check each against the stored
--- rows (none lost, none twice).
+-- Each text answer carries a marker "bench-<WRK_TAG>-<thread>-<n>": the markers of the sessions
+-- that reached "thanks" are written to WRK_MARKERS, so the run can check each against the
+-- stored rows (none lost, none twice).
 --
 -- Timing: LuaJIT's ffi reads CLOCK_MONOTONIC; each request's latency is kept under its
 -- step: "open" (GET /s/<code>), "get p<i>" and "post p<i>" (a page shown, a page sent),
@@ -29,6 +29,7 @@ end
 
 local threads = {}
 local think_ms = tonumber(os.getenv("WRK_THINK_MS") or "0")
+local tag = os.getenv("WRK_TAG") or "x"
 
 function setup(thread)
   thread:set("id", #threads)
@@ -85,7 +86,7 @@ local function new_session()
   jar = {}
   serial = serial + 1
   started = started + 1
-  marker = string.format("bench-%d-%d", id, serial)
+  marker = string.format("bench-%s-%d-%d", tag, id, serial)
   local link = links[(id * 7919 + serial * 104729) % #links + 1]
   pending = { step = "open", method = "GET", path = link }
 end
