@@ -374,9 +374,10 @@ AUDIT_REPORT_DUE_DAYS = env_int("AUDIT_REPORT_DUE_DAYS", 10, minimum=1)  # after
 
 # --- Surveys ----------------------------------------------------------------------------------
 SURVEY_MIN_SECONDS = env_int("SURVEY_MIN_SECONDS", 8, minimum=0)  # faster submits are bots
-SURVEY_RATE_LIMIT_PER_HOUR = env_int(
-    "SURVEY_RATE_LIMIT_PER_HOUR", 300, minimum=1
-)  # sessions per address
+# Completed submissions per campaign, per client address (IPv6: per /64) and hour; sessions of
+# a one-time code are never limited (surveys.ratelimit). 250 lets 200 parents behind one school
+# Wi-Fi address all answer within an hour.
+SURVEY_RATE_LIMIT_PER_HOUR = env_int("SURVEY_RATE_LIMIT_PER_HOUR", 250, minimum=1)
 SURVEY_MIN_GROUP_SIZE = env_int("SURVEY_MIN_GROUP_SIZE", 5, minimum=2)  # smaller groups hidden
 SURVEY_NC_INDEX_THRESHOLD = env_int("SURVEY_NC_INDEX_THRESHOLD", 60, minimum=0, maximum=100)
 SURVEY_REMINDER_DAYS = env_int("SURVEY_REMINDER_DAYS", 3, minimum=1)

@@ -824,3 +824,28 @@ class FreeTextGrant(models.Model):
 
     def __str__(self):
         return f"{self.campaign_id} · {self.person_id}"
+
+
+class SubmissionCount(models.Model):
+    """Completed submissions of one client address group to one campaign in one hour, counted
+    here only while the shared cache is down or absent (``surveys.ratelimit``).
+
+    A row holds a keyed hash of the address group and campaign, never the address; it is
+    written in its own transaction, never in the one that stores a response; rows of earlier
+    hours are deleted when a new hour's row is written.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64)
+    hour = models.PositiveIntegerField(db_index=True)  # hours since 1970-01-01 UTC
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "digest", "hour"], name="surveys_submissioncount_key"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign_id} · {self.hour}: {self.count}"

@@ -13,13 +13,12 @@ answers in the state; the last page stores and counts the response atomically
 (``response_submit``) and forgets the state. A second POST of the last page (a double tap)
 shows the thanks page and stores nothing more.
 
-Abuse limits: each address may open ``SURVEY_RATE_LIMIT_PER_HOUR`` answering sessions an hour
-(counted in the shared cache when the session opens; each session stores at most one
-response, so this bounds the responses an address can send); a honeypot field; a minimum time
-from opening to submitting; and the (signed) "already answered" cookie for public links.
+Abuse limits: each client address (IPv6: each /64) may send ``SURVEY_RATE_LIMIT_PER_HOUR``
+completed submissions to a campaign an hour, one-time-code holders excepted
+(``surveys.ratelimit``); a honeypot field; a minimum time from opening to submitting; and the
+(signed) "already answered" cookie for public links.
 """
 
-import hashlib
 import re
 import secrets
 import time
@@ -33,10 +32,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from ims.cache import count
 from ims.models import OrgUnit
-from ims.proxies import client_address
-from surveys import answering_state
+from surveys import answering_state, ratelimit
 from surveys.answering import AnswerError, clean_page
 from surveys.answering_state import SESSION_KEY  # noqa: F401 - sessions opened before the cookies
 from surveys.models import LIKERT_LABELS, Campaign, OneTimeCode, SubmissionClaim, SurveyLink
@@ -59,10 +56,6 @@ NOTICES = {"fast", "resumed"}
 
 def min_seconds():
     return getattr(settings, "SURVEY_MIN_SECONDS", 8)
-
-
-def rate_limit():
-    return getattr(settings, "SURVEY_RATE_LIMIT_PER_HOUR", 300)
 
 
 def _language(request, state=None):
@@ -186,7 +179,7 @@ def _open(request, code, language, link=None):
         return _message(request, "used", language, campaign=campaign)
     if link is not None and campaign.pk in _answered(request):
         return _message(request, "already_answered", language, campaign=campaign)
-    if count(_client_key(request), 3600) > rate_limit():
+    if one_time is None and ratelimit.is_limited(request, campaign):
         return _message(request, "rate_limited", language, status=429, campaign=campaign)
     token = secrets.token_urlsafe(18)
     earlier = answering_state.draft_of_code(one_time.pk) if one_time is not None else None
@@ -231,14 +224,6 @@ def _pages(rules, answers):
 
 def _posted(form, rules):
     return {rule.key: form.getlist(rule.name) for rule in rules}
-
-
-def _client_key(request):
-    """The rate-limit counter of the request's address this hour (the address hashed with the
-    secret key: the cache never holds addresses)."""
-    address = client_address(request)
-    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:24]
-    return f"surveys:rate:{digest}:{int(time.time() // 3600)}"
 
 
 @never_cache
@@ -369,16 +354,17 @@ def _submit(request, token, state, campaign, rules, language, today):
             return _thanks(request, token, language)  # this very session, sent twice
         return _message(request, "already_answered", language, campaign=campaign)
     try:
-        response_submit(
-            campaign=campaign,
-            rules=rules,
-            unit_id=state["u"],
-            answers=state["answers"],
-            language=language,
-            one_time_code_id=state["otc"],
-            claim=claim,
-            today=today,
-        )
+        with ratelimit.submission(request, campaign, one_time_code=state["otc"] is not None):
+            response_submit(
+                campaign=campaign,
+                rules=rules,
+                unit_id=state["u"],
+                answers=state["answers"],
+                language=language,
+                one_time_code_id=state["otc"],
+                claim=claim,
+                today=today,
+            )
     except AlreadySubmitted:
         # The same session sent twice (a double tap): its response is stored, once.
         return _thanks(request, token, language)
@@ -388,6 +374,16 @@ def _submit(request, token, state, campaign, rules, language, today):
         return result
     except CampaignNotOpen:
         return _message(request, "closed", language, campaign=campaign)
+    except ratelimit.RateLimited:
+        if SubmissionClaim.objects.filter(key=claim[0]).exists():
+            return _thanks(request, token, language)  # this very session, sent twice
+        # The answers stay on this device; the page links back to the last page, to send later.
+        last = len(_pages(rules, state["answers"])) - 1
+        back = answering_state.page_url(request, token) + f"?p={last}"
+        context = {"kind": "rate_limited", "campaign": campaign, "back": back}
+        result = render_public(request, "message.html", context, language, status=429)
+        answering_state.save(request, result, token, state)
+        return result
     except AnswerError:
         # A page was skipped (e.g. by editing ?p=): send the respondent back to it.
         answers = state["answers"]

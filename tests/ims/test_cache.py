@@ -1,5 +1,5 @@
 """The shared cache helpers: one Redis client per pool, and a counter with an expiry in one
-command (the survey rate limit)."""
+command (the password-reset limit)."""
 
 import os
 

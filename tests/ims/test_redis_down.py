@@ -44,8 +44,9 @@ def test_cache_down_reads_as_a_miss_and_drops_writes(dead_cache):
         cache.incr("k")
 
 
-def test_survey_rate_limit_counts_nothing_with_the_cache_down(dead_cache):
+def test_password_reset_limit_counts_nothing_with_the_cache_down(dead_cache):
     from ims.cache import count
 
-    # Nothing to count with: refuse no one (0 is under any limit).
-    assert count("surveys:rate:x", 3600) == 0
+    # Nothing to count with: refuse no one (0 is under any limit). The survey rate limit counts
+    # in the database instead (tests/surveys/test_rate_limits.py).
+    assert count("password-reset:x", 3600) == 0
