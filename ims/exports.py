@@ -48,6 +48,8 @@ def xlsx_number_format(value):
 
 def csv_cell(value):
     """A CSV value in the user's locale: dates as dd/mm/yyyy, numbers with a decimal comma."""
+    if type(value) is str:  # the common case, first: a million-row export is mostly text
+        return "'" + value if value.startswith(_FORMULA_START) else value
     value = safe_cell(value)
     if isinstance(value, bool):
         return value

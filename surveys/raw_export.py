@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from ims.exports import csv_cell
 from ims.models import OrgUnit
 from surveys.models import TEXT_KINDS, Question, Response
 from surveys.results import min_group_size
@@ -67,6 +68,8 @@ def raw_export(campaign, scope, *, free_text):
         )
     headers = [_("Unit"), _("Date"), _("Language")] + [q.code for q in questions]
 
+    dates = {}  # a campaign spans a few weeks: each date is written out once
+
     def rows():
         kept = (
             in_scope.filter(unit__in=list(units))  # the units the first line counted
@@ -81,6 +84,8 @@ def raw_export(campaign, scope, *, free_text):
                     continue
                 value = text if question_id in text_ids else str(value)
                 cells[i] = f"{cells[i]},{value}" if cells[i] else value
-            yield [units[unit_id], submitted_on, language, *cells]
+            if submitted_on not in dates:
+                dates[submitted_on] = csv_cell(submitted_on)
+            yield [units[unit_id], dates[submitted_on], language, *cells]
 
     return RawExport(preamble, headers, rows())

@@ -153,8 +153,10 @@ def test_free_text_needs_a_recorded_permission(client_for, world, closed):
 
 def test_comments_on_the_results_page_need_the_permission_too(client_for, world, closed):
     page_url = f"/surveys/{closed.pk}/results/?unit={world.school.pk}"
-    page = client_for(world.principal).get(page_url).content.decode()
+    response = client_for(world.principal).get(page_url)
+    page = response.content.decode()
     assert COMMENT not in page and 'data-testid="comments-need-permission"' in page
+    assert response.context["comments"] is None  # not even read
     grant = free_text_grant(
         actor=world.iso, campaign=closed, person=world.principal, reason="Cải tiến dạy học"
     )
