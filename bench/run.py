@@ -284,6 +284,7 @@ def export_campaign(source):
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute("SET LOCAL statement_timeout = 0")  # the server's 30 s are for pages
+        cursor.execute("SET LOCAL work_mem = '256MB'")  # the counters' GROUP BY in memory
         cursor.execute(
             f"INSERT INTO {table} (id, campaign_id, {', '.join(columns)}) "
             f"SELECT gen_random_uuid(), %s, {', '.join('r.' + c for c in columns)} "
