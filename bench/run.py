@@ -524,13 +524,23 @@ LOAD_BEFORE = os.getloadavg()
 
 
 def stored(campaign):
-    """(rows, rows in the counters, {marker: rows holding it}) of ``campaign``."""
-    from django.db import connection
+    """(rows, rows in the counters, {marker: rows holding it}) of ``campaign``, read in one
+    snapshot once the rows stop changing: requests wrk left in flight are still being served
+    for a moment after it stops."""
+    from django.db import connection, transaction
     from django.db.models import Sum
 
     from surveys.models import Response, UnitTally
 
-    with connection.cursor() as cursor:
+    rows = Response.objects.filter(campaign=campaign)
+    last, steady = rows.count(), 0
+    while steady < 4:
+        time.sleep(0.5)
+        now = rows.count()
+        steady = steady + 1 if now == last else 0
+        last = now
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         cursor.execute(
             "SELECT substring(answers::text from 'bench-[a-z0-9]+-[0-9]+-[0-9]+') AS m, "
             "count(*) "
@@ -539,11 +549,11 @@ def stored(campaign):
             [campaign.pk],
         )
         markers = dict(cursor.fetchall())
-    return (
-        Response.objects.filter(campaign=campaign).count(),
-        UnitTally.objects.filter(campaign=campaign).aggregate(n=Sum("count"))["n"] or 0,
-        markers,
-    )
+        return (
+            rows.count(),
+            UnitTally.objects.filter(campaign=campaign).aggregate(n=Sum("count"))["n"] or 0,
+            markers,
+        )
 
 
 def check_stored(before, after, thanked):
