@@ -6,7 +6,8 @@ log would write each request's path and query string, its Referer (the previous 
 of the same session) and, with a custom format, any header or environ value. This logger writes
 every ``/s/…`` path as ``/s/…`` wherever it appears, drops the query string, the client's address
 and forwarded addresses of requests to ``/s/``, and never writes cookies. Its error log (``Error
-handling request /s/…``) is redacted the same way.
+handling request /s/…``) is redacted the same way, as is the application's own log
+(``RedactSurveyPaths`` in ``LOGGING``).
 
 The proxy in front of gunicorn keeps its own access log: README "Anonymity" says how to keep
 ``/s/`` out of it.
@@ -43,7 +44,12 @@ def is_survey_request(environ):
     return any(SURVEY_PATH.search(environ.get(key, "")) for key in ("PATH_INFO", "RAW_URI"))
 
 
-class _RedactRecord(logging.Filter):
+class RedactSurveyPaths(logging.Filter):
+    """A logging filter that writes ``/s/…`` for every survey path in a record's message: on
+    gunicorn's error log, and on the application's handler (``LOGGING`` in settings), where
+    Django's ``django.request`` logger would name the page of a 400 or 404 (``Not Found:
+    /s/r/<token>/``)."""
+
     def filter(self, record):
         message = record.getMessage()
         if "/s/" in message:
@@ -54,8 +60,8 @@ class _RedactRecord(logging.Filter):
 class RedactingLogger(glogging.Logger):
     def setup(self, cfg):
         super().setup(cfg)
-        if not any(isinstance(f, _RedactRecord) for f in self.error_log.filters):
-            self.error_log.addFilter(_RedactRecord())
+        if not any(isinstance(f, RedactSurveyPaths) for f in self.error_log.filters):
+            self.error_log.addFilter(RedactSurveyPaths())
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)

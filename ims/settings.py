@@ -358,7 +358,10 @@ LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Survey paths (/s/<link code>, /s/r/<token>/) are written /s/… (django.request names the
+    # page of a 400 or 404): README "Survey responses: counting, results, anonymity".
+    "filters": {"survey_paths": {"()": "ims.access_log.RedactSurveyPaths"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["survey_paths"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},

@@ -1,6 +1,7 @@
 """The shipped gunicorn configuration: its access log never writes a survey page's path, token,
 link code or query string, nor a respondent's address; the Docker image runs with it."""
 
+import io
 import logging
 import runpy
 from datetime import timedelta
@@ -129,3 +130,23 @@ def test_docker_image_and_compose_run_gunicorn_with_the_shipped_config():
     web = compose["services"]["web"]
     # The web service runs the image's command (no override that could drop the config).
     assert "command" not in web and "command" not in compose["x-app"]
+
+
+def test_application_log_names_no_survey_page(client, db):
+    # django.request logs the path of a 404; the project's handler writes /s/… instead.
+    import logging.config
+
+    from django.conf import settings
+
+    stream = io.StringIO()
+    config = {**settings.LOGGING, "root": {"handlers": ["console"], "level": "INFO"}}
+    config["handlers"] = {"console": {**settings.LOGGING["handlers"]["console"], "stream": stream}}
+    logging.config.dictConfig(config)
+    try:
+        assert client.get(f"/s/r/{TOKEN}/?p=1").status_code == 404
+        assert client.get("/no-such-page/").status_code == 404
+    finally:
+        logging.config.dictConfig(settings.LOGGING)
+    written = stream.getvalue()
+    assert "Not Found: /s/…" in written and "Not Found: /no-such-page/" in written
+    assert TOKEN not in written
