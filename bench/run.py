@@ -31,7 +31,8 @@ It measures, warm, in one run:
 - ``audit_pdf``: the 100-finding audit report PDF, rendered the way the worker renders it;
 - baselines in the same run: a bare Django view (no database) and the dashboard's own SQL run
   directly; queries per page (Django test client); gunicorn workers' memory after the run;
-  and the access log of the whole run, checked for survey paths (none may be written).
+  the access log of the whole run, checked for survey paths (none may be written); and
+  ``/healthz``, which must answer 503 (no worker runs) with the reason.
 
 No Celery worker or beat runs: nothing in what is measured depends on one. It prints a table
 and writes JSON (``--json``, default ``bench/results.json``). The load generator is Debian's
@@ -799,6 +800,18 @@ def measure_export(base, fx, server):
     }
 
 
+def healthz(base):
+    """``/healthz`` as the monitoring sees it during the run: no worker runs, so with Redis as
+    the broker it must answer 503 and say why, while the survey results above stayed fresh."""
+    host, port = base.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    conn.request("GET", "/healthz")
+    response = conn.getresponse()
+    body = json.loads(response.read())
+    conn.close()
+    return {"status": response.status, "worker": body.get("worker"), "broker": body.get("broker")}
+
+
 def data_rows(lines, head):
     """The rows of responses in a CSV of ``lines`` lines that begins with ``head``: those after
     the notes (one cell each) and the header (the first line with several cells)."""
@@ -897,6 +910,7 @@ def main():
             if selected("survey_sessions"):
                 log(f"== whole answering sessions, {args.respondents} respondents")
                 results["survey_sessions"] = measure_sessions(base, args, fx)
+            results["healthz"] = healthz(base)
             rss = worker_rss_mb(server)
             if selected("raw_export"):
                 log("== raw export of 1,000,000 responses")
@@ -963,6 +977,7 @@ def build_report(args, r, query_counts, rss, seed_seconds, failed):
         and max(query_counts.values(), default=0) <= TARGETS["queries"],
         "worker_rss_200mb": max(rss.values()) <= TARGETS["rss_mb"],
         "access_log_names_no_survey_page": r["access_log"]["naming_a_survey_page"] == 0,
+        "healthz_503_without_worker": r["healthz"]["status"] == 503,
     }
     if "dashboard" in only:
         checks["dashboard_p95_150ms"] = p95("dashboard") <= TARGETS["dashboard_p95_ms"]
@@ -1076,6 +1091,7 @@ def print_table(report):
               f"(runs {pdf['runs_s']}, {pdf['kib']} KiB)")  # fmt: skip
     print(f"gunicorn worker RSS after the run (MB): {report['worker_rss_mb']}")
     print(f"access log: {r['access_log']}")
+    print(f"/healthz with no worker running: {r['healthz']}")
     print(
         "checks: "
         + ", ".join(f"{k} {'OK' if v else 'MISSED'}" for k, v in report["checks"].items())
