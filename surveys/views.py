@@ -353,7 +353,7 @@ def results(request, pk):
     scope = _results_scope(request, campaign, allowed)
     data = campaign_results(campaign, scope)
     history = trend(campaign, scope, request.user)
-    free_text = campaign.can_read_free_text(request.user)
+    may_read_free_text = campaign.can_read_free_text(request.user)
     can_raise = has_role(request.user, scope, MANAGE_ROLES)
     raise_form = RaiseForm(initial={"unit": scope.pk})
     ancestors = list(
@@ -368,8 +368,11 @@ def results(request, pk):
             "ancestors": ancestors[:-1],
             "results": data,
             # Free text only with its own recorded permission (``FreeTextGrant``).
-            "comments": comments(campaign, scope, data.n, data.k) if free_text else None,
-            "free_text_allowed": free_text,
+            # While the campaign runs, a comment that appears tells when its writer answered.
+            "comments": comments(campaign, scope, data.n, data.k)
+            if may_read_free_text and campaign.status == Campaign.Status.CLOSED
+            else None,
+            "free_text_allowed": may_read_free_text,
             "can_export_raw": campaign.can_export_raw(request.user),
             "trend": history,
             "charts": results_charts(data, history),

@@ -166,6 +166,18 @@ def test_comments_on_the_results_page_need_the_permission_too(client_for, world,
     assert COMMENT not in client_for(world.principal).get(page_url).content.decode()
 
 
+def test_comments_wait_until_the_campaign_is_closed(client_for, world):
+    campaign = make_campaign(world, units=[world.school])
+    submit_with_comment(campaign, world.school, 6)
+    free_text_grant(actor=world.director, campaign=campaign, person=world.iso, reason="Góp ý")
+    page_url = f"/surveys/{campaign.pk}/results/?unit={world.school.pk}"
+    response = client_for(world.iso).get(page_url)
+    assert COMMENT not in response.content.decode() and response.context["comments"] is None
+    assert 'data-testid="comments-after-close"' in response.content.decode()
+    campaign_close(actor=world.iso, campaign=campaign)
+    assert COMMENT in client_for(world.iso).get(page_url).content.decode()
+
+
 def test_a_grant_is_recorded_with_its_reason_and_stays_on_record_when_withdrawn(world, closed):
     grant = free_text_grant(
         actor=world.director, campaign=closed, person=world.iso, reason="Phân tích góp ý"

@@ -204,28 +204,26 @@ def test_preview_is_hidden_from_another_school(client_for, world):
 
 
 def test_comments_are_readable_once_five_have_answered(client_for, world):
-    from surveys.services import response_submit
+    from surveys.services import campaign_close, response_submit
     from tests.surveys.factories import parent_answers
 
-    campaign = make_campaign(world, units=[world.school])
-    q = questions(campaign)
+    def closed_with(n):
+        campaign = make_campaign(world, units=[world.school], title=f"Góp ý {n}")
+        q = questions(campaign)
+        for i in range(n):
+            answers = parent_answers(campaign)
+            answers[str(q["p9"].pk)] = [f"Góp ý số {i}"]
+            response_submit(
+                campaign_id=campaign.pk, unit_id=world.school.pk, answers=answers, language="vi"
+            )
+        campaign_close(actor=world.iso, campaign=campaign)
+        # Reading free text needs its own recorded permission (tests/surveys/test_raw_export.py).
+        free_text_grant(actor=world.director, campaign=campaign, person=world.iso, reason="Góp ý")
+        url = f"/surveys/{campaign.pk}/results/?unit={world.school.pk}"
+        return client_for(world.iso).get(url).content.decode()
 
-    def answer(text):
-        answers = parent_answers(campaign)
-        answers[str(q["p9"].pk)] = [text]
-        response_submit(
-            campaign_id=campaign.pk, unit_id=world.school.pk, answers=answers, language="vi"
-        )
-
-    # Reading free text needs its own recorded permission (tests/surveys/test_raw_export.py).
-    free_text_grant(actor=world.director, campaign=campaign, person=world.iso, reason="Góp ý")
-    iso = client_for(world.iso)
-    for i in range(4):
-        answer(f"Góp ý số {i}")
-    html = iso.get(f"/surveys/{campaign.pk}/results/?unit={world.school.pk}").content.decode()
-    assert "Góp ý số 0" not in html
-    answer("Góp ý số 4")
-    html = iso.get(f"/surveys/{campaign.pk}/results/?unit={world.school.pk}").content.decode()
+    assert "Góp ý số 0" not in closed_with(4)
+    html = closed_with(5)
     assert all(f"Góp ý số {i}" in html for i in range(5))
 
 
