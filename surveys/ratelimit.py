@@ -26,7 +26,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils.crypto import salted_hmac
 
@@ -99,17 +99,13 @@ def _take_in_database(campaign_id, digest, hour, limit):
     with transaction.atomic(durable=True):
         if rows.filter(count__lt=limit).update(count=F("count") + 1):
             return True
-        if rows.exists():
-            return False
-        SubmissionCount.objects.filter(hour__lt=hour).delete()  # earlier hours are done with
-        try:
-            with transaction.atomic():
-                SubmissionCount.objects.create(
-                    campaign_id=campaign_id, digest=digest, hour=hour, count=1
-                )
-        except IntegrityError:  # another request created it meanwhile
-            return bool(rows.filter(count__lt=limit).update(count=F("count") + 1))
-        return True
+        # No row yet this hour (or at the limit): earlier hours are done with; start this one.
+        SubmissionCount.objects.filter(hour__lt=hour).delete()
+        SubmissionCount.objects.bulk_create(
+            [SubmissionCount(campaign_id=campaign_id, digest=digest, hour=hour)],
+            ignore_conflicts=True,
+        )
+        return bool(rows.filter(count__lt=limit).update(count=F("count") + 1))
 
 
 def is_limited(request, campaign):

@@ -9,9 +9,11 @@ the same number at both sizes, so a query per row (N+1) fails here long before p
 import re
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from ims.cache import TolerantRedisCache
 from ims.models import User
 from scale.generator import ROOT_CODE, Generator
 from surveys.models import Campaign, Question, Response, SurveyLink
@@ -85,7 +87,8 @@ def test_survey_submission_stays_under_the_ceiling(client, settings, factor):
     response, submit_count = queries(client, answer_url, method="post", data=data)
     assert response.status_code == 302 and "thanks" in response["Location"]
     assert Response.objects.filter(campaign=campaign).count() == before + 1
-    assert (start_count, page_count, submit_count) == PINNED_SURVEY[connection.vendor]
+    counted_in = "redis" if isinstance(caches["default"], TolerantRedisCache) else "database"
+    assert (start_count, page_count, submit_count) == PINNED_SURVEY[counted_in]
     assert start_count <= CEILING and submit_count <= CEILING
 
 
@@ -97,8 +100,12 @@ PINNED = {"dashboard": 7, "documents_search": 9, "nc_filtered": 14, "survey_resu
 # /s/r/<token>/ (the campaign, the school it is for, then the questions once per process),
 # submit: the last page POST (the campaign; in one transaction the session's claim within a
 # savepoint, the response, the campaign read again, the three counters' upserts; then the
-# DELETEs of expired claims and of the session's draft kept for another browser).
-PINNED_SURVEY = {"sqlite": (1, 5, 13), "postgresql": (1, 5, 13)}
+# DELETEs of expired claims and of the session's draft kept for another browser). The same on
+# both databases. The survey rate limit counts in Redis (no query); without Redis, in the
+# database: start +1 (is the address at the limit?), submit +6 before the response's
+# transaction (the hour's first count, in a savepoint here: the UPDATE finding no row, the
+# DELETE of earlier hours, the INSERT, the UPDATE).
+PINNED_SURVEY = {"redis": (1, 5, 13), "database": (2, 5, 19)}
 # Pages known to exceed the ceiling, with the fix that brings them under it. When the fix lands
 # this test fails on purpose: remove the entry and pin the new count.
 KNOWN_OVER_CEILING = {}

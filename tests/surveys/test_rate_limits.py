@@ -4,11 +4,12 @@ limit holds with Redis down; nothing about the address is stored with a response
 
 import logging
 import os
+import threading
 from types import SimpleNamespace
 
 import pytest
 from django.core.cache import caches
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
 
 from surveys import ratelimit
@@ -263,6 +264,35 @@ def test_the_database_count_is_never_written_in_the_responses_transaction(
     }
     assert responses and counts and None not in responses | counts
     assert not responses & counts
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locking")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submissions_counted_in_the_database_never_pass_the_limit(
+    world, settings, dead_cache
+):
+    campaign = make_campaign(world, units=[world.school])
+    settings.SURVEY_RATE_LIMIT_PER_HOUR = 3
+    barrier = threading.Barrier(8)
+    outcomes = []
+
+    def submit():
+        try:
+            barrier.wait()
+            fill(campaign, WIFI, 1)  # the hour's row created by all at once, the first time
+            outcomes.append("counted")
+        except ratelimit.RateLimited:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["counted"] * 3 + ["refused"] * 5
+    assert SubmissionCount.objects.get().count == 3
 
 
 def test_nothing_about_the_address_reaches_logs_or_the_response(
