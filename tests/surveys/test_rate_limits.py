@@ -98,6 +98,16 @@ def test_ipv6_counts_by_its_64_and_ipv4_by_the_address():
     assert group("::ffff:198.51.100.1") == "198.51.100.1"
 
 
+def test_addresses_of_one_ipv6_64_share_a_limit_and_another_64_has_its_own(
+    campaign, world, settings
+):
+    settings.SURVEY_RATE_LIMIT_PER_HOUR = 1
+    assert stored(submit_as(parent("2001:db8:1:2::1"), campaign, world.school))
+    link = f"/s/{link_of(campaign, world.school).code}"
+    assert refused(parent("2001:db8:1:2:ffff:ffff:ffff:fffe").get(link))
+    assert stored(submit_as(parent("2001:db8:1:3::1"), campaign, world.school))
+
+
 def test_a_parents_meeting_on_one_wifi_all_answers_and_the_limit_plus_one_is_refused(
     campaign, world, settings
 ):
