@@ -243,6 +243,9 @@ def answer(request, token):
     today = timezone.localdate()
     if campaign is None or not campaign.is_answerable(today):
         return _message(request, "closed", language, campaign=campaign)
+    if campaign.requires_code and state["otc"] is None:
+        # Opened through the open link before the campaign was set to need codes.
+        return _message(request, "needs_code", language, campaign=campaign)
     rules = version_rules(campaign.version)
     answers = state["answers"]
     pages = _pages(rules, answers)

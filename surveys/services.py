@@ -481,10 +481,12 @@ def response_submit(
     transaction points at this response alone; the code's unfinished answers are deleted.
     Nothing about the code, the person or the time (beyond the date) reaches the response.
 
-    After the response's INSERT, the campaign is read again: on PostgreSQL that INSERT's
-    foreign-key check waits for a ``campaign_close`` in progress (which holds the campaign
-    ``FOR UPDATE``), so a campaign closed meanwhile is seen here and nothing is stored
-    (``CampaignNotOpen``); and a close started after the INSERT waits for this commit.
+    After the response's INSERT, its foreign keys are checked at once (Django defers them to
+    the commit) and the campaign is read again. On PostgreSQL that check takes a key-share lock
+    on the campaign row, which waits for a ``campaign_close`` in flight (it holds the row ``FOR
+    UPDATE``): a campaign closed meanwhile is seen by the read and nothing is stored
+    (``CampaignNotOpen``); and a close started after the check waits for this commit. (SQLite
+    runs one writer at a time, so a close is either before or after the whole submission.)
     """
     today = today or timezone.localdate()
     if campaign is None:
@@ -520,6 +522,10 @@ def response_submit(
         if one_time_code_id is not None:
             _use_code(campaign, unit_id, one_time_code_id)
         response.save(force_insert=True)
+        if connection.features.has_select_for_update:  # row locks (PostgreSQL; not SQLite)
+            # Django's foreign keys are checked at commit: check the response's now, so that
+            # its key-share lock on the campaign row is taken here (see below).
+            connection.check_constraints(table_names=[Response._meta.db_table])
         if not Campaign.objects.filter(
             pk=campaign.pk,
             status=Campaign.Status.PUBLISHED,

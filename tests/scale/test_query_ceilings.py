@@ -88,7 +88,9 @@ def test_survey_submission_stays_under_the_ceiling(client, settings, factor):
     assert response.status_code == 302 and "thanks" in response["Location"]
     assert Response.objects.filter(campaign=campaign).count() == before + 1
     counted_in = "redis" if isinstance(caches["default"], TolerantRedisCache) else "database"
-    assert (start_count, page_count, submit_count) == PINNED_SURVEY[counted_in]
+    start, page, submit = PINNED_SURVEY[counted_in]
+    submit += CHECKED_AT_ONCE.get(connection.vendor, 0)
+    assert (start_count, page_count, submit_count) == (start, page, submit)
     assert start_count <= CEILING and submit_count <= CEILING
 
 
@@ -99,13 +101,15 @@ PINNED = {"dashboard": 7, "documents_search": 9, "nc_filtered": 14, "survey_resu
 # start: GET /s/<code>/ (the link; the answering state goes to a signed cookie), the page: GET
 # /s/r/<token>/ (the campaign, the school it is for, then the questions once per process),
 # submit: the last page POST (the campaign; in one transaction the session's claim within a
-# savepoint, the response, the campaign read again, the three counters' upserts; then the
-# DELETEs of expired claims and of the session's draft kept for another browser). The same on
-# both databases. The survey rate limit counts in Redis (no query); without Redis, in the
+# savepoint, the response, on PostgreSQL its foreign keys checked at once (two SET CONSTRAINTS:
+# its key-share lock on the campaign, see campaign_close), the campaign read again, the three
+# counters' upserts; then the DELETEs of expired claims and of the session's draft kept for
+# another browser). The survey rate limit counts in Redis (no query); without Redis, in the
 # database: start +1 (is the address at the limit?), submit +6 before the response's
 # transaction (the hour's first count, in a savepoint here: the UPDATE finding no row, the
 # DELETE of earlier hours, the INSERT, the UPDATE).
 PINNED_SURVEY = {"redis": (1, 5, 13), "database": (2, 5, 19)}
+CHECKED_AT_ONCE = {"postgresql": 2}  # the SET CONSTRAINTS of the response's foreign keys
 # Pages known to exceed the ceiling, with the fix that brings them under it. When the fix lands
 # this test fails on purpose: remove the entry and pin the new count.
 KNOWN_OVER_CEILING = {}

@@ -3,6 +3,7 @@ CSRF check, codes posted and never in a URL."""
 
 import re
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -234,7 +235,7 @@ def test_the_entry_page_fills_the_code_from_the_fragment_with_a_static_script(cl
     entry = client.get("/s/").content.decode()
     assert re.search(r'<script src="[^"]*/surveys/enter\.js" defer></script>', entry)
     assert 'id="code-form"' in entry and 'id="code"' in entry
-    script = open(finders.find("surveys/enter.js"), encoding="utf-8").read()
+    script = Path(finders.find("surveys/enter.js")).read_text(encoding="utf-8")
     assert "location.hash" in script and "replaceState" in script and ".submit()" in script
 
 
