@@ -6,12 +6,11 @@
   and again when its transaction commits, so the next request computes them again: a cached
   number is never older than the last committed change. The coverage roll-up, written in SQL by
   ``documents.coverage``, has its own token, replaced by that module after each write.
-- **Satisfaction** sums per campaign and scope: a closed campaign's counters no longer change,
-  so they are kept without expiry, keyed on the campaign, its status and closing date (a
-  reopened or re-dated campaign gets a new key). An open campaign's counters change only when
-  it stores a response (``surveys.services.response_submit`` counts it in the same
-  transaction), which adds one to its number of responses: its sums are keyed on that number
-  too (read with the campaigns, no extra query), with the registers' expiry.
+- **Satisfaction** sums per campaign and scope are keyed on a digest of the figures they are
+  made of (``surveys.results.releases``: live at the Department, released in steps below it,
+  and which of them are hidden), read at every request: a sum is computed again as soon as
+  one of those figures changes. A closed campaign's are kept without expiry, an open one's
+  for the registers' expiry.
 
 A token missing from the cache (evicted, or the cache was cleared) is replaced by a new random
 one, so entries written under an old token are never read again.

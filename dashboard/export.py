@@ -29,8 +29,8 @@ def _cell(cell, k):
     """An index cell of the satisfaction card: (index or "hidden", n or "<k")."""
     if not cell:
         return None, None
-    if cell["hidden"]:
-        return _("hidden"), f"<{k}"
+    if cell["hidden"]:  # no n when hidden to protect another cell: it would reveal that one
+        return _("hidden"), f"<{k}" if cell["n"] < k else ""
     return _index(cell["index"]), cell["n"]
 
 
@@ -71,7 +71,9 @@ def unit_rows(board):
                 row.findings_open,
                 row.ack_coverage,
                 _("hidden") if row.satisfaction_hidden else _index(row.satisfaction_index),
-                row.satisfaction_n if row.satisfaction_n >= board.k else f"<{board.k}",
+                f"<{board.k}"
+                if row.satisfaction_n < board.k
+                else ("" if row.satisfaction_hidden else row.satisfaction_n),
             ]
         )
     return headers, rows

@@ -15,7 +15,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, Func, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 from django.utils.functional import LazyObject, empty
@@ -34,14 +45,14 @@ from nonconformities.models import CorrectiveAction, Nonconformity, age_conditio
 from surveys.models import (
     Campaign,
     CampaignUnit,
+    Question,
     QuestionKind,
     QuestionTally,
     RespondentGroup,
-    UnitTally,
     ValueTally,
     title_with_year,
 )
-from surveys.results import likert_index, min_group_size, suppress
+from surveys.results import OWN, is_root, likert_index, min_group_size, released_counts, releases
 
 SEGMENT = PATH_SEGMENT_WIDTH + 1
 TREND_YEARS = 5
@@ -451,28 +462,20 @@ def _satisfaction(board, user, years, per_child):
     covers = Exists(
         CampaignUnit.objects.filter(campaign=OuterRef("pk"), unit__path__in=scope.ancestor_paths())
     )
-    # An open campaign's sums change with every response it stores, which adds one to its
-    # count of responses: the key of its cached sums.
-    responses = Coalesce(
-        Subquery(
-            UnitTally.objects.filter(campaign=OuterRef("pk"))
-            .order_by()
-            .values("campaign")
-            .annotate(n=Sum("count"))
-            .values("n"),
-            output_field=IntegerField(),
-        ),
-        0,
-    )
     info = {
         row["pk"]: row
         for row in campaigns.order_by()
-        .annotate(covers=covers, n_responses=responses)
-        .values("pk", "status", "closes_on", "group", "opens_on", "title", "covers", "n_responses")
+        .annotate(covers=covers)
+        .values("pk", "status", "closes_on", "group", "opens_on", "title", "covers")
     }
-    for row in info.values():
-        responses = row.pop("n_responses")
-        row["counters"] = "" if row["status"] == Campaign.Status.CLOSED else responses
+    # The figures shown and hidden (``surveys.results``), whose digest keys the cached sums: a
+    # sum is computed again only when a figure it depends on changed.
+    found = releases(
+        Campaign(pk=pk, status=row["status"], closes_on=row["closes_on"])
+        for pk, row in info.items()
+    )
+    for pk, row in info.items():
+        row["counters"] = _release_digest(found[pk], scope)
     # The result depends only on these campaigns' sums (cached as described in
     # ``dashboard.caching``) and their rows: kept as long as the sums are.
     key = (
@@ -485,7 +488,7 @@ def _satisfaction(board, user, years, per_child):
     )
     result = cache.get(key)
     if result is None:
-        result = _satisfaction_result(board, info, years)
+        result = _satisfaction_result(board, info, years, found)
         live = any(row["status"] != Campaign.Status.CLOSED for row in info.values())
         cache.set(key, result, caching.REGISTERS_SECONDS if live else None)
     board.groups, board.areas, board.satisfaction_trend = (
@@ -497,14 +500,14 @@ def _satisfaction(board, user, years, per_child):
         per_child[child_key].update(values)
 
 
-def _satisfaction_result(board, info, years):
+def _satisfaction_result(board, info, years, found):
     """Groups, areas, trend and per child unit figures of ``board``'s satisfaction card."""
     scope, k = board.scope, board.k
     board.groups, board.areas, board.satisfaction_trend = [], [], []
     per_child = defaultdict(dict)
-    sums = _campaign_sums(scope, info)
-    n_by_campaign = {c: sum(sums[c]["child_n"].values()) for c in info}
-    child_n = {c: sums[c]["child_n"] for c in info}
+    sums = _campaign_sums(scope, info, found)
+    n_by_campaign = {c: sums[c]["n"] for c in info}
+    hidden = {c: sums[c]["hidden"] for c in info}
     # Per group, only the campaigns covering the scope, oldest first: "latest" and "previous"
     # are two of them, and the trend pools them per school year, weighted by responses. A group
     # that no campaign covers (a staff survey of some divisions and schools, viewed from the
@@ -536,9 +539,10 @@ def _satisfaction_result(board, info, years):
                 merged[v] += n
         return merged
 
-    def cell(n, index):
-        hidden = n < k
-        return {"n": n, "index": None if hidden else index, "hidden": hidden}
+    def cell(n, index, campaign_ids):
+        # Pooled over campaigns: hidden when one of them hides the scope, or below k.
+        hide = n < k or any(hidden[c] for c in campaign_ids)
+        return {"n": n, "index": None if hide else index, "hidden": hide}
 
     latest, previous, compared = [], [], []
     for group in RespondentGroup:
@@ -551,8 +555,8 @@ def _satisfaction_result(board, info, years):
         if before:
             previous.append(before)
             compared.append(last)
-        now = cell(n_by_campaign[last], _index(pooled(last)))
-        then = cell(n_by_campaign[before], _index(pooled(before))) if before else None
+        now = cell(n_by_campaign[last], _index(pooled(last)), [last])
+        then = cell(n_by_campaign[before], _index(pooled(before)), [before]) if before else None
         board.groups.append(
             {
                 "group": group.label,
@@ -592,9 +596,9 @@ def _satisfaction_result(board, info, years):
             for c in in_year:
                 for v, count in pooled(c).items():
                     merged[v] += count
-            points.append(cell(n, _index(merged)) if in_year else None)
+            points.append(cell(n, _index(merged), in_year) if in_year else None)
         board.satisfaction_trend.append((group.label, points))
-    _satisfaction_by_child(board, latest, child_n, sums, per_child)
+    _satisfaction_by_child(board, latest, sums, per_child)
     return {
         "groups": board.groups,
         "areas": board.areas,
@@ -610,7 +614,7 @@ def _area_cell(campaign_ids, area_id, values, area_n, cell):
         for v, count in values[c].get(area_id, {}).items():
             merged[v] += count
         n += area_n.get((c, area_id), 0)
-    return cell(n, _index(merged))
+    return cell(n, _index(merged), campaign_ids)
 
 
 def _change(now, then):
@@ -619,86 +623,132 @@ def _change(now, then):
     return now["index"] - then["index"]
 
 
-def _satisfaction_by_child(board, latest, child_n, sums, per_child):
-    """The latest campaign of every group, pooled, per child unit; small cells suppressed
-    (with complementary suppression, so totals cannot reveal a hidden cell)."""
+def _satisfaction_by_child(board, latest, sums, per_child):
+    """The latest campaign of every group, pooled, per child unit: hidden where one of those
+    campaigns hides the child (``surveys.results`` decides once, for every page), or below k."""
     if not latest:
         return
     n_by_key = defaultdict(int)
+    hidden = defaultdict(bool)
     values = defaultdict(lambda: defaultdict(int))
     for c in latest:
-        for key, n in child_n[c].items():
+        for key, n in sums[c]["child_n"].items():
             n_by_key[key] += n
+            hidden[key] |= sums[c]["child_hidden"][key]
         for key, counts in sums[c]["child_values"].items():
             for v, n in counts.items():
                 values[key][v] += n
-    keys = sorted(n_by_key)
-    hidden = suppress([n_by_key[key] for key in keys], total=sum(n_by_key.values()), k=board.k)
-    for i, key in enumerate(keys):
+    for key, n in n_by_key.items():
+        hide = hidden[key] or n < board.k
         child = per_child[key]
-        child["satisfaction_n"] = n_by_key[key]
-        child["satisfaction_hidden"] = i in hidden
-        child["satisfaction_index"] = None if i in hidden else _index(values[key])
+        child["satisfaction_n"] = n
+        child["satisfaction_hidden"] = hide
+        child["satisfaction_index"] = None if hide else _index(values[key])
 
 
-def _campaign_sums(scope, info):
-    """Per campaign of ``info``, its counters summed over ``scope``'s subtree: ``child_n``
-    {child key: respondents}, ``values`` {area: {value: n}} and ``child_values`` {child key:
-    {value: n}} of the Likert answers, ``area_n`` {area: respondents of its most answered
-    question}, ``areas`` {area: (order, name, name_en, name_lo)}. From the cache where kept
-    (``dashboard.caching``), else three queries for all the missing campaigns together."""
+def _release_digest(release, scope):
+    """What a campaign's figures over ``scope`` depend on: its figures and hidden cells there."""
+    inside = sorted(
+        (key, n, release.is_hidden(key))
+        for key, n in release.totals.items()
+        if key.startswith(scope.path)
+    )
+    return hashlib.sha256(repr((release.is_hidden(scope.path), inside)).encode()).hexdigest()
+
+
+def _campaign_sums(scope, info, found):
+    """Per campaign of ``info``, its figures over ``scope``'s subtree as ``found`` (its
+    ``surveys.results.releases``) shows them: ``n`` and ``hidden`` of the scope, ``child_n``
+    {child key: respondents} and ``child_hidden`` {child key: hidden}, ``values`` {area: {value:
+    n}} and ``child_values`` {child key: {value: n}} of the Likert answers, ``area_n`` {area:
+    respondents of its most answered question}, ``areas`` {area: (order, name, name_en,
+    name_lo)}. From the cache where kept (``dashboard.caching``), else a few queries for all the
+    missing campaigns together."""
     keys = {c: _campaign_key(scope, row) for c, row in info.items()}
-    found = cache.get_many(list(keys.values())) if keys else {}
-    sums = {c: found[key] for c, key in keys.items() if key in found}
+    found_sums = cache.get_many(list(keys.values())) if keys else {}
+    sums = {c: found_sums[key] for c, key in keys.items() if key in found_sums}
     missing = [c for c in info if c not in sums]
     if not missing:
         return sums
-    fresh = {
-        c: {"child_n": {}, "values": {}, "child_values": {}, "area_n": {}, "areas": {}}
-        for c in missing
-    }
     width = len(scope.path) + SEGMENT
-    in_scope = {"campaign_id__in": missing, "unit__path__startswith": scope.path}
-    for row in (
-        UnitTally.objects.filter(**in_scope)
-        .annotate(key=Substr("unit__path", 1, width))
-        .values("campaign_id", "key")
-        .annotate(n=Sum("count"))
-    ):
-        fresh[row["campaign_id"]]["child_n"][row["key"]] = row["n"]
-    likert = {**in_scope, "question__kind": QuestionKind.LIKERT}
-    for row in (
-        ValueTally.objects.filter(**likert)
-        .annotate(key=Substr("unit__path", 1, width))
-        .values(
-            "campaign_id",
-            "question__area_id",
-            "question__area__order",
-            *(f"question__area__{name}" for name in AREA_NAMES),
-            "key",
-            "value",
-        )
-        .annotate(n=Sum("count"))
-    ):
-        sums_c = fresh[row["campaign_id"]]
-        area = row["question__area_id"]
-        by_value = sums_c["values"].setdefault(area, {})
-        by_value[row["value"]] = by_value.get(row["value"], 0) + row["n"]
-        by_child = sums_c["child_values"].setdefault(row["key"], {})
-        by_child[row["value"]] = by_child.get(row["value"], 0) + row["n"]
-        if area is not None:
-            sums_c["areas"][area] = (
-                row["question__area__order"],
-                *(row[f"question__area__{name}"] for name in AREA_NAMES),
-            )
-    for row in (
-        QuestionTally.objects.filter(**likert)
-        .values("campaign_id", "question_id", "question__area_id")
-        .annotate(n=Sum("count"))
-    ):
-        area_n = fresh[row["campaign_id"]]["area_n"]
-        area = row["question__area_id"]
-        area_n[area] = max(area_n.get(area, 0), row["n"])
+    root = is_root(scope.path)
+    areas = {}
+    area_of = {}
+    for row in Question.objects.filter(
+        version__campaigns__in=missing, kind=QuestionKind.LIKERT
+    ).values("pk", "area_id", "area__order", *(f"area__{name}" for name in AREA_NAMES)):
+        area_of[row["pk"]] = row["area_id"]
+        areas[row["area_id"]] = (row["area__order"], *(row[f"area__{n}"] for n in AREA_NAMES))
+    fresh = {}
+    for c in missing:
+        release = found[c]
+        child_n, child_hidden = {}, {}
+        for key, n in release.totals.items():
+            if key.startswith(scope.path) and (
+                key == scope.path + OWN or (len(key) == width and key.endswith("/"))
+            ):
+                child = scope.path if key.endswith(OWN) else key
+                child_n[child], child_hidden[child] = n, release.is_hidden(key)
+        if not child_n and release.own.get(scope.path):  # a unit with no unit below it
+            child_n[scope.path] = release.n(scope.path)
+            child_hidden[scope.path] = release.is_hidden(scope.path)
+        fresh[c] = {
+            "n": release.n(scope.path),
+            "hidden": release.is_hidden(scope.path),
+            "child_n": child_n,
+            "child_hidden": child_hidden,
+            "values": {},
+            "child_values": {},
+            "area_n": {},
+            "areas": {},
+        }
+    released = released_counts(missing, scope)
+    respondents = defaultdict(lambda: defaultdict(int))  # campaign -> question -> n
+    for c in missing:
+        sums_c = fresh[c]
+        for path, stored in released[c].items():
+            key = path[:width]
+            for value, n in stored.get("l", ()):
+                by_child = sums_c["child_values"].setdefault(key, {})
+                by_child[value] = by_child.get(value, 0) + n
+            if root:
+                continue
+            for question, n in stored.get("q", ()):
+                respondents[c][question] += n
+            for question, value, n in stored.get("v", ()):
+                if question in area_of:
+                    by_value = sums_c["values"].setdefault(area_of[question], {})
+                    by_value[value] = by_value.get(value, 0) + n
+    if root:  # the Department reads its live counters (its own responses as a child too)
+        in_scope = {"campaign_id__in": missing, "unit__path__startswith": scope.path}
+        for row in (
+            ValueTally.objects.filter(**in_scope, question__kind=QuestionKind.LIKERT)
+            .annotate(own=ExpressionWrapper(Q(unit=scope), output_field=BooleanField()))
+            .values("campaign_id", "question__area_id", "value", "own")
+            .annotate(n=Sum("count"))
+        ):
+            sums_c = fresh[row["campaign_id"]]
+            by_value = sums_c["values"].setdefault(row["question__area_id"], {})
+            by_value[row["value"]] = by_value.get(row["value"], 0) + row["n"]
+            if row["own"]:
+                by_child = sums_c["child_values"].setdefault(scope.path, {})
+                by_child[row["value"]] = by_child.get(row["value"], 0) + row["n"]
+        for c, question, n in (
+            QuestionTally.objects.filter(**in_scope, question__kind=QuestionKind.LIKERT)
+            .values("campaign_id", "question_id")
+            .annotate(n=Sum("count"))
+            .values_list("campaign_id", "question_id", "n")
+        ):
+            respondents[c][question] += n
+    for c in missing:
+        sums_c = fresh[c]
+        for question, n in respondents[c].items():
+            if question in area_of:
+                area = area_of[question]
+                sums_c["area_n"][area] = max(sums_c["area_n"].get(area, 0), n)
+                sums_c["areas"][area] = areas[area]
+        for area in sums_c["values"]:
+            sums_c["areas"][area] = areas[area]
     closed = {keys[c]: fresh[c] for c in missing if info[c]["status"] == Campaign.Status.CLOSED}
     live = {keys[c]: fresh[c] for c in missing if keys[c] not in closed}
     if closed:

@@ -849,3 +849,28 @@ class SubmissionCount(models.Model):
 
     def __str__(self):
         return f"{self.campaign_id} · {self.hour}: {self.count}"
+
+
+class ReleasedResult(models.Model):
+    """The figures of one unit in a campaign as last released (``surveys.results``): below the
+    Department, results show these, refreshed only in steps of ``SURVEY_MIN_GROUP_SIZE`` (5)
+    responses or once the campaign is closed, so that figures read before and after one
+    response never differ by that response alone.
+
+    ``n`` is the unit's responses (its own, not its subtree's); ``counts`` holds its counters
+    at that moment: ``{"q": [[question id, respondents]], "v": [[question id, value, answers]],
+    "l": [[value, answers]]}`` (``l``: every Likert answer, pooled).
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    n = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "unit"], name="surveys_released_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign_id} · {self.unit_id}: {self.n}"

@@ -4,16 +4,32 @@ Per question: n, distribution, mean, index = (mean − 1) / 4 × 100 and top-2-b
 Net Promoter Score for 0–10 questions. Roll-ups by area, by school of the chosen unit's subtree, by
 campaign (overall) and across campaigns of the same instrument (trend).
 
-Small groups are protected: any aggregate over fewer than ``SURVEY_MIN_GROUP_SIZE`` (5)
-respondents is hidden, and so are enough further cells of a breakdown that "total minus the
-shown cells" cannot reveal a hidden one.
+Anonymity (no figure may single out a respondent):
+
+- **Released figures below the Department.** The Department (a unit without a parent) reads the
+  live counters. Every figure about a unit below it (its n, response rate, distribution,
+  indices, its row on a wider page, the dashboard's cells) is the sum of the *released* figures
+  (``ReleasedResult``) of the units of its subtree. A unit's released figures are copied from
+  its own live counters only once they have grown by ``SURVEY_MIN_GROUP_SIZE`` (5) or more, or
+  when the campaign is closed (then exactly): a page read before and after one response shows
+  the same figures. Readers refresh them lazily (``releases``), no worker is involved.
+- **One suppression decision per campaign**, over its whole unit tree, used by every page
+  (results at any scope, exports, dashboard, task list, campaign page). At each unit: a child
+  with 0 < n < 5 is hidden; while the hidden children plus the unit's own direct responses (what
+  the unit's figure minus its visible children's would reveal) hold 1 to 4 responses, the next
+  smallest child is hidden too; a hidden unit hides everything below it. A unit's own direct
+  responses are a cell beside its children. While a campaign is open, released figures are 0
+  or at least 5, so cells are hidden mostly once it closes, when every figure is exact. Figures pooled over campaigns (trend, groups,
+  dashboard) are hidden when one of their parts is, or when they hold fewer than 5 responses.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ims.models import OrgUnit
@@ -24,6 +40,7 @@ from surveys.models import (
     Campaign,
     QuestionKind,
     QuestionTally,
+    ReleasedResult,
     Response,
     UnitTally,
     ValueTally,
@@ -64,6 +81,303 @@ def suppress(counts, total=None, k=None):
 
 def likert_index(mean):
     return None if mean is None else (mean - 1) / 4 * 100
+
+
+# --- released figures and the suppression decision ---------------------------------------------
+
+OWN = "="  # appended to a unit's path: the cell of its own direct responses, beside its children
+
+
+def is_root(path):
+    return path.count("/") == 1
+
+
+def _parent_path(path):
+    return path[: path.rstrip("/").rfind("/") + 1]
+
+
+def cell_key(path, release):
+    """The key of the cell of a unit's own responses: its path, or ``path + OWN`` when units
+    below it have responses too."""
+    return path + OWN if path + OWN in release.totals else path
+
+
+@dataclass
+class Release:
+    """The figures of one campaign that pages show, and which of them are hidden.
+
+    ``own`` maps a unit's path to its own responses (live at a root, released below);
+    ``totals`` maps a unit's path to its subtree's responses (live for a root, the sum of the
+    released figures below it otherwise) and ``path + OWN`` to the unit's own responses when
+    units below it have some; ``hidden`` holds the keys hidden by the decision."""
+
+    campaign_id: int
+    k: int
+    own: dict
+    totals: dict
+    hidden: set
+
+    def n(self, key):
+        return self.totals.get(key, 0)
+
+    def is_hidden(self, key):
+        """Whether the figure at ``key`` may not be shown: fewer than k responses, hidden to
+        protect another cell, or below a hidden unit."""
+        if self.n(key) < self.k or key in self.hidden:
+            return True
+        path = key[: -len(OWN)] if key.endswith(OWN) else key
+        return any(a in self.hidden for a in ancestor_paths(path))
+
+
+def _decide(own, root_totals, k):
+    """(totals, hidden) from the own responses per unit path (see ``Release``).
+
+    A root's figure is live, its children's released: the live responses not released yet
+    are the Department's live figure minus its children's, as its live figure read before
+    and after them would show. That is the Department's (accepted) live view, so the rule
+    weighs only released cells, and stays put while those responses come in."""
+    totals = defaultdict(int)
+    for path, n in own.items():
+        if n:
+            for ancestor in ancestor_paths(path):
+                totals[ancestor] += n
+    children = defaultdict(list)
+    for path in list(totals):
+        if not is_root(path):
+            children[_parent_path(path)].append(path)
+    for path, n in own.items():
+        # A unit's own responses are a cell beside its children.
+        if n and (path in children or is_root(path)):
+            totals[path + OWN] = n
+            children[path].append(path + OWN)
+    hidden = set()
+    for path, kids in children.items():
+        small = {c for c in kids if totals[c] < k}
+        shown = sorted((totals[c], c) for c in kids if c not in small)
+        # What the unit's figure minus its visible children's reveals.
+        rest = totals[path] - sum(n for n, _c in shown)
+        while 0 < rest < k and shown:
+            n, c = shown.pop(0)
+            small.add(c)
+            rest += n
+        hidden |= small
+    totals.update(root_totals)
+    hidden |= {path for path in root_totals if 0 < root_totals[path] < k}
+    return dict(totals), hidden
+
+
+def _closed(campaign, today):
+    return campaign.status == Campaign.Status.CLOSED or campaign.closes_on < today
+
+
+def _due(live, released, closed, k):
+    return live >= released + k or live < released or (closed and live != released)
+
+
+def releases(campaigns):
+    """``{campaign id: Release}`` for ``campaigns``, after refreshing the released figures that
+    are due: two queries, and a short transaction when some are due."""
+    campaigns = list(campaigns)
+    if not campaigns:
+        return {}
+    ids = [c.pk for c in campaigns]
+    k = min_group_size()
+    today = timezone.localdate()
+    closed = {c.pk: _closed(c, today) for c in campaigns}
+    live = defaultdict(dict)  # campaign -> unit path -> (unit id, n)
+    for campaign_id, unit_id, path, status, closes_on, n in (
+        UnitTally.objects.filter(campaign__in=ids)
+        .values("campaign", "unit", "unit__path", "campaign__status", "campaign__closes_on")
+        .annotate(n=Sum("count"))
+        .values_list(
+            "campaign", "unit", "unit__path", "campaign__status", "campaign__closes_on", "n"
+        )
+    ):
+        live[campaign_id][path] = (unit_id, n)
+        # As stored now (the caller's copy may be older than a close).
+        closed[campaign_id] = status == Campaign.Status.CLOSED or closes_on < today
+    released = defaultdict(dict)
+    for campaign_id, unit_id, path, n in ReleasedResult.objects.filter(
+        campaign__in=ids
+    ).values_list("campaign", "unit", "unit__path", "n"):
+        released[campaign_id][path] = (unit_id, n)
+    due = defaultdict(dict)
+    for campaign_id in ids:
+        for path in live[campaign_id].keys() | released[campaign_id].keys():
+            unit_id, now = live[campaign_id].get(path, (None, 0))
+            unit_id, then = released[campaign_id].get(path, (unit_id, 0))
+            if not is_root(path) and _due(now, then, closed[campaign_id], k):
+                due[campaign_id][unit_id] = path
+    if due:
+        for (campaign_id, unit_id), n in _refresh(due, k, today).items():
+            released[campaign_id][due[campaign_id][unit_id]] = (unit_id, n)
+    result = {}
+    for campaign_id in ids:
+        own = {p: n for p, (_u, n) in released[campaign_id].items() if not is_root(p)}
+        root_totals = defaultdict(int)
+        for path, (_u, n) in live[campaign_id].items():
+            if is_root(path):
+                own[path] = n
+            root_totals[ancestor_paths(path)[0]] += n
+        totals, hidden = _decide(own, root_totals, k)
+        result[campaign_id] = Release(campaign_id, k, own, totals, hidden)
+    return result
+
+
+def _refresh(due, k, today):
+    """Copy the live counters of the ``due`` units ({campaign id: {unit id: path}}) that are
+    still due into their released figures; returns {(campaign id, unit id): n} written.
+
+    The campaigns are locked (FOR NO KEY UPDATE, which submissions do not wait for) so that two
+    readers refreshing at once cannot write an older copy over a newer one."""
+    units = {unit_id for by_unit in due.values() for unit_id in by_unit}
+    with transaction.atomic():
+        closed = {
+            row.pk: _closed(row, today)
+            for row in Campaign.objects.select_for_update(no_key=True)
+            .filter(pk__in=list(due))
+            .order_by("pk")
+            .only("pk", "status", "closes_on")
+        }
+        in_due = {"campaign__in": list(due), "unit__in": units}
+        live = {
+            (c, u): n
+            for c, u, n in UnitTally.objects.filter(**in_due)
+            .values("campaign", "unit")
+            .annotate(n=Sum("count"))
+            .values_list("campaign", "unit", "n")
+        }
+        before = {
+            (c, u): n
+            for c, u, n in ReleasedResult.objects.filter(**in_due).values_list(
+                "campaign", "unit", "n"
+            )
+        }
+        pairs = {
+            (c, u)
+            for c, by_unit in due.items()
+            for u in by_unit
+            if _due(live.get((c, u), 0), before.get((c, u), 0), closed.get(c, False), k)
+        }
+        if not pairs:
+            return {}
+        counts = {pair: {"q": [], "v": [], "l": defaultdict(int)} for pair in pairs}
+        for c, u, question, n in (
+            QuestionTally.objects.filter(**in_due)
+            .values("campaign", "unit", "question")
+            .annotate(n=Sum("count"))
+            .values_list("campaign", "unit", "question", "n")
+        ):
+            if (c, u) in counts:
+                counts[(c, u)]["q"].append([question, n])
+        for c, u, question, kind, value, n in (
+            ValueTally.objects.filter(**in_due)
+            .values("campaign", "unit", "question", "question__kind", "value")
+            .annotate(n=Sum("count"))
+            .values_list("campaign", "unit", "question", "question__kind", "value", "n")
+        ):
+            if (c, u) in counts:
+                counts[(c, u)]["v"].append([question, value, n])
+                if kind == QuestionKind.LIKERT:
+                    counts[(c, u)]["l"][value] += n
+        for data in counts.values():
+            data["l"] = sorted(data["l"].items())
+        ReleasedResult.objects.bulk_create(
+            [
+                ReleasedResult(campaign_id=c, unit_id=u, n=live.get((c, u), 0), counts=counts[c, u])
+                for c, u in sorted(pairs)
+            ],
+            update_conflicts=True,
+            unique_fields=["campaign", "unit"],
+            update_fields=["n", "counts"],
+        )
+    return {pair: live.get(pair, 0) for pair in pairs}
+
+
+class Counts:
+    """Respondents per question and answers per question and value, summed."""
+
+    def __init__(self):
+        self.respondents = defaultdict(int)
+        self.values = defaultdict(lambda: defaultdict(int))
+
+    def add(self, stored):
+        for question, n in stored.get("q", ()):
+            self.respondents[question] += n
+        for question, value, n in stored.get("v", ()):
+            self.values[question][value] += n
+
+
+def released_counts(campaign_ids, scope, field="counts"):
+    """{campaign id: {unit path: the released ``field``}} of the units of ``scope``'s subtree."""
+    found = defaultdict(dict)
+    for campaign_id, path, value in ReleasedResult.objects.filter(
+        campaign__in=campaign_ids, unit__path__startswith=scope.path
+    ).values_list("campaign", "unit__path", field):
+        found[campaign_id][path] = value
+    return found
+
+
+def _live_counts(campaign, scope):
+    counts = Counts()
+    for question, n in (
+        _scoped(QuestionTally, campaign, scope)
+        .values("question")
+        .annotate(n=Sum("count"))
+        .values_list("question", "n")
+    ):
+        counts.respondents[question] = n
+    for question, value, n in (
+        _scoped(ValueTally, campaign, scope)
+        .values("question", "value")
+        .annotate(n=Sum("count"))
+        .values_list("question", "value", "n")
+    ):
+        counts.values[question][value] = n
+    return counts
+
+
+@dataclass
+class Summary:
+    """A campaign's figures over a scope: n, pooled Likert answers [(value, n)], hidden."""
+
+    n: int
+    likert: list
+    hidden: bool
+
+
+def scope_summaries(campaigns, scope, found=None):
+    """{campaign id: Summary} over ``scope`` (live at a root, released below); ``found`` is
+    ``releases(campaigns)`` when the caller holds it."""
+    campaigns = list(campaigns)
+    found = releases(campaigns) if found is None else found
+    ids = [c.pk for c in campaigns]
+    likert = defaultdict(lambda: defaultdict(int))
+    if is_root(scope.path):
+        for campaign_id, value, n in (
+            ValueTally.objects.filter(
+                campaign__in=ids,
+                unit__path__startswith=scope.path,
+                question__kind=QuestionKind.LIKERT,
+            )
+            .values("campaign", "value")
+            .annotate(n=Sum("count"))
+            .values_list("campaign", "value", "n")
+        ):
+            likert[campaign_id][value] += n
+    else:
+        for campaign_id, by_path in released_counts(ids, scope, "counts__l").items():
+            for pairs in by_path.values():
+                for value, n in pairs or ():
+                    likert[campaign_id][value] += n
+    return {
+        c: Summary(
+            found[c].n(scope.path),
+            sorted(likert[c].items()),
+            found[c].is_hidden(scope.path),
+        )
+        for c in ids
+    }
 
 
 @dataclass
@@ -117,7 +431,7 @@ def _stats(question, counts, respondents, k):
     return stats
 
 
-def _likert_index(rows):
+def pooled_index(rows):
     """Index of pooled Likert answers ``rows`` = [(value, count)], or None."""
     total = sum(c for _v, c in rows)
     if not total:
@@ -170,46 +484,42 @@ def campaign_results(campaign, scope):
     k = min_group_size()
     questions = version_questions(campaign.version)
     likert = [q for q in questions if q.kind == QuestionKind.LIKERT]
-    units, n = unit_breakdown(campaign, scope, likert, k)
-    hidden = n < k
-    respondents = dict(
-        _scoped(QuestionTally, campaign, scope)
-        .values("question")
-        .annotate(n=Sum("count"))
-        .values_list("question", "n")
-    )
-    counts = defaultdict(dict)
-    for question_id, value, count in (
-        _scoped(ValueTally, campaign, scope)
-        .values("question", "value")
-        .annotate(n=Sum("count"))
-        .values_list("question", "value", "n")
-    ):
-        counts[question_id][value] = count
+    release = releases([campaign])[campaign.pk]
+    released = released_counts([campaign.pk], scope)[campaign.pk]
+    if is_root(scope.path):
+        counts = _live_counts(campaign, scope)
+    else:
+        counts = Counts()
+        for stored in released.values():
+            counts.add(stored)
+    n = release.n(scope.path)
+    hidden = release.is_hidden(scope.path)
+    units = unit_breakdown(campaign, scope, release, released)
+    respondents, values = counts.respondents, counts.values
     sections = []
     for question in questions:
-        stats = _stats(question, counts[question.pk], respondents.get(question.pk, 0), k)
+        stats = _stats(question, values[question.pk], respondents.get(question.pk, 0), k)
         if hidden:
             stats.hidden = True
         if not sections or sections[-1][0] != question.section:
             sections.append((question.section, []))
         sections[-1][1].append((question, stats))
 
-    overall = [(v, c) for q in likert for v, c in counts[q.pk].items()]
+    overall = [(v, c) for q in likert for v, c in values[q.pk].items()]
     areas = {q.area.pk: q.area for q in likert}
     area_rows = []
     for area in sorted(areas.values(), key=lambda a: (a.order, a.code)):
-        rows = [(v, c) for q in likert if q.area_id == area.pk for v, c in counts[q.pk].items()]
+        rows = [(v, c) for q in likert if q.area_id == area.pk for v, c in values[q.pk].items()]
         area_n = max((respondents.get(q.pk, 0) for q in likert if q.area_id == area.pk), default=0)
         area_rows.append(
-            Row(area.label, area_n, _likert_index(rows), area=area, hidden=hidden or area_n < k)
+            Row(area.label, area_n, pooled_index(rows), area=area, hidden=hidden or area_n < k)
         )
     return Results(
         campaign=campaign,
         scope=scope,
         n=n,
         k=k,
-        index=None if hidden else _likert_index(overall),
+        index=None if hidden else pooled_index(overall),
         hidden=hidden,
         questions=sections,
         areas=area_rows,
@@ -218,34 +528,19 @@ def campaign_results(campaign, scope):
     )
 
 
-def unit_breakdown(campaign, scope, likert, k):
+def unit_breakdown(campaign, scope, release, released):
     """One row per school of ``scope``'s subtree that has answers (a school counts the units
-    below it, if any), with suppression; returns ``(rows, respondents over the whole scope)``.
+    below it, if any), hidden as ``release`` decided.
 
     A commune or ward is not a row of its own: its schools are. Answers recorded at a unit
     that is neither a school nor inside one (a division's staff, say) give that unit its own
-    row. Counters are summed in SQL per unit (one row per unit that has answers, a few hundred
-    at province scale), then placed under their school with one query for the units.
-    """
-    by_path = defaultdict(lambda: {"n": 0, "values": defaultdict(int)})
-    for path, count in (
-        _scoped(UnitTally, campaign, scope)
-        .values("unit__path")
-        .annotate(n=Sum("count"))
-        .values_list("unit__path", "n")
-    ):
-        by_path[path]["n"] += count
-    if likert:
-        for path, value, count in (
-            _scoped(ValueTally, campaign, scope)
-            .filter(question__in=[q.pk for q in likert])
-            .values("unit__path", "value")
-            .annotate(n=Sum("count"))
-            .values_list("unit__path", "value", "n")
-        ):
-            by_path[path]["values"][value] += count
-    total = sum(data["n"] for data in by_path.values())
-    within = {a for path in by_path for a in ancestor_paths(path) if a.startswith(scope.path)}
+    row (the cell of its own responses). ``released`` holds the released counters of the units
+    of the subtree; a root's own responses are read live."""
+    own = {p: release.own.get(p, 0) for p in released}
+    if is_root(scope.path):
+        own[scope.path] = release.own.get(scope.path, 0)
+    own = {p: n for p, n in own.items() if n}
+    within = {a for path in own for a in ancestor_paths(path) if a.startswith(scope.path)}
     units = {u.path: u for u in OrgUnit.objects.filter(path__in=within).select_related("kind")}
 
     def school_of(path):
@@ -258,63 +553,58 @@ def unit_breakdown(campaign, scope, likert, k):
         return units[path]
 
     cells = {}
-    for path, data in by_path.items():
-        if not data["n"]:
-            continue
+    for path in own:
         unit = school_of(path)
-        cell = cells.setdefault(unit.pk, (unit, {"n": 0, "values": defaultdict(int)}))[1]
-        cell["n"] += data["n"]
-        for value, count in data["values"].items():
-            cell["values"][value] += count
-    ordered = sorted(cells.values(), key=lambda item: (item[0].name, item[0].pk))
-    hidden = suppress([data["n"] for _u, data in ordered], total=total, k=k)
-    rows = [
-        Row(
-            unit.label,
-            data["n"],
-            None if i in hidden else _likert_index(list(data["values"].items())),
-            unit=unit,
-            hidden=i in hidden,
+        key = unit.path if unit.kind.is_school else cell_key(path, release)
+        cell = cells.setdefault(key, (unit, defaultdict(int)))[1]
+        if path in released:
+            for value, count in released[path].get("l", ()):
+                cell[value] += count
+        else:  # a root's own responses
+            for value, count in (
+                ValueTally.objects.filter(
+                    campaign=campaign, unit=unit, question__kind=QuestionKind.LIKERT
+                )
+                .values("value")
+                .annotate(n=Sum("count"))
+                .values_list("value", "n")
+            ):
+                cell[value] += count
+    rows = []
+    for key, (unit, values) in sorted(cells.items(), key=lambda i: (i[1][0].name, i[1][0].pk)):
+        hidden = release.is_hidden(key)
+        rows.append(
+            Row(
+                unit.label,
+                release.n(key),
+                None if hidden else pooled_index(list(values.items())),
+                unit=unit,
+                hidden=hidden,
+            )
         )
-        for i, (unit, data) in enumerate(ordered)
-    ]
-    return rows, total
+    return rows
+
+
+def _campaigns_of(campaign, user):
+    campaigns = Campaign.objects.filter(version__instrument=campaign.version.instrument_id)
+    if user is not None:
+        campaigns = campaigns.for_user(user)
+    return list(campaigns.exclude(status=Campaign.Status.DRAFT).order_by("opens_on", "pk"))
 
 
 def trend(campaign, scope, user=None):
     """Index and n of each campaign of the same instrument over ``scope``, oldest first."""
-    k = min_group_size()
-    campaigns = Campaign.objects.filter(version__instrument=campaign.version.instrument_id)
-    if user is not None:
-        campaigns = campaigns.for_user(user)
-    campaigns = list(campaigns.exclude(status=Campaign.Status.DRAFT).order_by("opens_on", "pk"))
-    totals = dict(
-        UnitTally.objects.filter(campaign__in=campaigns, unit__path__startswith=scope.path)
-        .values("campaign")
-        .annotate(n=Sum("count"))
-        .values_list("campaign", "n")
-    )
-    values = defaultdict(list)
-    for campaign_id, value, count in (
-        ValueTally.objects.filter(
-            campaign__in=campaigns,
-            unit__path__startswith=scope.path,
-            question__kind=QuestionKind.LIKERT,
-        )
-        .values("campaign", "value")
-        .annotate(n=Sum("count"))
-        .values_list("campaign", "value", "n")
-    ):
-        values[campaign_id].append((value, count))
+    campaigns = _campaigns_of(campaign, user)
+    summaries = scope_summaries(campaigns, scope)
     rows = []
     for c in campaigns:
-        n = totals.get(c.pk, 0)
+        summary = summaries[c.pk]
         rows.append(
             Row(
                 c.title,
-                n,
-                None if n < k else _likert_index(values[c.pk]),
-                hidden=n < k,
+                summary.n,
+                None if summary.hidden else pooled_index(summary.likert),
+                hidden=summary.hidden,
             )
         )
         rows[-1].campaign = c
@@ -322,39 +612,30 @@ def trend(campaign, scope, user=None):
 
 
 def group_summary(campaigns, scope):
-    """Index and n per respondent group, pooled over ``campaigns``, within ``scope``."""
-    k = min_group_size()
-    groups = defaultdict(lambda: {"n": 0, "values": defaultdict(int)})
-    group_of = {c.pk: c.group for c in campaigns}
-    for campaign_id, n in (
-        UnitTally.objects.filter(campaign__in=campaigns, unit__path__startswith=scope.path)
-        .values("campaign")
-        .annotate(n=Sum("count"))
-        .values_list("campaign", "n")
-    ):
-        groups[group_of[campaign_id]]["n"] += n
-    for campaign_id, value, count in (
-        ValueTally.objects.filter(
-            campaign__in=campaigns,
-            unit__path__startswith=scope.path,
-            question__kind=QuestionKind.LIKERT,
-        )
-        .values("campaign", "value")
-        .annotate(n=Sum("count"))
-        .values_list("campaign", "value", "n")
-    ):
-        groups[group_of[campaign_id]]["values"][value] += count
+    """Index and n per respondent group, pooled over ``campaigns``, within ``scope``: hidden
+    when the campaign of one of its parts hides the scope, or with fewer than k answers."""
     from surveys.models import RespondentGroup
 
+    k = min_group_size()
+    groups = defaultdict(lambda: {"n": 0, "values": defaultdict(int), "hidden": False})
+    summaries = scope_summaries(campaigns, scope)
+    for c in campaigns:
+        summary = summaries[c.pk]
+        if not summary.n:
+            continue
+        group = groups[c.group]
+        group["n"] += summary.n
+        group["hidden"] |= summary.hidden
+        for value, n in summary.likert:
+            group["values"][value] += n
     return [
         Row(
             str(RespondentGroup(g).label),
             data["n"],
-            None if data["n"] < k else _likert_index(list(data["values"].items())),
-            hidden=data["n"] < k,
+            None if data["hidden"] or data["n"] < k else pooled_index(list(data["values"].items())),
+            hidden=data["hidden"] or data["n"] < k,
         )
         for g, data in sorted(groups.items())
-        if data["n"]
     ]
 
 

@@ -49,7 +49,15 @@ from surveys.models import (
 from surveys.public_views import question_item, render_public
 from surveys.questions import version_rules
 from surveys.raw_export import raw_export
-from surveys.results import campaign_results, comments, scope_for, trend
+from surveys.results import (
+    campaign_results,
+    cell_key,
+    comments,
+    default_scope,
+    releases,
+    scope_for,
+    trend,
+)
 
 PAGE_SIZE = 30
 
@@ -141,12 +149,7 @@ def campaign_detail(request, pk):
     links = list(
         SurveyLink.objects.filter(campaign=campaign, unit__in=visible).select_related("unit")
     )
-    tallies = dict(
-        UnitTally.objects.filter(campaign=campaign, unit__in=visible)
-        .values("unit")
-        .annotate(n=Sum("count"))
-        .values_list("unit", "n")
-    )
+    release = releases([campaign])[campaign.pk]
     distributable = set(
         units_visible_to(request.user, MANAGE_ROLES)
         .filter(pk__in=[link.unit_id for link in links])
@@ -159,21 +162,29 @@ def campaign_detail(request, pk):
         .annotate(total=Count("pk"))
         .values_list("unit", "total")
     )
-    rows = [
-        {
-            "link": link,
-            "responses": tallies.get(link.unit_id, 0),
-            "codes": code_counts.get(link.unit_id, 0),
-            "rate": _rate(tallies.get(link.unit_id, 0), code_counts.get(link.unit_id, 0)),
-            "can_distribute": link.unit_id in distributable,
-            "url": request.build_absolute_uri(f"/s/{link.code}"),
-        }
-        for link in links
-    ]
+    rows = []
+    for link in links:
+        responses = _released_n(release, cell_key(link.unit.path, release))
+        codes = code_counts.get(link.unit_id, 0)
+        rows.append(
+            {
+                "link": link,
+                "responses": responses,
+                "codes": codes,
+                "rate": None if responses is None else _rate(responses, codes),
+                "can_distribute": link.unit_id in distributable,
+                "url": request.build_absolute_uri(f"/s/{link.code}"),
+            }
+        )
     if campaign.status == Campaign.Status.PUBLISHED:
         # While it runs, the schools that lag behind come first.
         rows.sort(key=lambda row: (row["rate"] is None, row["rate"] or 0, row["link"].unit.path))
-    total = sum(tallies.values())
+    # The total of the widest unit whose results the user reads, else of the rows shown.
+    scope = default_scope(campaign, request.user)
+    if scope is not None:
+        total = _released_n(release, scope.path)
+    else:
+        total = sum(row["responses"] or 0 for row in rows)
     codes_form = CodesForm(units=OrgUnit.objects.filter(pk__in=distributable))
     return render(
         request,
@@ -184,7 +195,7 @@ def campaign_detail(request, pk):
             "total": total,
             # The rate against the expected total only for those who see every unit.
             "rate": (total * 100 / campaign.target_responses)
-            if campaign.target_responses and campaign.can_manage(request.user)
+            if total is not None and campaign.target_responses and campaign.can_manage(request.user)
             else None,
             "targets": campaign.targets.select_related("unit"),
             "can_manage": campaign.can_manage(request.user),
@@ -224,6 +235,12 @@ def campaign_transition(request, pk, action):
             else _("The campaign is closed."),
         )
     return redirect("surveys:campaign_detail", pk=campaign.pk)
+
+
+def _released_n(release, key):
+    """A unit's responses as released (``surveys.results``), or None when they are hidden."""
+    n = release.n(key)
+    return None if n and release.is_hidden(key) else n
 
 
 def _rate(responses, codes):
@@ -369,7 +386,7 @@ def results(request, pk):
             "results": data,
             # Free text only with its own recorded permission (``FreeTextGrant``).
             # While the campaign runs, a comment that appears tells when its writer answered.
-            "comments": comments(campaign, scope, data.n, data.k)
+            "comments": comments(campaign, scope, 0 if data.hidden else data.n, data.k)
             if may_read_free_text and campaign.status == Campaign.Status.CLOSED
             else None,
             "free_text_allowed": may_read_free_text,
@@ -405,7 +422,7 @@ def results_export(request, pk):
         for question, stats in items:
             if stats.hidden:
                 rows.append(
-                    [section.label, question.code, question.label, stats.n, _("hidden (n < %(k)d)") % {"k": data.k}, "", "", "", ""]
+                    [section.label, question.code, question.label, "", _("hidden (n < %(k)d)") % {"k": data.k}, "", "", "", ""]
                 )  # fmt: skip
                 continue
             distribution = "; ".join(
@@ -418,13 +435,20 @@ def results_export(request, pk):
             )  # fmt: skip
     for row in data.areas:
         rows.append(
-            [_("Area"), row.area.code, row.label, row.n, "", "" if row.hidden else _round(row.index, 1), "", "", _("hidden") if row.hidden else ""]
+            [_("Area"), row.area.code, row.label, "" if row.hidden else row.n, "", "" if row.hidden else _round(row.index, 1), "", "", _("hidden") if row.hidden else ""]
         )  # fmt: skip
     for row in data.units:
         rows.append(
-            [_("Unit"), row.unit.code, row.label, row.n if row.n >= data.k else f"<{data.k}", "", "" if row.hidden else _round(row.index, 1), "", "", _("hidden") if row.hidden else ""]
+            [_("Unit"), row.unit.code, row.label, _n_cell(row, data.k), "", "" if row.hidden else _round(row.index, 1), "", "", _("hidden") if row.hidden else ""]
         )  # fmt: skip
     return export_response(fmt, f"ket-qua-khao-sat-{campaign.pk}", headers, rows)
+
+
+def _n_cell(row, k):
+    """A row's n as exported: "<k" when small, nothing when hidden to protect another row."""
+    if row.n < k:
+        return f"<{k}"
+    return "" if row.hidden else row.n
 
 
 def _round(value, digits):

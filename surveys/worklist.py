@@ -3,19 +3,20 @@
 Survey results below the threshold (``surveys.results.nc_threshold``), for the people who
 manage the unit (director, quality manager, unit head, principal: ``MANAGE_ROLES``, the roles
 that may raise a nonconformity from a result). The index is the results page's overall index
-(pooled Likert answers over the unit's subtree, ``results.likert_index``), shown only when at
-least ``min_group_size`` people answered; a campaign that closed more than
-``SURVEY_RESULT_TASK_DAYS`` (120) days ago drops off, and so does a result someone already
-turned into a nonconformity or improvement opportunity (a ``ResultAction`` for the unit).
+(pooled Likert answers over the unit's subtree), with the same figures and the same hidden
+cells as that page (``surveys.results``: released figures below the Department); a campaign
+that closed more than ``SURVEY_RESULT_TASK_DAYS`` (120) days ago drops off, and so does a
+result someone already turned into a nonconformity or improvement opportunity (a
+``ResultAction`` for the unit).
 
-Four queries whatever the number of units and campaigns: the user's units, then the answers and
-the respondents summed per campaign and unit in SQL, and the results already acted on.
-"""
+A few queries whatever the number of units and campaigns: the user's units, the campaigns with
+answers there, their figures (``results.releases``), the answers per unit the user manages,
+and the results already acted on."""
 
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
@@ -25,8 +26,8 @@ from ims.models import Membership
 from ims.notifications import register_action_kinds
 from ims.worklist import WorkItem, register_kind, register_worklist
 
-from .models import MANAGE_ROLES, Campaign, QuestionKind, ResultAction, UnitTally, ValueTally
-from .results import likert_index, min_group_size, nc_threshold
+from .models import MANAGE_ROLES, Campaign, ResultAction, UnitTally
+from .results import nc_threshold, pooled_index, releases, scope_summaries
 
 LOW_RESULT = "surveys.low_result"
 
@@ -52,14 +53,6 @@ def _scopes(user):
     return outermost
 
 
-def _per_scope(scopes):
-    """A CASE naming, for a tally row, the scope whose subtree holds its unit."""
-    return Case(
-        *[When(unit__path__startswith=scope.path, then=Value(scope.pk)) for scope in scopes],
-        output_field=IntegerField(),
-    )
-
-
 def low_results(user, today):
     if not member_roles(user) & MANAGE_ROLES:  # no query: the menu's roles
         return
@@ -67,52 +60,44 @@ def low_results(user, today):
     if not scopes:
         return
     days = getattr(settings, "SURVEY_RESULT_TASK_DAYS", 120)
-    campaigns = Q(
-        campaign__status__in=[Campaign.Status.PUBLISHED, Campaign.Status.CLOSED],
-        campaign__closes_on__gte=today - timedelta(days=days),
-    )
     in_scopes = Q()
     for scope in scopes:
         in_scopes |= Q(unit__path__startswith=scope.path)
-    respondents = {
-        (row["campaign"], row["scope"]): row["n"]
-        for row in UnitTally.objects.filter(campaigns, in_scopes)
-        .annotate(scope=_per_scope(scopes))
-        .values("campaign", "scope")
-        .annotate(n=Sum("count"))
-    }
-    answers = (
-        ValueTally.objects.filter(campaigns, in_scopes, question__kind=QuestionKind.LIKERT)
-        .annotate(scope=_per_scope(scopes))
-        .values("campaign", "scope", "campaign__title", "campaign__closes_on")
-        .annotate(total=Sum("count"), weighted=Sum(F("value") * F("count")))
+    campaigns = list(
+        Campaign.objects.filter(
+            status__in=[Campaign.Status.PUBLISHED, Campaign.Status.CLOSED],
+            closes_on__gte=today - timedelta(days=days),
+        )
+        .filter(Exists(UnitTally.objects.filter(in_scopes, campaign=OuterRef("pk"))))
+        .only("pk", "title", "status", "closes_on")
     )
-    k, threshold = min_group_size(), nc_threshold()
+    if not campaigns:
+        return
+    found = releases(campaigns)
+    threshold = nc_threshold()
     low = []
-    for row in answers:
-        n = respondents.get((row["campaign"], row["scope"]), 0)
-        if n < k or not row["total"]:
-            continue  # too few answers to show (the results page hides it too)
-        index = likert_index(row["weighted"] / row["total"])
-        if index < threshold:
-            low.append((row, index, n))
+    for scope in scopes:
+        summaries = scope_summaries(campaigns, scope, found)
+        for campaign in campaigns:
+            summary = summaries[campaign.pk]
+            index = None if summary.hidden else pooled_index(summary.likert)
+            if index is not None and index < threshold:
+                low.append((campaign, scope, index, summary.n))
     if not low:
         return
     acted = set(
         ResultAction.objects.filter(
-            campaign__in={row["campaign"] for row, _i, _n in low},
+            campaign__in={campaign for campaign, _s, _i, _n in low},
             unit__in=[scope.pk for scope in scopes],
         ).values_list("campaign_id", "unit_id")
     )
-    by_pk = {scope.pk: scope for scope in scopes}
-    for row, index, n in low:
-        if (row["campaign"], row["scope"]) in acted:
+    for campaign, scope, index, n in low:
+        if (campaign.pk, scope.pk) in acted:
             continue
-        scope = by_pk[row["scope"]]
-        url = reverse("surveys:results", args=[row["campaign"]]) + f"?unit={scope.pk}"
+        url = reverse("surveys:results", args=[campaign.pk]) + f"?unit={scope.pk}"
         yield WorkItem(
             LOW_RESULT,
-            f"{row['campaign__title']} · {number_format(index, 1)} (n = {n})",
+            f"{campaign.title} · {number_format(index, 1)} (n = {n})",
             url,
             unit=scope.label,
         )

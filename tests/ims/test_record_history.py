@@ -31,6 +31,7 @@ NO_HISTORY = {
     "surveys.UnitTally": "counter",
     "surveys.QuestionTally": "counter",
     "surveys.ValueTally": "counter",
+    "surveys.ReleasedResult": "a copy of the counters, rewritten in steps",
     # Printed slips, thousands per campaign; a history copy would keep every code readable.
     "surveys.OneTimeCode": "one-time codes, high volume",
 }

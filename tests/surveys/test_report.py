@@ -9,6 +9,7 @@ from django.http import Http404
 
 from ims.models import ReportJob
 from ims.reports import render_report, report_kind, report_request, report_run
+from surveys.services import campaign_close
 from tests.factories import UnitFactory
 from tests.surveys.factories import make_campaign, submit
 
@@ -34,6 +35,7 @@ def campaign(world):
 
 
 def test_survey_report_renders_vietnamese_with_suppression(world, campaign, tmp_path):
+    campaign_close(actor=world.iso, campaign=campaign)  # exact below the Department
     kind = report_kind("survey")
     obj = kind.get_object(world.iso, campaign.pk)
     text = pdf_text(render_report(kind, obj, {}, user=world.iso, language="vi"), tmp_path)

@@ -5,9 +5,10 @@ from django.db.models import Sum
 
 from surveys.models import QuestionTally, UnitTally, ValueTally
 from surveys.results import campaign_results, likert_index, suppress
-from surveys.services import tally_rebuild
+from surveys.services import campaign_close, tally_rebuild
 from tests.factories import UnitFactory
 from tests.surveys.factories import make_campaign, submit
+from tests.surveys.released import assert_no_hidden_cell_recoverable
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +88,7 @@ def test_unit_breakdown_hides_small_unit_and_its_complement(world):
     submit(campaign, world.school, n=6, likert=5)
     submit(campaign, school3, n=2, likert=1)
     submit(campaign, world.school2, n=7, likert=3)
+    campaign_close(actor=world.iso, campaign=campaign)  # exact figures below the Department
     results = campaign_results(campaign, world.commune)
     rows = {r.unit.code: r for r in results.units}
     # The commune total (8) is shown; TH3 (2) is hidden, and so TH1 must be hidden as well.
@@ -99,6 +101,8 @@ def test_unit_breakdown_hides_small_unit_and_its_complement(world):
     assert set(schools) == {"TH1", "TH2", "TH3"}
     assert schools["TH3"].hidden and schools["TH1"].hidden and not schools["TH2"].hidden
     assert schools["TH2"].index == pytest.approx(50)
+    # And no page, nor the dashboard, lets a hidden cell be read back by subtraction.
+    assert_no_hidden_cell_recoverable(campaign, world)
 
 
 def test_unit_breakdown_lists_schools_not_the_commune_above_them(world):
