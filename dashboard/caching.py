@@ -6,11 +6,12 @@
   and again when its transaction commits, so the next request computes them again: a cached
   number is never older than the last committed change. The coverage roll-up, written in SQL by
   ``documents.coverage``, has its own token, replaced by that module after each write.
-- **Satisfaction** sums per campaign and scope are keyed on a digest of the figures they are
-  made of (``surveys.results.releases``: live at the Department, released in steps below it,
-  and which of them are hidden), read at every request: a sum is computed again as soon as
-  one of those figures changes. A closed campaign's are kept without expiry, an open one's
-  for the registers' expiry.
+- **Satisfaction**: the card is keyed on each campaign's live and released numbers of
+  responses (``surveys.results``: live at the Department, released in steps below it; both
+  only grow) and whether it is closed, read with the campaigns (no extra query): a new
+  response or a release is shown at once. The sums per campaign and scope are keyed on a
+  digest of the figures they are made of and of which are hidden. A closed campaign's are
+  kept without expiry, an open one's for the registers' expiry.
 
 A token missing from the cache (evicted, or the cache was cleared) is replaced by a new random
 one, so entries written under an old token are never read again.

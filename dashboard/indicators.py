@@ -48,7 +48,9 @@ from surveys.models import (
     Question,
     QuestionKind,
     QuestionTally,
+    ReleasedResult,
     RespondentGroup,
+    UnitTally,
     ValueTally,
     title_with_year,
 )
@@ -449,8 +451,24 @@ def _index(values):
     return likert_index(sum(v * c for v, c in values.items()) / total)
 
 
+def _summed(model, name):
+    """A campaign's ``name`` summed over ``model``'s rows, as a subquery."""
+    return Coalesce(
+        Subquery(
+            model.objects.filter(campaign=OuterRef("pk"))
+            .order_by()
+            .values("campaign")
+            .annotate(total=Sum(name))
+            .values("total"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
 def _satisfaction(board, user, years, per_child):
     scope, k = board.scope, board.k
+    today = board.today
     campaigns = Campaign.objects.exclude(status=Campaign.Status.DRAFT).filter(
         opens_on__gte=years[0].first_day, opens_on__lte=board.year.last_day
     )
@@ -462,20 +480,31 @@ def _satisfaction(board, user, years, per_child):
     covers = Exists(
         CampaignUnit.objects.filter(campaign=OuterRef("pk"), unit__path__in=scope.ancestor_paths())
     )
+    # What the figures shown depend on (``surveys.results``): each campaign's live responses
+    # and its released ones (both only grow), and whether it is closed (by its status or its
+    # dates). They key the cached card, so a new response or a release is shown at once.
     info = {
         row["pk"]: row
         for row in campaigns.order_by()
-        .annotate(covers=covers)
-        .values("pk", "status", "closes_on", "group", "opens_on", "title", "covers")
+        .annotate(
+            covers=covers,
+            live_n=_summed(UnitTally, "count"),
+            released_n=_summed(ReleasedResult, "n"),
+        )
+        .values(
+            "pk",
+            "status",
+            "closes_on",
+            "group",
+            "opens_on",
+            "title",
+            "covers",
+            "live_n",
+            "released_n",
+        )  # fmt: skip
     }
-    # The figures shown and hidden (``surveys.results``), whose digest keys the cached sums: a
-    # sum is computed again only when a figure it depends on changed.
-    found = releases(
-        Campaign(pk=pk, status=row["status"], closes_on=row["closes_on"])
-        for pk, row in info.items()
-    )
-    for pk, row in info.items():
-        row["counters"] = _release_digest(found[pk], scope)
+    for row in info.values():
+        row["counters"] = (row.pop("live_n"), row.pop("released_n"), row["closes_on"] < today)
     # The result depends only on these campaigns' sums (cached as described in
     # ``dashboard.caching``) and their rows: kept as long as the sums are.
     key = (
@@ -488,6 +517,14 @@ def _satisfaction(board, user, years, per_child):
     )
     result = cache.get(key)
     if result is None:
+        # The figures shown and hidden, refreshed where due; their digest keys each
+        # campaign's cached sums.
+        found = releases(
+            Campaign(pk=pk, status=row["status"], closes_on=row["closes_on"])
+            for pk, row in info.items()
+        )
+        for pk, row in info.items():
+            row["counters"] = _release_digest(found[pk], scope)
         result = _satisfaction_result(board, info, years, found)
         live = any(row["status"] != Campaign.Status.CLOSED for row in info.values())
         cache.set(key, result, caching.REGISTERS_SECONDS if live else None)

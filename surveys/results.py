@@ -57,28 +57,6 @@ def nc_threshold():
     return getattr(settings, "SURVEY_NC_INDEX_THRESHOLD", 60)
 
 
-def suppress(counts, total=None, k=None):
-    """Indices of ``counts`` (a breakdown's n per cell) that must be hidden.
-
-    Primary: every cell with 0 < n < k. Complementary: while the hidden cells together hold
-    fewer than k respondents (so ``total`` minus the shown cells would reveal them), hide the
-    smallest shown cell too. With ``total`` below k everything is hidden.
-    """
-    k = k or min_group_size()
-    total = sum(counts) if total is None else total
-    if total < k:
-        return {i for i, n in enumerate(counts)}
-    hidden = {i for i, n in enumerate(counts) if 0 < n < k}
-    # Respondents outside the listed cells are also unknown to the reader.
-    outside = total - sum(counts)
-    while hidden and 0 < sum(counts[i] for i in hidden) + outside < k:
-        shown = sorted((n, i) for i, n in enumerate(counts) if i not in hidden and n > 0)
-        if not shown:
-            break
-        hidden.add(shown[0][1])
-    return hidden
-
-
 def likert_index(mean):
     return None if mean is None else (mean - 1) / 4 * 100
 
@@ -97,8 +75,8 @@ def _parent_path(path):
 
 
 def cell_key(path, release):
-    """The key of the cell of a unit's own responses: its path, or ``path + OWN`` when units
-    below it have responses too."""
+    """The key of the cell of a unit's own responses: ``path + OWN`` at a root or when units
+    below it have responses too, else its path."""
     return path + OWN if path + OWN in release.totals else path
 
 
@@ -129,7 +107,7 @@ class Release:
         return any(a in self.hidden for a in ancestor_paths(path))
 
 
-def _decide(own, root_totals, k):
+def decide(own, root_totals, k):
     """(totals, hidden) from the own responses per unit path (see ``Release``).
 
     A root's figure is live, its children's released: the live responses not released yet
@@ -219,7 +197,7 @@ def releases(campaigns):
             if is_root(path):
                 own[path] = n
             root_totals[ancestor_paths(path)[0]] += n
-        totals, hidden = _decide(own, root_totals, k)
+        totals, hidden = decide(own, root_totals, k)
         result[campaign_id] = Release(campaign_id, k, own, totals, hidden)
     return result
 

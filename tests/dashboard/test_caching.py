@@ -116,7 +116,9 @@ def test_query_count_cold_and_warm_within_budget(world, client_for):
     cache.clear()
     cold, board = page_queries(client)
     warm, warm_board = page_queries(client)
-    assert warm < cold <= 20
+    # Cold: the first read also releases the school's figures (``surveys.results``, 8 queries
+    # in a test's savepoint, once per step of 5 responses) and reads them back (2).
+    assert warm < cold <= 30
     assert warm_board.nc == board.nc and warm_board.documents == board.documents
     assert [g["latest"] for g in warm_board.groups] == [g["latest"] for g in board.groups]
 

@@ -4,7 +4,7 @@ import pytest
 from django.db.models import Sum
 
 from surveys.models import QuestionTally, UnitTally, ValueTally
-from surveys.results import campaign_results, likert_index, suppress
+from surveys.results import campaign_results, decide, likert_index
 from surveys.services import campaign_close, tally_rebuild
 from tests.factories import UnitFactory
 from tests.surveys.factories import make_campaign, submit
@@ -19,34 +19,44 @@ def test_index_formula():
     assert likert_index(3.4) == pytest.approx(60)
 
 
+def hidden_cells(cells, own=0):
+    """Which of ``cells`` (the n of a commune's schools) the decision hides, when the commune
+    also has ``own`` responses of its own (a cell "own" beside them)."""
+    units = {f"0/1/{i}/": n for i, n in enumerate(cells)}
+    totals, hidden = decide({"0/1/": own, **units}, {"0/": own + sum(cells)}, 5)
+    found = {i for i, _n in enumerate(cells) if f"0/1/{i}/" in hidden}
+    return found | ({"own"} if "0/1/=" in hidden else set())
+
+
 def test_suppress_hides_small_cells():
-    assert suppress([10, 3, 8]) == {1, 2}  # 3 hidden; then 8 too, else 21 − 10 − 8 reveals 3
-    assert suppress([10, 12, 8]) == set()
-    assert suppress([10, 0, 8]) == set()
+    assert hidden_cells([10, 3, 8]) == {1, 2}  # 3 hidden; then 8 too, else 21 − 10 − 8 gives 3
+    assert hidden_cells([10, 12, 8]) == set()
+    assert hidden_cells([10, 0, 8]) == set()
 
 
 def test_suppress_complementary_cell_when_total_reveals_the_hidden_one():
     # Total 25 is shown; hiding only the 2 would let 25 − 12 − 11 = 2 be read back.
-    hidden = suppress([12, 11, 2], total=25)
-    assert 2 in hidden and len(hidden) == 2 and 1 in hidden
+    assert hidden_cells([12, 11, 2]) == {1, 2}
 
 
 def test_suppress_two_small_cells_together_still_below_k():
-    hidden = suppress([20, 2, 2])  # hidden sum 4 < 5: one more must go
-    assert hidden == {0, 1, 2}
+    assert hidden_cells([20, 2, 2]) == {0, 1, 2}  # hidden sum 4 < 5: one more must go
 
 
 def test_suppress_two_small_cells_summing_to_k_are_enough():
-    assert suppress([20, 3, 2, 9]) == {1, 2}
+    assert hidden_cells([20, 3, 2, 9]) == {1, 2}
 
 
-def test_suppress_respondents_outside_cells_count_towards_the_hidden_total():
-    # 6 respondents are in no listed cell (e.g. answered at the parent unit itself, unseen).
-    assert suppress([20, 2], total=28) == {1}
+def test_a_units_own_responses_are_a_cell_beside_its_children():
+    # 6 answered at the commune itself: 28 − 20 − 6 would reveal the 2, so the own cell goes.
+    assert hidden_cells([20, 2], own=6) == {1, "own"}
+    assert hidden_cells([20, 6], own=2) == {"own", 1}
+    assert hidden_cells([20, 8], own=6) == set()
 
 
-def test_suppress_everything_when_total_below_k():
-    assert suppress([2, 2]) == {0, 1}
+def test_suppress_everything_below_a_unit_with_fewer_than_k():
+    totals, hidden = decide({"0/1/": 0, "0/1/0/": 2, "0/1/1/": 2}, {"0/": 4}, 5)
+    assert {"0/", "0/1/0/", "0/1/1/"} <= hidden
 
 
 def test_question_statistics_on_a_small_dataset(world):
