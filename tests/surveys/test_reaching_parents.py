@@ -166,14 +166,24 @@ def test_campaign_page_shows_the_response_rate_per_school(client_for, world):
     from surveys.services import response_submit
     from tests.surveys.factories import parent_answers
 
-    campaign = _code_campaign(world, n=4)
-    response_submit(
-        campaign_id=campaign.pk,
-        unit_id=world.school.pk,
-        answers=parent_answers(campaign),
-        language="vi",
-        one_time_code_id=OneTimeCode.objects.filter(campaign=campaign).first().pk,
-    )
+    campaign = _code_campaign(world, n=20)
+    codes = list(OneTimeCode.objects.filter(campaign=campaign).values_list("pk", flat=True))
+
+    def answer(code_id):
+        response_submit(
+            campaign_id=campaign.pk,
+            unit_id=world.school.pk,
+            answers=parent_answers(campaign),
+            language="vi",
+            one_time_code_id=code_id,
+        )
+
+    for code_id in codes[:5]:
+        answer(code_id)
+    page = client_for(world.iso).get(f"/surveys/{campaign.pk}/").content.decode()
+    assert f'data-testid="rate-{world.school.code}">25%' in page
+    # A school's rate moves in steps of 5 responses, as its results (``surveys.results``).
+    answer(codes[5])
     page = client_for(world.iso).get(f"/surveys/{campaign.pk}/").content.decode()
     assert f'data-testid="rate-{world.school.code}">25%' in page
 
