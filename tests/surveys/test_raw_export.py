@@ -151,7 +151,13 @@ def test_free_text_needs_a_recorded_permission(client_for, world, closed):
     assert [row[rows[1].index("p9")] for row in rows[2:]] == [COMMENT] * 6
 
 
-def test_comments_on_the_results_page_need_the_permission_too(client_for, world, closed):
+def test_comments_on_the_results_page_need_the_permission_too(client_for, world):
+    # Not the ``closed`` fixture: there the Department (8) minus TH1 (6) would give TH2's 2,
+    # so TH1's results are hidden (``surveys.results``), comments included.
+    closed = make_campaign(world, units=[world.root])
+    submit_with_comment(closed, world.school, 6)
+    submit(closed, world.school2, n=5)
+    campaign_close(actor=world.iso, campaign=closed)
     page_url = f"/surveys/{closed.pk}/results/?unit={world.school.pk}"
     response = client_for(world.principal).get(page_url)
     page = response.content.decode()
