@@ -32,6 +32,8 @@ NO_HISTORY = {
     "surveys.QuestionTally": "counter",
     "surveys.ValueTally": "counter",
     "surveys.ReleasedResult": "a copy of the counters, rewritten in steps",
+    "surveys.SubmissionCount": "an hour's rate-limit count under a keyed hash, deleted the next "
+    "hour; a copy would keep it",
     # Printed slips, thousands per campaign; a history copy would keep every code readable.
     "surveys.OneTimeCode": "one-time codes, high volume",
 }
