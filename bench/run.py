@@ -303,13 +303,13 @@ def rebuild_counters(cursor, campaign):
     Python, one response at a time), on one shard where the counters are sharded."""
     from surveys.models import QuestionTally, Response, UnitTally, ValueTally
 
-    def insert(model, keys, select):
+    def insert(model, keys, select, source):
         sharded = any(f.name == "shard" for f in model._meta.fields)
         columns = ", ".join([*keys, "count"] + (["shard"] if sharded else []))
         cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE campaign_id = %s", [campaign.pk])
         cursor.execute(
             f"INSERT INTO {model._meta.db_table} ({columns}) "
-            f"SELECT {select}{', 0' if sharded else ''}",
+            f"SELECT {select}{', 0' if sharded else ''} {source}",
             [campaign.pk],
         )
 
@@ -320,20 +320,20 @@ def rebuild_counters(cursor, campaign):
     insert(
         ValueTally,
         ["campaign_id", "unit_id", "question_id", "value"],
-        "r.campaign_id, r.unit_id, (a->>0)::bigint, (a->>1)::int, count(*) "
+        "r.campaign_id, r.unit_id, (a->>0)::bigint, (a->>1)::int, count(*)",
         f"{answers} AND a->>1 IS NOT NULL GROUP BY 1, 2, 3, 4",
     )
     insert(
         QuestionTally,
         ["campaign_id", "unit_id", "question_id"],
-        "r.campaign_id, r.unit_id, (a->>0)::bigint, count(DISTINCT r.id) "
+        "r.campaign_id, r.unit_id, (a->>0)::bigint, count(DISTINCT r.id)",
         f"{answers} GROUP BY 1, 2, 3",
     )
     insert(
         UnitTally,
         ["campaign_id", "unit_id"],
-        f"campaign_id, unit_id, count(*) FROM {Response._meta.db_table} "
-        "WHERE campaign_id = %s GROUP BY 1, 2",
+        "campaign_id, unit_id, count(*)",
+        f"FROM {Response._meta.db_table} WHERE campaign_id = %s GROUP BY 1, 2",
     )
 
 
