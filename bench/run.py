@@ -909,15 +909,15 @@ def main():
                 results[name] = wrk(base + url, duration=args.duration, cookie=fx["cookie"])
             if selected("survey_submit"):
                 log("== survey submissions (last pages)")
-                results["survey_submit"] = measure_submissions(base, args, fx)
+                results["survey_submit"] = attempt(measure_submissions, base, args, fx)
             if selected("survey_sessions"):
                 log(f"== whole answering sessions, {args.respondents} respondents")
-                results["survey_sessions"] = measure_sessions(base, args, fx)
-            results["healthz"] = healthz(base)
+                results["survey_sessions"] = attempt(measure_sessions, base, args, fx)
+            results["healthz"] = attempt(healthz, base)
             rss = worker_rss_mb(server)
             if selected("raw_export"):
                 log("== raw export of 1,000,000 responses")
-                results["raw_export"] = measure_export(base, fx, server)
+                results["raw_export"] = attempt(measure_export, base, fx, server)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -928,7 +928,7 @@ def main():
         results["dashboard_sql"] = sql_baseline(captured["dashboard"])
     if selected("audit_pdf"):
         log("== audit report PDF")
-        results["audit_pdf"] = pdf_timing(fx["audit"])
+        results["audit_pdf"] = attempt(pdf_timing, fx["audit"])
 
     report = build_report(args, results, query_counts, rss, seed_seconds, failed)
     print_table(report)
@@ -945,11 +945,24 @@ PAGE_LABELS = {
 }
 
 
+def attempt(measure, *args):
+    """``measure(*args)``, or what made it fail: one failed measure does not lose the others."""
+    try:
+        return measure(*args)
+    except Exception as error:  # noqa: BLE001 - reported in the table, the JSON and the checks
+        import traceback
+
+        traceback.print_exc()
+        return {"failed": f"{type(error).__name__}: {error}"}
+
+
 def build_report(args, r, query_counts, rss, seed_seconds, failed):
     from ims.models import OrgUnit, User
     from nonconformities.models import CorrectiveAction, Nonconformity
     from surveys.models import Response
 
+    broken = {name: one["failed"] for name, one in r.items() if "failed" in one}
+    r = {name: one for name, one in r.items() if name not in broken}
     bare_p50 = r["bare"]["p50_ms"]
     pages = []
     for name, label in PAGE_LABELS.items():
@@ -980,8 +993,9 @@ def build_report(args, r, query_counts, rss, seed_seconds, failed):
         and max(query_counts.values(), default=0) <= TARGETS["queries"],
         "worker_rss_200mb": max(rss.values()) <= TARGETS["rss_mb"],
         "access_log_names_no_survey_page": r["access_log"]["naming_a_survey_page"] == 0,
-        "healthz_503_without_worker": r["healthz"]["status"] == 503,
+        "healthz_503_without_worker": r.get("healthz", {}).get("status") == 503,
     }
+    checks.update({f"{name}_ran": False for name in broken})
     if "dashboard" in only:
         checks["dashboard_p95_150ms"] = p95("dashboard") <= TARGETS["dashboard_p95_ms"]
     if "documents_search" in only:
@@ -1035,6 +1049,7 @@ def build_report(args, r, query_counts, rss, seed_seconds, failed):
         "worker_rss_mb": rss,
         "query_counts": query_counts,
         "failed_pages": failed,
+        "failed_measures": broken,
         "load_average_before": LOAD_BEFORE,
         "load_average_after": os.getloadavg(),
         "targets": TARGETS,
@@ -1092,9 +1107,11 @@ def print_table(report):
     if pdf:
         print(f"Audit report PDF, {pdf['findings']} findings: median {pdf['median_s']} s "
               f"(runs {pdf['runs_s']}, {pdf['kib']} KiB)")  # fmt: skip
+    for name, error in report["failed_measures"].items():
+        print(f"{name}: FAILED: {error}")
     print(f"gunicorn worker RSS after the run (MB): {report['worker_rss_mb']}")
     print(f"access log: {r['access_log']}")
-    print(f"/healthz with no worker running: {r['healthz']}")
+    print(f"/healthz with no worker running: {r.get('healthz')}")
     print(
         "checks: "
         + ", ".join(f"{k} {'OK' if v else 'MISSED'}" for k, v in report["checks"].items())
