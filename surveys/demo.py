@@ -23,6 +23,7 @@ from surveys.services import (
     campaign_create,
     campaign_publish,
     codes_generate,
+    free_text_grant,
     instrument_create_from_template,
     tally_rebuild,
 )
@@ -179,6 +180,13 @@ def seed(ctx):
     if created:
         campaign_close_quietly(earlier)
         total += _generate(ctx, earlier, spread(schools, 10, 20), today, shift=-0.25)
+        # The director reads last year's comments for the management review: a recorded grant.
+        free_text_grant(
+            actor=ctx.users["iso"],
+            campaign=earlier,
+            person=ctx.users["director"],
+            reason="Tổng hợp ý kiến của cha mẹ cho cuộc họp xem xét của lãnh đạo",
+        )
 
     current, created = _campaign(
         ctx,
