@@ -508,7 +508,7 @@ def _satisfaction(board, user, years, per_child):
     # The result depends only on these campaigns' sums (cached as described in
     # ``dashboard.caching``) and their rows: kept as long as the sums are.
     key = (
-        "dashboard:satisfaction-board:"
+        "dashboard:satisfaction-board:2:"  # 2: hidden per question too (issue 20)
         + hashlib.sha256(
             repr(
                 (scope.path, board.year.start_year, k, get_language(), sorted(info.items()))
@@ -719,19 +719,26 @@ def _campaign_sums(scope, info, found):
     fresh = {}
     for c in missing:
         release = found[c]
+        # A pooled index is hidden where one of its questions is (``surveys.results``): each
+        # cell here pools every Likert question.
+        likert = [q for q in release.questions if q in area_of]
+
+        def is_hidden(key, release=release, likert=likert):
+            return release.is_hidden(key) or release.any_hidden(likert, key)
+
         child_n, child_hidden = {}, {}
         for key, n in release.totals.items():
             if key.startswith(scope.path) and (
                 key == scope.path + OWN or (len(key) == width and key.endswith("/"))
             ):
                 child = scope.path if key.endswith(OWN) else key
-                child_n[child], child_hidden[child] = n, release.is_hidden(key)
+                child_n[child], child_hidden[child] = n, is_hidden(key)
         if not child_n and release.own.get(scope.path):  # a unit with no unit below it
             child_n[scope.path] = release.n(scope.path)
-            child_hidden[scope.path] = release.is_hidden(scope.path)
+            child_hidden[scope.path] = is_hidden(scope.path)
         fresh[c] = {
             "n": release.n(scope.path),
-            "hidden": release.is_hidden(scope.path),
+            "hidden": is_hidden(scope.path),
             "child_n": child_n,
             "child_hidden": child_hidden,
             "values": {},
@@ -777,6 +784,7 @@ def _campaign_sums(scope, info, found):
             .values_list("campaign_id", "question_id", "n")
         ):
             respondents[c][question] += n
+            fresh[c]["hidden"] |= 0 < n < min_group_size()
     for c in missing:
         sums_c = fresh[c]
         for question, n in respondents[c].items():
@@ -797,7 +805,7 @@ def _campaign_sums(scope, info, found):
 
 def _campaign_key(scope, row):
     return (
-        f"dashboard:satisfaction:{row['pk']}:{row['status']}:{row['closes_on'].isoformat()}"
+        f"dashboard:satisfaction:2:{row['pk']}:{row['status']}:{row['closes_on'].isoformat()}"
         f":{row['counters']}:{scope.path}"
     )
 

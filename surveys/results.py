@@ -38,6 +38,7 @@ from surveys.models import (
     LIKERT_LABELS,
     TEXT_KINDS,
     Campaign,
+    Question,
     QuestionKind,
     QuestionTally,
     ReleasedResult,
@@ -94,6 +95,7 @@ class Release:
     own: dict
     totals: dict
     hidden: set
+    questions: dict = field(default_factory=dict)  # question id -> (totals, hidden) likewise
 
     def n(self, key):
         return self.totals.get(key, 0)
@@ -103,8 +105,22 @@ class Release:
         protect another cell, or below a hidden unit."""
         if self.n(key) < self.k or key in self.hidden:
             return True
-        path = key[: -len(OWN)] if key.endswith(OWN) else key
-        return any(a in self.hidden for a in ancestor_paths(path))
+        return _below(key, self.hidden)
+
+    def question_hidden(self, question_id, key):
+        """Whether the question's figures at ``key`` may not be shown: 1 to k − 1
+        respondents, hidden to protect another cell, or below a unit hidden for it."""
+        totals, hidden = self.questions.get(question_id, ({}, set()))
+        return 0 < totals.get(key, 0) < self.k or key in hidden or _below(key, hidden)
+
+    def any_hidden(self, question_ids, key):
+        """Whether a figure pooling ``question_ids`` at ``key`` may not be shown."""
+        return any(self.question_hidden(q, key) for q in question_ids)
+
+
+def _below(key, hidden):
+    path = key[: -len(OWN)] if key.endswith(OWN) else key
+    return any(a in hidden for a in ancestor_paths(path))
 
 
 def decide(own, root_totals, k):
@@ -175,10 +191,13 @@ def releases(campaigns):
         # As stored now (the caller's copy may be older than a close).
         closed[campaign_id] = status == Campaign.Status.CLOSED or closes_on < today
     released = defaultdict(dict)
-    for campaign_id, unit_id, path, n in ReleasedResult.objects.filter(
+    respondents = defaultdict(lambda: defaultdict(dict))  # campaign -> question -> path -> n
+    for campaign_id, unit_id, path, n, by_question in ReleasedResult.objects.filter(
         campaign__in=ids
-    ).values_list("campaign", "unit", "unit__path", "n"):
+    ).values_list("campaign", "unit", "unit__path", "n", "counts__q"):
         released[campaign_id][path] = (unit_id, n)
+        for question, count in by_question or ():
+            respondents[campaign_id][question][path] = count
     due = defaultdict(dict)
     for campaign_id in ids:
         for path in live[campaign_id].keys() | released[campaign_id].keys():
@@ -187,8 +206,13 @@ def releases(campaigns):
             if not is_root(path) and _due(now, then, closed[campaign_id], k):
                 due[campaign_id][unit_id] = path
     if due:
-        for (campaign_id, unit_id), n in _refresh(due, k, today).items():
-            released[campaign_id][due[campaign_id][unit_id]] = (unit_id, n)
+        for (campaign_id, unit_id), (n, by_question) in _refresh(due, k, today).items():
+            path = due[campaign_id][unit_id]
+            released[campaign_id][path] = (unit_id, n)
+            for by_path in respondents[campaign_id].values():
+                by_path.pop(path, None)
+            for question, count in by_question:
+                respondents[campaign_id][question][path] = count
     result = {}
     for campaign_id in ids:
         own = {p: n for p, (_u, n) in released[campaign_id].items() if not is_root(p)}
@@ -198,13 +222,20 @@ def releases(campaigns):
                 own[path] = n
             root_totals[ancestor_paths(path)[0]] += n
         totals, hidden = decide(own, root_totals, k)
-        result[campaign_id] = Release(campaign_id, k, own, totals, hidden)
+        # The same decision per question, over its respondents per unit (released figures;
+        # a root's own respondents are its live view and are not weighed).
+        questions = {
+            question: decide(by_path, {}, k)
+            for question, by_path in respondents[campaign_id].items()
+        }
+        result[campaign_id] = Release(campaign_id, k, own, totals, hidden, questions)
     return result
 
 
 def _refresh(due, k, today):
     """Copy the live counters of the ``due`` units ({campaign id: {unit id: path}}) that are
-    still due into their released figures; returns {(campaign id, unit id): n} written.
+    still due into their released figures; returns {(campaign id, unit id): (n, [[question,
+    respondents]])} written.
 
     The campaigns are locked (FOR NO KEY UPDATE, which submissions do not wait for) so that two
     readers refreshing at once cannot write an older copy over a newer one."""
@@ -269,7 +300,7 @@ def _refresh(due, k, today):
             unique_fields=["campaign", "unit"],
             update_fields=["n", "counts"],
         )
-    return {pair: live.get(pair, 0) for pair in pairs}
+    return {pair: (live.get(pair, 0), counts[pair]["q"]) for pair in pairs}
 
 
 class Counts:
@@ -330,32 +361,39 @@ def scope_summaries(campaigns, scope, found=None):
     campaigns = list(campaigns)
     found = releases(campaigns) if found is None else found
     ids = [c.pk for c in campaigns]
+    k = min_group_size()
     likert = defaultdict(lambda: defaultdict(int))
+    hidden = {c: found[c].is_hidden(scope.path) for c in ids}
+    # The pooled index is hidden where one of its questions is (see the module docstring).
+    questions = defaultdict(list)
+    for campaign_id, question in Question.objects.filter(
+        version__campaigns__in=ids, kind=QuestionKind.LIKERT
+    ).values_list("version__campaigns", "pk"):
+        questions[campaign_id].append(question)
+    for c in ids:
+        hidden[c] |= found[c].any_hidden(questions[c], scope.path)
     if is_root(scope.path):
-        for campaign_id, value, n in (
+        respondents = defaultdict(int)
+        for campaign_id, question, value, n in (
             ValueTally.objects.filter(
                 campaign__in=ids,
                 unit__path__startswith=scope.path,
                 question__kind=QuestionKind.LIKERT,
             )
-            .values("campaign", "value")
+            .values("campaign", "question", "value")
             .annotate(n=Sum("count"))
-            .values_list("campaign", "value", "n")
+            .values_list("campaign", "question", "value", "n")
         ):
             likert[campaign_id][value] += n
+            respondents[campaign_id, question] += n  # one answer per respondent
+        for (campaign_id, _question), n in respondents.items():
+            hidden[campaign_id] |= n < k
     else:
         for campaign_id, by_path in released_counts(ids, scope, "counts__l").items():
             for pairs in by_path.values():
                 for value, n in pairs or ():
                     likert[campaign_id][value] += n
-    return {
-        c: Summary(
-            found[c].n(scope.path),
-            sorted(likert[c].items()),
-            found[c].is_hidden(scope.path),
-        )
-        for c in ids
-    }
+    return {c: Summary(found[c].n(scope.path), sorted(likert[c].items()), hidden[c]) for c in ids}
 
 
 @dataclass
@@ -425,6 +463,7 @@ class Row:
     unit: object = None
     area: object = None
     hidden: bool = False
+    index_hidden: bool = False  # the index only (the unit's n shown)
 
 
 @dataclass
@@ -439,6 +478,7 @@ class Results:
     areas: list  # [Row]
     units: list  # [Row]
     threshold: float
+    index_hidden: bool = False  # the overall index only: it pools a hidden question
 
     @property
     def low_areas(self):
@@ -472,32 +512,48 @@ def campaign_results(campaign, scope):
             counts.add(stored)
     n = release.n(scope.path)
     hidden = release.is_hidden(scope.path)
-    units = unit_breakdown(campaign, scope, release, released)
+    units = unit_breakdown(campaign, scope, release, released, [q.pk for q in likert])
     respondents, values = counts.respondents, counts.values
     sections = []
     for question in questions:
         stats = _stats(question, values[question.pk], respondents.get(question.pk, 0), k)
-        if hidden:
+        if hidden or release.question_hidden(question.pk, scope.path):
             stats.hidden = True
         if not sections or sections[-1][0] != question.section:
             sections.append((question.section, []))
         sections[-1][1].append((question, stats))
 
+    # A figure pooling questions is shown only where each of them is (see the docstring).
+    shown = {q.pk for _s, items in sections for q, stats in items if not stats.hidden}
     overall = [(v, c) for q in likert for v, c in values[q.pk].items()]
+    overall_hidden = hidden or any(q.pk not in shown and respondents.get(q.pk, 0) for q in likert)
     areas = {q.area.pk: q.area for q in likert}
     area_rows = []
     for area in sorted(areas.values(), key=lambda a: (a.order, a.code)):
-        rows = [(v, c) for q in likert if q.area_id == area.pk for v, c in values[q.pk].items()]
-        area_n = max((respondents.get(q.pk, 0) for q in likert if q.area_id == area.pk), default=0)
+        in_area = [q for q in likert if q.area_id == area.pk]
+        rows = [(v, c) for q in in_area for v, c in values[q.pk].items()]
+        area_n = max((respondents.get(q.pk, 0) for q in in_area), default=0)
+        area_hidden = (
+            hidden
+            or area_n < k
+            or any(q.pk not in shown and respondents.get(q.pk, 0) for q in in_area)
+        )
         area_rows.append(
-            Row(area.label, area_n, pooled_index(rows), area=area, hidden=hidden or area_n < k)
+            Row(
+                area.label,
+                area_n,
+                None if area_hidden else pooled_index(rows),
+                area=area,
+                hidden=area_hidden,
+            )
         )
     return Results(
         campaign=campaign,
         scope=scope,
         n=n,
         k=k,
-        index=None if hidden else pooled_index(overall),
+        index=None if overall_hidden else pooled_index(overall),
+        index_hidden=overall_hidden,
         hidden=hidden,
         questions=sections,
         areas=area_rows,
@@ -506,9 +562,10 @@ def campaign_results(campaign, scope):
     )
 
 
-def unit_breakdown(campaign, scope, release, released):
+def unit_breakdown(campaign, scope, release, released, likert_ids):
     """One row per school of ``scope``'s subtree that has answers (a school counts the units
-    below it, if any), hidden as ``release`` decided.
+    below it, if any), hidden as ``release`` decided; its index (pooled over ``likert_ids``)
+    also where one of those questions is hidden.
 
     A commune or ward is not a row of its own: its schools are. Answers recorded at a unit
     that is neither a school nor inside one (a division's staff, say) give that unit its own
@@ -551,13 +608,15 @@ def unit_breakdown(campaign, scope, release, released):
     rows = []
     for key, (unit, values) in sorted(cells.items(), key=lambda i: (i[1][0].name, i[1][0].pk)):
         hidden = release.is_hidden(key)
+        index_hidden = hidden or release.any_hidden(likert_ids, key)
         rows.append(
             Row(
                 unit.label,
                 release.n(key),
-                None if hidden else pooled_index(list(values.items())),
+                None if index_hidden else pooled_index(list(values.items())),
                 unit=unit,
                 hidden=hidden,
+                index_hidden=index_hidden,
             )
         )
     return rows

@@ -422,7 +422,7 @@ def results_export(request, pk):
         for question, stats in items:
             if stats.hidden:
                 rows.append(
-                    [section.label, question.code, question.label, "", _("hidden (n < %(k)d)") % {"k": data.k}, "", "", "", ""]
+                    [section.label, question.code, question.label, "", _("hidden (n < %(k)d)") % {"k": data.k} if stats.n < data.k else _("hidden"), "", "", "", ""]
                 )  # fmt: skip
                 continue
             distribution = "; ".join(
@@ -439,7 +439,7 @@ def results_export(request, pk):
         )  # fmt: skip
     for row in data.units:
         rows.append(
-            [_("Unit"), row.unit.code, row.label, _n_cell(row, data.k), "", "" if row.hidden else _round(row.index, 1), "", "", _("hidden") if row.hidden else ""]
+            [_("Unit"), row.unit.code, row.label, _n_cell(row, data.k), "", "" if row.index_hidden else _round(row.index, 1), "", "", _("hidden") if row.index_hidden else ""]
         )  # fmt: skip
     return export_response(fmt, f"ket-qua-khao-sat-{campaign.pk}", headers, rows)
 

@@ -7,7 +7,7 @@ from django.db.models import Sum
 from dashboard.indicators import build
 from ims.models import OrgUnit
 from ims.schoolyear import SchoolYear
-from surveys.models import ReleasedResult, UnitTally
+from surveys.models import QuestionTally, ReleasedResult, UnitTally
 from surveys.results import campaign_results, min_group_size
 
 
@@ -21,6 +21,8 @@ def visible_figures(campaign, world, user=None):
     parents = {u.parent_id for u in units}
     year = SchoolYear.of(campaign.opens_on)
     seen = {}
+    questions = defaultdict(dict)  # question -> {unit path: respondents shown}
+    pooled = []  # (where, unit path, [the Likert questions a shown index pools there])
 
     def see(path, n, where):
         assert seen.setdefault(path, n) == n, f"{path}: {seen[path]} elsewhere, {n} on {where}"
@@ -29,9 +31,24 @@ def visible_figures(campaign, world, user=None):
         results = campaign_results(campaign, unit)
         if not results.hidden:
             see(unit.path, results.n, f"the results of {unit.code}")
+        likert = []
+        for _section, items in results.questions:
+            for question, stats in items:
+                if not stats.hidden:
+                    questions[question.pk][unit.path] = stats.n
+                if question.kind == "likert":
+                    likert.append(question)
+        if results.index is not None:
+            pooled.append((f"the index of {unit.code}", unit.path, likert))
+        for row in results.areas:
+            if row.index is not None:
+                in_area = [q for q in likert if q.area_id == row.area.pk]
+                pooled.append((f"area {row.area.code} of {unit.code}", unit.path, in_area))
         for row in results.units:
             if not row.hidden and (row.unit.kind.is_school or row.unit.pk not in parents):
                 see(row.unit.path, row.n, f"a row of the results of {unit.code}")
+                if row.index is not None:
+                    pooled.append((f"a row of {unit.code}", row.unit.path, likert))
         board = build(unit, year, user=user)
         if any(group["campaign_id"] != campaign.pk for group in board.groups):
             continue  # the dashboard shows (and pools) other campaigns too
@@ -41,22 +58,28 @@ def visible_figures(campaign, world, user=None):
         for row in board.units:
             if not row.is_scope and not row.satisfaction_hidden and row.satisfaction_n:
                 see(row.unit.path, row.satisfaction_n, f"a row of the dashboard of {unit.code}")
-    return seen, units
+                if row.satisfaction_index is not None:
+                    pooled.append((f"the dashboard of {unit.code}", row.unit.path, likert))
+        if any(group["latest"]["index"] is not None for group in board.groups) or any(
+            area["latest"]["index"] is not None for area in board.areas
+        ):
+            pooled.append((f"the dashboard of {unit.code}", unit.path, likert))
+    return seen, units, questions, pooled
 
 
 def assert_no_hidden_cell_recoverable(campaign, world):
     """No figure shown, minus the figures shown below it, leaves 1 to 4 responses: a hidden
     cell (or responses not released yet) cannot be read back, on any page or across pages."""
     k = min_group_size()
-    seen, units = visible_figures(campaign, world)
+    seen, units, questions, pooled = visible_figures(campaign, world)
     by_pk = {u.pk: u for u in units}
     children = defaultdict(list)
     for unit in units:
         if unit.parent_id in by_pk:
             children[by_pk[unit.parent_id].path].append(unit.path)
 
-    def shown_below(path):
-        return sum(seen[c] if c in seen else shown_below(c) for c in children[path])
+    def shown_below(path, seen=seen):
+        return sum(seen[c] if c in seen else shown_below(c, seen) for c in children[path])
 
     # The Department's live figure also holds the responses not released yet below it: its
     # live view shows them anyway (read before and after they came), so leave them out.
@@ -71,4 +94,29 @@ def assert_no_hidden_cell_recoverable(campaign, world):
     for path, n in seen.items():
         rest = n - shown_below(path) - (unreleased if path == world.root.path else 0)
         assert not 0 < rest < k, f"{path}: {n} minus the figures shown below it leaves {rest}"
+    # Per question likewise (its respondents; the Department's figure is live: leave out the
+    # respondents not released yet, and its own respondents, as above).
+    released_q = defaultdict(int)
+    for counts in ReleasedResult.objects.filter(campaign=campaign).values_list("counts", flat=True):
+        for question, n in counts.get("q", ()):
+            released_q[question] += n
+    for question, shown in questions.items():
+        for path, n in shown.items():
+            if path == world.root.path:
+                n = released_q[question]
+            rest = n - shown_below(path, shown)
+            assert not 0 < rest < k, f"question {question} at {path}: {n} leaves {rest}"
+    # A pooled figure is shown only where every question it pools is shown (or unanswered): it
+    # is then a sum of figures checked above.
+    for where, path, likert in pooled:
+        for question in likert:
+            assert path in questions[question.pk] or not _respondents(campaign, question, path), (
+                f"{where} pools {question.code}, hidden at {path}"
+            )
     return seen
+
+
+def _respondents(campaign, question, path):
+    return QuestionTally.objects.filter(
+        campaign=campaign, question=question, unit__path__startswith=path
+    ).exists()

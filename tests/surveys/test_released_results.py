@@ -215,3 +215,63 @@ def test_the_task_list_shows_released_figures_and_no_hidden_result(world):
     assert campaign_results(campaign, world.school).hidden
     (department,) = titles(world.director)
     assert "n = 19" in department
+
+
+def test_an_optional_question_hidden_at_a_school_cannot_be_worked_out_from_its_commune(
+    client_for, world
+):
+    from surveys.models import Question
+    from surveys.services import response_submit
+    from tests.surveys.factories import parent_answers
+
+    school_b = UnitFactory(code="TH3", name="Trường Ba", parent=world.commune)
+    campaign = make_campaign(world, units=[world.root])
+    p6 = Question.objects.get(version=campaign.version, code="p6")  # area "results"
+    Question.objects.filter(pk=p6.pk).update(required=False)
+
+    def answer(unit, n, p6_value=None):
+        for _ in range(n):
+            answers = parent_answers(campaign, likert=4)
+            if p6_value is None:
+                del answers[str(p6.pk)]
+            else:
+                answers[str(p6.pk)] = [str(p6_value)]
+            response_submit(
+                campaign_id=campaign.pk, unit_id=unit.pk, answers=answers, language="vi"
+            )
+
+    answer(world.school, 3, p6_value=1)  # school A: 3 answer p6, very dissatisfied
+    answer(world.school, 6)
+    answer(school_b, 6, p6_value=5)  # school B: 6 answer p6
+    answer(school_b, 3)
+    answer(world.division, 9, p6_value=3)
+    campaign_close(actor=world.iso, campaign=campaign)
+
+    director = client_for(world.director)
+
+    def page(unit):
+        return director.get(f"/surveys/{campaign.pk}/results/?unit={unit.pk}").context["results"]
+
+    def p6_stats(results):
+        return next(s for _sec, items in results.questions for q, s in items if q.pk == p6.pk)
+
+    commune, b = page(world.commune), page(school_b)
+    assert not commune.hidden and not b.hidden and (commune.n, b.n) == (18, 9)
+    assert p6_stats(commune).n == 9 and not p6_stats(commune).hidden
+    # The commune's 9 minus B's 6 would give A's 3 answers: p6 is hidden at B as at A, and so
+    # are every figure pooling it there: its area, the overall index, the schools' rows.
+    assert p6_stats(b).hidden and p6_stats(page(world.school)).hidden
+    area = next(r for r in b.areas if r.area.pk == p6.area_id)
+    assert area.hidden and area.index is None
+    assert b.index is None and b.index_hidden
+    assert {(r.unit.pk, r.n, r.index) for r in commune.units} == {
+        (world.school.pk, 9, None),
+        (school_b.pk, 9, None),
+    }
+    html = director.get(f"/surveys/{campaign.pk}/results/?unit={school_b.pk}").content.decode()
+    assert 'data-testid="results-index"' not in html
+    # Questions every parent answered stay shown at the school.
+    assert any(not s.hidden for _sec, items in b.questions for q, s in items if q.code == "p2")
+    board = build(world.commune, SchoolYear.of(campaign.opens_on), user=world.director)
+    assert all(row.satisfaction_index is None for row in board.units if not row.is_scope)
+    assert_no_hidden_cell_recoverable(campaign, world)
