@@ -721,10 +721,7 @@ def _campaign_sums(scope, info, found):
         release = found[c]
         # A pooled index is hidden where one of its questions is (``surveys.results``): each
         # cell here pools every Likert question.
-        likert = [q for q in release.questions if q in area_of]
-
-        def is_hidden(key, release=release, likert=likert):
-            return release.is_hidden(key) or release.any_hidden(likert, key)
+        is_hidden = release.pooled_hidden
 
         child_n, child_hidden = {}, {}
         for key, n in release.totals.items():

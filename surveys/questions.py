@@ -46,12 +46,22 @@ def version_rules(version):
 def _version(version):
     if not version.has_responses:
         return _load(version.pk)
+    return _frozen_version(version.pk, version.created_at)
+
+
+def frozen_questions(version_id, created_at):
+    """The questions of a version known to be frozen (it has responses), by its id and
+    creation time: cached like ``version_questions``."""
+    return _frozen_version(version_id, created_at)[0]
+
+
+def _frozen_version(version_id, created_at):
     # The creation time is part of the key: an id reused (a restored database, a test's
     # rolled-back transaction) is another version.
-    key = (version.pk, version.created_at)
+    key = (version_id, created_at)
     loaded = _frozen.get(key)
     if loaded is None:
-        loaded = _load(version.pk)
+        loaded = _load(version_id)
         with _lock:
             if len(_frozen) >= MAX_CACHED_VERSIONS:
                 _frozen.clear()

@@ -38,7 +38,6 @@ from surveys.models import (
     LIKERT_LABELS,
     TEXT_KINDS,
     Campaign,
-    Question,
     QuestionKind,
     QuestionTally,
     ReleasedResult,
@@ -46,7 +45,7 @@ from surveys.models import (
     UnitTally,
     ValueTally,
 )
-from surveys.questions import version_questions
+from surveys.questions import frozen_questions, version_questions
 
 
 def min_group_size():
@@ -96,6 +95,7 @@ class Release:
     totals: dict
     hidden: set
     questions: dict = field(default_factory=dict)  # question id -> (totals, hidden) likewise
+    likert: list = field(default_factory=list)  # the Likert questions' ids
 
     def n(self, key):
         return self.totals.get(key, 0)
@@ -116,6 +116,10 @@ class Release:
     def any_hidden(self, question_ids, key):
         """Whether a figure pooling ``question_ids`` at ``key`` may not be shown."""
         return any(self.question_hidden(q, key) for q in question_ids)
+
+    def pooled_hidden(self, key):
+        """Whether the index pooling every Likert question at ``key`` may not be shown."""
+        return self.is_hidden(key) or self.any_hidden(self.likert, key)
 
 
 def _below(key, hidden):
@@ -179,15 +183,26 @@ def releases(campaigns):
     today = timezone.localdate()
     closed = {c.pk: _closed(c, today) for c in campaigns}
     live = defaultdict(dict)  # campaign -> unit path -> (unit id, n)
-    for campaign_id, unit_id, path, status, closes_on, n in (
+    versions = {}  # campaign -> its version (frozen: it has responses), as (id, created at)
+    version = ("campaign__version", "campaign__version__created_at")
+    for campaign_id, unit_id, path, status, closes_on, *version_key, n in (
         UnitTally.objects.filter(campaign__in=ids)
-        .values("campaign", "unit", "unit__path", "campaign__status", "campaign__closes_on")
+        .values(
+            "campaign", "unit", "unit__path", "campaign__status", "campaign__closes_on", *version
+        )
         .annotate(n=Sum("count"))
         .values_list(
-            "campaign", "unit", "unit__path", "campaign__status", "campaign__closes_on", "n"
+            "campaign",
+            "unit",
+            "unit__path",
+            "campaign__status",
+            "campaign__closes_on",
+            *version,
+            "n",
         )
     ):
         live[campaign_id][path] = (unit_id, n)
+        versions[campaign_id] = version_key
         # As stored now (the caller's copy may be older than a close).
         closed[campaign_id] = status == Campaign.Status.CLOSED or closes_on < today
     released = defaultdict(dict)
@@ -228,7 +243,12 @@ def releases(campaigns):
             question: decide(by_path, {}, k)
             for question, by_path in respondents[campaign_id].items()
         }
-        result[campaign_id] = Release(campaign_id, k, own, totals, hidden, questions)
+        likert = [
+            q.pk
+            for q in (frozen_questions(*versions[campaign_id]) if campaign_id in versions else ())
+            if q.kind == QuestionKind.LIKERT
+        ]
+        result[campaign_id] = Release(campaign_id, k, own, totals, hidden, questions, likert)
     return result
 
 
@@ -363,15 +383,8 @@ def scope_summaries(campaigns, scope, found=None):
     ids = [c.pk for c in campaigns]
     k = min_group_size()
     likert = defaultdict(lambda: defaultdict(int))
-    hidden = {c: found[c].is_hidden(scope.path) for c in ids}
     # The pooled index is hidden where one of its questions is (see the module docstring).
-    questions = defaultdict(list)
-    for campaign_id, question in Question.objects.filter(
-        version__campaigns__in=ids, kind=QuestionKind.LIKERT
-    ).values_list("version__campaigns", "pk"):
-        questions[campaign_id].append(question)
-    for c in ids:
-        hidden[c] |= found[c].any_hidden(questions[c], scope.path)
+    hidden = {c: found[c].pooled_hidden(scope.path) for c in ids}
     if is_root(scope.path):
         respondents = defaultdict(int)
         for campaign_id, question, value, n in (
