@@ -721,7 +721,10 @@ def _campaign_sums(scope, info, found):
         release = found[c]
         # A pooled index is hidden where one of its questions is (``surveys.results``): each
         # cell here pools every Likert question.
-        is_hidden = release.pooled_hidden
+        likert = [q for q in release.questions if q in area_of]
+
+        def is_hidden(key, release=release, likert=likert):
+            return release.is_hidden(key) or release.any_hidden(likert, key)
 
         child_n, child_hidden = {}, {}
         for key, n in release.totals.items():

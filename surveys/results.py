@@ -95,7 +95,7 @@ class Release:
     totals: dict
     hidden: set
     questions: dict = field(default_factory=dict)  # question id -> (totals, hidden) likewise
-    likert: list = field(default_factory=list)  # the Likert questions' ids
+    version: tuple = ()  # its version's (id, creation time) once it has responses
 
     def n(self, key):
         return self.totals.get(key, 0)
@@ -119,7 +119,10 @@ class Release:
 
     def pooled_hidden(self, key):
         """Whether the index pooling every Likert question at ``key`` may not be shown."""
-        return self.is_hidden(key) or self.any_hidden(self.likert, key)
+        if self.is_hidden(key):
+            return True
+        likert = frozen_questions(*self.version) if self.version else ()
+        return self.any_hidden([q.pk for q in likert if q.kind == QuestionKind.LIKERT], key)
 
 
 def _below(key, hidden):
@@ -243,12 +246,8 @@ def releases(campaigns):
             question: decide(by_path, {}, k)
             for question, by_path in respondents[campaign_id].items()
         }
-        likert = [
-            q.pk
-            for q in (frozen_questions(*versions[campaign_id]) if campaign_id in versions else ())
-            if q.kind == QuestionKind.LIKERT
-        ]
-        result[campaign_id] = Release(campaign_id, k, own, totals, hidden, questions, likert)
+        version = tuple(versions.get(campaign_id, ()))
+        result[campaign_id] = Release(campaign_id, k, own, totals, hidden, questions, version)
     return result
 
 
