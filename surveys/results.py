@@ -21,6 +21,12 @@ Anonymity (no figure may single out a respondent):
   responses are a cell beside its children. While a campaign is open, released figures are 0
   or at least 5, so cells are hidden mostly once it closes, when every figure is exact. Figures pooled over campaigns (trend, groups,
   dashboard) are hidden when one of their parts is, or when they hold fewer than 5 responses.
+- **The same decision per question**, over each unit's released respondents to it (a root's
+  own respondents are its live view and are not weighed). A figure pooling questions (an area,
+  the overall index, a unit's row, the dashboard's cells, trend and groups) is shown at a scope
+  only where every question it pools is shown there (or unanswered): it is then a sum of
+  per-question figures that the decision protects, so no difference of shown figures
+  isolates a hidden question's answers.
 """
 
 from collections import defaultdict
