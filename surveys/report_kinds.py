@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from ims.reports import ReportKind
 from surveys.charts import results_charts
 from surveys.models import Campaign
-from surveys.results import campaign_results, scope_for, trend
+from surveys.results import results_with_trend, scope_for
 
 
 class SurveyReport(ReportKind):
@@ -28,8 +28,7 @@ class SurveyReport(ReportKind):
         scope = scope_for(obj, user, params.get("f_unit"))
         if scope is None:
             raise Http404
-        results = campaign_results(obj, scope)
-        history = trend(obj, scope, user)
+        results, history = results_with_trend(obj, scope, user)
         return {
             "campaign": obj,
             "results": results,

@@ -102,6 +102,7 @@ class Release:
     hidden: set
     questions: dict = field(default_factory=dict)  # question id -> (totals, hidden) likewise
     version: tuple = ()  # its version's (id, creation time) once it has responses
+    likert: dict = field(default_factory=dict)  # released unit path -> [(value, answers)]
 
     def n(self, key):
         return self.totals.get(key, 0)
@@ -216,10 +217,12 @@ def releases(campaigns):
         closed[campaign_id] = status == Campaign.Status.CLOSED or closes_on < today
     released = defaultdict(dict)
     respondents = defaultdict(lambda: defaultdict(dict))  # campaign -> question -> path -> n
-    for campaign_id, unit_id, path, n, by_question in ReleasedResult.objects.filter(
+    likert = defaultdict(dict)  # campaign -> path -> Likert answers per value
+    for campaign_id, unit_id, path, n, by_question, by_value in ReleasedResult.objects.filter(
         campaign__in=ids
-    ).values_list("campaign", "unit", "unit__path", "n", "counts__q"):
+    ).values_list("campaign", "unit", "unit__path", "n", "counts__q", "counts__l"):
         released[campaign_id][path] = (unit_id, n)
+        likert[campaign_id][path] = by_value or []
         for question, count in by_question or ():
             respondents[campaign_id][question][path] = count
     due = defaultdict(dict)
@@ -230,9 +233,10 @@ def releases(campaigns):
             if not is_root(path) and _due(now, then, closed[campaign_id], k):
                 due[campaign_id][unit_id] = path
     if due:
-        for (campaign_id, unit_id), (n, by_question) in _refresh(due, k, today).items():
+        for (campaign_id, unit_id), (n, by_question, by_value) in _refresh(due, k, today).items():
             path = due[campaign_id][unit_id]
             released[campaign_id][path] = (unit_id, n)
+            likert[campaign_id][path] = by_value
             for by_path in respondents[campaign_id].values():
                 by_path.pop(path, None)
             for question, count in by_question:
@@ -253,14 +257,16 @@ def releases(campaigns):
             for question, by_path in respondents[campaign_id].items()
         }
         version = tuple(versions.get(campaign_id, ()))
-        result[campaign_id] = Release(campaign_id, k, own, totals, hidden, questions, version)
+        result[campaign_id] = Release(
+            campaign_id, k, own, totals, hidden, questions, version, likert[campaign_id]
+        )
     return result
 
 
 def _refresh(due, k, today):
     """Copy the live counters of the ``due`` units ({campaign id: {unit id: path}}) that are
     still due into their released figures; returns {(campaign id, unit id): (n, [[question,
-    respondents]])} written.
+    respondents]], [(Likert value, answers)])} written.
 
     The campaigns are locked (FOR NO KEY UPDATE, which submissions do not wait for) so that two
     readers refreshing at once cannot write an older copy over a newer one."""
@@ -325,7 +331,7 @@ def _refresh(due, k, today):
             unique_fields=["campaign", "unit"],
             update_fields=["n", "counts"],
         )
-    return {pair: (live.get(pair, 0), counts[pair]["q"]) for pair in pairs}
+    return {pair: (live.get(pair, 0), counts[pair]["q"], counts[pair]["l"]) for pair in pairs}
 
 
 class Counts:
@@ -342,12 +348,12 @@ class Counts:
             self.values[question][value] += n
 
 
-def released_counts(campaign_ids, scope, field="counts"):
-    """{campaign id: {unit path: the released ``field``}} of the units of ``scope``'s subtree."""
+def released_counts(campaign_ids, scope):
+    """{campaign id: {unit path: the released counts}} of the units of ``scope``'s subtree."""
     found = defaultdict(dict)
     for campaign_id, path, value in ReleasedResult.objects.filter(
         campaign__in=campaign_ids, unit__path__startswith=scope.path
-    ).values_list("campaign", "unit__path", field):
+    ).values_list("campaign", "unit__path", "counts"):
         found[campaign_id][path] = value
     return found
 
@@ -407,10 +413,11 @@ def scope_summaries(campaigns, scope, found=None):
         for (campaign_id, _question), n in respondents.items():
             hidden[campaign_id] |= n < k
     else:
-        for campaign_id, by_path in released_counts(ids, scope, "counts__l").items():
-            for pairs in by_path.values():
-                for value, n in pairs or ():
-                    likert[campaign_id][value] += n
+        for campaign_id in ids:
+            for path, pairs in found[campaign_id].likert.items():
+                if path.startswith(scope.path):
+                    for value, n in pairs:
+                        likert[campaign_id][value] += n
     return {c: Summary(found[c].n(scope.path), sorted(likert[c].items()), hidden[c]) for c in ids}
 
 
@@ -515,12 +522,13 @@ def _scoped(model, campaign, scope):
     return model.objects.filter(campaign=campaign, unit__path__startswith=scope.path)
 
 
-def campaign_results(campaign, scope):
-    """The results of ``campaign`` over ``scope`` (a unit and its subtree)."""
+def campaign_results(campaign, scope, found=None):
+    """The results of ``campaign`` over ``scope`` (a unit and its subtree); ``found`` is
+    ``releases(...)`` of a list holding ``campaign`` when the caller holds it."""
     k = min_group_size()
     questions = version_questions(campaign.version)
     likert = [q for q in questions if q.kind == QuestionKind.LIKERT]
-    release = releases([campaign])[campaign.pk]
+    release = (found or releases([campaign]))[campaign.pk]
     released = released_counts([campaign.pk], scope)[campaign.pk]
     if is_root(scope.path):
         counts = _live_counts(campaign, scope)
@@ -647,10 +655,19 @@ def _campaigns_of(campaign, user):
     return list(campaigns.exclude(status=Campaign.Status.DRAFT).order_by("opens_on", "pk"))
 
 
-def trend(campaign, scope, user=None):
-    """Index and n of each campaign of the same instrument over ``scope``, oldest first."""
+def results_with_trend(campaign, scope, user=None):
+    """``(campaign_results, trend)`` of one page, the released figures read once for both."""
     campaigns = _campaigns_of(campaign, user)
-    summaries = scope_summaries(campaigns, scope)
+    found = releases({c.pk: c for c in [*campaigns, campaign]}.values())
+    return campaign_results(campaign, scope, found), trend(campaign, scope, user, campaigns, found)
+
+
+def trend(campaign, scope, user=None, campaigns=None, found=None):
+    """Index and n of each campaign of the same instrument over ``scope``, oldest first
+    (``campaigns`` and their ``found`` releases when the caller holds them)."""
+    if campaigns is None:
+        campaigns = _campaigns_of(campaign, user)
+    summaries = scope_summaries(campaigns, scope, found)
     rows = []
     for c in campaigns:
         summary = summaries[c.pk]

@@ -55,8 +55,8 @@ from surveys.results import (
     comments,
     default_scope,
     releases,
+    results_with_trend,
     scope_for,
-    trend,
 )
 
 PAGE_SIZE = 30
@@ -368,8 +368,7 @@ def results(request, pk):
     campaign = _campaign(request, pk)
     allowed = campaign.result_units(request.user)
     scope = _results_scope(request, campaign, allowed)
-    data = campaign_results(campaign, scope)
-    history = trend(campaign, scope, request.user)
+    data, history = results_with_trend(campaign, scope, request.user)
     may_read_free_text = campaign.can_read_free_text(request.user)
     can_raise = has_role(request.user, scope, MANAGE_ROLES)
     raise_form = RaiseForm(initial={"unit": scope.pk})
