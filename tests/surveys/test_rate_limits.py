@@ -256,11 +256,13 @@ def test_the_database_count_is_never_written_in_the_responses_transaction(
     """Nothing in the transaction that stores a response points at an address or a time."""
     campaign = make_campaign(world, units=[world.school])
     settings.SURVEY_RATE_LIMIT_PER_HOUR = 1
-    statements = []  # (the outermost transaction's block, SQL)
+    # (the outermost transaction's block, SQL): the block itself is kept, not its id(), which
+    # Python may give again to a later block once the first is freed.
+    statements = []
 
     def spy(execute, sql, params, many, context):
         blocks = context["connection"].atomic_blocks
-        statements.append((id(blocks[0]) if blocks else None, sql))
+        statements.append((blocks[0] if blocks else None, sql))
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(spy):
