@@ -174,8 +174,9 @@ def decide(own, root_totals, k):
     return dict(totals), hidden
 
 
-def _closed(campaign, today):
-    return campaign.status == Campaign.Status.CLOSED or campaign.closes_on < today
+def _closed(status, closes_on, today):
+    """Whether a campaign's figures are final (as ``Campaign.phase`` says "closed")."""
+    return status == Campaign.Status.CLOSED or closes_on < today
 
 
 def _due(live, released, closed, k):
@@ -191,7 +192,7 @@ def releases(campaigns):
     ids = [c.pk for c in campaigns]
     k = min_group_size()
     today = timezone.localdate()
-    closed = {c.pk: _closed(c, today) for c in campaigns}
+    closed = {c.pk: _closed(c.status, c.closes_on, today) for c in campaigns}
     live = defaultdict(dict)  # campaign -> unit path -> (unit id, n)
     versions = {}  # campaign -> its version (frozen: it has responses), as (id, created at)
     version = ("campaign__version", "campaign__version__created_at")
@@ -214,7 +215,7 @@ def releases(campaigns):
         live[campaign_id][path] = (unit_id, n)
         versions[campaign_id] = version_key
         # As stored now (the caller's copy may be older than a close).
-        closed[campaign_id] = status == Campaign.Status.CLOSED or closes_on < today
+        closed[campaign_id] = _closed(status, closes_on, today)
     released = defaultdict(dict)
     respondents = defaultdict(lambda: defaultdict(dict))  # campaign -> question -> path -> n
     likert = defaultdict(dict)  # campaign -> path -> Likert answers per value
@@ -273,7 +274,7 @@ def _refresh(due, k, today):
     units = {unit_id for by_unit in due.values() for unit_id in by_unit}
     with transaction.atomic():
         closed = {
-            row.pk: _closed(row, today)
+            row.pk: _closed(row.status, row.closes_on, today)
             for row in Campaign.objects.select_for_update(no_key=True)
             .filter(pk__in=list(due))
             .order_by("pk")
