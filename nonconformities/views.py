@@ -157,7 +157,7 @@ def _export(ncs, fmt):
                 nc.extensions,
                 nc.get_verification_result_display(),
                 _last_verified_on(nc),
-                nc.closed_at.date() if nc.closed_at else None,
+                timezone.localdate(nc.closed_at) if nc.closed_at else None,
             ]
 
     return export_response(fmt, f"nonconformities-{today:%Y%m%d}", headers, rows())
