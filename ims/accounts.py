@@ -70,8 +70,10 @@ def user_set_first_password(actor, person, password):
             raise TransitionError(_("You may not change this account."))
         if not may_get_first_password(person):
             raise TransitionError(
-                _("This person has an e-mail address and has signed in: they reset their own "
-                  "password.")
+                _(
+                    "This person has an e-mail address and has signed in: they reset their own "
+                    "password."
+                )
             )
         try:
             password_validation.validate_password(password, person)

@@ -1,4 +1,5 @@
-"""A step of a long page returns to that step, with its message there.
+"""How a view takes a service step: ``attempt`` runs it and shows a refusal in the user's
+language; a step of a long page returns to that step, with its message there.
 
 A long page (a document, an audit) holds several small forms: distribute, add to the team,
 sign. After one of them, the browser is sent back to the page; without more it lands at the
@@ -11,6 +12,8 @@ it added with ``step-team``: the page shows them inside that step (``{% step_mes
 from functools import wraps
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
 
 STEP_TAG = "step-"
 
@@ -44,3 +47,38 @@ def step_of(message):
         if tag.startswith(STEP_TAG):
             return tag[len(STEP_TAG) :]
     return ""
+
+
+def refusal_messages(error):
+    """The reasons a service gave for refusing a step, as sentences in the user's language."""
+    if isinstance(error, ValidationError):
+        return [str(m) for m in error.messages]
+    return [str(error) or str(_("You are not allowed to do this."))]
+
+
+def show_refusal(error, *forms):
+    """Put a refusal on the field of ``forms`` it names (the first form otherwise)."""
+    form = forms[0]
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            owner = next((f for f in forms if name in f.fields), None)
+            (owner or form).add_error(name if owner else None, errors)
+    else:
+        form.add_error(None, refusal_messages(error))
+
+
+def attempt(request, call, *, success=None, forms=()):
+    """Run a service step for a view: ``(True, its result)``, with ``success`` as a message; or,
+    when the step is refused, ``(False, None)`` with the reason shown (on ``forms`` when given,
+    else as a message) and nothing changed. Never a 500 for a refusal."""
+    try:
+        result = call()
+    except (ValidationError, PermissionDenied) as error:
+        if forms:
+            show_refusal(error, *forms)
+        else:
+            messages.error(request, " ".join(refusal_messages(error)))
+        return False, None
+    if success:
+        messages.success(request, success)
+    return True, result

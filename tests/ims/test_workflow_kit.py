@@ -1,0 +1,101 @@
+"""The core workflow kit (``ims.workflow``): declared state machines refuse every undeclared
+step, in words, and every workflow model declares its machine consistently."""
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.utils import translation
+
+from ims.steps import refusal_messages
+from ims.workflow import Refusal, Step, Workflow, refuse
+
+# Models whose status is a background job's progress, not a workflow people take steps in.
+NOT_WORKFLOWS = {"ims.ReportJob"}
+
+
+class Ticket:
+    """A stand-in record: the kit reads only its state and its predicates."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+
+    workflow = Workflow(
+        steps=(
+            Step("finish", ("open",), "done", may="can_finish", denied="Only the owner finishes."),
+            Step("reopen", ("done",), "open"),
+            Step("comment", ("open", "done")),
+        )
+    )
+
+    def __init__(self, status, owner=None):
+        self.status, self.owner = status, owner
+
+    def can_finish(self, user):
+        return user is not None and user == self.owner
+
+
+def test_a_step_from_a_state_it_does_not_leave_is_refused_with_state_names():
+    with translation.override("en"), pytest.raises(Refusal) as refused:
+        Ticket.workflow.check(Ticket("done", owner="ana"), "finish", "ana")
+    assert str(refused.value.messages[0]) == "This step is not allowed: Done → Done."
+
+
+def test_a_step_by_someone_its_predicate_refuses_gives_the_declared_reason():
+    with pytest.raises(Refusal) as refused:
+        Ticket.workflow.check(Ticket("open", owner="ana"), "finish", "bo")
+    assert refused.value.messages == ["Only the owner finishes."]
+
+
+def test_a_refusal_is_both_a_validation_error_and_a_permission_denied():
+    """A form shows it; left uncaught in a view it answers 403, never 500."""
+    assert issubclass(Refusal, ValidationError) and issubclass(Refusal, PermissionDenied)
+    with pytest.raises(ValidationError) as refused:
+        refuse("Give a reason.", field="reason")
+    assert refused.value.message_dict == {"reason": ["Give a reason."]}
+    with translation.override("en"):
+        assert refusal_messages(PermissionDenied()) == ["You are not allowed to do this."]
+
+
+def test_allowed_steps_follow_state_and_authority():
+    ticket = Ticket("open", owner="ana")
+    assert Ticket.workflow.allowed(ticket, "ana") == {"finish", "comment"}
+    assert Ticket.workflow.allowed(ticket, "bo") == {"comment"}
+    assert Ticket.workflow.transitions() == {"open": ("done",), "done": ("open",)}
+
+
+def test_two_steps_with_one_name_are_a_declaration_error():
+    with pytest.raises(ValueError):
+        Workflow(steps=(Step("a", ("x",)), Step("a", ("y",))))
+
+
+def _workflow_models():
+    for model in apps.get_models():
+        if model._meta.label in NOT_WORKFLOWS or model.__name__.startswith("Historical"):
+            continue
+        if isinstance(getattr(model, "workflow", None), Workflow):
+            yield model
+
+
+@pytest.mark.parametrize("model", list(_workflow_models()), ids=lambda m: m._meta.label)
+def test_each_declared_machine_names_real_states_and_predicates(model):
+    machine = model.workflow
+    states = set(dict(model._meta.get_field(machine.field).flatchoices))
+    for step in machine.steps:
+        assert set(step.sources) <= states, step
+        assert step.target is None or step.target in states, step
+        assert step.may is None or callable(getattr(model, step.may, None)), step
+        # the history table names every step: by its own name, or by the state it leads to
+        assert step.name in getattr(model, "STEP_NAMES", {}) or step.target, step
+
+
+@pytest.mark.parametrize("model", list(_workflow_models()), ids=lambda m: m._meta.label)
+def test_each_declared_step_is_refused_from_every_state_it_does_not_leave(model):
+    machine = model.workflow
+    states = dict(model._meta.get_field(machine.field).flatchoices)
+    for step in machine.steps:
+        for state in set(states) - set(step.sources):
+            record = model(**{machine.field: state})
+            with pytest.raises(Refusal):
+                machine.check(record, step.name, None)
