@@ -508,7 +508,7 @@ def _satisfaction(board, user, years, per_child):
     # The result depends only on these campaigns' sums (cached as described in
     # ``dashboard.caching``) and their rows: kept as long as the sums are.
     key = (
-        "dashboard:satisfaction-board:2:"  # 2: hidden per question too (issue 20)
+        "dashboard:satisfaction-board:2:"  # 2: cells hidden per question as well as per unit
         + hashlib.sha256(
             repr(
                 (scope.path, board.year.start_year, k, get_language(), sorted(info.items()))
