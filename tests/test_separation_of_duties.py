@@ -6,9 +6,10 @@ opener, an action owner, a teacher, an outsider from another school, a manager a
 pair runs through the service itself: an allowed person signs (one signature, with the step's
 meaning); a refused one gets an error and nothing is signed.
 
-``test_every_signed_step_has_a_row`` reads the source of every app's ``services.py`` and fails
-when a function that signs (calls ``sign`` or ``verify_password``) has no row here: a new signed
-step cannot be added without saying who may take it.
+``test_every_signed_step_has_a_row`` reads the source of every app's services (``services.py``, or
+each module of a ``services/`` package) and fails when a function that signs (calls ``sign``,
+``verify_password`` or the kit's ``signed_step``) has no row here: a new signed step cannot be
+added without saying who may take it.
 """
 
 import ast
@@ -273,8 +274,8 @@ def test_each_signed_step_is_taken_by_someone_and_refused_to_someone():
 
 
 def _signing_functions(module):
-    """Top-level functions of ``module`` that call ``sign`` or ``verify_password`` (directly or
-    in a function nested in them)."""
+    """Top-level functions of ``module`` that call ``sign``, ``verify_password`` or
+    ``signed_step`` (directly or in a function nested in them)."""
     tree = ast.parse(Path(inspect.getfile(module)).read_text())
     found = set()
     for node in tree.body:
@@ -284,7 +285,7 @@ def _signing_functions(module):
             if isinstance(call, ast.Call):
                 target = call.func
                 name = getattr(target, "id", None) or getattr(target, "attr", None)
-                if name in ("sign", "verify_password"):
+                if name in ("sign", "verify_password", "signed_step"):
                     found.add(f"{module.__name__}.{node.name}")
     return found
 
@@ -296,6 +297,9 @@ def _project_services_modules():
             continue
         if (Path(config.path) / "services.py").exists():
             yield importlib.import_module(f"{config.name}.services")
+        for path in sorted((Path(config.path) / "services").glob("*.py")):
+            if path.stem != "__init__":  # re-exports only; its module is the package
+                yield importlib.import_module(f"{config.name}.services.{path.stem}")
 
 
 def test_every_signed_step_has_a_row():
