@@ -8,7 +8,7 @@ on the model). Services, templates and tests read that declaration:
   user's language (``refuse``), and takes the step (``transition``): the from-state and authority
   are checked, the state saved with its history reason, the ``TransitionEvent`` written and the
   notifications scheduled after commit. A step that needs a signature goes through
-  ``signed_step``;
+  ``signed_step``; a service that creates a record writes its first step with ``created``;
 - a page asks which steps a person may take now (``allowed_steps``) to decide its buttons;
 - tests enumerate ``Workflow.steps``.
 
@@ -188,6 +188,32 @@ def transition[M: models.Model](
         action=step.name,
         from_state=from_state,
         to_state=to_state,
+        reason=reason,
+        unit=unit,
+    )
+    if notify is not None:
+        transaction.on_commit(notify)
+    return obj
+
+
+def created[M: models.Model](
+    obj: M,
+    name: str,
+    *,
+    actor: User | None,
+    reason: str = "",
+    unit: models.Model | None = None,
+    notify: Callable[[], object] | None = None,
+) -> M:
+    """Record the step ``name`` that brought the new, saved ``obj`` into being (from no state to
+    its first): the ``TransitionEvent``, and ``notify`` scheduled after commit. A creation has no
+    from-state to check, so it is not one of the declared steps."""
+    record_transition(
+        obj,
+        actor=actor,
+        action=name,
+        from_state="",
+        to_state=workflow_of(obj).state_of(obj),
         reason=reason,
         unit=unit,
     )

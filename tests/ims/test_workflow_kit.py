@@ -7,8 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils import translation
 
+from ims import workflow
 from ims.steps import refusal_messages
-from ims.workflow import Refusal, Step, Workflow, refuse
+from ims.workflow import Refusal, Step, Workflow, created, refuse
 
 # Models whose status is a background job's progress, not a workflow people take steps in.
 NOT_WORKFLOWS = {"ims.ReportJob"}
@@ -99,3 +100,26 @@ def test_each_declared_step_is_refused_from_every_state_it_does_not_leave(model)
             record = model(**{machine.field: state})
             with pytest.raises(Refusal):
                 machine.check(record, step.name, None)
+
+
+def test_a_creation_is_recorded_from_no_state_and_notifies_after_commit(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    recorded, sent = [], []
+    monkeypatch.setattr(workflow, "record_transition", lambda obj, **kw: recorded.append(kw))
+    ticket = Ticket("open", owner="ana")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert created(ticket, "raise", actor=None, notify=lambda: sent.append(1)) is ticket
+    assert recorded == [
+        {
+            "actor": None,
+            "action": "raise",
+            "from_state": "",
+            "to_state": "open",
+            "reason": "",
+            "unit": None,
+        }
+    ]
+    assert sent == [] and len(callbacks) == 1
+    callbacks[0]()
+    assert sent == [1]
