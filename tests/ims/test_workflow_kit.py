@@ -59,6 +59,13 @@ def test_a_refusal_is_both_a_validation_error_and_a_permission_denied():
         assert refusal_messages(PermissionDenied()) == ["You are not allowed to do this."]
 
 
+def test_check_state_refuses_only_a_step_the_state_does_not_allow():
+    """A service checks the state first, then who may act in its own words."""
+    assert Ticket.workflow.check_state(Ticket("open", owner="ana"), "finish").name == "finish"
+    with pytest.raises(Refusal):
+        Ticket.workflow.check_state(Ticket("done", owner="ana"), "finish")
+
+
 def test_allowed_steps_follow_state_and_authority():
     ticket = Ticket("open", owner="ana")
     assert Ticket.workflow.allowed(ticket, "ana") == {"finish", "comment"}
