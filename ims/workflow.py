@@ -172,22 +172,29 @@ def transition[M: models.Model](
     unit: models.Model | None = None,
     notify: Callable[[], object] | None = None,
     checked: bool = True,
+    save: bool = True,
 ) -> M:
     """Take the declared step ``name`` on ``obj`` (locked by the caller, in its transaction).
 
     Checks the from-state and ``actor``'s authority (``checked=False`` when the service has
     already checked them in its own words), sets the target state, saves it with ``fields`` and
     the history ``reason``, writes the ``TransitionEvent`` and schedules ``notify`` after commit.
+
+    ``save=False`` for a step that keeps the state and whose changes, if any, the service saved
+    itself (its history row carrying another reason than the event's): only the event is written.
     """
     machine = workflow_of(obj)
     step = machine.check(obj, name, actor) if checked else machine[name]
     from_state = machine.state_of(obj)
     to_state = step.target or from_state
-    setattr(obj, machine.field, to_state)
-    update = [machine.field, *fields]
-    if any(f.name == "updated_at" for f in obj._meta.concrete_fields):
-        update.append("updated_at")
-    with_reason(obj, reason).save(update_fields=list(dict.fromkeys(update)))
+    if save:
+        setattr(obj, machine.field, to_state)
+        update = [machine.field, *fields]
+        if any(f.name == "updated_at" for f in obj._meta.concrete_fields):
+            update.append("updated_at")
+        with_reason(obj, reason).save(update_fields=list(dict.fromkeys(update)))
+    elif to_state != from_state or fields:
+        raise ValueError("only a step that keeps the state and saves no field may skip the save")
     record_transition(
         obj,
         actor=actor,

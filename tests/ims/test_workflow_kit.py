@@ -130,3 +130,18 @@ def test_a_creation_is_recorded_from_no_state_and_notifies_after_commit(
     assert sent == [] and len(callbacks) == 1
     callbacks[0]()
     assert sent == [1]
+
+
+def test_a_step_that_keeps_the_state_may_write_only_its_event(db, monkeypatch):
+    """The service saved the record itself (with the person's reason in its history); the
+    event says what the step was, and the record is not saved a second time."""
+    recorded = []
+    monkeypatch.setattr(workflow, "record_transition", lambda obj, **kw: recorded.append(kw))
+    ticket = Ticket("open", owner="ana")  # a stand-in with no save(): saving would fail
+    assert workflow.transition(ticket, "comment", actor=None, reason="a → b", save=False) is ticket
+    assert [(e["action"], e["from_state"], e["to_state"], e["reason"]) for e in recorded] == [
+        ("comment", "open", "open", "a → b")
+    ]
+    with pytest.raises(ValueError):
+        workflow.transition(ticket, "finish", actor="ana", save=False)
+    assert ticket.status == "open"
