@@ -1,5 +1,6 @@
 # make run   — the demo on http://127.0.0.1:8000 (SQLite, no other services, DEBUG on)
 # make test  — the whole suite (uses DATABASE_URL and REDIS_URL when set, else SQLite)
+# make lint  — ruff (lint and format), mypy and the migrations check
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -17,7 +18,7 @@ install: $(STAMP)
 
 # DEBUG is off unless set (ims/settings.py). The demo and the developer commands turn it on;
 # an environment that sets DEBUG (a production shell with DEBUG=false) keeps its value.
-run seed migrate messages makemessages check: export DEBUG ?= true
+run seed migrate messages makemessages lint check: export DEBUG ?= true
 
 messages: $(STAMP)
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
@@ -43,8 +44,12 @@ worker: install
 beat: install
 	$(VENV)/bin/celery -A ims beat -l info
 
+# The checks .ci/run makes besides the tests: lint, formatting, types, migrations.
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(PY) manage.py makemigrations --check --dry-run
 
 check: install
 	$(PY) manage.py makemigrations --check --dry-run

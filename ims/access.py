@@ -9,6 +9,7 @@ subtree), plus django-guardian grants for the rare per-object exceptions.
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast
 from django.http import Http404
 from guardian.models import UserObjectPermission
@@ -37,7 +38,7 @@ def units_visible_to(user, roles=None):
     )
     if roles is not None:
         memberships = memberships.filter(role__in=list(roles))
-    condition = models.Exists(memberships)
+    condition: models.Q | Combinable = models.Exists(memberships)
     if roles is None:
         condition |= models.Exists(_grants(user, "ims.view_orgunit", OrgUnit))
     return OrgUnit.objects.filter(condition)
