@@ -15,6 +15,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from ims.transitions import TransitionError
+
 STEP_TAG = "step-"
 
 
@@ -67,14 +69,20 @@ def show_refusal(error, *forms):
         form.add_error(None, refusal_messages(error))
 
 
-def attempt(request, call, *, success=None, forms=()):
+def attempt(request, call, *, success=None, forms=(), refused=None):
     """Run a service step for a view: ``(True, its result)``, with ``success`` as a message; or,
     when the step is refused, ``(False, None)`` with the reason shown (on ``forms`` when given,
-    else as a message) and nothing changed. Never a 500 for a refusal."""
+    else as a message) and nothing changed. Never a 500 for a refusal.
+
+    ``refused(reasons)``, when given, receives a step refused outright (a ``TransitionError``:
+    not from this state, or not by this person) instead of ``forms``: a page whose form for the
+    step is gone once the record moved on says it in the step itself."""
     try:
         result = call()
     except (ValidationError, PermissionDenied) as error:
-        if forms:
+        if refused is not None and isinstance(error, TransitionError):
+            refused(refusal_messages(error))
+        elif forms:
             show_refusal(error, *forms)
         else:
             messages.error(request, " ".join(refusal_messages(error)))

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import translation
 
 from ims import workflow
-from ims.steps import refusal_messages
+from ims.steps import attempt, refusal_messages
 from ims.workflow import Refusal, Step, Workflow, created, refuse
 
 # Models whose status is a background job's progress, not a workflow people take steps in.
@@ -145,3 +145,24 @@ def test_a_step_that_keeps_the_state_may_write_only_its_event(db, monkeypatch):
     with pytest.raises(ValueError):
         workflow.transition(ticket, "finish", actor="ana", save=False)
     assert ticket.status == "open"
+
+
+def test_attempt_hands_a_step_refused_outright_to_refused_and_bad_input_to_the_form(rf):
+    from django import forms as django_forms
+
+    class NoteForm(django_forms.Form):
+        note = django_forms.CharField()
+
+    def refused_step():
+        refuse("The ticket is closed.")
+
+    def bad_input():
+        raise ValidationError({"note": "Say more."})
+
+    said = []
+    form = NoteForm({"note": "x"})
+    assert form.is_valid()
+    ok, result = attempt(rf.post("/"), refused_step, forms=(form,), refused=said.extend)
+    assert (ok, result, said, form.errors) == (False, None, ["The ticket is closed."], {})
+    ok, _ = attempt(rf.post("/"), bad_input, forms=(form,), refused=said.extend)
+    assert not ok and form.errors == {"note": ["Say more."]} and said == ["The ticket is closed."]
