@@ -25,6 +25,7 @@ from audits.models import (
     FindingGrade,
     Process,
 )
+from audits.selectors import team_conflicts
 from ims.demo import DEMO_PASSWORD, PRINCIPAL2_SCHOOL, PRINCIPAL_SCHOOL, ROOT
 from ims.models import Clause
 from ims.schoolyear import SchoolYear
@@ -491,31 +492,32 @@ def _audit(
         return existing
     users = ctx.users
     iso, lead, auditor = users["iso"], users["leadauditor"], users["auditor"]
-    audit = Audit(
-        programme=programme,
-        code=code,
-        kind=kind,
-        external_body=external_body,
-        external_lead_auditor=external_lead,
-        title=title,
-        objectives=OBJECTIVES,
-        planned_start=start,
-        planned_end=start + timedelta(days=1),
-        places=f"{unit.name}; phòng họp và các phòng chức năng",
-        created_by=iso,
+    audit = services.audit_create(
+        actor=iso,
+        values={
+            "programme": programme,
+            "code": code,
+            "kind": kind,
+            "external_body": external_body,
+            "external_lead_auditor": external_lead,
+            "title": title,
+            "objectives": OBJECTIVES,
+            "planned_start": start,
+            "planned_end": start + timedelta(days=1),
+            "places": f"{unit.name}; phòng họp và các phòng chức năng",
+        },
+        scope_units=[unit],
+        processes=processes,
+        clauses=clauses,
+        auditees=auditees,
     )
-    audit.save()
-    audit.scope_units.set([unit])
-    audit.processes.set(processes)
-    audit.clauses.set(clauses)
-    audit.auditees.set(auditees)
     if audit.is_external:
         # The certification body's own auditors audit; the quality manager records it all.
         lead = auditor = iso
     for user, role in ((lead, AuditTeamMember.Role.LEAD), (auditor, AuditTeamMember.Role.AUDITOR)):
         if audit.is_external:
             break
-        conflicted = bool(services.team_conflicts(audit, user))
+        conflicted = bool(team_conflicts(audit, user))
         member = services.audit_assign_team(
             audit,
             actor=iso,
@@ -571,18 +573,20 @@ def _audit(
         if audit.is_external
         else f"{lead.display_name} (trưởng đoàn), {auditor.display_name}"
     )
-    audit.participants = (
-        f"Đoàn đánh giá: {team}. "
-        f"Bên được đánh giá: {', '.join(u.display_name for u in auditees) or 'lãnh đạo đơn vị'}."
-    )
-    audit.degree_of_conformity = "Hệ thống phù hợp phần lớn yêu cầu của tiêu chuẩn."
-    audit.diverging_opinions = "Không có."
+    report = {
+        "participants": (
+            f"Đoàn đánh giá: {team}. "
+            f"Bên được đánh giá: {', '.join(u.display_name for u in auditees) or 'lãnh đạo đơn vị'}."
+        ),
+        "degree_of_conformity": "Hệ thống phù hợp phần lớn yêu cầu của tiêu chuẩn.",
+        "diverging_opinions": "Không có.",
+    }
     if not leave_conclusions_blank:
-        audit.conclusions = (
+        report["conclusions"] = (
             "Hệ thống quản lý được duy trì và có hiệu lực; cần khắc phục các điểm không phù hợp "
             "trong thời hạn 30 ngày."
         )
-    audit.save()
+    audit = services.audit_update_report(audit, actor=lead, report=report)
     if state == "reporting":
         return audit
     if audit.is_external:

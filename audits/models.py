@@ -22,6 +22,7 @@ from ims.models.i18n import localized
 from ims.models.org import LocalizedLookup
 from ims.schoolyear import SchoolYear
 from ims.search import SearchTextField, fold_join
+from ims.workflow import Step, Workflow
 
 DEFAULT_REPORT_DUE_DAYS = 10
 MAX_PHOTOS_PER_FINDING = 10
@@ -127,6 +128,18 @@ class AuditProgramme(models.Model):
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    workflow = Workflow(
+        steps=(
+            Step(
+                "programme_approve",
+                (Status.DRAFT,),
+                Status.APPROVED,
+                may="can_approve",
+                denied=_("Only a director approves the audit programme."),
+            ),
+        )
+    )
 
     objects = ProgrammeQuerySet.as_manager()
     history = HistoricalRecords()
@@ -255,14 +268,59 @@ class Audit(models.Model):
         CERTIFICATION = "certification", _("External certification audit")
         SURVEILLANCE = "surveillance", _("External surveillance audit")
 
-    TRANSITIONS = {
-        Status.PLANNED: (Status.PLAN_APPROVED,),
-        Status.PLAN_APPROVED: (Status.IN_PROGRESS, Status.PLANNED),
-        Status.IN_PROGRESS: (Status.REPORTING,),
-        Status.REPORTING: (Status.REPORT_ISSUED, Status.IN_PROGRESS),
-        Status.REPORT_ISSUED: (Status.CLOSED,),
-        Status.CLOSED: (),
-    }
+    workflow = Workflow(
+        steps=(
+            Step(
+                "approve_plan",
+                (Status.PLANNED,),
+                Status.PLAN_APPROVED,
+                may="can_approve_plan",
+                denied=_("Only the quality manager approves the audit plan."),
+            ),
+            Step(
+                "revise_plan",
+                (Status.PLAN_APPROVED,),
+                Status.PLANNED,
+                may="can_revise_plan",
+                denied=_("Only the quality manager reopens an approved plan."),
+            ),
+            Step(
+                "start",
+                (Status.PLAN_APPROVED,),
+                Status.IN_PROGRESS,
+                may="can_start",
+                denied=_("Only the lead auditor starts the audit."),
+            ),
+            Step(
+                "finish_fieldwork",
+                (Status.IN_PROGRESS,),
+                Status.REPORTING,
+                may="can_finish_fieldwork",
+                denied=_("Only the lead auditor ends the fieldwork."),
+            ),
+            Step(
+                "resume_fieldwork",
+                (Status.REPORTING,),
+                Status.IN_PROGRESS,
+                may="can_resume_fieldwork",
+                denied=_("Only the lead auditor resumes the fieldwork."),
+            ),
+            Step(
+                "issue_report",
+                (Status.REPORTING,),
+                Status.REPORT_ISSUED,
+                may="can_issue_report",
+                denied=_("Only the lead auditor issues the report, once fieldwork ended."),
+            ),
+            Step(
+                "close",
+                (Status.REPORT_ISSUED,),
+                Status.CLOSED,
+                may="can_close",
+                denied=_("Only the quality manager closes an audit with an issued report."),
+            ),
+        )
+    )
     EDITABLE_STATES = (Status.PLANNED, Status.PLAN_APPROVED)
     RECORDING_STATES = (Status.IN_PROGRESS, Status.REPORTING)
 
@@ -479,6 +537,9 @@ class Audit(models.Model):
 
     def can_approve_plan(self, user):
         return self.status == self.Status.PLANNED and self.is_manager(user)
+
+    def can_revise_plan(self, user):
+        return self.status == self.Status.PLAN_APPROVED and self.is_manager(user)
 
     def can_start(self, user):
         return self.status == self.Status.PLAN_APPROVED and (
@@ -853,6 +914,18 @@ class Finding(models.Model):
     )
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     search_text = SearchTextField()
+
+    workflow = Workflow(
+        steps=(
+            Step(
+                "finding_close",
+                (Status.OPEN,),
+                Status.CLOSED,
+                may="can_close",
+                denied=_("Only the lead auditor or the quality manager closes findings."),
+            ),
+        )
+    )
 
     objects = FindingQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["search_text"])

@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -43,8 +42,8 @@ from ims.access import MANAGER_ROLES, get_object_for_user, member_roles, require
 from ims.files import serve_file
 from ims.forms import SignForm
 from ims.models import OrgUnit
-from ims.steps import returns_to_step
-from ims.transitions import record_transition
+from ims.steps import attempt, refusal_messages, returns_to_step, show_refusal
+from ims.workflow import allowed_steps
 from nonconformities.models import Nonconformity
 
 PAGE_SIZE = 30
@@ -56,21 +55,8 @@ def _audits():
     return Audit.objects.select_related("programme", "programme__unit")
 
 
-def _error_text(error):
-    if isinstance(error, ValidationError):
-        return " ".join(str(m) for m in error.messages)
-    return str(error) or _("You are not allowed to do this.")
-
-
-def _attempt(request, step, success):
-    """Run a service step; its refusal becomes a message in the user's language, never a 500."""
-    try:
-        result = step()
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, _error_text(error))
-        return False, None
-    messages.success(request, success)
-    return True, result
+def _refusal_text(error):
+    return " ".join(refusal_messages(error))
 
 
 def _can_manage_any(user):
@@ -225,7 +211,7 @@ def programme_detail(request, pk):
             "programme": programme,
             "audits": audits,
             "stats": programme_stats(programme, user=request.user),
-            "can_approve": programme.can_approve(request.user),
+            "steps": allowed_steps(programme, request.user),
             "can_edit": programme.can_edit(request.user),
             "can_add_audit": programme.is_manager(request.user),
             "sign_form": sign_form,
@@ -242,7 +228,7 @@ def programme_approve(request, pk):
     if not form.is_valid():
         messages.error(request, _("Enter your password to sign."))
         return redirect(programme)
-    _attempt(
+    attempt(
         request,
         lambda: services.programme_approve(
             programme,
@@ -251,7 +237,7 @@ def programme_approve(request, pk):
             comment=form.cleaned_data["comment"],
             request=request,
         ),
-        _("Audit programme approved and signed."),
+        success=_("Audit programme approved and signed."),
     )
     return redirect(programme)
 
@@ -267,14 +253,8 @@ def audit_create(request):
         initial["programme"] = request.GET["programme"]
     form = AuditForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            audit = form.save(commit=False)
-            audit.created_by = request.user
-            audit.save()
-            form.save_m2m()
-            record_transition(
-                audit, actor=request.user, action="plan", from_state="", to_state=audit.status
-            )
+        values, sets = form.plan_changes()
+        audit = services.audit_create(actor=request.user, values=values, **sets)
         messages.success(request, _("Audit planned. Now assign the lead auditor and the team."))
         return redirect(audit)
     return render(request, "audits/form.html", {"form": form, "title": _("Plan an audit")})
@@ -287,12 +267,13 @@ def audit_edit(request, pk):
     form = AuditForm(request.POST or None, instance=audit, user=request.user)
     if request.method == "POST" and form.is_valid():
         values, sets = form.plan_changes()
-        try:
-            services.audit_update_plan(audit, actor=request.user, values=values, **sets)
-        except (ValidationError, PermissionDenied) as error:
-            form.add_error(None, _error_text(error))
-        else:
-            messages.success(request, _("Audit plan saved."))
+        ok, _audit = attempt(
+            request,
+            lambda: services.audit_update_plan(audit, actor=request.user, values=values, **sets),
+            success=_("Audit plan saved."),
+            forms=(form,),
+        )
+        if ok:
             return redirect(audit)
     return render(request, "audits/form.html", {"form": form, "title": audit.code, "back": audit})
 
@@ -330,17 +311,13 @@ def _detail_context(request, audit):
         "can_edit_plan": audit.can_edit_plan(user),
         "can_prepare_checklist": audit.can_prepare_checklist(user),
         "can_manage_team": audit.can_manage_team(user),
-        "can_approve_plan": audit.can_approve_plan(user),
-        "can_revise_plan": audit.status == Audit.Status.PLAN_APPROVED and audit.is_manager(user),
-        "can_start": audit.can_start(user),
-        "can_finish": audit.can_finish_fieldwork(user),
-        "can_resume": audit.can_resume_fieldwork(user),
+        # The workflow's buttons: the steps this person may take now.
+        "steps": allowed_steps(audit, user),
         "can_attach_external_report": audit.can_attach_external_report(user),
         "external_report_form": ExternalReportForm(),
         "recording_unit": _recording_unit(request, audit),
         "external_report_url": _external_report_url(request, audit),
         "can_edit_report": audit.can_edit_report(user),
-        "can_close": audit.can_close(user),
         "team_form": TeamMemberForm(user=user) if audit.can_manage_team(user) else None,
         "generate_form": ChecklistGenerateForm(user=user),
     }
@@ -380,7 +357,7 @@ def audit_step(request, pk, step):
     if step in {"approve_plan", "revise_plan", "resume", "close"}:
         form = ReasonForm(request.POST)
         kwargs["reason"] = form.cleaned_data["reason"] if form.is_valid() else ""
-    _attempt(request, lambda: service(audit, actor=request.user, **kwargs), success)
+    attempt(request, lambda: service(audit, actor=request.user, **kwargs), success=success)
     return redirect(audit)
 
 
@@ -395,7 +372,7 @@ def team_add(request, pk):
         messages.error(request, " ".join(str(e) for e in errors))
         return redirect(audit)
     data = form.cleaned_data
-    _attempt(
+    attempt(
         request,
         lambda: services.audit_assign_team(
             audit,
@@ -404,7 +381,7 @@ def team_add(request, pk):
             role=data["role"],
             override_reason=data["override_reason"],
         ),
-        _("Team updated."),
+        success=_("Team updated."),
     )
     return redirect(audit)
 
@@ -422,10 +399,10 @@ def _member(request, pk, member_pk):
 @returns_to_step("team")
 def team_override_approve(request, pk, member_pk):
     member = _member(request, pk, member_pk)
-    _attempt(
+    attempt(
         request,
         lambda: services.team_override_approve(member, actor=request.user),
-        _("Override approved and recorded."),
+        success=_("Override approved and recorded."),
     )
     return redirect(member.audit)
 
@@ -435,10 +412,10 @@ def team_override_approve(request, pk, member_pk):
 @returns_to_step("team")
 def team_remove(request, pk, member_pk):
     member = _member(request, pk, member_pk)
-    _attempt(
+    attempt(
         request,
         lambda: services.team_remove(member, actor=request.user),
-        _("Removed from the team."),
+        success=_("Removed from the team."),
     )
     return redirect("audits:audit_detail", pk=pk)
 
@@ -450,10 +427,10 @@ def checklist_generate(request, pk):
     audit = get_object_for_user(Audit, request.user, pk=pk)
     form = ChecklistGenerateForm(request.POST, user=request.user)
     templates = form.cleaned_data["templates"] if form.is_valid() else []
-    _attempt(
+    attempt(
         request,
         lambda: services.audit_generate_checklist(audit, actor=request.user, templates=templates),
-        _("Checklist updated."),
+        success=_("Checklist updated."),
     )
     return redirect(reverse("audits:audit_detail", args=[audit.pk]) + "#checklist")
 
@@ -480,11 +457,13 @@ def checklist_item(request, pk, item_pk):
             except services.StaleChecklistItem as stale:
                 # The current value, never the stale one: the page shows what is stored now.
                 if request.htmx:
-                    return _checklist_item_fragment(request, audit, item, error=_error_text(stale))
-                messages.warning(request, _error_text(stale))
+                    return _checklist_item_fragment(
+                        request, audit, item, error=_refusal_text(stale)
+                    )
+                messages.warning(request, _refusal_text(stale))
                 form = ChecklistItemForm(instance=stale.item)
             except (ValidationError, PermissionDenied) as error:
-                form.add_error(None, _error_text(error))
+                show_refusal(error, form)
             else:
                 if item.result == ChecklistItem.Result.NONCONFORMING and not item.findings.exists():
                     target = reverse("audits:finding_create", args=[audit.pk]) + f"?item={item.pk}"
@@ -504,7 +483,7 @@ def checklist_item(request, pk, item_pk):
                     request, audit, item, error=_("This page is out of date: reload it.")
                 )
             errors = [str(e) for e in form.non_field_errors()] or [
-                _("Choose a result.") if form.has_error("result") else _error_text(form.errors)
+                _("Choose a result.") if form.has_error("result") else _refusal_text(form.errors)
             ]
             return _checklist_item_fragment(request, audit, item, error=" ".join(errors))
     else:
@@ -572,8 +551,9 @@ def finding_create(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            finding = services.finding_record(
+        ok, finding = attempt(
+            request,
+            lambda: services.finding_record(
                 audit,
                 actor=request.user,
                 grade=data["grade"],
@@ -586,13 +566,13 @@ def finding_create(request, pk):
                 revisions=[data["revision"]],
                 photos=data["photos"],
                 finding_id=data["finding_id"],
-            )
-        except (ValidationError, PermissionDenied) as error:
-            form.add_error(None, _error_text(error))
-        else:
+            ),
+            success=_("Finding recorded."),
+            forms=(form,),
+        )
+        if ok:
             # The next finding defaults to the unit this one was recorded at.
             request.session[_recording_key(audit)] = finding.unit_id
-            messages.success(request, _("Finding recorded."))
             return redirect(finding)
     return render(request, "audits/finding_form.html", {"audit": audit, "form": form, "item": item})
 
@@ -642,7 +622,7 @@ def _finding_page(request, finding, evidence_form):
             "clauses": finding.clauses.select_related("criteria_set"),
             **_nonconformities_of(finding, request.user),
             "can_add_evidence": finding.can_add_evidence(request.user),
-            "can_close": finding.can_close(request.user),
+            "steps": allowed_steps(finding, request.user),
             "evidence_form": evidence_form,
         },
     )
@@ -678,10 +658,11 @@ def finding_evidence_add(request, pk):
                 photo=data["photo"],
             )
         except PermissionDenied as error:
-            messages.error(request, _error_text(error))
+            # Not this person's finding to add to (now): the page says so, without the form.
+            messages.error(request, _refusal_text(error))
             return redirect(finding)
         except ValidationError as error:
-            form.add_error(None, _error_text(error))
+            show_refusal(error, form)
         else:
             messages.success(request, _("Evidence added."))
             return redirect(finding)
@@ -697,10 +678,10 @@ def finding_close(request, pk):
     finding = _finding(request, pk)
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    _attempt(
+    attempt(
         request,
         lambda: services.finding_close(finding, actor=request.user, reason=reason),
-        _("Finding closed."),
+        success=_("Finding closed."),
     )
     return redirect(finding)
 
@@ -757,12 +738,12 @@ def external_report_attach(request, pk):
     if not form.is_valid():
         messages.error(request, _("Choose the file of the certification body's report."))
         return redirect(audit)
-    _attempt(
+    attempt(
         request,
         lambda: services.audit_attach_external_report(
             audit, actor=request.user, upload=form.cleaned_data["file"]
         ),
-        _("The certification body's report is attached."),
+        success=_("The certification body's report is attached."),
     )
     return redirect(audit)
 
@@ -829,7 +810,7 @@ def _report_edit_page(request, audit, form, sign_form, status=200):
         {
             "form": form,
             "sign_form": sign_form,
-            "can_issue": audit.can_issue_report(request.user),
+            "steps": allowed_steps(audit, request.user),
         }
     )
     return render(request, "audits/report_edit.html", context, status=status)
@@ -841,9 +822,15 @@ def report_edit(request, pk):
     require(audit.can_edit_report(request.user), _("Only the lead auditor writes the report."))
     form = ReportForm(request.POST or None, instance=audit)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Report saved."))
-        return redirect("audits:report_edit", pk=audit.pk)
+        report = {name: form.cleaned_data[name] for name in ReportForm.Meta.fields}
+        ok, _audit = attempt(
+            request,
+            lambda: services.audit_update_report(audit, actor=request.user, report=report),
+            success=_("Report saved."),
+            forms=(form,),
+        )
+        if ok:
+            return redirect("audits:report_edit", pk=audit.pk)
     return _report_edit_page(request, audit, form, SignForm())
 
 
@@ -870,7 +857,7 @@ def report_issue(request, pk):
         report = (
             {name: form.cleaned_data[name] for name in ReportForm.Meta.fields} if typed else None
         )
-        ok, _result = _attempt(
+        ok, _result = attempt(
             request,
             lambda: services.audit_issue_report(
                 audit,
@@ -880,7 +867,7 @@ def report_issue(request, pk):
                 report=report,
                 request=request,
             ),
-            _("Report issued and signed. Nonconformities were opened for the NC findings."),
+            success=_("Report issued and signed. Nonconformities were opened for the NC findings."),
         )
         if ok:
             return redirect(audit)

@@ -1,0 +1,58 @@
+"""The audit programme: approved once, with a director's signature."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audits.models import AuditProgramme
+from ims.models import Signature
+from ims.workflow import refuse, signed_step, transition
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from ims.models import User
+
+
+def programme_approve(
+    programme: AuditProgramme,
+    *,
+    actor: User,
+    password: str,
+    comment: str = "",
+    request: HttpRequest | None = None,
+) -> AuditProgramme:
+    """Approve an audit programme with the approver's electronic signature."""
+
+    def check(locked: AuditProgramme) -> None:
+        if locked.status != AuditProgramme.Status.DRAFT:
+            refuse(_("This programme is already approved."))
+        if actor.pk == locked.owner_id:
+            refuse(_("The programme manager cannot approve their own programme."))
+        if not locked.can_approve(actor):
+            refuse(_("Only a director approves the audit programme."))
+
+    def apply(locked: AuditProgramme, signature: Signature) -> AuditProgramme:
+        locked.approved_at = timezone.now()
+        return transition(
+            locked,
+            "programme_approve",
+            actor=actor,
+            reason=comment,
+            fields=("approved_at",),
+            checked=False,
+        )
+
+    return signed_step(
+        programme,
+        actor=actor,
+        password=password,
+        meaning=Signature.Meaning.APPROVED,
+        check=check,
+        apply=apply,
+        comment=comment,
+        request=request,
+    )
