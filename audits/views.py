@@ -647,8 +647,10 @@ def finding_evidence_add(request, pk):
     form = EvidenceForm(request.POST, request.FILES, user=request.user)
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            services.finding_add_evidence(
+        refusals = []
+        ok, _evidence = attempt(
+            request,
+            lambda: services.finding_add_evidence(
                 finding,
                 actor=request.user,
                 kind=data["kind"],
@@ -656,15 +658,15 @@ def finding_evidence_add(request, pk):
                 reference=data["reference"],
                 revision=data["revision"],
                 photo=data["photo"],
-            )
-        except PermissionDenied as error:
+            ),
+            success=_("Evidence added."),
+            forms=(form,),
             # Not this person's finding to add to (now): the page says so, without the form.
-            messages.error(request, _refusal_text(error))
-            return redirect(finding)
-        except ValidationError as error:
-            show_refusal(error, form)
-        else:
-            messages.success(request, _("Evidence added."))
+            refused=refusals.extend,
+        )
+        if refusals:
+            messages.error(request, " ".join(refusals))
+        if ok or refusals:
             return redirect(finding)
     # The form again with its errors (the picker's candidates, a kept photo), nothing saved.
     response = _finding_page(request, finding, form)
