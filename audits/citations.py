@@ -1,4 +1,4 @@
-"""Document revisions an auditor may cite as evidence (issue 4).
+"""Document revisions an auditor may cite as evidence.
 
 Only published revisions in force or superseded can be cited, and only those the person may see
 through the documents app's access rules (``Revision.objects.for_user``): one SQL condition, so

@@ -1,4 +1,4 @@
-"""Issue 4: a finding's evidence cites a document revision the auditor may see."""
+"""A finding's evidence cites a document revision the auditor may see."""
 
 import io
 

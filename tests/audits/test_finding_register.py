@@ -1,4 +1,4 @@
-"""Issue 8: the findings register, and the audit list's unit and "done" filters."""
+"""The findings register, and the audit list's unit and "done" filters."""
 
 import html
 import re

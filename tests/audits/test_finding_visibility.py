@@ -1,4 +1,4 @@
-"""A finding belongs to its unit, not only to its audit (issue 18 §1).
+"""A finding belongs to its unit, not only to its audit.
 
 A Department-wide audit covers two schools under one shared parent: each school's members see
 their own school's findings, evidence and photos only, on every page (audit page, findings
