@@ -7,7 +7,6 @@ last fourteen months. Idempotent: an NC is found by its unit and title before it
 NCs raised from audit findings come from the audits demo through ``nonconformity_raise``.
 """
 
-import copy
 import random
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -421,7 +420,6 @@ def _plan(rng, unit_codes):
 
 
 def seed(ctx):
-    _signers.clear()
     rng = random.Random(7)
     today = timezone.localdate()
     schools = {code for code, unit in ctx.units.items() if unit.kind.is_school}
@@ -586,29 +584,10 @@ def _advance(nc, state, case, people, categories, today, days_ago):
     if target == "verified":
         return
     nc.refresh_from_db()
-    services.nonconformity_close(nc, actor=_signer(people.closer), password=DEMO_PASSWORD)
+    services.nonconformity_close(nc, actor=people.closer, password=DEMO_PASSWORD)
     Nonconformity.objects.filter(pk=nc.pk).update(
         closed_at=_at(min(today - timedelta(days=1), due + timedelta(days=35)))
     )
-
-
-def _signer(user):
-    """``user``, whose password is checked once for the whole demo run.
-
-    A signature re-checks the password (PBKDF2, about half a second); the demo closes dozens of
-    NCs with a handful of accounts, so after one real check the same in-memory account accepts
-    the same password without hashing it again. Nothing is stored differently.
-    """
-    if user.pk not in _signers:
-        if not user.check_password(DEMO_PASSWORD):
-            raise ValueError(f"{user.username} does not have the demo password")
-        signer = copy.copy(user)  # the shared demo account objects stay untouched
-        signer.check_password = lambda raw: raw == DEMO_PASSWORD
-        _signers[user.pk] = signer
-    return _signers[user.pk]
-
-
-_signers = {}
 
 
 def _action_due(state, reported, today, days_ago):

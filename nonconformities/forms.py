@@ -54,7 +54,7 @@ class RaiseForm(KeepsUploads, forms.Form):
     unit = UnitChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none())
     title = forms.CharField(label=pgettext_lazy("nonconformity", "Title"), max_length=255)
     description = forms.CharField(label=_("Description"), widget=text_area(4))
-    # No default: a preselected "internal audit" was kept for complaints and KPI breaches.
+    # No default: a preselected source would stay chosen for complaints and KPI breaches too.
     source = forms.ChoiceField(
         label=_("Source"), choices=[("", "---------"), *Nonconformity.Source.choices]
     )

@@ -1,8 +1,9 @@
 """Nonconformities and corrective actions (ISO 9001 10.2 / ISO 21001 10.1).
 
 The loop is describe → contain/correct → root cause → extent check → corrective actions →
-effectiveness verification → closure. Each step is a service in ``services.py``; the rules that
-make the loop impossible to skip live here (predicates) and in the database (constraints).
+effectiveness verification → closure. The steps are declared here (``Nonconformity.workflow``)
+and each is a service in ``services/``; the rules that make the loop impossible to skip live here
+(predicates) and in the database (constraints).
 """
 
 from datetime import timedelta
@@ -22,6 +23,7 @@ from ims.access import HEAD_ROLES, MANAGER_ROLES, roles_for, units_visible_to
 from ims.models import Clause, OrgUnit
 from ims.models.org import LocalizedLookup
 from ims.search import SearchTextField, fold_join
+from ims.workflow import Step, Workflow
 
 REPEAT_WINDOW_DAYS = 365
 
@@ -190,6 +192,49 @@ class Nonconformity(models.Model):
     class Result(models.TextChoices):
         EFFECTIVE = "effective", _("Effective")
         NOT_EFFECTIVE = "not_effective", _("Not effective")
+
+    # The loop, declared. Each predicate checks the state too, so the services refuse in their
+    # own words (one reason per predicate) and take the step with ``checked=False``. Raising is
+    # the NC's creation, not a step from a state.
+    workflow = Workflow(
+        steps=(
+            Step("assign_containment", (Status.OPEN,), may="can_assign_containment"),
+            Step("contain", (Status.OPEN,), Status.CONTAINED, may="can_contain"),
+            Step("analyse", (Status.CONTAINED,), Status.ANALYSED, may="can_analyse"),
+            Step("check_extent", (Status.ANALYSED,), Status.EXTENT_CHECKED, may="can_check_extent"),
+            Step(
+                "revise_analysis",
+                (
+                    Status.ANALYSED,
+                    Status.EXTENT_CHECKED,
+                    Status.IN_ACTION,
+                    Status.AWAITING_VERIFICATION,
+                ),
+                may="can_revise_analysis",
+            ),
+            # Adding a corrective action: recorded on the action it creates; the first one
+            # also starts the actions (plan_actions).
+            Step("add", (Status.EXTENT_CHECKED, Status.IN_ACTION), may="can_add_action"),
+            Step("plan_actions", (Status.EXTENT_CHECKED,), Status.IN_ACTION, may="can_add_action"),
+            # Taken by the service that finishes the round's last open action, for whoever did.
+            Step("actions_done", (Status.IN_ACTION,), Status.AWAITING_VERIFICATION),
+            Step(
+                "plan_verification",
+                (Status.IN_ACTION, Status.AWAITING_VERIFICATION),
+                may="can_plan_verification",
+            ),
+            Step("verify_early", (Status.AWAITING_VERIFICATION,), may="can_verify"),
+            Step("verify", (Status.AWAITING_VERIFICATION,), Status.VERIFIED, may="can_verify"),
+            # Not effective: back to the actions, in a new round.
+            Step(
+                "verify_not_effective",
+                (Status.AWAITING_VERIFICATION,),
+                Status.IN_ACTION,
+                may="can_verify",
+            ),
+            Step("close", (Status.VERIFIED,), Status.CLOSED, may="can_close"),
+        )
+    )
 
     number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
     year = models.PositiveSmallIntegerField(editable=False)
@@ -590,6 +635,17 @@ class CorrectiveAction(models.Model):
         OPEN = "open", pgettext_lazy("corrective action status", "Open")
         DONE = "done", _("Completed")
         CANCELLED = "cancelled", _("Cancelled")
+
+    # Adding an action is its creation ("add"); the NC's table names its steps too.
+    workflow = Workflow(
+        steps=(
+            Step("complete", (Status.OPEN,), Status.DONE, may="can_complete"),
+            Step("cancel", (Status.OPEN,), Status.CANCELLED, may="can_cancel"),
+            Step("redate", (Status.OPEN,), may="can_redate"),
+            Step("reassign", (Status.OPEN,), may="can_reassign"),
+        )
+    )
+    STEP_NAMES = Nonconformity.STEP_NAMES
 
     nonconformity = models.ForeignKey(
         Nonconformity, on_delete=models.PROTECT, related_name="actions"

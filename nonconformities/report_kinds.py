@@ -1,4 +1,4 @@
-"""The NC report (issue 7): description, containment, root cause, actions, verification."""
+"""The NC report: description, containment, root cause, actions, verification."""
 
 from django.utils.translation import gettext_lazy as _
 

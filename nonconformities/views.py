@@ -20,8 +20,10 @@ from ims.exports import FORMATS, export_response
 from ims.files import serve_file
 from ims.history import changes as record_changes
 from ims.models import TransitionEvent
-from ims.signatures import SignatureError, signatures_for
-from ims.transitions import TransitionError, history_of
+from ims.signatures import signatures_for
+from ims.steps import attempt
+from ims.transitions import history_of
+from ims.workflow import allowed_steps
 from nonconformities import forms, services
 from nonconformities.models import (
     Attachment,
@@ -30,7 +32,7 @@ from nonconformities.models import (
     Nonconformity,
     Verification,
 )
-from nonconformities.selectors import open_actions_of, verifications_of
+from nonconformities.selectors import closure_problems, open_actions_of, verifications_of
 
 PAGE_SIZE = 50
 
@@ -192,27 +194,34 @@ def raise_view(request):
         raise Http404
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            with transaction.atomic():
-                nc = services.nonconformity_raise(
-                    actor=request.user,
-                    unit=data["unit"],
-                    title=data["title"],
-                    description=data["description"],
-                    source=data["source"],
-                    severity=data["severity"],
-                    kind=data["kind"],
-                    clauses=data["clauses"],
-                    due=data["due"],
-                )
-                if data["attachment"]:
-                    services.attachment_add(nc, actor=request.user, upload=data["attachment"])
-        except ValidationError as error:
-            form.add_error("attachment", error)
-        else:
+        ok, nc = attempt(request, lambda: _raise(request.user, data), forms=(form,))
+        if ok:
             messages.success(request, _("%(number)s was opened.") % {"number": nc.number})
             return redirect(nc)
     return render(request, "nonconformities/raise.html", {"form": form})
+
+
+def _raise(actor, data):
+    """Open the NC with its file, or neither. The form has checked everything but the file, so
+    what is refused here is said at the file's field."""
+    try:
+        with transaction.atomic():
+            nc = services.nonconformity_raise(
+                actor=actor,
+                unit=data["unit"],
+                title=data["title"],
+                description=data["description"],
+                source=data["source"],
+                severity=data["severity"],
+                kind=data["kind"],
+                clauses=data["clauses"],
+                due=data["due"],
+            )
+            if data["attachment"]:
+                services.attachment_add(nc, actor=actor, upload=data["attachment"])
+    except ValidationError as error:
+        raise ValidationError({"attachment": error.messages}) from None
+    return nc
 
 
 def _source_link(nc, user):
@@ -244,33 +253,34 @@ def _detail_queryset():
 
 def _step_forms(nc, user, bound=None):
     """The forms for the steps ``user`` may take now; ``bound`` replaces one with errors."""
+    steps = allowed_steps(nc, user)
     result = {}
-    if nc.can_assign_containment(user):
+    if "assign_containment" in steps:
         result["assign"] = forms.AssignContainmentForm(
             prefix="containment",
             user=user,
             nc=nc,
             initial={"assignee": nc.containment_assignee_id, "due": nc.containment_due},
         )
-    if nc.can_contain(user):
+    if "contain" in steps:
         result["contain"] = forms.ContainForm()
-    if nc.can_analyse(user):
+    if "analyse" in steps:
         result["analyse"] = forms.AnalyseForm()
-    if nc.can_revise_analysis(user):
+    if "revise_analysis" in steps:
         result["revise"] = forms.ReviseAnalysisForm(prefix="revise", nc=nc)
-    if nc.can_check_extent(user):
+    if "check_extent" in steps:
         result["extent"] = forms.ExtentForm(user=user, nc=nc)
-    if nc.can_add_action(user):
+    if "add" in steps:
         result["action"] = forms.ActionForm(user=user, nc=nc)
-    if nc.can_plan_verification(user):
+    if "plan_verification" in steps:
         result["plan"] = forms.PlanVerificationForm(
             user=user,
             nc=nc,
             initial={"verifier": nc.planned_verifier_id, "planned_on": nc.verification_due},
         )
-    if nc.can_verify(user):
+    if "verify" in steps:
         result["verify"] = forms.VerifyForm(nc=nc)
-    if nc.can_close(user):
+    if "close" in steps:
         result["close"] = forms.CloseForm()
     if nc.can_attach(user):
         result["attach"] = forms.AttachmentForm()
@@ -301,14 +311,15 @@ def _render_detail(request, nc, bound=None, status=200, done=None, error=None):
     for action in actions:
         action.nonconformity = nc
         action.overdue = action.is_overdue()
-        action.can_complete_now = action.can_complete(user)
-        action.can_cancel_now = action.can_cancel(user)
+        steps = allowed_steps(action, user)
+        action.can_complete_now = "complete" in steps
+        action.can_cancel_now = "cancel" in steps
         if action.can_complete_now:
             complete_forms[action.pk] = bound.get(f"complete-{action.pk}") or (
                 forms.CompleteForm(prefix=f"a{action.pk}", user=user)
             )
         action.complete_form = complete_forms.get(action.pk)
-        if action.can_redate(user):
+        if "redate" in steps:
             action.redate_form = bound.get(f"redate-{action.pk}") or forms.RedateForm(
                 prefix=f"d{action.pk}", initial={"due": action.due}
             )
@@ -331,7 +342,7 @@ def _render_detail(request, nc, bound=None, status=200, done=None, error=None):
         "signatures": signatures_for(nc),
         "source_link": _source_link(nc, user),
         "forms": _step_forms(nc, user, bound),
-        "closure_problems": services.closure_problems(nc)
+        "closure_problems": closure_problems(nc)
         if nc.status == Nonconformity.Status.VERIFIED
         else [],
         "age": nc.age_days(),
@@ -414,21 +425,28 @@ def _run_step(request, nc, key, form, service, step=None):
     """
     step = step or key
     if form.is_valid():
-        try:
-            service(form.cleaned_data)
-        except TransitionError as error:
-            nc.refresh_from_db()
-            return _render_detail(request, nc, status=400, error=(step, " ".join(error.messages)))
-        except SignatureError as error:
-            form.add_error("password", error)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            if _is_htmx(request):
-                return _render_detail(request, _nc_for_step(request, nc.pk), done=step)
-            return redirect(f"{nc.get_absolute_url()}?done={step}#{STEPS[step][0]}")
+        refused = []
+        ok, _result = attempt(
+            request, lambda: service(form.cleaned_data), forms=(form,), refused=refused.extend
+        )
+        if ok:
+            return _step_taken(request, nc, step)
+        if refused:
+            return _step_refused(request, nc, step, refused)
     nc.refresh_from_db()
     return _render_detail(request, nc, bound={key: form}, status=400)
+
+
+def _step_taken(request, nc, step):
+    if _is_htmx(request):
+        return _render_detail(request, _nc_for_step(request, nc.pk), done=step)
+    return redirect(f"{nc.get_absolute_url()}?done={step}#{STEPS[step][0]}")
+
+
+def _step_refused(request, nc, step, reasons):
+    """A step refused outright is said in that step (its form may be gone: the NC moved on)."""
+    nc.refresh_from_db()
+    return _render_detail(request, nc, status=400, error=(step, " ".join(reasons)))
 
 
 def _nc_for_step(request, pk):
@@ -580,14 +598,19 @@ def action_cancel(request, pk, action_pk):
             status=400,
             error=("cancel", _("Give the reason for cancelling the action.")),
         )
-    try:
-        services.action_cancel(action, actor=request.user, reason=form.cleaned_data["reason"])
-    except ValidationError as error:
-        nc.refresh_from_db()
-        return _render_detail(request, nc, status=400, error=("cancel", " ".join(error.messages)))
-    if _is_htmx(request):
-        return _render_detail(request, _nc_for_step(request, nc.pk), done="cancel")
-    return redirect(f"{nc.get_absolute_url()}?done=cancel#{STEPS['cancel'][0]}")
+    refused = []
+    ok, _result = attempt(
+        request,
+        lambda: services.action_cancel(
+            action, actor=request.user, reason=form.cleaned_data["reason"]
+        ),
+        forms=(form,),
+        refused=refused.extend,
+    )
+    if not ok:  # the form is one field in the action's row: what is refused is said in the step
+        reasons = refused or [str(e) for errors in form.errors.values() for e in errors]
+        return _step_refused(request, nc, "cancel", reasons)
+    return _step_taken(request, nc, "cancel")
 
 
 @login_required
