@@ -311,10 +311,8 @@ def _render_detail(request, nc, bound=None, status=200, done=None, error=None):
     for action in actions:
         action.nonconformity = nc
         action.overdue = action.is_overdue()
-        steps = allowed_steps(action, user)
-        action.can_complete_now = "complete" in steps
-        action.can_cancel_now = "cancel" in steps
-        if action.can_complete_now:
+        action.steps = steps = allowed_steps(action, user)
+        if "complete" in steps:
             complete_forms[action.pk] = bound.get(f"complete-{action.pk}") or (
                 forms.CompleteForm(prefix=f"a{action.pk}", user=user)
             )
