@@ -50,6 +50,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=scale.bench_settings $(PY) manage.py makemigrations --check --dry-run
 
 check: install
 	$(PY) manage.py makemigrations --check --dry-run

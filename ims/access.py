@@ -6,6 +6,10 @@ Visibility is one SQL condition on the unit tree path (a membership at a unit co
 subtree), plus django-guardian grants for the rare per-object exceptions.
 """
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -17,6 +21,12 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from ims.models.org import Membership, OrgUnit, Role
 
+if TYPE_CHECKING:
+    from ims.models.users import User
+
+# Who is asking: a person signed in, or not (``request.user``).
+type AnyUser = User | AnonymousUser
+
 # Roles that see and manage everything in their subtree, in every module.
 MANAGER_ROLES = frozenset({Role.DIRECTOR, Role.QUALITY_MANAGER})
 # Roles that run their own unit (process owners).
@@ -24,7 +34,7 @@ HEAD_ROLES = frozenset({Role.UNIT_HEAD, Role.PRINCIPAL})
 AUDITOR_ROLES = frozenset({Role.AUDITOR, Role.LEAD_AUDITOR})
 
 
-def units_visible_to(user, roles=None):
+def units_visible_to(user: AnyUser, roles: Iterable[str] | None = None) -> models.QuerySet[OrgUnit]:
     """Units in the subtree of any active membership of ``user`` (optionally with ``roles``).
 
     A single query: each unit row is kept when a membership's unit path is a prefix of its path.
@@ -44,7 +54,7 @@ def units_visible_to(user, roles=None):
     return OrgUnit.objects.filter(condition)
 
 
-def has_role(user, unit, roles):
+def has_role(user: AnyUser, unit: OrgUnit, roles: Iterable[str]) -> bool:
     """True when ``user`` holds one of ``roles`` at ``unit`` or at a unit above it."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
@@ -55,7 +65,7 @@ def has_role(user, unit, roles):
     )
 
 
-def belongs_to(user, unit):
+def belongs_to(user: AnyUser, unit: OrgUnit) -> bool:
     """True while ``user`` holds an active membership at ``unit``, above it or below it: what
     a named responsibility for something of ``unit`` (a document's owner) needs to last."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -73,7 +83,7 @@ def belongs_to(user, unit):
     )
 
 
-def roles_for(user, unit):
+def roles_for(user: AnyUser, unit: OrgUnit) -> set[str]:
     """The set of roles ``user`` holds at ``unit`` or above it."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return set()
@@ -84,7 +94,7 @@ def roles_for(user, unit):
     )
 
 
-def member_roles(user):
+def member_roles(user: AnyUser) -> set[str]:
     """Every role the user holds anywhere (for menus; never for an object-level decision)."""
     if not getattr(user, "is_authenticated", False):
         return set()
@@ -93,11 +103,11 @@ def member_roles(user):
     cached = getattr(user, "_ims_member_roles", None)
     if cached is None:
         cached = set(Membership.objects.active().filter(user=user).values_list("role", flat=True))
-        user._ims_member_roles = cached
+        user._ims_member_roles = cached  # type: ignore[union-attr]
     return cached
 
 
-def manager_paths(user):
+def manager_paths(user: AnyUser) -> list[str]:
     """Tree paths of the units where ``user`` holds a manager role (covering all below)."""
     return list(
         Membership.objects.active()
@@ -106,7 +116,12 @@ def manager_paths(user):
     )
 
 
-def may_manage_account(user, person, memberships=None, paths=None):
+def may_manage_account(
+    user: AnyUser,
+    person: "User",
+    memberships: Iterable[Membership] | None = None,
+    paths: Iterable[str] | None = None,
+) -> bool:
     """Whether ``user`` may change ``person``'s account (deactivate, rename, add roles).
 
     Only where ``user`` manages every unit ``person`` belongs to, and from strictly above where
@@ -130,7 +145,7 @@ def may_manage_account(user, person, memberships=None, paths=None):
     return bool(memberships) and all(may_assign_role(m.unit, m.role, paths) for m in memberships)
 
 
-def may_assign_role(unit, role, paths):
+def may_assign_role(unit: OrgUnit, role: str, paths: Iterable[str]) -> bool:
     """Whether a manager with units at ``paths`` may give ``role`` at ``unit``.
 
     Manager roles only from strictly above, so nobody creates a peer or a superior.
@@ -141,9 +156,11 @@ def may_assign_role(unit, role, paths):
     )
 
 
-def get_object_for_user(model_or_queryset, user, **lookup):
+def get_object_for_user[M: models.Model](
+    model_or_queryset: type[M] | models.QuerySet[M], user: AnyUser, **lookup: Any
+) -> M:
     """The object matching ``lookup`` among those ``user`` may see, or 404."""
-    queryset = model_or_queryset
+    queryset: Any = model_or_queryset
     if isinstance(model_or_queryset, type) and issubclass(model_or_queryset, models.Model):
         queryset = model_or_queryset._default_manager.all()
     try:
@@ -152,7 +169,7 @@ def get_object_for_user(model_or_queryset, user, **lookup):
         raise Http404 from None
 
 
-def require(allowed, message=None):
+def require(allowed: object, message: str | None = None) -> None:
     """Raise 403 unless ``allowed``: for actions on an object the user may already see."""
     if not allowed:
         raise PermissionDenied(message)
@@ -161,15 +178,17 @@ def require(allowed, message=None):
 # --- per-object grants (django-guardian) ------------------------------------------------------
 
 
-def grant(user, perm, obj):
+def grant(user: "User", perm: str, obj: models.Model) -> None:
     assign_perm(perm, user, obj)
 
 
-def revoke(user, perm, obj):
+def revoke(user: "User", perm: str, obj: models.Model) -> None:
     remove_perm(perm, user, obj)
 
 
-def _grants(user, perm, model, outer="pk"):
+def _grants(
+    user: "User", perm: str, model: type[models.Model], outer: str = "pk"
+) -> models.QuerySet[UserObjectPermission]:
     app_label, codename = perm.split(".", 1)
     return UserObjectPermission.objects.filter(
         user=user,
@@ -180,7 +199,7 @@ def _grants(user, perm, model, outer="pk"):
     )
 
 
-def granted(user, perm, model, outer="pk"):
+def granted(user: "User", perm: str, model: type[models.Model], outer: str = "pk") -> models.Exists:
     """An ``Exists`` condition: ``user`` holds ``perm`` on the outer row through guardian."""
     return models.Exists(_grants(user, perm, model, outer))
 
@@ -190,5 +209,5 @@ class UnitScopedQuerySet(models.QuerySet):
 
     unit_field = "unit"
 
-    def for_user(self, user):
+    def for_user(self, user: AnyUser) -> "UnitScopedQuerySet":
         return self.filter(**{f"{self.unit_field}__in": units_visible_to(user)})

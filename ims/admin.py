@@ -49,7 +49,8 @@ class MembershipInline(admin.TabularInline):
 class UserAdmin(NoDeleteMixin, SimpleHistoryAdmin, BaseUserAdmin):
     list_display = ["username", "full_name", "email", "is_active", "language"]
     search_fields = ["username", "full_name", "email"]
-    fieldsets = BaseUserAdmin.fieldsets + (
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
         (_("IMS"), {"fields": ["full_name", "phone", "language", "email_delivery"]}),
     )
     inlines = [MembershipInline]
@@ -68,7 +69,7 @@ class UserAdmin(NoDeleteMixin, SimpleHistoryAdmin, BaseUserAdmin):
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(NoDeleteMixin, GuardedModelAdmin, SimpleHistoryAdmin):
+class OrgUnitAdmin(NoDeleteMixin, GuardedModelAdmin, SimpleHistoryAdmin):  # type: ignore[misc]
     list_display = ["code", "name", "kind", "parent", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "name", "search_text"]

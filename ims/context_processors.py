@@ -1,3 +1,5 @@
+from collections.abc import Collection
+
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
@@ -33,7 +35,7 @@ def ims(request):
         )
     context["nav"] = items
     # Opening the page a notification is about marks it read (GET only: a page, not an action).
-    paths = ()
+    paths: Collection[str] = ()
     if request.method == "GET":
         paths = {request.path, request.get_full_path()}
     unread = unread_summary(user, paths)

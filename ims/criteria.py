@@ -3,6 +3,8 @@
 Called by the data migration (with historical models) and by ``manage.py load_reference_data``.
 """
 
+from typing import Any
+
 from ims.data.criteria import CRITERIA_SETS, MAPPINGS_9001_21001, SCHOOL_LEVELS, UNIT_KINDS
 from ims.models.criteria import clause_sort_key
 
@@ -47,7 +49,7 @@ def load_criteria_set(apps, data):
             "kind": "standard",
         },
     )
-    by_number = {}
+    by_number: dict[str, Any] = {}
     for number, title, title_en in data["clauses"]:
         parent = by_number.get(number.rsplit(".", 1)[0]) if "." in number else None
         clause, _created = Clause.objects.update_or_create(

@@ -6,6 +6,7 @@ their demo data in their own ``demo`` module (``seed(context)``), found by ``see
 
 import random
 from dataclasses import dataclass, field
+from io import TextIOBase
 
 from ims.models import Membership, OrgUnit, Role, SchoolLevel, UnitKind, User
 
@@ -101,7 +102,7 @@ ACCOUNTS = [
 
 @dataclass
 class DemoContext:
-    stdout: object
+    stdout: TextIOBase
     rng: random.Random = field(default_factory=lambda: random.Random(2026))
     units: dict = field(default_factory=dict)
     users: dict = field(default_factory=dict)

@@ -8,10 +8,15 @@ ever reachable by a static URL.
 import hashlib
 import mimetypes
 import zipfile
+from collections.abc import Collection
 from dataclasses import dataclass
+from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -46,7 +51,7 @@ DOCUMENT_KINDS = (PDF, DOCX, XLSX, ODT)
 ATTACHMENT_KINDS = (PDF, DOCX, XLSX, ODT, JPEG, PNG)
 
 
-def sniff(head, stream=None):
+def sniff(head: bytes, stream: IO[bytes] | None = None) -> FileKind | None:
     """The ``FileKind`` the content really is, or None. ``head`` is the first bytes."""
     if head.startswith(b"%PDF-"):
         return PDF
@@ -65,7 +70,7 @@ ZIP_MAX_EXPANDED_BYTES = 100 * 1024 * 1024
 ZIP_MAX_RATIO = 200
 
 
-def zip_is_reasonable(archive):
+def zip_is_reasonable(archive: zipfile.ZipFile) -> bool:
     """Whether a zip's declared sizes are those of an office file rather than a zip bomb."""
     infos = archive.infolist()
     if len(infos) > ZIP_MAX_MEMBERS:
@@ -75,7 +80,7 @@ def zip_is_reasonable(archive):
     return expanded <= ZIP_MAX_EXPANDED_BYTES and expanded / packed <= ZIP_MAX_RATIO
 
 
-def _sniff_zip(stream):
+def _sniff_zip(stream: IO[bytes]) -> FileKind | None:
     try:
         with zipfile.ZipFile(stream) as archive:
             if not zip_is_reasonable(archive):
@@ -102,7 +107,12 @@ class CheckedUpload:
     name: str
 
 
-def check_upload(upload, *, kinds=DOCUMENT_KINDS, max_bytes=None):
+def check_upload(
+    upload: File | None,
+    *,
+    kinds: Collection[FileKind] = DOCUMENT_KINDS,
+    max_bytes: int | None = None,
+) -> CheckedUpload:
     """Validate an uploaded file; raise ``ValidationError`` with a message the user can act on.
 
     The type comes from the content, never from the name; the name must still carry the
@@ -149,7 +159,7 @@ def check_upload(upload, *, kinds=DOCUMENT_KINDS, max_bytes=None):
     )
 
 
-def sha256_of(fileobj):
+def sha256_of(fileobj: IO[bytes] | File) -> str:
     digest = hashlib.sha256()
     fileobj.seek(0)
     for chunk in iter(lambda: fileobj.read(1024 * 1024), b""):
@@ -158,9 +168,11 @@ def sha256_of(fileobj):
     return digest.hexdigest()
 
 
-def serve_file(field_file, *, filename=None, inline=False):
+def serve_file(
+    field_file: FieldFile, *, filename: str | None = None, inline: bool = False
+) -> FileResponse:
     """Stream a stored file. Call only after the owning object passed the access check."""
-    filename = filename or field_file.name.rsplit("/", 1)[-1]
+    filename = filename or (field_file.name or "").rsplit("/", 1)[-1]
     content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
     response = FileResponse(
         field_file.open("rb"),
@@ -174,8 +186,6 @@ def serve_file(field_file, *, filename=None, inline=False):
     return response
 
 
-def in_memory(data, name):
+def in_memory(data: bytes, name: str) -> SimpleUploadedFile:
     """An uploaded-file-like object from bytes (tests, demo data, generated files)."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     return SimpleUploadedFile(name, data)

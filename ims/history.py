@@ -5,6 +5,8 @@ Services call ``with_reason(obj, reason)`` before ``obj.save()`` when the person
 reason for withdrawing, cancelling, deactivating...): the history row keeps it.
 """
 
+from typing import Any
+
 from django.db import models
 from django.utils.formats import localize
 from django.utils.text import capfirst
@@ -19,14 +21,14 @@ HISTORY_TYPES = {
 }
 
 
-def with_reason(obj, reason):
+def with_reason[M: models.Model](obj: M, reason: object) -> M:
     """Have the next history row of ``obj`` (written by its next ``save()``) carry ``reason``."""
     if reason:
-        obj._change_reason = str(reason)[:100]
+        obj._change_reason = str(reason)[:100]  # type: ignore[attr-defined]
     return obj
 
 
-def display(field, value):
+def display(field: models.Field, value: Any) -> str:
     """``value`` of ``field`` as a person reads it: a choice's label, a related record's name."""
     if value is None or value == "":
         return "—"
@@ -37,7 +39,7 @@ def display(field, value):
     return localize(value)
 
 
-def changes(records, *, limit=20):
+def changes(records: Any, *, limit: int = 20) -> list[Any]:
     """The newest ``limit`` of ``records`` (one object's history, newest first), each with
     ``changes``: ``[{"field", "old", "new"}]`` against the record before it; the oldest has none.
     One query for the records, one per related model whose value changed.
@@ -63,7 +65,7 @@ def changes(records, *, limit=20):
                     {"field": field, "old": getattr(older, name), "new": getattr(newer, name)}
                 )
                 raw.append(newer.changes[-1])
-    related = {}
+    related: dict[type[models.Model], set[object]] = {}
     for change in raw:
         if change["field"].is_relation:
             ids = related.setdefault(change["field"].related_model, set())

@@ -17,6 +17,9 @@ Use in an app::
     RunPostgreSQL(*guard_sql("app_table", update=changed("a", "b"), delete=None))
 """
 
+from collections.abc import Iterable
+from typing import NoReturn
+
 from django.core.exceptions import PermissionDenied
 from django.db import migrations, models
 from django.utils.translation import gettext_lazy as _
@@ -25,11 +28,11 @@ from django.utils.translation import gettext_lazy as _
 REFUSED_SQLSTATE = "23001"
 
 
-def refuse_change():
+def refuse_change() -> NoReturn:
     raise PermissionDenied(_("This record cannot be changed once written."))
 
 
-def refuse_delete():
+def refuse_delete() -> NoReturn:
     raise PermissionDenied(_("This record cannot be deleted."))
 
 
@@ -45,7 +48,7 @@ class AppendOnlyQuerySet(models.QuerySet):
     def delete(self):
         refuse_delete()
 
-    delete.queryset_only = True
+    delete.queryset_only = True  # type: ignore[attr-defined]
 
 
 class AppendOnlyModel(models.Model):
@@ -66,19 +69,21 @@ class AppendOnlyModel(models.Model):
 # --- PostgreSQL triggers ----------------------------------------------------------------------
 
 
-def changed(*columns):
+def changed(*columns: str) -> str:
     """SQL: one of ``columns`` differs between ``OLD`` and ``NEW`` (NULL-safe)."""
     old = ", ".join(f"OLD.{c}" for c in columns)
     new = ", ".join(f"NEW.{c}" for c in columns)
     return f"ROW({old}) IS DISTINCT FROM ROW({new})"
 
 
-def sql_list(values):
+def sql_list(values: Iterable[object]) -> str:
     """SQL literal list: ``('a', 'b')`` (values are code constants, never user input)."""
     return "(" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in values) + ")"
 
 
-def guard_sql(table, *, update="TRUE", delete="TRUE", name=None):
+def guard_sql(
+    table: str, *, update: str | None = "TRUE", delete: str | None = "TRUE", name: str | None = None
+) -> tuple[str, str]:
     """``(forward, reverse)`` SQL for a ``BEFORE UPDATE OR DELETE`` row trigger on ``table``.
 
     ``update`` and ``delete`` are SQL conditions over ``OLD`` (and ``NEW`` for updates): when one

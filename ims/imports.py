@@ -142,7 +142,9 @@ def _rows_from_table(table):
     headers = [_normalise_header(h) for h in table[0]]
     rows = []
     for number, values in enumerate(table[1:], start=2):
-        row = {h: str(v).strip() for h, v in zip(headers, values, strict=False) if h}
+        row: dict[str, str | int] = {
+            h: str(v).strip() for h, v in zip(headers, values, strict=False) if h
+        }
         row["__line__"] = number
         rows.append(row)
     return rows
@@ -356,7 +358,8 @@ def import_users(data, *, user, dry_run=True, filename=""):
     units = {u.code: u for u in units_visible_to(user).filter(code__in=unit_codes)}
     paths = manager_paths(user)
     languages = {code for code, _name in settings.LANGUAGES}
-    results, parsed, seen, names = [], [], set(), {}
+    results, parsed, seen = [], [], set()
+    names: dict[str, str] = {}
     for row in rows:
         username = row.get("username", "")
         result = RowResult(row["__line__"], username)

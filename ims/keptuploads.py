@@ -22,6 +22,7 @@ A form opts in with ``KeepsUploads`` (it needs ``self.user``) and lists its file
 import logging
 import uuid
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core import signing
@@ -78,7 +79,7 @@ def restore(token, user):
         content_type=data.get("c") or None,
         size=default_storage.size(path),
     )
-    upload.kept_token = str(token)
+    upload.kept_token = str(token)  # type: ignore[attr-defined]
     return upload
 
 
@@ -109,8 +110,10 @@ class KeptFileInput(forms.ClearableFileInput):
     def __init__(self, attrs=None):
         super().__init__(attrs)
         self.owner = None
-        self.kept = []  # uploads restored from tokens: shown again as they are
-        self.pending = []  # new uploads that passed validation: kept when the form is shown
+        self.kept: list[UploadedFile] = []  # uploads restored from tokens: shown again as they are
+        self.pending: list[
+            UploadedFile
+        ] = []  # new uploads that passed validation: kept when the form is shown
 
     def __deepcopy__(self, memo):
         result = super().__deepcopy__(memo)
@@ -121,10 +124,10 @@ class KeptFileInput(forms.ClearableFileInput):
         """(token, name) of every file to show back; new ones are stored now, once."""
         if self.pending and self.owner is not None:
             for upload in self.pending:
-                upload.kept_token = keep(upload, self.owner)
+                upload.kept_token = keep(upload, self.owner)  # type: ignore[attr-defined]
             self.kept = [*self.kept, *self.pending]
             self.pending = []
-        return [(upload.kept_token, upload.name) for upload in self.kept]
+        return [(upload.kept_token, upload.name) for upload in self.kept]  # type: ignore[attr-defined]
 
     def render(self, name, value, attrs=None, renderer=None):
         html = super().render(name, None, attrs, renderer)
@@ -145,22 +148,29 @@ class KeptFileInput(forms.ClearableFileInput):
         )
 
 
-class KeepsUploads:
+if TYPE_CHECKING:
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
+
+
+class KeepsUploads(_FormBase):
     """A form mixin: the files of ``kept_upload_fields`` survive a failed submit (see above).
 
     Call ``restore_kept()`` at the end of ``__init__`` (after ``self.user`` is set)."""
 
-    kept_upload_fields = ()
+    kept_upload_fields: tuple[str, ...] = ()
+    user: Any
 
-    def restore_kept(self):
+    def restore_kept(self) -> None:
         if isinstance(self.files, MultiValueDict):
             files = self.files.copy()
         else:
-            files = MultiValueDict(
+            files = MultiValueDict[str, Any](
                 {k: v if isinstance(v, list) else [v] for k, v in dict(self.files or {}).items()}
             )
         for name in self.kept_upload_fields:
-            widget = self.fields[name].widget
+            widget = cast(KeptFileInput, self.fields[name].widget)
             widget.owner = self.user
             key = self.add_prefix(name)
             if any(files.getlist(key)):
@@ -177,12 +187,12 @@ class KeepsUploads:
                 widget.kept = restored
         self.files = files
 
-    def _clean_fields(self):
-        super()._clean_fields()
+    def _clean_fields(self) -> None:
+        super()._clean_fields()  # type: ignore[misc]
         for name in self.kept_upload_fields:
             if name not in self.cleaned_data:
                 continue  # refused: a bad file is never kept
             value = self.cleaned_data[name]
             uploads = value if isinstance(value, (list, tuple)) else [value]
-            widget = self.fields[name].widget
+            widget = cast(KeptFileInput, self.fields[name].widget)
             widget.pending = [u for u in uploads if u and not getattr(u, "kept_token", None)]

@@ -1,6 +1,8 @@
 """Writing to a user's inbox, and the email channel through Django's email backend."""
 
 import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -11,29 +13,40 @@ from django.utils import timezone, translation
 
 from ims.models import Notification, User
 
+if TYPE_CHECKING:
+    from ims.access import AnyUser
+
 logger = logging.getLogger(__name__)
 
 
 # Notification kinds that ask the recipient to act ("needs you"); every other kind informs.
 # Apps register theirs from ``AppConfig.ready()`` (``register_action_kinds``).
-_action_kinds = set()
+_action_kinds: set[str] = set()
 
 
-def register_action_kinds(*kinds):
+def register_action_kinds(*kinds: str) -> None:
     _action_kinds.update(kinds)
 
 
-def category_for(kind):
+def category_for(kind: str) -> str:
     if kind in _action_kinds:
         return Notification.Category.ACTION
     return Notification.Category.INFO
 
 
-def language_of(user):
+def language_of(user: User) -> str:
     return user.language or settings.LANGUAGE_CODE
 
 
-def notify(user, *, title, body="", url="", kind="", dedupe_key=None):
+def notify(
+    user: User,
+    *,
+    title: object,
+    body: object = "",
+    url: str = "",
+    kind: str = "",
+    dedupe_key: str | None = None,
+) -> Notification | None:
     """Put a notification in ``user``'s inbox; email it now when the user asked for that.
 
     ``title`` and ``body`` may be lazy strings: they are rendered in the recipient's language.
@@ -63,7 +76,7 @@ def notify(user, *, title, body="", url="", kind="", dedupe_key=None):
     return notification
 
 
-def send_notification_email(notification_id):
+def send_notification_email(notification_id: int) -> bool:
     """Email one notification, once: the ``emailed_at`` stamp is claimed before sending."""
     claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
         emailed_at=timezone.now()
@@ -90,7 +103,7 @@ def send_notification_email(notification_id):
     return True
 
 
-def unread_summary(user, paths=()):
+def unread_summary(user: "AnyUser", paths: Iterable[str] = ()) -> dict[str, int]:
     """Unread counts for the bell, ``{"total": n, "action": n}``, in one query.
 
     ``paths`` are the addresses of the page being opened: the user's unread notifications about
@@ -112,7 +125,7 @@ def unread_summary(user, paths=()):
     return {"total": summary["total"], "action": summary["action"]}
 
 
-def mark_read(user, ids=None):
+def mark_read(user: "AnyUser", ids: Iterable[int] | None = None) -> int:
     queryset = Notification.objects.for_user(user).unread()
     if ids is not None:
         queryset = queryset.filter(pk__in=ids)

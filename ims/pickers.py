@@ -288,7 +288,7 @@ class PersonField(forms.Field):
         self.widget.scope = scope
 
     def __deepcopy__(self, memo):
-        result = super().__deepcopy__(memo)
+        result = super().__deepcopy__(memo)  # type: ignore[misc]
         result.widget.candidates = []
         return result
 

@@ -7,9 +7,10 @@ log lines all take the address from :func:`client_address`, so they agree on who
 import ipaddress
 
 from django.conf import settings
+from django.http import HttpRequest
 
 
-def _valid(address):
+def _valid(address: str | None) -> str | None:
     """``address`` normalised when it is an IP address, else None."""
     try:
         return str(ipaddress.ip_address((address or "").strip()))
@@ -17,7 +18,7 @@ def _valid(address):
         return None
 
 
-def client_address(request):
+def client_address(request: HttpRequest) -> str | None:
     """The address of the person who sent ``request``, or None when it cannot be known.
 
     With ``TRUSTED_PROXIES = 0`` it is the connection's address (``REMOTE_ADDR``). Behind ``n``

@@ -5,33 +5,41 @@ An app calls ``register_nav`` and ``register_reference_data`` from its ``AppConf
 ``ORDER`` number).
 """
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.functional import Promise
 
 
 @dataclass(frozen=True)
 class NavItem:
     key: str
-    label: object
+    label: str | Promise
     url_name: str
     order: int = 100
-    roles: frozenset = field(default_factory=frozenset)  # empty: every signed-in user
+    roles: frozenset[str] = field(default_factory=frozenset)  # empty: every signed-in user
 
 
-_nav = {}
+_nav: dict[str, NavItem] = {}
 
 
-def register_nav(key, label, url_name, order=100, roles=()):
+def register_nav(
+    key: str, label: str | Promise, url_name: str, order: int = 100, roles: Iterable[str] = ()
+) -> None:
     _nav[key] = NavItem(key, label, url_name, order, frozenset(roles))
 
 
-def nav_items():
+def nav_items() -> list[NavItem]:
     return sorted(_nav.values(), key=lambda item: item.order)
 
 
-_reference_loaders = {}
+# ``loader(apps)``: ``apps`` is the app registry, or a migration's historical one.
+ReferenceLoader = Callable[[Any], None]
+_reference_loaders: dict[str, ReferenceLoader] = {}
 
 
-def register_reference_data(key, loader):
+def register_reference_data(key: str, loader: ReferenceLoader) -> None:
     """``loader(apps)`` creates or refreshes an app's reference rows idempotently.
 
     Data migrations call the same loader with historical models; ``load_reference_data`` (and the
@@ -40,5 +48,5 @@ def register_reference_data(key, loader):
     _reference_loaders[key] = loader
 
 
-def reference_loaders():
+def reference_loaders() -> list[ReferenceLoader]:
     return list(_reference_loaders.values())

@@ -9,69 +9,78 @@ import functools
 import logging
 from abc import ABC, abstractmethod
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from ims.models import ReportJob
+from ims.models import ReportJob, User
 from ims.pdf import render_pdf
 
 logger = logging.getLogger(__name__)
 
-_kinds = {}
+_kinds: dict[str, "ReportKind"] = {}
 
 
 class ReportKind(ABC):
     code = ""
-    label = ""
+    label: str | Promise = ""
     template = ""
 
     @abstractmethod
-    def queryset(self, user):
+    def queryset(self, user: User | None) -> QuerySet[Any]:
         """Objects ``user`` may report on (every object when ``user`` is None: operators)."""
 
-    def get_object(self, user, object_id):
+    def get_object(self, user: User | None, object_id: object) -> Any:
         queryset = self.queryset(user)
         try:
             return queryset.get(pk=object_id)
         except (queryset.model.DoesNotExist, ValueError, TypeError):
             raise Http404 from None
 
-    def get_context(self, obj, params):
+    def get_context(self, obj: Any, params: dict[str, Any]) -> dict[str, Any]:
         return {"object": obj}
 
-    def filename(self, obj, params):
+    def filename(self, obj: Model, params: dict[str, Any]) -> str:
         return f"{self.code}-{obj.pk}.pdf"
 
-    def media_names(self, obj, params):
+    def media_names(self, obj: Any, params: dict[str, Any]) -> list[str]:
         """Stored files the PDF may embed (e.g. photo thumbnails)."""
         return []
 
 
-def register_report(kind):
+def register_report[K: ReportKind](kind: K) -> K:
     _kinds[kind.code] = kind
     return kind
 
 
-def report_kind(code):
+def report_kind(code: str) -> ReportKind:
     try:
         return _kinds[code]
     except KeyError:
         raise Http404 from None
 
 
-def report_kinds():
+def report_kinds() -> dict[str, ReportKind]:
     return dict(_kinds)
 
 
-def render_report(kind, obj, params, *, user=None, language=None):
+def render_report(
+    kind: ReportKind,
+    obj: Any,
+    params: dict[str, Any],
+    *,
+    user: User | None = None,
+    language: str | None = None,
+) -> bytes:
     """PDF bytes of one report, rendered in ``language`` for ``user`` (shown as its author)."""
     with translation.override(language or settings.LANGUAGE_CODE):
         context = {
@@ -89,7 +98,9 @@ def render_report(kind, obj, params, *, user=None, language=None):
 # --- jobs --------------------------------------------------------------------------------------
 
 
-def report_request(user, code, object_id, params=None):
+def report_request(
+    user: User, code: str, object_id: object, params: dict[str, Any] | None = None
+) -> ReportJob:
     """Queue a report after checking ``user`` may see the object. Returns the job.
 
     One job per person, kind and object runs at a time (a database constraint): a repeat request
@@ -122,7 +133,7 @@ def report_request(user, code, object_id, params=None):
     raise RuntimeError("report job neither found nor created")  # pragma: no cover
 
 
-def report_retry(job):
+def report_retry(job: ReportJob) -> bool:
     """Queue a failed job again, unless the same report is already queued or running."""
     try:
         with transaction.atomic():
@@ -141,7 +152,7 @@ RUNNING_STALE_AFTER = timedelta(minutes=10)
 MAX_ATTEMPTS = 3
 
 
-def enqueue(job_id):
+def enqueue(job_id: int) -> bool:
     """Send the job to a worker. With the broker down the job stays queued, to be re-sent."""
     from ims.celery import app
     from ims.tasks import render_report_task
@@ -158,7 +169,7 @@ def enqueue(job_id):
     return True
 
 
-def _claim(job_id, task_id):
+def _claim(job_id: int, task_id: str) -> ReportJob | None:
     """Mark the job running for this task, or return None when it must not run now."""
     with transaction.atomic():
         job = ReportJob.objects.select_for_update().filter(pk=job_id).first()
@@ -181,7 +192,7 @@ def _claim(job_id, task_id):
         return job
 
 
-def report_run(job_id, *, task_id="", final=True):
+def report_run(job_id: int, *, task_id: str = "", final: bool = True) -> ReportJob | None:
     """Render one job. Idempotent: a finished job, or one another task is running, is left
     alone; a killed worker's redelivered task takes its job over and replaces the file.
 
@@ -223,7 +234,7 @@ def report_run(job_id, *, task_id="", final=True):
     return job
 
 
-def requeue_stale(queued_after=timedelta(minutes=5)):
+def requeue_stale(queued_after: timedelta = timedelta(minutes=5)) -> int:
     """Re-send jobs the broker never got or whose worker died; fail those that keep dying."""
     now = timezone.now()
     stale_running = Q(status=ReportJob.Status.RUNNING, started_at__lt=now - RUNNING_STALE_AFTER)
@@ -240,7 +251,7 @@ def requeue_stale(queued_after=timedelta(minutes=5)):
     return sum(1 for pk in list(pks) if enqueue(pk))
 
 
-def _fail(job, message):
+def _fail(job: ReportJob, message: str) -> None:
     ReportJob.objects.filter(pk=job.pk).update(
         status=ReportJob.Status.FAILED, error=message, finished_at=timezone.now()
     )

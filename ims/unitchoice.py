@@ -30,6 +30,8 @@ def tree_depths(units):
 class UnitTreeIterator(ModelChoiceIterator):
     """The units in tree order, each label an ``OptionLabel`` carrying its depth."""
 
+    field: "UnitChoiceField | UnitMultipleChoiceField"
+
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)

@@ -23,6 +23,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
+from django.utils.functional import Promise
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -111,7 +112,7 @@ class UnitSelect(forms.Widget):
     def __init__(self, attrs=None):
         super().__init__(attrs)
         self.user = None
-        self.empty_label = ""
+        self.empty_label: str | Promise = ""
 
     def format_value(self, value):
         value = getattr(value, "pk", value)
@@ -158,6 +159,8 @@ class LightSelect(forms.Select):
 
 class RowChoiceIterator(ModelChoiceIterator):
     """Choices from ``values_list`` rows: no model instance per option."""
+
+    field: "LightModelChoiceField"
 
     def __iter__(self):
         if self.field.empty_label is not None:

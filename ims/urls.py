@@ -89,7 +89,7 @@ urlpatterns[:0] = [
     for prefix, urlconf in getattr(config, "extra_urls", ())
 ]
 urlpatterns += [
-    path(config.url_prefix, include(f"{config.name}.urls"))
+    path(config.url_prefix, include(f"{config.name}.urls"))  # type: ignore[attr-defined]
     for config in apps.get_app_configs()
     if getattr(config, "url_prefix", None)
 ]

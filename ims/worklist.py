@@ -10,15 +10,21 @@ Provider modules also name the notification kinds that ask the recipient to act
 (``register_action_kinds``): the bell separates those from the ones that only inform.
 """
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 from django.utils import timezone
+from django.utils.functional import Promise
 
 MAX_QUERIES = 20
 
-_providers = {}
-_kinds = {}
+Label = str | Promise
+Provider = Callable[[Any, date], Iterable["WorkItem"]]
+
+_providers: dict[str, Provider] = {}
+_kinds: dict[str, tuple[Label, int]] = {}
 
 
 @dataclass(frozen=True)
@@ -32,39 +38,39 @@ class WorkItem:
     overdue: bool | None = None  # None: worked out from ``due`` when the list is collected
 
     @property
-    def label(self):
+    def label(self) -> Label:
         return _kinds.get(self.kind, (self.kind, 100))[0]
 
 
-def register_worklist(name, provider):
+def register_worklist(name: str, provider: Provider) -> None:
     _providers[name] = provider
 
 
-def register_kind(key, label, order=100):
+def register_kind(key: str, label: Label, order: int = 100) -> None:
     """A kind of work item with its translatable label; ``order`` sorts the kind filter."""
     _kinds[key] = (label, order)
 
 
-def providers():
+def providers() -> dict[str, Provider]:
     return dict(_providers)
 
 
-def kinds():
+def kinds() -> list[tuple[str, Label]]:
     """``[(key, label)]`` in their registered order."""
     return [(key, label) for key, (label, _order) in sorted(_kinds.items(), key=lambda i: i[1][1])]
 
 
-def sort_key(item):
+def sort_key(item: WorkItem) -> tuple[bool, bool, date, str]:
     """Overdue first, then by due date (undated last), then by title."""
     return (not item.overdue, item.due is None, item.due or date.max, str(item.title))
 
 
-def collect(user, today=None):
+def collect(user: Any, today: date | None = None) -> list[WorkItem]:
     """Every item waiting for ``user``, sorted: overdue first, then by due date."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     today = today or timezone.localdate()
-    items = []
+    items: list[WorkItem] = []
     for provider in _providers.values():
         for item in provider(user, today):
             if item.overdue is None:
@@ -73,9 +79,9 @@ def collect(user, today=None):
     return sorted(items, key=sort_key)
 
 
-def counts_by_kind(items):
+def counts_by_kind(items: Iterable[WorkItem]) -> list[tuple[str, Label, int]]:
     """``[(key, label, count)]`` for the kinds present in ``items``, in registered order."""
-    present = {}
+    present: dict[str, int] = {}
     for item in items:
         present[item.kind] = present.get(item.kind, 0) + 1
     ordered = [(key, label, present[key]) for key, label in kinds() if key in present]

@@ -33,7 +33,7 @@ ROOT_CODE = "SCALE"
 PASSWORD = "scale-bench-2026"  # noqa: S105 - every generated account; a benchmark database only
 BATCH = 2000
 
-# Default counts at factor 1 (issue 9).
+# Default counts at factor 1: a province.
 COUNTS = {
     "units": 1_000,
     "users": 20_000,

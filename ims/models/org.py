@@ -130,8 +130,10 @@ class OrgUnit(models.Model):
         return self.path.startswith(other.path)
 
     def clean(self):
-        if self.parent_id and self.pk and self.parent.path.startswith(self.path or "\0"):
-            raise ValidationError({"parent": _("A unit cannot be placed under itself.")})
+        if self.parent_id and self.pk:
+            parent = self.parent
+            if parent is not None and parent.path.startswith(self.path or "\0"):
+                raise ValidationError({"parent": _("A unit cannot be placed under itself.")})
 
     @transaction.atomic
     def save(self, *args, **kwargs):

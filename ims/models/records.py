@@ -51,6 +51,10 @@ class TransitionEvent(AppendOnlyModel):
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
 
     objects = ObjectRefQuerySet.as_manager()
+    # Set by ``ims.transitions.labelled`` for the transitions table.
+    step_name: str
+    from_label: str
+    to_label: str
 
     class Meta:
         ordering = ["created_at", "pk"]

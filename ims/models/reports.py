@@ -46,6 +46,8 @@ class ReportJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = ReportJobQuerySet.as_manager()
+    # Set by ``ims.reports.report_request``: True when the request found a job already queued.
+    is_repeat: bool
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import PermissionDenied
@@ -37,7 +39,7 @@ class UserQuerySet(models.QuerySet):
         return self.filter(models.Q(pk=user.pk) | models.Exists(visible))
 
 
-class IMSUserManager(UserManager.from_queryset(UserQuerySet)):
+class IMSUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     pass
 
 
@@ -71,8 +73,10 @@ class User(AbstractUser):
     # person must choose their own at sign-in (ims.middleware.ForcePasswordChangeMiddleware).
     must_change_password = models.BooleanField(default=False, editable=False)
 
-    objects = IMSUserManager()
+    objects: ClassVar[IMSUserManager] = IMSUserManager()
     history = HistoricalRecords(excluded_fields=["last_login", "password", "search_text"])
+    # The username as loaded, to tell a rename on save.
+    _stored_username: str | None
 
     class Meta:
         verbose_name = _("user")
