@@ -28,7 +28,7 @@ from .models import (
     add_months,
 )
 from .sample_pdf import sample_pdf
-from .services import _sync_document
+from .services import sync_document
 
 ORDER = 10
 
@@ -856,7 +856,7 @@ def _build(ctx, document, plan, today, distribute_to):
             obsolete_at=timezone.now(),
             obsolete_reason="Gộp vào QT-09 theo quyết định kiện toàn quy trình văn thư.",
         )
-    _sync_document(document)
+    sync_document(document)
     if plan == "obsolete":
         Document.objects.filter(pk=document.pk).update(status=S.OBSOLETE, next_review_date=None)
         return

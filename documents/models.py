@@ -23,6 +23,7 @@ from ims.access import MANAGER_ROLES, belongs_to, member_roles, units_visible_to
 from ims.immutable import AppendOnlyModel, AppendOnlyQuerySet
 from ims.models import Clause, Membership, OrgUnit, Role
 from ims.search import SearchTextField, fold_join
+from ims.workflow import Step, Workflow
 
 # Roles that may create a draft in a unit (staff of the owner unit, heads, quality managers).
 AUTHOR_ROLES = frozenset(
@@ -338,6 +339,24 @@ class DocumentQuerySet(models.QuerySet):
 class Document(models.Model):
     # Each workflow step named for the history table (TransitionEvent.action -> label).
     STEP_NAMES = {"periodic_review": _("Periodic review confirmed")}
+    # The document's own steps; its status otherwise mirrors its revisions'.
+    workflow = Workflow(
+        steps=(
+            Step(
+                "withdraw",
+                (RevisionStatus.EFFECTIVE,),
+                RevisionStatus.OBSOLETE,
+                may="can_withdraw",
+                denied=_("Only the owner or a quality manager may withdraw it."),
+            ),
+            Step(
+                "periodic_review",
+                (RevisionStatus.EFFECTIVE,),
+                may="can_confirm_review",
+                denied=_("Only the owner or a quality manager may record the review."),
+            ),
+        )
+    )
 
     code = models.CharField(_("code"), max_length=40)
     title = models.CharField(_("title"), max_length=255)
@@ -547,6 +566,71 @@ class Revision(models.Model):
         "distribute": _("Distribution added"),
         "undistribute": _("Distribution ended"),
     }
+    workflow = Workflow(
+        steps=(
+            Step(
+                "submit",
+                (RevisionStatus.DRAFT,),
+                RevisionStatus.IN_REVIEW,
+                may="can_submit",
+                denied=_("Only the author or a quality manager may submit this draft."),
+            ),
+            Step(
+                "discard",
+                (RevisionStatus.DRAFT,),
+                RevisionStatus.DISCARDED,
+                may="can_discard",
+                denied=_("Only the author may discard this draft."),
+            ),
+            Step(
+                "review",
+                (RevisionStatus.IN_REVIEW,),
+                may="can_review",
+                denied=_("You are not a reviewer of this revision, or already signed."),
+            ),
+            Step(
+                "return",
+                (RevisionStatus.IN_REVIEW,),
+                RevisionStatus.DRAFT,
+                may="can_return",
+                denied=_("Only a reviewer or the approver may return this revision."),
+            ),
+            Step(
+                "approve",
+                (RevisionStatus.IN_REVIEW,),
+                RevisionStatus.APPROVED,
+                may="can_approve",
+                denied=_("Only the named approver may approve this revision."),
+            ),
+            Step(
+                "publish",
+                (RevisionStatus.APPROVED,),
+                RevisionStatus.EFFECTIVE,
+                may="can_publish",
+                denied=_("Only the approver or a quality manager may publish this revision."),
+            ),
+            # Taken by publishing the next revision, never by a person directly.
+            Step("supersede", (RevisionStatus.EFFECTIVE,), RevisionStatus.SUPERSEDED),
+            # Taken through the document (``Document.can_withdraw`` decides who).
+            Step(
+                "withdraw",
+                (RevisionStatus.EFFECTIVE, RevisionStatus.SUPERSEDED),
+                RevisionStatus.OBSOLETE,
+            ),
+            Step(
+                "distribute",
+                (*WORKING_STATES, RevisionStatus.EFFECTIVE),
+                may="can_distribute",
+                denied=_("You may not change this distribution list."),
+            ),
+            Step(
+                "undistribute",
+                (*WORKING_STATES, RevisionStatus.EFFECTIVE),
+                may="can_distribute",
+                denied=_("You may not change this distribution list."),
+            ),
+        )
+    )
 
     document = models.ForeignKey(
         Document, on_delete=models.PROTECT, related_name="revisions", verbose_name=_("document")

@@ -21,9 +21,10 @@ from ims.forms import SignForm
 from ims.history import changes as record_changes
 from ims.models import OrgUnit
 from ims.models.org import PATH_SEGMENT_WIDTH
-from ims.signatures import SignatureError, signatures_for
-from ims.steps import returns_to_step
+from ims.signatures import signatures_for
+from ims.steps import attempt, refusal_messages, returns_to_step
 from ims.transitions import history_of, labelled
+from ims.workflow import allowed_steps
 
 from . import compare, services, stamping
 from .forms import (
@@ -49,23 +50,6 @@ from .register import EXPORT_HEADERS, export_rows, register_queryset
 from .selectors import revisions_to_acknowledge
 
 PAGE_SIZE = 50
-
-
-def _errors(error):
-    if hasattr(error, "message_dict"):
-        return [m for messages_ in error.message_dict.values() for m in messages_]
-    return list(getattr(error, "messages", [str(error)]))
-
-
-def _form_error(form, error, *others):
-    """Put a service's ``ValidationError`` on the field it names, in whichever of the forms
-    has that field (``form`` otherwise)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            owner = next((f for f in (form, *others) if field in f.fields), None)
-            (owner or form).add_error(field if owner else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @login_required
@@ -111,9 +95,10 @@ def document_create(request):
     revision_form = RevisionForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid() & revision_form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("clauses", "restricted_to")}
-        try:
-            document = services.document_create(
-                user=request.user,
+        ok, document = attempt(
+            request,
+            lambda: services.document_create(
+                actor=request.user,
                 data=data,
                 clauses=form.cleaned_data["clauses"],
                 restricted_to=form.cleaned_data["restricted_to"],
@@ -123,11 +108,11 @@ def document_create(request):
                     "reviewers": revision_form.cleaned_data["reviewers"],
                     "approver": revision_form.cleaned_data["approver"],
                 },
-            )
-        except ValidationError as error:
-            _form_error(form, error, revision_form)
-        else:
-            messages.success(request, _("Draft saved. Submit it for review when it is ready."))
+            ),
+            success=_("Draft saved. Submit it for review when it is ready."),
+            forms=(form, revision_form),
+        )
+        if ok:
             return redirect("documents:document_detail", pk=document.pk)
     return render(
         request,
@@ -144,18 +129,19 @@ def document_edit(request, pk):
     form = DocumentForm(request.POST or None, instance=document, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("clauses", "restricted_to")}
-        try:
-            services.document_update(
+        ok, _saved = attempt(
+            request,
+            lambda: services.document_update(
                 document,
-                user=request.user,
+                actor=request.user,
                 data=data,
                 clauses=form.cleaned_data["clauses"],
                 restricted_to=form.cleaned_data["restricted_to"],
-            )
-        except ValidationError as error:
-            _form_error(form, error)
-        else:
-            messages.success(request, _("Document saved."))
+            ),
+            success=_("Document saved."),
+            forms=(form,),
+        )
+        if ok:
             return redirect("documents:document_detail", pk=document.pk)
     # Re-read so a refused form does not show half-applied values.
     document.refresh_from_db()
@@ -216,29 +202,21 @@ def document_detail(request, pk):
             RevisionForm(user=user, document=document) if document.can_add_revision(user) else None
         ),
         "can": _abilities(user, document, current, effective),
+        "steps": allowed_steps(current, user) if current is not None else set(),
+        "document_steps": allowed_steps(document, user),
         "review_state": document.review_state(),
     }
     return render(request, "documents/document_detail.html", context)
 
 
 def _abilities(user, document, current, effective):
+    """What ``user`` may do here besides the workflow steps (``allowed_steps``)."""
     can = {
         "edit_document": document.can_edit(user),
         "add_revision": document.can_add_revision(user),
-        "withdraw": document.can_withdraw(user),
-        "confirm_review": document.can_confirm_review(user),
     }
     if current is not None:
-        can.update(
-            edit=current.can_edit(user),
-            submit=current.can_submit(user),
-            discard=current.can_discard(user),
-            review=current.can_review(user),
-            send_back=current.can_return(user),
-            approve=current.can_approve(user),
-            publish=current.can_publish(user),
-            distribute=current.can_distribute(user),
-        )
+        can["edit"] = current.can_edit(user)
     if effective is not None:
         can["acknowledge"] = effective.can_acknowledge(user)
         can["acknowledge_opened"] = can["acknowledge"] and effective.opened_by(user)
@@ -279,7 +257,7 @@ def revision_download(request, pk):
     """A copy to keep: PDFs stamped (code, revision, effective date or DRAFT; uncontrolled when
     printed), other types as stored. Downloading counts as opening the revision."""
     revision = get_object_for_user(Revision.objects.select_related("document"), request.user, pk=pk)
-    services.revision_opened(revision, user=request.user, via="download")
+    services.revision_opened(revision, actor=request.user, via="download")
     return _stamped_response(revision, inline=False)
 
 
@@ -288,7 +266,7 @@ def revision_download(request, pk):
 def revision_file(request, pk):
     """The stamped PDF shown inline (the viewer page frames it; it also opens in a tab)."""
     revision = get_object_for_user(Revision.objects.select_related("document"), request.user, pk=pk)
-    services.revision_opened(revision, user=request.user, via="view")
+    services.revision_opened(revision, actor=request.user, via="view")
     return _stamped_response(revision, inline=True)
 
 
@@ -298,7 +276,7 @@ def revision_view(request, pk):
     revision = get_object_for_user(
         Revision.objects.select_related("document", "document__owner_unit"), request.user, pk=pk
     )
-    services.revision_opened(revision, user=request.user, via="view")
+    services.revision_opened(revision, actor=request.user, via="view")
     return render(
         request,
         "documents/revision_view.html",
@@ -388,19 +366,20 @@ def revision_create(request, pk):
         request.POST or None, request.FILES or None, user=request.user, document=document
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.revision_create(
+        ok, _revision = attempt(
+            request,
+            lambda: services.revision_create(
                 document,
-                user=request.user,
+                actor=request.user,
                 upload=form.cleaned_data["file"],
                 change_summary=form.cleaned_data["change_summary"],
                 reviewers=form.cleaned_data["reviewers"],
                 approver=form.cleaned_data["approver"],
-            )
-        except ValidationError as error:
-            _form_error(form, error)
-        else:
-            messages.success(request, _("New draft revision saved."))
+            ),
+            success=_("New draft revision saved."),
+            forms=(form,),
+        )
+        if ok:
             return redirect("documents:document_detail", pk=document.pk)
     return render(
         request,
@@ -429,19 +408,20 @@ def revision_edit(request, pk):
         initial=initial,
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.revision_update(
+        ok, _revision = attempt(
+            request,
+            lambda: services.revision_update(
                 revision,
-                user=request.user,
+                actor=request.user,
                 upload=form.cleaned_data["file"],
                 change_summary=form.cleaned_data["change_summary"],
                 reviewers=form.cleaned_data["reviewers"],
                 approver=form.cleaned_data["approver"],
-            )
-        except ValidationError as error:
-            _form_error(form, error)
-        else:
-            messages.success(request, _("Draft saved."))
+            ),
+            success=_("Draft saved."),
+            forms=(form,),
+        )
+        if ok:
             return redirect("documents:document_detail", pk=revision.document_id)
     return render(
         request,
@@ -450,6 +430,18 @@ def revision_edit(request, pk):
     )
 
 
+REASONED_ACTIONS = {
+    "return": (
+        services.revision_return,
+        gettext_lazy("Give a reason for sending the revision back."),
+        gettext_lazy("Sent back to the author as a draft."),
+    ),
+    "discard": (
+        services.revision_discard,
+        gettext_lazy("Give a reason for discarding the draft."),
+        gettext_lazy("Draft discarded. It stays in the history of the document."),
+    ),
+}
 SIGNED_ACTIONS = {
     "review": (services.revision_review, _("Review signed.")),
     "approve": (services.revision_approve, _("Revision approved and signed.")),
@@ -464,61 +456,54 @@ def revision_action(request, pk, action):
     """Submit, sign (review, approve, publish) or send back a revision; errors change nothing."""
     revision = get_object_for_user(Revision.objects.select_related("document"), request.user, pk=pk)
     target = redirect("documents:document_detail", pk=revision.document_id)
-    try:
-        if action == "submit":
-            services.revision_submit(revision, user=request.user)
-            messages.success(request, _("Submitted for review. The reviewers have been notified."))
-        elif action == "return":
-            form = ReasonForm(request.POST)
-            if not form.is_valid():
-                messages.error(request, _("Give a reason for sending the revision back."))
-                return target
-            services.revision_return(
-                revision, user=request.user, reason=form.cleaned_data["reason"]
-            )
-            messages.success(request, _("Sent back to the author as a draft."))
-        elif action == "discard":
-            form = ReasonForm(request.POST)
-            if not form.is_valid():
-                messages.error(request, _("Give a reason for discarding the draft."))
-                return target
-            services.revision_discard(
-                revision, user=request.user, reason=form.cleaned_data["reason"]
-            )
-            messages.success(
-                request, _("Draft discarded. It stays in the history of the document.")
-            )
-        elif action in SIGNED_ACTIONS:
-            service, done = SIGNED_ACTIONS[action]
-            form = (PublishForm if action == "publish" else SignForm)(request.POST)
-            if not form.is_valid():
-                if "effective_date" in form.errors:
-                    messages.error(request, " ".join(form.errors["effective_date"]))
-                else:
-                    messages.error(request, _("Enter your password to sign."))
-                return target
-            extra = {}
-            if action == "publish":
-                extra["effective_date"] = form.cleaned_data["effective_date"]
-            revision = service(
+    if action == "submit":
+        attempt(
+            request,
+            lambda: services.revision_submit(revision, actor=request.user),
+            success=_("Submitted for review. The reviewers have been notified."),
+        )
+    elif action in REASONED_ACTIONS:
+        service, missing, done = REASONED_ACTIONS[action]
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, missing)
+            return target
+        attempt(
+            request,
+            lambda: service(revision, actor=request.user, reason=form.cleaned_data["reason"]),
+            success=done,
+        )
+    elif action in SIGNED_ACTIONS:
+        service, done = SIGNED_ACTIONS[action]
+        form = (PublishForm if action == "publish" else SignForm)(request.POST)
+        if not form.is_valid():
+            if "effective_date" in form.errors:
+                messages.error(request, " ".join(form.errors["effective_date"]))
+            else:
+                messages.error(request, _("Enter your password to sign."))
+            return target
+        extra = {}
+        if action == "publish":
+            extra["effective_date"] = form.cleaned_data["effective_date"]
+        ok, signed = attempt(
+            request,
+            lambda: service(
                 revision,
-                user=request.user,
+                actor=request.user,
                 password=form.cleaned_data["password"],
                 comment=form.cleaned_data["comment"],
                 request=request,
                 **extra,
-            )
-            if action == "publish" and getattr(revision, "is_scheduled", False):
+            ),
+        )
+        if ok:
+            if action == "publish" and signed.is_scheduled:
                 done = _("Published: the revision takes effect on %(date)s.") % {
-                    "date": formats.date_format(revision.effective_date, "SHORT_DATE_FORMAT")
+                    "date": formats.date_format(signed.effective_date, "SHORT_DATE_FORMAT")
                 }
             messages.success(request, str(done))
-        else:
-            raise Http404
-    except SignatureError as error:
-        messages.error(request, " ".join(error.messages))
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(_errors(error)) or _("This step is not allowed."))
+    else:
+        raise Http404
     return target
 
 
@@ -530,13 +515,13 @@ def document_withdraw(request, pk):
     if not form.is_valid():
         messages.error(request, _("Give a reason for withdrawing the document."))
     else:
-        try:
-            services.document_withdraw(
-                document, user=request.user, reason=form.cleaned_data["reason"]
-            )
-            messages.success(request, _("The document was withdrawn. It stays in the history."))
-        except (ValidationError, PermissionDenied) as error:
-            messages.error(request, " ".join(_errors(error)))
+        attempt(
+            request,
+            lambda: services.document_withdraw(
+                document, actor=request.user, reason=form.cleaned_data["reason"]
+            ),
+            success=_("The document was withdrawn. It stays in the history."),
+        )
     return redirect("documents:document_detail", pk=document.pk)
 
 
@@ -549,13 +534,13 @@ def document_confirm_review(request, pk):
     if not form.is_valid():
         messages.error(request, _("Write what the review concluded."))
     else:
-        try:
-            services.document_confirm_review(
-                document, user=request.user, note=form.cleaned_data["note"]
-            )
-            messages.success(request, _("Periodic review recorded. The next review date moved."))
-        except (ValidationError, PermissionDenied) as error:
-            messages.error(request, " ".join(_errors(error)))
+        attempt(
+            request,
+            lambda: services.document_confirm_review(
+                document, actor=request.user, note=form.cleaned_data["note"]
+            ),
+            success=_("Periodic review recorded. The next review date moved."),
+        )
     return redirect("documents:document_detail", pk=document.pk)
 
 
@@ -569,18 +554,19 @@ def distribution_add(request, pk):
         errors = form.errors.get("__all__") or [_("Choose valid units or people.")]
         messages.error(request, " ".join(str(e) for e in errors))
     else:
-        try:
-            added = services.distribution_add(
+        ok, added = attempt(
+            request,
+            lambda: services.distribution_add(
                 revision,
-                user=request.user,
+                actor=request.user,
                 units=form.cleaned_data["units"],
                 users=form.cleaned_data["users"],
-            )
+            ),
+        )
+        if ok:
             messages.success(
                 request, _("%(n)s added to the distribution list.") % {"n": len(added)}
             )
-        except (ValidationError, PermissionDenied) as error:
-            messages.error(request, " ".join(_errors(error)))
     return redirect("documents:document_detail", pk=revision.document_id)
 
 
@@ -595,11 +581,11 @@ def distribution_remove(request, pk):
     )
     if distribution is None:
         raise Http404
-    try:
-        services.distribution_remove(distribution, user=request.user)
-        messages.success(request, _("Removed from the distribution list."))
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(_errors(error)))
+    attempt(
+        request,
+        lambda: services.distribution_remove(distribution, actor=request.user),
+        success=_("Removed from the distribution list."),
+    )
     return redirect("documents:document_detail", pk=distribution.revision.document_id)
 
 
@@ -624,9 +610,10 @@ def acknowledge(request, pk):
     revision = get_object_for_user(Revision.objects.select_related("document"), request.user, pk=pk)
     error = None
     try:
-        services.revision_acknowledge(revision, user=request.user)
+        services.revision_acknowledge(revision, actor=request.user)
     except (ValidationError, PermissionDenied) as exc:
-        error = " ".join(_errors(exc))
+        # Shown in the row the htmx request replaces, not queued as a message for later.
+        error = " ".join(refusal_messages(exc))
     if request.htmx:
         revision.opened = revision.opened_by(request.user)
         response = render(
@@ -651,11 +638,9 @@ def remind_unread(request, pk):
     """ "Nhắc người chưa đọc": remind the recipients the viewer manages who have not
     acknowledged; back to the coverage page the button was on."""
     revision = get_object_for_user(Revision.objects.select_related("document"), request.user, pk=pk)
-    try:
-        sent, already = services.remind_unread(revision, actor=request.user)
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(_errors(error)))
-    else:
+    ok, counts = attempt(request, lambda: services.remind_unread(revision, actor=request.user))
+    if ok:
+        sent, already = counts
         message = _("Reminder sent to %(n)s people.") % {"n": sent}
         if already:
             message += " " + _(

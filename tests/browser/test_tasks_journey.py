@@ -94,8 +94,8 @@ def test_iso_approves_and_publishes_a_revision_from_her_task_list(
         approver=world.iso,
     )
     revision = draft_of(document)
-    documents.revision_submit(revision, user=world.head)
-    documents.revision_review(revision, user=world.principal, password="demo")
+    documents.revision_submit(revision, actor=world.head)
+    documents.revision_review(revision, actor=world.principal, password="demo")
 
     start(page, live_server.url, "iso")
     task(page, "documents.approve", str(revision)).get_by_role("link").click()

@@ -66,8 +66,8 @@ def test_an_acknowledgement_shows_in_the_coverage_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         document = effective_document(world, code="QT-A", distribute_to=[world.school])
     assert board_for(world.director).documents["acknowledged"] == 0
-    services.revision_opened(document.effective_revision, user=world.teacher, via="download")
-    services.revision_acknowledge(document.effective_revision, user=world.teacher)
+    services.revision_opened(document.effective_revision, actor=world.teacher, via="download")
+    services.revision_acknowledge(document.effective_revision, actor=world.teacher)
     docs = board_for(world.director).documents
     assert (docs["expected"], docs["acknowledged"]) == (2, 1)
 

@@ -34,7 +34,7 @@ def make_document(
     owner = owner or world.iso
     author = author or owner
     document = services.document_create(
-        user=author,
+        actor=author,
         data={
             "code": code or f"QT-{next(_codes):02d}",
             "title": title,
@@ -61,14 +61,14 @@ def publish(revision, *, reviewers=None, approver=None, effective_date=None):
     """Take a draft through submit, review, approval and publishing (password "demo")."""
     revision = Revision.objects.get(pk=revision.pk)
     if revision.status == RevisionStatus.DRAFT:
-        services.revision_submit(revision, user=revision.author)
+        services.revision_submit(revision, actor=revision.author)
     for reviewer in reviewers or revision.reviewers.all():
-        services.revision_review(revision, user=reviewer, password="demo")
+        services.revision_review(revision, actor=reviewer, password="demo")
     approver = approver or revision.approver
-    services.revision_approve(revision, user=approver, password="demo")
+    services.revision_approve(revision, actor=approver, password="demo")
     services.revision_publish(
         revision,
-        user=approver,
+        actor=approver,
         password="demo",
         effective_date=effective_date,
         allow_past=True,  # tests set up revisions that took effect long ago

@@ -103,13 +103,13 @@ def test_an_author_named_reviewer_by_old_data_cannot_submit_or_sign(world):
     revision = draft_of(document)
     revision.reviewers.add(world.teacher)  # written before the rule
     with pytest.raises(TransitionError):
-        services.revision_submit(revision, user=world.teacher)
+        services.revision_submit(revision, actor=world.teacher)
     revision.reviewers.remove(world.teacher)
-    services.revision_submit(revision, user=world.teacher)
+    services.revision_submit(revision, actor=world.teacher)
     revision.reviewers.add(world.teacher)
     assert not Revision.objects.get(pk=revision.pk).can_review(world.teacher)
     with pytest.raises(PermissionDenied) as error, translation.override("en"):
-        services.revision_review(revision, user=world.teacher, password="demo")
+        services.revision_review(revision, actor=world.teacher, password="demo")
     with translation.override("en"):  # the message is lazy: read it in English
         assert "The author cannot review their own revision." in str(error.value)
     assert not Signature.objects.for_object(revision).exists()
@@ -118,8 +118,8 @@ def test_an_author_named_reviewer_by_old_data_cannot_submit_or_sign(world):
 def in_review_at_school(world):
     document = school_procedure(world)
     revision = draft_of(document)
-    services.revision_submit(revision, user=world.teacher)
-    services.revision_review(revision, user=world.iso, password="demo")
+    services.revision_submit(revision, actor=world.teacher)
+    services.revision_review(revision, actor=world.iso, password="demo")
     return document, Revision.objects.get(pk=revision.pk)
 
 
@@ -131,7 +131,7 @@ def test_an_approver_the_matrix_no_longer_lists_cannot_approve(world):
     revision = Revision.objects.get(pk=revision.pk)
     assert not revision.can_approve(world.principal)
     with pytest.raises(PermissionDenied) as error, translation.override("en"):
-        services.revision_approve(revision, user=world.principal, password="demo")
+        services.revision_approve(revision, actor=world.principal, password="demo")
     assert "Approval authority matrix" in str(error.value)
     revision.refresh_from_db()
     assert revision.status == "in_review"
@@ -142,7 +142,7 @@ def test_submit_refuses_an_approver_who_lost_the_role(world):
     document = school_procedure(world)
     world.principal.memberships.update(role=Role.STAFF)
     with pytest.raises(TransitionError):
-        services.revision_submit(draft_of(document), user=world.teacher)
+        services.revision_submit(draft_of(document), actor=world.teacher)
 
 
 # --- the pickers and the page ---------------------------------------------------------------------

@@ -74,19 +74,19 @@ def test_acknowledging_adds_one_in_the_same_transaction(world, setup):
     a, _b = setup
     revision = a.effective_revision
     before = rollup()[(revision.pk, world.school.pk)]
-    services.revision_opened(revision, user=world.teacher, via="view")
-    services.revision_acknowledge(revision, user=world.teacher)  # no on_commit needed
+    services.revision_opened(revision, actor=world.teacher, via="view")
+    services.revision_acknowledge(revision, actor=world.teacher)  # no on_commit needed
     assert rollup()[(revision.pk, world.school.pk)] == (before[0], before[1] + 1)
     assert_correct()
-    services.revision_acknowledge(revision, user=world.teacher)  # twice: counted once
+    services.revision_acknowledge(revision, actor=world.teacher)  # twice: counted once
     assert_correct()
 
 
 def test_acknowledging_without_a_row_recounts(world, setup):
     a, _b = setup
     CoverageCount.objects.all().delete()  # a stale roll-up
-    services.revision_opened(a.effective_revision, user=world.principal, via="download")
-    services.revision_acknowledge(a.effective_revision, user=world.principal)
+    services.revision_opened(a.effective_revision, actor=world.principal, via="download")
+    services.revision_acknowledge(a.effective_revision, actor=world.principal)
     row = rollup()[(a.effective_revision.pk, world.school.pk)]
     assert row == (2, 1)
 
@@ -95,12 +95,12 @@ def test_distributing_to_a_unit_and_removing_it(world, setup, django_capture_on_
     a, _b = setup
     revision = a.effective_revision
     with django_capture_on_commit_callbacks(execute=True):
-        services.distribution_add(revision, user=world.iso, units=[world.commune2])
+        services.distribution_add(revision, actor=world.iso, units=[world.commune2])
     assert (revision.pk, world.school2.pk) in rollup()
     assert_correct()
     added = revision.distributions.get(unit=world.commune2)
     with django_capture_on_commit_callbacks(execute=True):
-        services.distribution_remove(added, user=world.iso)
+        services.distribution_remove(added, actor=world.iso)
     assert (revision.pk, world.school2.pk) not in rollup()
     assert_correct()
 
@@ -108,12 +108,12 @@ def test_distributing_to_a_unit_and_removing_it(world, setup, django_capture_on_
 def test_a_new_revision_superseding_takes_over(world, setup, django_capture_on_commit_callbacks):
     a, _b = setup
     old = a.effective_revision
-    services.revision_opened(old, user=world.teacher, via="download")
-    services.revision_acknowledge(old, user=world.teacher)
+    services.revision_opened(old, actor=world.teacher, via="download")
+    services.revision_acknowledge(old, actor=world.teacher)
     with django_capture_on_commit_callbacks(execute=True):
         draft = services.revision_create(
             a,
-            user=world.iso,
+            actor=world.iso,
             upload=pdf_upload(),
             change_summary="Lần 2",
             reviewers=[world.head],
@@ -130,7 +130,7 @@ def test_a_new_revision_superseding_takes_over(world, setup, django_capture_on_c
 def test_withdrawing_removes_the_rows(world, setup):
     a, _b = setup
     revision = a.effective_revision
-    services.document_withdraw(a, user=world.iso, reason="Không còn áp dụng")
+    services.document_withdraw(a, actor=world.iso, reason="Không còn áp dụng")
     assert not CoverageCount.objects.filter(revision=revision).exists()
     assert_correct()
 
@@ -208,7 +208,7 @@ def test_rebuild_task_repairs_any_drift(world, setup):
 def test_only_effective_revisions_have_rows(world, setup):
     a, _b = setup
     services.revision_create(
-        a, user=world.iso, upload=pdf_upload(), change_summary="Lần 2", approver=world.director
+        a, actor=world.iso, upload=pdf_upload(), change_summary="Lần 2", approver=world.director
     )
     coverage.rebuild()
     assert CoverageCount.objects.exists()

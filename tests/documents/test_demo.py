@@ -46,10 +46,10 @@ def test_iso_takes_demo_draft_to_effective_and_teacher_must_acknowledge(demo, cl
     document = Document.objects.get(code="QT-23")
     revision = document.revisions.get()
     assert revision.status == "draft"
-    services.revision_submit(revision, user=iso)
-    services.revision_review(revision, user=iso, password="demo")
-    services.revision_approve(revision, user=iso, password="demo")
-    services.revision_publish(revision, user=iso, password="demo")
+    services.revision_submit(revision, actor=iso)
+    services.revision_review(revision, actor=iso, password="demo")
+    services.revision_approve(revision, actor=iso, password="demo")
+    services.revision_publish(revision, actor=iso, password="demo")
     page = client_for(teacher).get("/documents/to-acknowledge/")
     assert "QT-23" in [r.document.code for r in page.context["revisions"]]
 

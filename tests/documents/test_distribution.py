@@ -43,7 +43,7 @@ def test_recipient_sees_and_acknowledges(world, client_for, django_capture_on_co
 
 def test_acknowledge_with_htmx_swaps_the_row(world, client_for):
     document = effective_document(world, code="QT-01", users=[world.teacher])
-    services.revision_opened(document.effective_revision, user=world.teacher, via="view")
+    services.revision_opened(document.effective_revision, actor=world.teacher, via="view")
     response = client_for(world.teacher).post(
         reverse("documents:acknowledge", args=[document.effective_revision.pk]),
         HTTP_HX_REQUEST="true",
@@ -67,12 +67,12 @@ def test_person_not_on_distribution_cannot_acknowledge(world, client_for):
 def test_new_effective_revision_asks_for_new_acknowledgement(world, client_for):
     document = effective_document(world, code="QT-01", distribute_to=[world.school])
     first = document.effective_revision
-    services.revision_opened(first, user=world.teacher, via="download")
-    services.revision_acknowledge(first, user=world.teacher)
+    services.revision_opened(first, actor=world.teacher, via="download")
+    services.revision_acknowledge(first, actor=world.teacher)
     assert _to_ack(client_for(world.teacher)) == []
     second = services.revision_create(
         document,
-        user=world.iso,
+        actor=world.iso,
         upload=pdf_upload(),
         change_summary="Lần 2",
         reviewers=[world.head],
@@ -88,8 +88,8 @@ def test_coverage_per_document_and_unit(world, client_for):
         world, code="QT-01", distribute_to=[world.commune, world.division], users=[world.auditor]
     )
     revision = document.effective_revision
-    services.revision_opened(revision, user=world.teacher, via="download")
-    services.revision_acknowledge(revision, user=world.teacher)
+    services.revision_opened(revision, actor=world.teacher, via="download")
+    services.revision_acknowledge(revision, actor=world.teacher)
     cover = services.coverage(revision, viewer=world.iso)
     # principal and teacher (school under the commune), head and auditor (division; auditor also
     # named): four people, one acknowledged.
@@ -130,14 +130,14 @@ def test_an_ended_entry_keeps_its_history_and_reaches_nobody(world):
     revision = document.effective_revision
     entry = revision.distributions.get()
     assert world.teacher in services.recipients(revision)
-    services.distribution_remove(entry, user=world.iso)
+    services.distribution_remove(entry, actor=world.iso)
     assert world.teacher not in services.recipients(revision)
     assert not revision.can_acknowledge(world.teacher)
     history = list(Distribution.history.filter(id=entry.pk).order_by("history_date"))
     assert [h.history_type for h in history] == ["+", "~"]
     assert history[-1].ended_by_id == world.iso.pk and history[-1].history_user == world.iso
     # The same unit can be distributed again; the ended entry stays beside the new one.
-    [again] = services.distribution_add(revision, user=world.iso, units=[world.school])
+    [again] = services.distribution_add(revision, actor=world.iso, units=[world.school])
     assert again.pk != entry.pk
     assert Distribution.history.filter(id=again.pk, history_user=world.iso).exists()
     assert Distribution.all_objects.filter(revision=revision, unit=world.school).count() == 2
@@ -163,13 +163,13 @@ def test_acknowledgements_and_restricted_readers_have_history(world):
     from documents.models import Acknowledgement
 
     document = effective_document(world, distribute_to=[world.school])
-    services.revision_opened(document.effective_revision, user=world.teacher, via="download")
-    services.revision_acknowledge(document.effective_revision, user=world.teacher)
+    services.revision_opened(document.effective_revision, actor=world.teacher, via="download")
+    services.revision_acknowledge(document.effective_revision, actor=world.teacher)
     acknowledgement = Acknowledgement.objects.get(user=world.teacher)
     assert acknowledgement.history.get().history_type == "+"
     services.document_update(
         document,
-        user=world.iso,
+        actor=world.iso,
         data={"confidentiality": "restricted"},
         restricted_to=[world.teacher],
     )
@@ -180,8 +180,8 @@ def test_acknowledgements_and_restricted_readers_have_history(world):
 
 def test_coverage_by_unit_page(world, client_for, django_assert_max_num_queries):
     document = effective_document(world, code="QT-01", distribute_to=[world.root])
-    services.revision_opened(document.effective_revision, user=world.teacher, via="download")
-    services.revision_acknowledge(document.effective_revision, user=world.teacher)
+    services.revision_opened(document.effective_revision, actor=world.teacher, via="download")
+    services.revision_acknowledge(document.effective_revision, actor=world.teacher)
     url = reverse("documents:unit_coverage") + f"?unit={world.school.pk}"
     client = client_for(world.principal)
     with django_assert_max_num_queries(15):

@@ -22,13 +22,13 @@ def _reviewed(world):
     """A document whose only revision is in review with the reviewer's signature."""
     document = make_document(world, code="QT-50", title="Quy trình tuyển sinh")
     revision = draft_of(document)
-    services.revision_submit(revision, user=world.iso)
-    services.revision_review(revision, user=world.head, password="demo")
+    services.revision_submit(revision, actor=world.iso)
+    services.revision_review(revision, actor=world.head, password="demo")
     return Document.objects.get(pk=document.pk), Revision.objects.get(pk=revision.pk)
 
 
 def _update(document, user, **data):
-    return services.document_update(document, user=user, data=data)
+    return services.document_update(document, actor=user, data=data)
 
 
 def test_code_and_title_change_freely_before_any_signature(world):
@@ -72,8 +72,8 @@ def test_history_revert_cannot_bring_back_an_old_title(world):
     document = make_document(world, code="QT-50", title="Tên cũ")
     _update(document, world.iso, title="Quy trình tuyển sinh")
     revision = draft_of(document)
-    services.revision_submit(revision, user=world.iso)
-    services.revision_review(revision, user=world.head, password="demo")
+    services.revision_submit(revision, actor=world.iso)
+    services.revision_review(revision, actor=world.head, password="demo")
     old = document.history.filter(title="Tên cũ").first()
     with pytest.raises(PermissionDenied):
         old.instance.save()
@@ -110,14 +110,14 @@ def test_edit_page_and_admin_keep_a_signed_documents_code_and_title(world, clien
 
 def test_publishing_refuses_when_the_approval_no_longer_matches(world):
     document, revision = _reviewed(world)
-    services.revision_approve(revision, user=world.director, password="demo")
+    services.revision_approve(revision, actor=world.director, password="demo")
     # Changed behind every guard (straight SQL): the approval no longer matches.
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE documents_document SET title = %s WHERE id = %s", ["Tên khác", document.pk]
         )
     with pytest.raises(TransitionError):
-        services.revision_publish(revision, user=world.director, password="demo")
+        services.revision_publish(revision, actor=world.director, password="demo")
     revision.refresh_from_db()
     assert revision.status == RevisionStatus.APPROVED
     assert not Signature.objects.filter(meaning=Signature.Meaning.ISSUED).exists()
@@ -127,6 +127,6 @@ def test_publishing_refuses_when_the_approval_no_longer_matches(world):
             "UPDATE documents_document SET title = %s WHERE id = %s",
             ["Quy trình tuyển sinh", document.pk],
         )
-    services.revision_publish(revision, user=world.director, password="demo")
+    services.revision_publish(revision, actor=world.director, password="demo")
     revision.refresh_from_db()
     assert revision.status == RevisionStatus.EFFECTIVE

@@ -32,14 +32,14 @@ def refused_sql(sql, params):
 @pytest.fixture
 def acknowledgement(world):
     document = effective_document(world, users=[world.teacher])
-    services.revision_opened(document.effective_revision, user=world.teacher, via="view")
-    return services.revision_acknowledge(document.effective_revision, user=world.teacher)
+    services.revision_opened(document.effective_revision, actor=world.teacher, via="view")
+    return services.revision_acknowledge(document.effective_revision, actor=world.teacher)
 
 
 @pytest.fixture
 def in_review(world):
     revision = draft_of(make_document(world))
-    services.revision_submit(revision, user=revision.author)
+    services.revision_submit(revision, actor=revision.author)
     return Revision.objects.get(pk=revision.pk)
 
 
@@ -108,7 +108,7 @@ def test_submitted_revision_still_moves_and_saves_unchanged(world, in_review):
 
 
 def test_returned_draft_is_editable_again(world, in_review):
-    services.revision_return(in_review, user=world.head, reason="Bổ sung mục 4")
+    services.revision_return(in_review, actor=world.head, reason="Bổ sung mục 4")
     draft = Revision.objects.get(pk=in_review.pk)
     draft.change_summary = "Đã bổ sung mục 4"
     draft.save()

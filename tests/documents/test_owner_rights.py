@@ -26,7 +26,7 @@ def moved_to_another_school(world):
 def test_owner_who_belongs_to_the_unit_may_edit(world, document):
     assert document.can_edit(world.teacher)
     assert document.can_withdraw(world.teacher) and document.can_confirm_review(world.teacher)
-    services.document_update(document, user=world.teacher, data={"process": "Dạy học"})
+    services.document_update(document, actor=world.teacher, data={"process": "Dạy học"})
     assert Document.objects.get(pk=document.pk).process == "Dạy học"
 
 
@@ -39,7 +39,7 @@ def test_owner_who_left_the_unit_loses_the_owners_rights(world, document, client
     assert not document.can_confirm_review(world.teacher)
     assert not document.can_add_revision(world.teacher)
     with pytest.raises(PermissionDenied):
-        services.document_update(document, user=world.teacher, data={"process": "Đổi"})
+        services.document_update(document, actor=world.teacher, data={"process": "Đổi"})
     response = client_for(world.teacher).get(reverse("documents:document_edit", args=[document.pk]))
     assert response.status_code in (403, 404)
     assert Document.objects.get(pk=document.pk).process != "Đổi"

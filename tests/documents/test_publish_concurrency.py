@@ -16,10 +16,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _approved(revision, world):
-    services.revision_submit(revision, user=revision.author)
+    services.revision_submit(revision, actor=revision.author)
     for reviewer in revision.reviewers.all():
-        services.revision_review(revision, user=reviewer, password="demo")
-    services.revision_approve(revision, user=world.director, password="demo")
+        services.revision_review(revision, actor=reviewer, password="demo")
+    services.revision_approve(revision, actor=world.director, password="demo")
     return Revision.objects.get(pk=revision.pk)
 
 
@@ -54,7 +54,7 @@ def postgres():
 def test_same_revision_published_twice_at_once(postgres):
     world = build_world()
     revision = _approved(draft_of(make_document(world)), world)
-    publish = lambda: services.revision_publish(revision, user=world.director, password="demo")  # noqa: E731
+    publish = lambda: services.revision_publish(revision, actor=world.director, password="demo")  # noqa: E731
     results = _race(publish, publish)
     assert sorted(map(str, results)).count("ok") == 1
     assert Revision.objects.filter(status=RevisionStatus.EFFECTIVE).count() == 1
@@ -81,8 +81,8 @@ def test_two_revisions_published_at_once_leave_one_effective(postgres):
     # ...with its approval signature, which publishing checks.
     sign(second, signer=world.director, password="demo", meaning=Signature.Meaning.APPROVED)
     results = _race(
-        lambda: services.revision_publish(first, user=world.director, password="demo"),
-        lambda: services.revision_publish(second, user=world.director, password="demo"),
+        lambda: services.revision_publish(first, actor=world.director, password="demo"),
+        lambda: services.revision_publish(second, actor=world.director, password="demo"),
     )
     assert results == ["ok", "ok"]
     statuses = sorted(Revision.objects.filter(document=document).values_list("status", flat=True))
@@ -100,7 +100,7 @@ def test_database_refuses_a_second_effective_revision():
     publish(first)
     second = services.revision_create(
         document,
-        user=world.iso,
+        actor=world.iso,
         upload=pdf_upload(),
         change_summary="Lần 2",
         reviewers=[world.head],

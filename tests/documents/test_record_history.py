@@ -16,7 +16,7 @@ def test_document_page_shows_each_change(world, client_for):
     document = make_document(world, title="Quy trình cũ")
     services.document_update(
         document,
-        user=world.iso,
+        actor=world.iso,
         data={"title": "Quy trình mới", "review_interval_months": 6, "confidentiality": "public"},
     )
     page = client_for(world.iso).get(reverse("documents:document_detail", args=[document.pk]))
@@ -31,7 +31,7 @@ def test_links_to_other_domain_records_are_left_out(world):
 
     restricted = make_document(world, title="Tài liệu mật", confidentiality="restricted")
     document = make_document(world, title="Quy trình")
-    services.document_update(document, user=world.iso, data={"replaced_by": restricted})
+    services.document_update(document, actor=world.iso, data={"replaced_by": restricted})
     fields = [c["field"] for h in changes(document.history.all()) for c in h.changes]
     assert fields == []  # only the link changed, and its title is not for every reader
 

@@ -69,7 +69,7 @@ def test_a_drafts_change_summary_is_not_searchable(world, client_for):
     document = effective_document(world, code="QT-77", distribute_to=[world.school])
     draft = services.revision_create(
         document,
-        user=world.iso,
+        actor=world.iso,
         upload=pdf_upload(),
         change_summary="Bổ sung quy định tuyển sinh bí mật",
         reviewers=[world.head],

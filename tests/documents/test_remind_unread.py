@@ -32,8 +32,8 @@ def test_one_reminder_per_person_per_day_then_again_tomorrow(world):
 def test_those_who_acknowledged_are_not_reminded(world):
     document = effective_document(world, distribute_to=[world.school])
     revision = document.effective_revision
-    services.revision_opened(revision, user=world.teacher, via="view")
-    services.revision_acknowledge(revision, user=world.teacher)
+    services.revision_opened(revision, actor=world.teacher, via="view")
+    services.revision_acknowledge(revision, actor=world.teacher)
     services.remind_unread(revision, actor=world.principal)
     assert not Notification.objects.filter(kind=KIND, user=world.teacher).exists()
     assert Notification.objects.filter(kind=KIND, user=world.principal).exists()

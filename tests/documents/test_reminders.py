@@ -62,7 +62,7 @@ def test_review_overdue_reminds_weekly(world, document):
 def test_reviewed_document_is_not_reminded(world, document):
     from django.utils import timezone
 
-    services.document_confirm_review(document, user=world.iso, note="Còn phù hợp.")
+    services.document_confirm_review(document, actor=world.iso, note="Còn phù hợp.")
     today = timezone.localdate()
     assert [r for r in document_reminders(today) if r.kind != ACK_OVERDUE] == []
 
@@ -81,8 +81,8 @@ def test_not_acknowledged_after_7_days(world, document):
 
 
 def test_acknowledged_recipient_is_not_reminded(world, document):
-    services.revision_opened(document.effective_revision, user=world.teacher, via="download")
-    services.revision_acknowledge(document.effective_revision, user=world.teacher)
+    services.revision_opened(document.effective_revision, actor=world.teacher, via="download")
+    services.revision_acknowledge(document.effective_revision, actor=world.teacher)
     send_reminders(EFFECTIVE + timedelta(days=10))
     assert _kinds(world.teacher) == []
     assert _kinds(world.principal) == [ACK_OVERDUE]

@@ -73,8 +73,8 @@ def test_an_unlisted_member_is_never_asked_to_acknowledge(world, restricted, cli
 
 
 def test_coverage_counts_only_readers(world, restricted):
-    services.revision_opened(restricted, user=world.teacher, via="download")
-    services.revision_acknowledge(restricted, user=world.teacher)
+    services.revision_opened(restricted, actor=world.teacher, via="download")
+    services.revision_acknowledge(restricted, actor=world.teacher)
     page = services.coverage(restricted, viewer=world.principal)
     assert (page["total"], page["done"]) == (2, 1)
     [row] = services.unit_coverage(world.school, viewer=world.principal)
@@ -86,9 +86,9 @@ def test_coverage_counts_only_readers(world, restricted):
 
 def test_an_unlisted_person_cannot_be_named_on_the_distribution(world, restricted):
     with pytest.raises(ValidationError):
-        services.distribution_add(restricted, user=world.principal, users=[world.clerk])
+        services.distribution_add(restricted, actor=world.principal, users=[world.clerk])
     assert not Distribution.objects.filter(revision=restricted, user=world.clerk).exists()
-    services.distribution_add(restricted, user=world.principal, users=[world.teacher])
+    services.distribution_add(restricted, actor=world.principal, users=[world.teacher])
     assert Distribution.objects.filter(revision=restricted, user=world.teacher).exists()
 
 
@@ -97,7 +97,7 @@ def test_a_new_reader_is_counted_and_told(world, restricted, django_capture_on_c
     with django_capture_on_commit_callbacks(execute=True):
         services.document_update(
             restricted.document,
-            user=world.principal,
+            actor=world.principal,
             data={},
             restricted_to=[world.principal, world.teacher, world.clerk],
         )

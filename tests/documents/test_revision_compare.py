@@ -22,16 +22,16 @@ def _two_docx_revisions(world):
     first = draft_of(document)
     services.revision_update(
         first,
-        user=world.iso,
+        actor=world.iso,
         change_summary="Ban hành lần đầu.",
         reviewers=[world.head],
         approver=world.director,
         upload=in_memory(docx_bytes(["Mục 1. Phạm vi", "Mục 2. Trách nhiệm cũ"]), "qt.docx"),
     )
-    services.revision_discard(first, user=world.iso, reason="Làm lại")
+    services.revision_discard(first, actor=world.iso, reason="Làm lại")
     services.revision_create(
         document,
-        user=world.iso,
+        actor=world.iso,
         upload=in_memory(docx_bytes(["Mục 1. Phạm vi", "Mục 2. Trách nhiệm mới"]), "qt.docx"),
         change_summary="Sửa mục 2",
         approver=world.director,
@@ -54,7 +54,11 @@ def test_docx_text_is_compared_line_by_line(world, client_for):
 def test_pdf_text_extraction_and_identical_text(world):
     document = effective_document(world)
     services.revision_create(
-        document, user=world.iso, upload=pdf_upload(), change_summary="Sửa", approver=world.director
+        document,
+        actor=world.iso,
+        upload=pdf_upload(),
+        change_summary="Sửa",
+        approver=world.director,
     )
     old, new = document.revisions.order_by("number")
     left, right = compare.extract_text(old), compare.extract_text(new)
@@ -69,7 +73,7 @@ def test_long_text_is_cut_with_a_note(world, monkeypatch):
     revision = draft_of(document)
     services.revision_update(
         revision,
-        user=world.iso,
+        actor=world.iso,
         change_summary="Dài",
         reviewers=[world.head],
         approver=world.director,
@@ -107,7 +111,7 @@ def test_member_sees_only_published_revisions_in_the_choice(world, client_for):
     document = effective_document(world, distribute_to=[world.school])
     services.revision_create(
         document,
-        user=world.iso,
+        actor=world.iso,
         upload=pdf_upload(),
         change_summary="Nháp",
         approver=world.director,

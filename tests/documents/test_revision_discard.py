@@ -24,7 +24,7 @@ def _discard(client, revision, reason="Sai mẫu, làm lại."):
 
 def test_author_discards_own_draft_with_reason_and_it_stays_in_history(world):
     revision = draft_of(make_document(world))
-    services.revision_discard(revision, user=world.iso, reason="Trùng với QT-02")
+    services.revision_discard(revision, actor=world.iso, reason="Trùng với QT-02")
     revision.refresh_from_db()
     assert revision.status == RevisionStatus.DISCARDED
     assert Revision.objects.filter(pk=revision.pk).exists()  # never deleted
@@ -41,7 +41,7 @@ def test_author_discards_own_draft_with_reason_and_it_stays_in_history(world):
 def test_discard_needs_a_reason_and_changes_nothing_without_one(world):
     revision = draft_of(make_document(world))
     with pytest.raises(ValidationError):
-        services.revision_discard(revision, user=world.iso, reason="  ")
+        services.revision_discard(revision, actor=world.iso, reason="  ")
     revision.refresh_from_db()
     assert revision.status == RevisionStatus.DRAFT
     assert not TransitionEvent.objects.filter(action="discard").exists()
@@ -51,20 +51,20 @@ def test_only_the_author_may_discard_not_a_manager_or_reviewer(world):
     revision = draft_of(make_document(world, owner=world.iso, author=world.iso))
     for other in (world.director, world.head):
         with pytest.raises(PermissionDenied):
-            services.revision_discard(revision, user=other, reason="Không cần")
+            services.revision_discard(revision, actor=other, reason="Không cần")
     assert Revision.objects.get(pk=revision.pk).status == RevisionStatus.DRAFT
 
 
 def test_a_submitted_revision_cannot_be_discarded(world):
     revision = draft_of(make_document(world))
-    services.revision_submit(revision, user=world.iso)
+    services.revision_submit(revision, actor=world.iso)
     with pytest.raises(TransitionError):
-        services.revision_discard(revision, user=world.iso, reason="Không cần")
+        services.revision_discard(revision, actor=world.iso, reason="Không cần")
 
 
 def test_discarded_draft_leaves_the_register_and_a_new_revision_can_start(world, client_for):
     document = make_document(world, code="QT-BO-01")
-    services.revision_discard(draft_of(document), user=world.iso, reason="Làm lại")
+    services.revision_discard(draft_of(document), actor=world.iso, reason="Làm lại")
     document.refresh_from_db()
     assert document.status == RevisionStatus.DISCARDED
     page = client_for(world.iso).get(reverse("documents:register")).content.decode()
@@ -76,8 +76,8 @@ def test_discarded_draft_leaves_the_register_and_a_new_revision_can_start(world,
 
 def test_discarding_a_new_draft_keeps_the_effective_revision_current(world):
     document = effective_document(world)
-    services.revision_create(document, user=world.iso, upload=_pdf(), change_summary="Sửa mục 3")
-    services.revision_discard(draft_of(document), user=world.iso, reason="Không cần sửa")
+    services.revision_create(document, actor=world.iso, upload=_pdf(), change_summary="Sửa mục 3")
+    services.revision_discard(draft_of(document), actor=world.iso, reason="Không cần sửa")
     document.refresh_from_db()
     assert document.status == RevisionStatus.EFFECTIVE
 

@@ -37,7 +37,7 @@ def test_superseded_revision_is_locked_too(world, effective):
 
     second = services.revision_create(
         effective.document,
-        user=world.iso,
+        actor=world.iso,
         upload=pdf_upload(),
         change_summary="Lần 2",
         reviewers=[world.head],

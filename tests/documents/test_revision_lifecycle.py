@@ -20,10 +20,10 @@ def test_full_path_from_draft_to_superseded(world):
     revision = draft_of(document)
     assert revision.status == RevisionStatus.DRAFT and revision.number == 1
 
-    services.revision_submit(revision, user=world.iso)
-    services.revision_review(revision, user=world.head, password="demo", comment="Đạt")
-    services.revision_approve(revision, user=world.director, password="demo")
-    services.revision_publish(revision, user=world.director, password="demo")
+    services.revision_submit(revision, actor=world.iso)
+    services.revision_review(revision, actor=world.head, password="demo", comment="Đạt")
+    services.revision_approve(revision, actor=world.director, password="demo")
+    services.revision_publish(revision, actor=world.director, password="demo")
     revision.refresh_from_db()
     document.refresh_from_db()
     assert revision.status == RevisionStatus.EFFECTIVE
@@ -45,7 +45,7 @@ def test_full_path_from_draft_to_superseded(world):
 
     second = services.revision_create(
         document,
-        user=world.iso,
+        actor=world.iso,
         upload=pdf_upload(),
         change_summary="Cập nhật theo mô hình chính quyền hai cấp.",
         reviewers=[world.head],
@@ -62,9 +62,9 @@ def test_full_path_from_draft_to_superseded(world):
 def test_draft_cannot_jump_to_effective(world):
     revision = draft_of(make_document(world))
     with pytest.raises(TransitionError):
-        services.revision_publish(revision, user=world.director, password="demo")
+        services.revision_publish(revision, actor=world.director, password="demo")
     with pytest.raises(TransitionError):
-        services.revision_approve(revision, user=world.director, password="demo")
+        services.revision_approve(revision, actor=world.director, password="demo")
     revision.refresh_from_db()
     assert revision.status == RevisionStatus.DRAFT
     assert not Signature.objects.exists()
@@ -104,11 +104,11 @@ def test_author_cannot_approve_own_revision(world):
     )
     revision = draft_of(document)
     _approver_forced_to(revision, world.director)  # while a draft: submitted content is frozen
-    services.revision_submit(revision, user=world.director)
-    services.revision_review(revision, user=world.head, password="demo")
+    services.revision_submit(revision, actor=world.director)
+    services.revision_review(revision, actor=world.head, password="demo")
     assert Revision.objects.get(pk=revision.pk).approver_id == world.director.pk
     with pytest.raises(PermissionDenied):
-        services.revision_approve(revision, user=world.director, password="demo")
+        services.revision_approve(revision, actor=world.director, password="demo")
     revision.refresh_from_db()
     assert revision.status == RevisionStatus.IN_REVIEW
     assert not Signature.objects.filter(meaning="approved").exists()
@@ -127,12 +127,12 @@ def test_approver_equal_to_author_is_refused_at_creation_and_by_the_database(wor
 
 def test_wrong_password_creates_no_signature_and_changes_nothing(world):
     revision = draft_of(make_document(world))
-    services.revision_submit(revision, user=world.iso)
+    services.revision_submit(revision, actor=world.iso)
     with pytest.raises(SignatureError):
-        services.revision_review(revision, user=world.head, password="sai")
-    services.revision_review(revision, user=world.head, password="demo")
+        services.revision_review(revision, actor=world.head, password="sai")
+    services.revision_review(revision, actor=world.head, password="demo")
     with pytest.raises(SignatureError):
-        services.revision_approve(revision, user=world.director, password="wrong")
+        services.revision_approve(revision, actor=world.director, password="wrong")
     revision.refresh_from_db()
     assert revision.status == RevisionStatus.IN_REVIEW
     assert list(Signature.objects.values_list("meaning", flat=True)) == ["reviewed"]
@@ -142,37 +142,37 @@ def test_wrong_password_creates_no_signature_and_changes_nothing(world):
 
 def test_approval_needs_every_reviewer_signature(world):
     revision = draft_of(make_document(world, reviewers=[world.head, world.auditor]))
-    services.revision_submit(revision, user=world.iso)
-    services.revision_review(revision, user=world.head, password="demo")
+    services.revision_submit(revision, actor=world.iso)
+    services.revision_review(revision, actor=world.head, password="demo")
     with pytest.raises(TransitionError):
-        services.revision_approve(revision, user=world.director, password="demo")
+        services.revision_approve(revision, actor=world.director, password="demo")
     assert not Signature.objects.filter(meaning="approved").exists()
 
 
 def test_submit_needs_reviewers_and_approver(world):
     revision = draft_of(make_document(world, reviewers=[], approver=None))
     with pytest.raises(TransitionError):
-        services.revision_submit(revision, user=world.iso)
+        services.revision_submit(revision, actor=world.iso)
 
 
 def test_only_named_reviewer_can_sign_review(world):
     revision = draft_of(make_document(world))
-    services.revision_submit(revision, user=world.iso)
+    services.revision_submit(revision, actor=world.iso)
     with pytest.raises(PermissionDenied):
-        services.revision_review(revision, user=world.principal, password="demo")
-    services.revision_review(revision, user=world.head, password="demo")
+        services.revision_review(revision, actor=world.principal, password="demo")
+    services.revision_review(revision, actor=world.head, password="demo")
     with pytest.raises(PermissionDenied):  # a second signature by the same reviewer
-        services.revision_review(revision, user=world.head, password="demo")
+        services.revision_review(revision, actor=world.head, password="demo")
 
 
 def test_return_to_draft_needs_reason_and_invalidates_nothing_signed(world):
     from django.core.exceptions import ValidationError
 
     revision = draft_of(make_document(world))
-    services.revision_submit(revision, user=world.iso)
+    services.revision_submit(revision, actor=world.iso)
     with pytest.raises(ValidationError):
-        services.revision_return(revision, user=world.head, reason="  ")
-    services.revision_return(revision, user=world.head, reason="Thiếu lưu đồ.")
+        services.revision_return(revision, actor=world.head, reason="  ")
+    services.revision_return(revision, actor=world.head, reason="Thiếu lưu đồ.")
     revision.refresh_from_db()
     assert revision.status == RevisionStatus.DRAFT
     event = TransitionEvent.objects.for_object(revision).last()
@@ -181,20 +181,20 @@ def test_return_to_draft_needs_reason_and_invalidates_nothing_signed(world):
 
 def test_changed_draft_invalidates_earlier_review_signature(world):
     revision = draft_of(make_document(world))
-    services.revision_submit(revision, user=world.iso)
-    services.revision_review(revision, user=world.head, password="demo")
-    services.revision_return(revision, user=world.director, reason="Sửa phạm vi.")
+    services.revision_submit(revision, actor=world.iso)
+    services.revision_review(revision, actor=world.head, password="demo")
+    services.revision_return(revision, actor=world.director, reason="Sửa phạm vi.")
     services.revision_update(
         revision,
-        user=world.iso,
+        actor=world.iso,
         change_summary="Sửa phạm vi áp dụng.",
         reviewers=[world.head],
         approver=world.director,
     )
     assert [s.valid for s in signatures_for(Revision.objects.get(pk=revision.pk))] == [False]
-    services.revision_submit(revision, user=world.iso)
+    services.revision_submit(revision, actor=world.iso)
     with pytest.raises(TransitionError):  # the old review no longer counts
-        services.revision_approve(revision, user=world.director, password="demo")
+        services.revision_approve(revision, actor=world.director, password="demo")
 
 
 def test_withdraw_requires_reason_and_hides_document_from_register(world, client_for):
@@ -203,8 +203,8 @@ def test_withdraw_requires_reason_and_hides_document_from_register(world, client
     document = make_document(world)
     publish(draft_of(document))
     with pytest.raises(ValidationError):
-        services.document_withdraw(document, user=world.iso, reason="")
-    services.document_withdraw(document, user=world.iso, reason="Gộp vào QT-01.")
+        services.document_withdraw(document, actor=world.iso, reason="")
+    services.document_withdraw(document, actor=world.iso, reason="Gộp vào QT-01.")
     document.refresh_from_db()
     assert document.status == RevisionStatus.OBSOLETE
     revision = document.revisions.get()
@@ -223,7 +223,7 @@ def test_only_one_revision_in_progress(world):
     with pytest.raises(ValidationError):
         services.revision_create(
             document,
-            user=world.iso,
+            actor=world.iso,
             upload=pdf_upload(),
             change_summary="x",
             reviewers=[world.head],
@@ -236,7 +236,7 @@ def test_periodic_review_restarts_the_interval(world):
     publish(draft_of(document), effective_date=timezone.localdate().replace(year=2024))
     document.refresh_from_db()
     assert document.review_state() == "overdue"
-    services.document_confirm_review(document, user=world.iso, note="Còn phù hợp.")
+    services.document_confirm_review(document, actor=world.iso, note="Còn phù hợp.")
     document.refresh_from_db()
     assert document.review_state() == ""
     assert Document.objects.review_overdue(timezone.localdate()).count() == 0

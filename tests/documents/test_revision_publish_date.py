@@ -19,10 +19,10 @@ pytestmark = pytest.mark.django_db
 
 def _approved(document):
     revision = draft_of(document)
-    services.revision_submit(revision, user=revision.author)
+    services.revision_submit(revision, actor=revision.author)
     for reviewer in revision.reviewers.all():
-        services.revision_review(revision, user=reviewer, password="demo")
-    services.revision_approve(revision, user=revision.approver, password="demo")
+        services.revision_review(revision, actor=reviewer, password="demo")
+    services.revision_approve(revision, actor=revision.approver, password="demo")
     return Revision.objects.get(pk=revision.pk)
 
 
@@ -31,7 +31,7 @@ def _new_revision(document, world):
 
     services.revision_create(
         document,
-        user=world.iso,
+        actor=world.iso,
         upload=pdf_upload(),
         change_summary="Sửa đổi mục 4",
         reviewers=[world.head],
@@ -46,7 +46,7 @@ def test_future_date_leaves_revision_approved_until_the_day_then_supersedes(worl
     old = document.effective_revision
     revision = _new_revision(document, world)
     services.revision_publish(
-        revision, user=world.director, password="demo", effective_date=today + timedelta(days=3)
+        revision, actor=world.director, password="demo", effective_date=today + timedelta(days=3)
     )
     revision.refresh_from_db()
     assert revision.status == RevisionStatus.APPROVED and revision.is_scheduled
@@ -78,7 +78,7 @@ def test_the_beat_task_is_scheduled_and_runs_the_service(world):
     revision = _approved(make_document(world))
     services.revision_publish(
         revision,
-        user=world.director,
+        actor=world.director,
         password="demo",
         effective_date=timezone.localdate() + timedelta(days=1),
     )
@@ -91,7 +91,7 @@ def test_the_beat_task_is_scheduled_and_runs_the_service(world):
 def test_today_publishes_at_once(world):
     revision = _approved(make_document(world))
     services.revision_publish(
-        revision, user=world.director, password="demo", effective_date=timezone.localdate()
+        revision, actor=world.director, password="demo", effective_date=timezone.localdate()
     )
     assert Revision.objects.get(pk=revision.pk).status == RevisionStatus.EFFECTIVE
 
@@ -101,7 +101,7 @@ def test_past_date_is_refused_and_nothing_changes(world):
     with pytest.raises(ValidationError):
         services.revision_publish(
             revision,
-            user=world.director,
+            actor=world.director,
             password="demo",
             effective_date=timezone.localdate() - timedelta(days=1),
         )
@@ -113,7 +113,7 @@ def test_a_scheduled_revision_cannot_be_published_again(world):
     revision = _approved(make_document(world))
     services.revision_publish(
         revision,
-        user=world.director,
+        actor=world.director,
         password="demo",
         effective_date=timezone.localdate() + timedelta(days=5),
     )

@@ -65,7 +65,7 @@ def test_non_pdf_is_downloaded_as_stored_and_the_page_says_so(world, client_for)
     revision = draft_of(make_document(world))
     services.revision_update(
         revision,
-        user=world.iso,
+        actor=world.iso,
         change_summary="DOCX",
         reviewers=[world.head],
         approver=world.director,
@@ -102,7 +102,7 @@ def test_view_page_frames_the_inline_pdf_owner_member_outsider(world, client_for
 def test_a_draft_is_not_shown_to_a_reader_of_the_document(world, client_for):
     document = effective_document(world, distribute_to=[world.school])
     services.revision_create(
-        document, user=world.iso, upload=_pdf(), change_summary="Sửa", approver=world.director
+        document, actor=world.iso, upload=_pdf(), change_summary="Sửa", approver=world.director
     )
     draft = draft_of(document)
     assert (
@@ -123,7 +123,7 @@ def test_acknowledging_requires_having_opened_the_revision(world, client_for):
     document = effective_document(world, distribute_to=[world.school])
     revision = document.effective_revision
     with pytest.raises(TransitionError):
-        services.revision_acknowledge(revision, user=world.teacher)
+        services.revision_acknowledge(revision, actor=world.teacher)
     assert not Acknowledgement.objects.exists()
     teacher = client_for(world.teacher)
     page = teacher.get(reverse("documents:to_acknowledge")).content.decode()
@@ -146,7 +146,7 @@ def test_a_download_counts_as_opening_once(world, client_for):
     teacher.get(url)
     assert Opening.objects.filter(user=world.teacher).count() == 1
     assert Opening.objects.get(user=world.teacher).via == "download"
-    services.revision_acknowledge(revision, user=world.teacher)
+    services.revision_acknowledge(revision, actor=world.teacher)
 
 
 def test_view_page_query_count(world, client_for, django_assert_max_num_queries):

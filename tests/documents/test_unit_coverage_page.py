@@ -21,8 +21,8 @@ def two_documents(world):
     a = effective_document(world, code="QT-A", distribute_to=[world.school, world.school2])
     b = effective_document(world, code="QT-B", distribute_to=[world.school])
     for user in (world.teacher, world.principal, world.principal2):
-        services.revision_opened(a.effective_revision, user=user, via="view")
-        services.revision_acknowledge(a.effective_revision, user=user)
+        services.revision_opened(a.effective_revision, actor=user, via="view")
+        services.revision_acknowledge(a.effective_revision, actor=user)
     coverage.rebuild()
     return a, b
 

@@ -22,11 +22,11 @@ def test_a_reviewer_sees_the_revision_until_she_signs(world):
     document = make_document(world, reviewers=[world.head, world.principal])
     revision = draft_of(document)
     assert kinds_for(world.head, "documents.review") == []  # a draft is not for review yet
-    services.revision_submit(revision, user=world.iso)
+    services.revision_submit(revision, actor=world.iso)
     assert kinds_for(world.head, "documents.review") == [str(revision)]
     assert kinds_for(world.principal2, "documents.review") == []
     assert kinds_for(world.teacher, "documents.review") == []
-    services.revision_review(revision, user=world.head, password="demo")
+    services.revision_review(revision, actor=world.head, password="demo")
     assert kinds_for(world.head, "documents.review") == []
     assert kinds_for(world.principal, "documents.review") == [str(revision)]
 
@@ -34,27 +34,27 @@ def test_a_reviewer_sees_the_revision_until_she_signs(world):
 def test_the_approver_sees_it_once_every_review_is_signed_then_to_publish(world):
     document = make_document(world, reviewers=[world.head], approver=world.director)
     revision = draft_of(document)
-    services.revision_submit(revision, user=world.iso)
+    services.revision_submit(revision, actor=world.iso)
     assert kinds_for(world.director, "documents.approve") == []  # the review is not signed yet
-    services.revision_review(revision, user=world.head, password="demo")
+    services.revision_review(revision, actor=world.head, password="demo")
     assert kinds_for(world.director, "documents.approve") == [str(revision)]
     assert kinds_for(world.principal2, "documents.approve") == []
-    services.revision_approve(revision, user=world.director, password="demo")
+    services.revision_approve(revision, actor=world.director, password="demo")
     assert kinds_for(world.director, "documents.approve") == []
     assert kinds_for(world.director, "documents.publish") == [str(revision)]
-    services.revision_publish(revision, user=world.director, password="demo")
+    services.revision_publish(revision, actor=world.director, password="demo")
     assert kinds_for(world.director, "documents.publish") == []
 
 
 def test_a_revision_published_for_a_later_date_no_longer_waits_for_the_approver(world):
     document = make_document(world, reviewers=[world.head], approver=world.director)
     revision = draft_of(document)
-    services.revision_submit(revision, user=world.iso)
-    services.revision_review(revision, user=world.head, password="demo")
-    services.revision_approve(revision, user=world.director, password="demo")
+    services.revision_submit(revision, actor=world.iso)
+    services.revision_review(revision, actor=world.head, password="demo")
+    services.revision_approve(revision, actor=world.director, password="demo")
     services.revision_publish(
         revision,
-        user=world.director,
+        actor=world.director,
         password="demo",
         effective_date=timezone.localdate() + timedelta(days=5),
     )
@@ -65,11 +65,11 @@ def test_a_returned_draft_waits_for_its_author(world):
     document = make_document(world, reviewers=[world.head])
     revision = draft_of(document)
     assert kinds_for(world.iso, "documents.returned") == []  # never submitted: not returned
-    services.revision_submit(revision, user=world.iso)
-    services.revision_return(revision, user=world.head, reason="Thiếu lưu đồ.")
+    services.revision_submit(revision, actor=world.iso)
+    services.revision_return(revision, actor=world.head, reason="Thiếu lưu đồ.")
     assert kinds_for(world.iso, "documents.returned") == [str(revision)]
     assert kinds_for(world.principal2, "documents.returned") == []
-    services.revision_submit(revision, user=world.iso)
+    services.revision_submit(revision, actor=world.iso)
     assert kinds_for(world.iso, "documents.returned") == []
 
 
@@ -82,8 +82,8 @@ def test_documents_to_acknowledge_match_the_acknowledgement_page(world, client_f
     page = client_for(world.teacher).get("/documents/to-acknowledge/")
     assert len(items) == len(list(page.context["revisions"]))
     assert kinds_for(world.principal2, "documents.acknowledge") == []
-    services.revision_opened(revision, user=world.teacher, via="view")
-    services.revision_acknowledge(revision, user=world.teacher)
+    services.revision_opened(revision, actor=world.teacher, via="view")
+    services.revision_acknowledge(revision, actor=world.teacher)
     assert kinds_for(world.teacher, "documents.acknowledge") == []
 
 
@@ -111,14 +111,14 @@ def test_the_author_hears_when_her_revision_is_approved_and_published(
     document = make_document(world, owner=world.iso, reviewers=[world.head])
     revision = draft_of(document)
     with django_capture_on_commit_callbacks(execute=True):
-        services.revision_submit(revision, user=world.iso)
-        services.revision_review(revision, user=world.head, password="demo")
-        services.revision_approve(revision, user=world.director, password="demo")
+        services.revision_submit(revision, actor=world.iso)
+        services.revision_review(revision, actor=world.head, password="demo")
+        services.revision_approve(revision, actor=world.director, password="demo")
     [approved] = _inbox(world.iso, "documents.approved")
     assert str(revision) in approved.title and approved.category == "info"
     assert _inbox(world.iso, "documents.published") == []
     with django_capture_on_commit_callbacks(execute=True):
-        services.revision_publish(revision, user=world.director, password="demo")
+        services.revision_publish(revision, actor=world.director, password="demo")
     [published] = _inbox(world.iso, "documents.published")
     assert published.url == f"/documents/{document.pk}/"
     assert _inbox(world.director, "documents.published") == []
@@ -130,8 +130,8 @@ def test_the_author_hears_when_her_revision_is_returned_and_it_needs_her(
     document = make_document(world, reviewers=[world.head])
     revision = draft_of(document)
     with django_capture_on_commit_callbacks(execute=True):
-        services.revision_submit(revision, user=world.iso)
-        services.revision_return(revision, user=world.head, reason="Thiếu lưu đồ.")
+        services.revision_submit(revision, actor=world.iso)
+        services.revision_return(revision, actor=world.head, reason="Thiếu lưu đồ.")
     [returned] = _inbox(world.iso, "documents.returned")
     assert returned.category == "action"
     [to_review] = _inbox(world.head, "documents.review")

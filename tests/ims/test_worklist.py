@@ -136,7 +136,7 @@ def _many_rows(world, n):
         )
     for i in range(n):  # in review: one to review, one to approve (every review signed)
         to_review = make_document(world, code=f"R{n}-{i}", reviewers=[world.principal])
-        services.revision_submit(draft_of(to_review), user=world.iso)
+        services.revision_submit(draft_of(to_review), actor=world.iso)
         to_approve = make_document(
             world,
             unit=world.school,
@@ -145,8 +145,8 @@ def _many_rows(world, n):
             reviewers=[world.head],
             approver=world.principal,
         )
-        services.revision_submit(draft_of(to_approve), user=world.teacher)
-        services.revision_review(draft_of(to_approve), user=world.head, password="demo")
+        services.revision_submit(draft_of(to_approve), actor=world.teacher)
+        services.revision_review(draft_of(to_approve), actor=world.head, password="demo")
     campaign = make_campaign(world, units=[world.school], title=f"Khảo sát {n}")
     submit(campaign, world.school, n=5, likert=1)
     for i in range(n):
