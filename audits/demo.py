@@ -445,22 +445,26 @@ def _template(ctx, by_number):
 
 
 def _programme(ctx, root, year, *, approve):
-    programme, created = AuditProgramme.objects.get_or_create(
-        unit=root,
-        start_year=year.start_year,
-        defaults={
+    existing = AuditProgramme.objects.filter(unit=root, start_year=year.start_year).first()
+    if existing is not None:
+        return existing
+    programme = services.programme_create(
+        actor=ctx.users["iso"],
+        values={
+            "unit": root,
+            "start_year": year.start_year,
             "title": f"Chương trình đánh giá nội bộ năm học {year.label}",
             "objectives": (
                 "Đánh giá toàn bộ các quá trình của hệ thống quản lý tích hợp ít nhất một lần "
                 "trong năm học; ưu tiên các trường mới áp dụng và các quá trình có nhiều điểm "
                 "không phù hợp năm trước."
             ),
-            "owner": ctx.users["iso"],
         },
     )
-    if created and approve:
-        services.programme_approve(programme, actor=ctx.users["director"], password=DEMO_PASSWORD)
-        programme.refresh_from_db()
+    if approve:
+        programme = services.programme_approve(
+            programme, actor=ctx.users["director"], password=DEMO_PASSWORD
+        )
     return programme
 
 

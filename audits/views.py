@@ -171,11 +171,14 @@ def programme_create(request):
     require(_can_manage_any(request.user), _("Only directors and quality managers do this."))
     form = ProgrammeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        programme = form.save(commit=False)
-        programme.owner = request.user
-        programme.save()
-        messages.success(request, _("Audit programme created."))
-        return redirect(programme)
+        ok, programme = attempt(
+            request,
+            lambda: services.programme_create(actor=request.user, values=form.cleaned_data),
+            success=_("Audit programme created."),
+            forms=(form,),
+        )
+        if ok:
+            return redirect(programme)
     return render(request, "audits/form.html", {"form": form, "title": _("New audit programme")})
 
 
@@ -185,9 +188,16 @@ def programme_edit(request, pk):
     require(programme.can_edit(request.user), _("Only a draft programme can be changed."))
     form = ProgrammeForm(request.POST or None, instance=programme, user=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Audit programme saved."))
-        return redirect(programme)
+        ok, _programme = attempt(
+            request,
+            lambda: services.programme_update(
+                programme, actor=request.user, values=form.cleaned_data
+            ),
+            success=_("Audit programme saved."),
+            forms=(form,),
+        )
+        if ok:
+            return redirect(programme)
     return render(request, "audits/form.html", {"form": form, "title": programme.title})
 
 

@@ -21,7 +21,7 @@ from audits.services.plan import (
     team_override_approve,
     team_remove,
 )
-from audits.services.programmes import programme_approve
+from audits.services.programmes import programme_approve, programme_create, programme_update
 from audits.services.refusals import AuditRuleError, split_rule_code
 from audits.services.report import (
     NC_TITLE_STATEMENT_CHARS,
@@ -59,6 +59,8 @@ __all__ = [
     "finding_record",
     "nonconformity_title",
     "programme_approve",
+    "programme_create",
+    "programme_update",
     "raise_nonconformities",
     "raise_nonconformity",
     "split_rule_code",

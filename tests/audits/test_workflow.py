@@ -67,3 +67,26 @@ def test_the_audit_page_shows_only_the_steps_the_person_may_take(world, client):
     client.force_login(world.iso)
     page = client.get(audit.get_absolute_url()).content.decode()
     assert "revise_plan" in page
+
+
+def test_only_a_manager_of_the_unit_plans_a_programme(world):
+    values = {"unit": world.root, "start_year": 2026, "title": "Chương trình 2026–2027"}
+    with pytest.raises(PermissionDenied):
+        services.programme_create(actor=world.teacher, values=values)
+    assert not AuditProgramme.objects.filter(start_year=2026).exists()
+    programme = services.programme_create(actor=world.iso, values=values)
+    assert programme.owner == world.iso and programme.status == AuditProgramme.Status.DRAFT
+
+
+def test_an_approved_programme_is_not_changed(world):
+    programme = AuditProgramme.objects.create(
+        unit=world.root, start_year=2025, title="Chương trình", owner=world.iso
+    )
+    services.programme_update(programme, actor=world.iso, values={"title": "Đổi tên"})
+    programme.refresh_from_db()
+    assert programme.title == "Đổi tên"
+    services.programme_approve(programme, actor=world.director, password="demo")
+    with pytest.raises(PermissionDenied):
+        services.programme_update(programme, actor=world.iso, values={"title": "Lần nữa"})
+    programme.refresh_from_db()
+    assert programme.title == "Đổi tên"
