@@ -13,19 +13,19 @@ from surveys.answering import rules
 from surveys.models import (
     Campaign,
     Instrument,
-    InstrumentVersion,
     Question,
     QuestionKind,
     Response,
     SurveyLink,
 )
 from surveys.services import (
+    campaign_close,
     campaign_create,
     campaign_publish,
     codes_generate,
     free_text_grant,
     instrument_create_from_template,
-    tally_rebuild,
+    responses_import,
 )
 
 ORDER = 60
@@ -142,10 +142,7 @@ def _generate(ctx, campaign, per_unit, today, shift=0.0):
                     answers.append([q.pk, None, text])
                 if values:
                     given[str(q.pk)] = [str(v) for v in values]
-    Response.objects.bulk_create(responses, batch_size=1000)
-    InstrumentVersion.objects.filter(pk=campaign.version_id).update(has_responses=True)
-    tally_rebuild(campaign)
-    return len(responses)
+    return responses_import(campaign, responses)
 
 
 def year_of(day):
@@ -278,6 +275,4 @@ def seed(ctx):
 
 def campaign_close_quietly(campaign):
     """Last year's wave is over: closed by the quality manager."""
-    from surveys.services import campaign_close
-
-    campaign_close(actor=campaign.created_by, campaign=campaign, reason="Hết thời gian khảo sát")
+    campaign_close(campaign, actor=campaign.created_by, reason="Hết thời gian khảo sát")

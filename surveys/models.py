@@ -1,17 +1,17 @@
 """Satisfaction surveys (ISO 9001 9.1.2, ISO 21001 9.1.2): instruments, campaigns, answers.
 
-Storage for a million responses in a province:
+Storage for every response of a province, year after year:
 
 - ``Response`` holds the raw, immutable answers (one JSON document per response). Its keys are
   random UUIDs and it carries nothing that identifies a person: no user, code, IP, user agent or
   time (the date only). Responses are read only by the raw export, which streams them.
 - Results never scan raw answers. Each response is added, in the transaction that stores it
-  (``surveys.services.response_submit``), to three small counter tables keyed by (campaign,
+  (``surveys.services.submission``), to three small counter tables keyed by (campaign,
   unit, ..., shard): ``UnitTally`` (responses), ``QuestionTally`` (respondents per question)
   and ``ValueTally`` (answers per question and value). Each key is split into ``TALLY_SHARDS``
   rows (a submission adds to one shard, at random) so that concurrent submissions of one school
   seldom wait for each other's row locks; every reader sums over the shards. A results page
-  sums a few thousand counter rows for a subtree, whatever the number of responses.
+  sums the counter rows of a subtree, whatever the number of responses.
   ``tally_rebuild`` recomputes them from the raw answers when needed.
 """
 
@@ -31,6 +31,7 @@ from ims.models import Membership, OrgUnit, Role
 from ims.models.i18n import localized
 from ims.models.org import LocalizedLookup
 from ims.schoolyear import SchoolYear
+from ims.workflow import Step, Workflow
 
 # Roles that may read aggregated results for the units they cover.
 RESULT_ROLES = frozenset(
@@ -386,6 +387,42 @@ class Campaign(models.Model):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
         CLOSED = "closed", _("Closed")
+
+    # Opened for answers once, closed once. The other steps leave the state as it is: they are
+    # recorded in the campaign's history. Who may take "codes" and "raise_nc" depends on the unit
+    # concerned, so their services check it (``surveys.services``).
+    workflow = Workflow(
+        steps=(
+            Step(
+                "publish",
+                (Status.DRAFT,),
+                Status.PUBLISHED,
+                may="can_publish",
+                denied=_("You may not do this."),
+            ),
+            Step(
+                "close",
+                (Status.PUBLISHED,),
+                Status.CLOSED,
+                may="can_close",
+                denied=_("You may not do this."),
+            ),
+            Step("codes", (Status.DRAFT, Status.PUBLISHED)),
+            Step("raise_nc", (Status.PUBLISHED, Status.CLOSED)),
+            Step(
+                "free_text_grant",
+                (Status.DRAFT, Status.PUBLISHED, Status.CLOSED),
+                may="can_manage",
+                denied=_("You may not do this."),
+            ),
+            Step(
+                "free_text_revoke",
+                (Status.DRAFT, Status.PUBLISHED, Status.CLOSED),
+                may="can_manage",
+                denied=_("You may not do this."),
+            ),
+        )
+    )
 
     version = models.ForeignKey(
         InstrumentVersion,

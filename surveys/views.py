@@ -6,7 +6,7 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -20,8 +20,10 @@ from django.views.decorators.http import require_POST
 from ims.access import get_object_for_user, has_role, require, units_visible_to
 from ims.exports import FORMATS, export_response
 from ims.models import OrgUnit
-from ims.transitions import TransitionError, history_of, labelled
-from surveys import services
+from ims.steps import attempt
+from ims.transitions import history_of, labelled
+from ims.workflow import allowed_steps
+from surveys import selectors, services
 from surveys.charts import results_charts
 from surveys.forms import (
     CampaignFilterForm,
@@ -60,12 +62,6 @@ from surveys.results import (
 )
 
 PAGE_SIZE = 30
-
-
-def _errors(error):
-    if hasattr(error, "message_dict"):
-        return [m for messages_ in error.message_dict.values() for m in messages_]
-    return list(error.messages)
 
 
 def _responses_subquery():
@@ -114,8 +110,9 @@ def campaign_create(request):
     form = CampaignForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            campaign = services.campaign_create(
+        ok, campaign = attempt(
+            request,
+            lambda: services.campaign_create(
                 actor=request.user,
                 version=data["version"],
                 title=data["title"],
@@ -126,12 +123,11 @@ def campaign_create(request):
                 closes_on=data["closes_on"],
                 requires_code=data["requires_code"],
                 target_responses=data["target_responses"],
-            )
-        except ValidationError as error:
-            for message in _errors(error):
-                form.add_error(None, message)
-        else:
-            messages.success(request, _("The campaign was created as a draft."))
+            ),
+            success=_("The campaign was created as a draft."),
+            forms=(form,),
+        )
+        if ok:
             return redirect("surveys:campaign_detail", pk=campaign.pk)
     return render(request, "surveys/campaign_form.html", {"form": form})
 
@@ -186,6 +182,7 @@ def campaign_detail(request, pk):
     else:
         total = sum(row["responses"] or 0 for row in rows)
     codes_form = CodesForm(units=OrgUnit.objects.filter(pk__in=distributable))
+    steps = allowed_steps(campaign, request.user)
     return render(
         request,
         "surveys/campaign_detail.html",
@@ -199,13 +196,12 @@ def campaign_detail(request, pk):
             else None,
             "targets": campaign.targets.select_related("unit"),
             "can_manage": campaign.can_manage(request.user),
-            "can_publish": campaign.can_publish(request.user),
-            "can_close": campaign.can_close(request.user),
+            "steps": steps,
             "can_results": campaign.can_view_results(request.user),
             "codes_form": codes_form if distributable else None,
             # Before publishing a campaign that needs codes: the units that have none.
-            "units_without_codes": services.units_without_codes(campaign)
-            if campaign.status == Campaign.Status.DRAFT and campaign.can_manage(request.user)
+            "units_without_codes": selectors.units_without_codes(campaign)
+            if "publish" in steps
             else [],
             # A step about one unit (its codes, an NC raised there) only for those who see it.
             "history": labelled(history_of(campaign, request.user), type(campaign)),
@@ -220,20 +216,18 @@ def campaign_transition(request, pk, action):
     step = {"publish": services.campaign_publish, "close": services.campaign_close}.get(action)
     if step is None:
         raise Http404
+    # Someone who may not manage the campaign is answered 403, whatever its state.
+    require(campaign.can_manage(request.user))
     options = {}
     if action == "publish":
         options["without_codes_ok"] = request.POST.get("without_codes") == "on"
-    try:
-        step(actor=request.user, campaign=campaign, **options)
-    except TransitionError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request,
-            _("The campaign is published: links and QR codes are ready.")
-            if action == "publish"
-            else _("The campaign is closed."),
-        )
+    attempt(
+        request,
+        lambda: step(campaign, actor=request.user, **options),
+        success=_("The campaign is published: links and QR codes are ready.")
+        if action == "publish"
+        else _("The campaign is closed."),
+    )
     return redirect("surveys:campaign_detail", pk=campaign.pk)
 
 
@@ -328,12 +322,13 @@ def codes_generate(request, pk):
                 messages.error(request, message)
         return redirect("surveys:campaign_detail", pk=campaign.pk)
     unit = form.cleaned_data["unit"]
-    try:
-        codes = services.codes_generate(
-            actor=request.user, campaign=campaign, unit=unit, count=form.cleaned_data["count"]
-        )
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    ok, codes = attempt(
+        request,
+        lambda: services.codes_generate(
+            campaign, actor=request.user, unit=unit, count=form.cleaned_data["count"]
+        ),
+    )
+    if not ok:
         return redirect("surveys:campaign_detail", pk=campaign.pk)
     # The code travels in the fragment, which browsers never send to a server (or its logs).
     base = request.build_absolute_uri("/s/")
@@ -476,23 +471,17 @@ def free_text(request, pk):
     require(campaign.can_manage(request.user))
     form = FreeTextGrantForm(request.POST or None, campaign=campaign, user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
-            grant = services.free_text_grant(
-                actor=request.user,
-                campaign=campaign,
-                person=form.cleaned_data["person"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
-        else:
-            messages.success(
-                request,
-                _("%(person)s may now read the free-text answers of this campaign.")
-                % {"person": grant.person.display_name},
-            )
+        person = form.cleaned_data["person"]
+        ok, _grant = attempt(
+            request,
+            lambda: services.free_text_grant(
+                campaign, actor=request.user, person=person, reason=form.cleaned_data["reason"]
+            ),
+            success=_("%(person)s may now read the free-text answers of this campaign.")
+            % {"person": person.display_name},
+            forms=(form,),
+        )
+        if ok:
             return redirect("surveys:free_text", pk=campaign.pk)
     grants = FreeTextGrant.objects.filter(campaign=campaign).select_related(
         "person", "granted_by", "revoked_by"
@@ -513,12 +502,11 @@ def free_text_revoke(request, pk, grant_pk):
     if grant is None:
         raise Http404
     require(campaign.can_manage(request.user))
-    try:
-        services.free_text_revoke(actor=request.user, grant=grant)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The permission was withdrawn."))
+    attempt(
+        request,
+        lambda: services.free_text_revoke(grant, actor=request.user),
+        success=_("The permission was withdrawn."),
+    )
     return redirect("surveys:free_text", pk=campaign.pk)
 
 
@@ -533,50 +521,18 @@ def result_raise(request, pk):
     if scope is None:
         raise Http404
     require(has_role(request.user, scope, MANAGE_ROLES))
-    data = campaign_results(campaign, scope)
-    area = form.cleaned_data["area"]
-    if area is None:
-        index, n, low = data.index, data.n, data.is_low
-        subject = _("overall satisfaction")
-    else:
-        row = next((r for r in data.areas if r.area == area), None)
-        low = row is not None and row in data.low_areas
-        index, n = (row.index, row.n) if row else (None, 0)
-        subject = area.label
-    if not low:
-        messages.error(
-            request, _("Only a result below the threshold can raise a nonconformity from here.")
-        )
-        return redirect(reverse("surveys:results", args=[campaign.pk]) + f"?unit={scope.pk}")
-    kind = form.cleaned_data["kind"]
-    title = _("Low satisfaction (%(subject)s): %(unit)s, %(campaign)s") % {
-        "subject": subject,
-        "unit": scope.label,
-        "campaign": campaign.title,
-    }
-    description = _(
-        "Survey “%(campaign)s” (%(group)s): the satisfaction index for %(subject)s at %(unit)s is "
-        "%(index).1f (n = %(n)d), below the threshold of %(threshold)s."
-    ) % {
-        "campaign": campaign.title,
-        "group": campaign.get_group_display(),
-        "subject": subject,
-        "unit": scope.label,
-        "index": index,
-        "n": n,
-        "threshold": data.threshold,
-    }
-    nc = services.result_raise(
-        actor=request.user,
-        campaign=campaign,
-        unit=scope,
-        area=area,
-        index=index,
-        n=n,
-        kind=kind,
-        title=title[:200],
-        description=description,
+    ok, nc = attempt(
+        request,
+        lambda: services.result_raise(
+            campaign,
+            actor=request.user,
+            unit=scope,
+            area=form.cleaned_data["area"],
+            kind=form.cleaned_data["kind"],
+        ),
     )
+    if not ok:
+        return redirect(reverse("surveys:results", args=[campaign.pk]) + f"?unit={scope.pk}")
     messages.success(request, _("Raised: %(nc)s.") % {"nc": nc})
     return redirect(nc.get_absolute_url())
 
@@ -605,12 +561,17 @@ def instrument_create(request):
     if not form.is_valid():
         messages.error(request, _("Choose a template and a unit you manage."))
         return redirect("surveys:instrument_list")
-    instrument = services.instrument_create_from_template(
-        actor=request.user,
-        owner_unit=form.cleaned_data["owner_unit"],
-        template=form.cleaned_data["template"],
+    ok, instrument = attempt(
+        request,
+        lambda: services.instrument_create_from_template(
+            actor=request.user,
+            owner_unit=form.cleaned_data["owner_unit"],
+            template=form.cleaned_data["template"],
+        ),
+        success=_("The instrument was created from the template."),
     )
-    messages.success(request, _("The instrument was created from the template."))
+    if not ok:
+        return redirect("surveys:instrument_list")
     return redirect("surveys:instrument_detail", pk=instrument.pk)
 
 
@@ -663,7 +624,9 @@ def _version_url(version):
 def version_new(request, pk):
     instrument = _instrument(request, pk)
     require(instrument.can_manage(request.user))
-    version = services.version_new(actor=request.user, instrument=instrument)
+    ok, version = attempt(request, lambda: services.version_new(instrument, actor=request.user))
+    if not ok:
+        return redirect("surveys:instrument_detail", pk=instrument.pk)
     messages.success(
         request, _("Version %(n)d was created; you can edit it.") % {"n": version.number}
     )
@@ -685,13 +648,11 @@ def section_add(request, pk, number):
     version = _editable_version(request, pk, number)
     form = SectionForm(request.POST)
     if form.is_valid():
-        try:
-            services.section_add(actor=request.user, version=version, **form.cleaned_data)
-        except ValidationError as error:
-            for message in _errors(error):
-                messages.error(request, message)
-        else:
-            messages.success(request, _("The section was added."))
+        attempt(
+            request,
+            lambda: services.section_add(version, actor=request.user, **form.cleaned_data),
+            success=_("The section was added."),
+        )
     else:
         messages.error(request, _("Give the section a title."))
     return redirect(_version_url(version))
@@ -706,13 +667,13 @@ def question_add(request, pk, number):
         data = dict(form.cleaned_data)
         section, choices = data.pop("section"), data.pop("parsed_choices")
         data.pop("choices")
-        try:
-            services.question_add(actor=request.user, section=section, choices=choices, **data)
-        except ValidationError as error:
-            for message in _errors(error):
-                form.add_error(None, message)
-        else:
-            messages.success(request, _("The question was added."))
+        ok, _question = attempt(
+            request,
+            lambda: services.question_add(section, actor=request.user, choices=choices, **data),
+            success=_("The question was added."),
+            forms=(form,),
+        )
+        if ok:
             return redirect(_version_url(version))
     instrument = version.instrument
     return render(
@@ -751,13 +712,13 @@ def question_edit(request, pk, number, question_pk):
         status = 400 if request.method == "POST" else 200
     elif request.method == "POST":
         if form.is_valid():
-            try:
-                services.question_update(actor=request.user, question=question, **form.cleaned_data)
-            except ValidationError as error:
-                for message in _errors(error):
-                    form.add_error(None, message)
-            else:
-                messages.success(request, _("The question was saved."))
+            ok, _question = attempt(
+                request,
+                lambda: services.question_update(question, actor=request.user, **form.cleaned_data),
+                success=_("The question was saved."),
+                forms=(form,),
+            )
+            if ok:
                 return redirect(_version_url(version))
         status = 400
     return render(
@@ -775,13 +736,11 @@ def question_delete(request, pk, number, question_pk):
     question = Question.objects.filter(version=version, pk=question_pk).first()
     if question is None:
         raise Http404
-    try:
-        services.question_delete(actor=request.user, question=question)
-    except ValidationError as error:
-        for message in _errors(error):
-            messages.error(request, message)
-    else:
-        messages.success(request, _("The question was deleted."))
+    attempt(
+        request,
+        lambda: services.question_delete(question, actor=request.user),
+        success=_("The question was deleted."),
+    )
     return redirect(_version_url(version))
 
 

@@ -1,4 +1,4 @@
-"""What a curious reader who opens every page can work out by subtraction (issue 20)."""
+"""What a curious reader who opens every page can work out by subtraction."""
 
 from collections import defaultdict
 

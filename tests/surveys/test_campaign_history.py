@@ -4,7 +4,7 @@ unit (its one-time codes, an NC raised from its results) only where they see tha
 import pytest
 
 from surveys import services
-from tests.surveys.factories import make_campaign
+from tests.surveys.factories import make_campaign, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -14,16 +14,13 @@ def campaign(world):
     campaign = make_campaign(world, units=[world.root])  # both schools answer
     services.codes_generate(actor=world.principal, campaign=campaign, unit=world.school, count=3)
     services.codes_generate(actor=world.principal2, campaign=campaign, unit=world.school2, count=4)
+    submit(campaign, world.school2, n=6, likert=2)  # below the threshold: an NC may be raised
     nc = services.result_raise(
         actor=world.principal2,
         campaign=campaign,
         unit=world.school2,
         area=None,
-        index=41.5,
-        n=12,
         kind="nonconformity",
-        title="Phụ huynh chưa hài lòng về cơ sở vật chất",
-        description="Chỉ số 41,5 (n = 12).",
     )
     campaign.nc_number = nc.number
     return campaign

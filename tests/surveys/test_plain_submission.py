@@ -1,4 +1,4 @@
-"""The plain submission path (issue 20 §1, §2 storage and duplicates): a campaign edit applies
+"""The plain submission path (storage and duplicates): a campaign edit applies
 to the next request of any process, a double tap stores one response and thanks twice, the
 stored rows do not tie a one-time code to its response, closing and submitting never overlap,
 concurrent submissions lose and duplicate nothing, and the migration keeps staged responses."""

@@ -1,8 +1,11 @@
 """From a low result to a nonconformity, through ``nonconformities.services.nonconformity_raise``."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
+from django.utils import translation
 
 from nonconformities.models import Nonconformity
+from surveys import services
 from surveys.models import Area, ResultAction
 from tests.surveys.factories import make_campaign, submit
 
@@ -85,3 +88,44 @@ def test_the_nc_links_back_to_the_results_for_those_who_may_see_them(
     assert back in client_for(world.principal).get(nc.get_absolute_url()).content.decode()
     assert ResultAction.objects.get().can_view(world.director)
     assert not ResultAction.objects.get().can_view(world.principal2)
+
+
+def test_the_service_refuses_a_result_that_is_not_below_the_threshold(world):
+    """The rule lives in the service: a caller other than the results page is refused too."""
+    campaign = make_campaign(world, units=[world.school])
+    submit(campaign, world.school, n=6, likert=5)  # index 100
+    facilities = Area.objects.get(code="facilities")
+    for area in (None, facilities):
+        with translation.override("en"), pytest.raises(PermissionDenied) as refused:
+            services.result_raise(
+                campaign, actor=world.iso, unit=world.school, area=area, kind="nonconformity"
+            )
+        assert refused.value.messages == [
+            "Only a result below the threshold can raise a nonconformity from here."
+        ]
+    assert not Nonconformity.objects.exists() and not ResultAction.objects.exists()
+
+
+def test_the_service_refuses_a_hidden_small_group(world):
+    campaign = make_campaign(world, units=[world.school])
+    submit(campaign, world.school, n=3, likert=1)
+    with pytest.raises(PermissionDenied):
+        services.result_raise(campaign, actor=world.iso, unit=world.school, kind="nonconformity")
+    assert not Nonconformity.objects.exists()
+
+
+def test_a_refused_raise_says_why_on_the_results_page(client_for, world):
+    campaign = make_campaign(world, units=[world.school])
+    submit(campaign, world.school, n=6, likert=5)
+    response = client_for(world.iso).post(
+        f"/surveys/{campaign.pk}/results/raise/",
+        {"kind": "nonconformity", "unit": world.school.pk, "area": ""},
+        follow=True,
+    )
+    assert response.redirect_chain[0][0].endswith(f"/results/?unit={world.school.pk}")
+    with translation.override(response.wsgi_request.LANGUAGE_CODE):
+        expected = translation.gettext(
+            "Only a result below the threshold can raise a nonconformity from here."
+        )
+    assert [str(m) for m in response.context["messages"]] == [expected]
+    assert not Nonconformity.objects.exists()

@@ -1,4 +1,4 @@
-"""A survey that reaches every parent (issue 19 §8): posters and pages that say whose survey it
+"""A survey that reaches every parent: posters and pages that say whose survey it
 is and that a code is needed, no campaign published with a unit that has no codes, answers
 that follow a parent to another browser, and what the quality manager sees while it runs."""
 

@@ -1,4 +1,4 @@
-"""Anonymity of results (issue 20): below the Department, figures move only in steps of 5
+"""Anonymity of results: below the Department, figures move only in steps of 5
 responses (or when the campaign closes), and a hidden cell cannot be read back by subtracting
 figures shown on any page, the dashboard included."""
 
