@@ -1,5 +1,4 @@
 import uuid
-from datetime import timedelta
 
 from django import forms
 from django.db.models import Exists, Min, OuterRef, Q
@@ -20,12 +19,13 @@ from audits.models import (
     Process,
 )
 from audits.photos import check_photo
-from audits.programme_stats import DONE_STATES
+from audits.programme_stats import DONE_STATES, FINDING_AGES
 from audits.services import split_rule_code
 from ims.access import AUDITOR_ROLES, MANAGER_ROLES, units_visible_to
+from ims.clausechoice import ClauseMultipleChoiceField
 from ims.keptuploads import KeepsUploads, KeptFileInput
 from ims.models import Clause, OrgUnit
-from ims.multichoice import ClauseMultipleChoiceField, MultiChoice
+from ims.multichoice import MultiChoice
 from ims.pickers import PeopleField, PeopleScope, PersonField
 from ims.schoolyear import SchoolYear, recent_years
 from ims.search import search
@@ -390,12 +390,6 @@ class ReportForm(forms.ModelForm):
         widgets = {f: forms.Textarea(attrs={"rows": 3}) for f in fields}
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
 UNIT_CHOICES_LIMIT = 200
 
 
@@ -490,14 +484,6 @@ def _selected_unit(form, user, name="unit"):
     return units_visible_to(user).filter(pk=value).first()
 
 
-AGE_CHOICES = [
-    ("0-30", _("up to 30 days")),
-    ("31-60", _("31–60 days")),
-    ("61-90", _("61–90 days")),
-    ("91-", _("over 90 days")),
-]
-
-
 class FindingFilterForm(forms.Form):
     """The findings register's filters. ``audit_unit`` and ``programme`` come from links (the
     dashboard, a programme's page); the form keeps them as hidden fields."""
@@ -527,7 +513,7 @@ class FindingFilterForm(forms.Form):
         choices=[("", _("All statuses")), *Finding.Status.choices],
     )
     age = forms.ChoiceField(
-        label=_("Open for"), required=False, choices=[("", _("Any age")), *AGE_CHOICES]
+        label=_("Open for"), required=False, choices=[("", _("Any age")), *FINDING_AGES.choices]
     )
     audit_unit = forms.ModelChoiceField(
         required=False, queryset=OrgUnit.objects.none(), widget=forms.HiddenInput
@@ -569,15 +555,6 @@ class FindingFilterForm(forms.Form):
             findings = findings.filter(status=data["status"])
         if data["age"]:
             findings = findings.filter(status=Finding.Status.OPEN).filter(
-                age_condition(data["age"], now)
+                FINDING_AGES.condition(data["age"], now)
             )
         return findings
-
-
-def age_condition(bucket, now):
-    """Findings recorded ``low`` to ``high`` days ago, as the programme page counts them."""
-    low, _sep, high = bucket.partition("-")
-    condition = Q(created_at__lte=now - timedelta(days=int(low)))
-    if high:
-        condition &= Q(created_at__gt=now - timedelta(days=int(high) + 1))
-    return condition

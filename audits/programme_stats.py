@@ -1,14 +1,23 @@
 """How an audit programme is doing: schedule adherence, findings by grade, open findings by age."""
 
-from datetime import timedelta
-
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from audits.models import Audit, Finding, FindingGrade
+from ims.ageing import AgeBucket, Ageing
 
 DONE_STATES = (Audit.Status.REPORT_ISSUED, Audit.Status.CLOSED)
-AGE_BUCKETS = ((0, 30), (31, 60), (61, 90), (91, None))
+# How long an open finding has been open: the programme page's table and the findings filter.
+FINDING_AGES = Ageing(
+    field="created_at",
+    buckets=(
+        AgeBucket("0-30", _("up to 30 days"), 0, 30),
+        AgeBucket("31-60", _("31–60 days"), 31, 60),
+        AgeBucket("61-90", _("61–90 days"), 61, 90),
+        AgeBucket("91-", _("over 90 days"), 91),
+    ),
+)
 
 
 def programme_stats(programme, today=None, *, user=None):
@@ -37,17 +46,12 @@ def programme_stats(programme, today=None, *, user=None):
         findings.values_list("grade").annotate(n=Count("pk")).values_list("grade", "n")
     )
     by_grade = [(grade, by_grade_counts.get(grade.pk, 0)) for grade in FindingGrade.objects.all()]
-    now = timezone.now()
-    ages = []
-    for low, high in AGE_BUCKETS:
-        condition = Q(created_at__lte=now - timedelta(days=low))
-        if high is not None:
-            condition &= Q(created_at__gt=now - timedelta(days=high + 1))
-        ages.append((low, high, condition))
-    age_counts = findings.filter(status=Finding.Status.OPEN).aggregate(
-        **{f"b{i}": Count("pk", filter=cond) for i, (_l, _h, cond) in enumerate(ages)}
-    )
-    open_by_age = [(low, high, age_counts[f"b{i}"]) for i, (low, high, _c) in enumerate(ages)]
+    open_by_age = [
+        (bucket.low, bucket.high, n)
+        for bucket, n in FINDING_AGES.counts(
+            findings.filter(status=Finding.Status.OPEN), timezone.now()
+        )
+    ]
     return {
         **counts,
         "adherence": adherence,

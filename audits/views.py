@@ -23,7 +23,6 @@ from audits.forms import (
     FindingFilterForm,
     FindingForm,
     ProgrammeForm,
-    ReasonForm,
     ReportForm,
     TeamMemberForm,
 )
@@ -40,7 +39,7 @@ from audits.programme_stats import programme_stats
 from audits.report_kinds import report_context
 from ims.access import MANAGER_ROLES, get_object_for_user, member_roles, require
 from ims.files import serve_file
-from ims.forms import SignForm
+from ims.forms import ReasonForm, SignForm
 from ims.models import OrgUnit
 from ims.steps import attempt, refusal_messages, returns_to_step, show_refusal
 from ims.workflow import allowed_steps
@@ -365,7 +364,7 @@ def audit_step(request, pk, step):
     service, success = STEPS[step]
     kwargs = {}
     if step in {"approve_plan", "revise_plan", "resume", "close"}:
-        form = ReasonForm(request.POST)
+        form = ReasonForm(request.POST, required=False)
         kwargs["reason"] = form.cleaned_data["reason"] if form.is_valid() else ""
     attempt(request, lambda: service(audit, actor=request.user, **kwargs), success=success)
     return redirect(audit)
@@ -688,7 +687,7 @@ def finding_evidence_add(request, pk):
 @require_POST
 def finding_close(request, pk):
     finding = _finding(request, pk)
-    form = ReasonForm(request.POST)
+    form = ReasonForm(request.POST, required=False)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     attempt(
         request,

@@ -41,7 +41,7 @@ from ims.models import OrgUnit
 from ims.models.i18n import localized
 from ims.models.org import PATH_SEGMENT_WIDTH
 from ims.schoolyear import SchoolYear
-from nonconformities.models import CorrectiveAction, Nonconformity, age_condition
+from nonconformities.models import AGE_BUCKETS, CorrectiveAction, Nonconformity
 from surveys.models import (
     Campaign,
     CampaignUnit,
@@ -248,9 +248,15 @@ def _nonconformities(board, user, years, per_child, per_unit, unit_ids):
         "open": Count("pk", filter=is_open, distinct=True),
         "major": Count("pk", filter=is_open & Q(severity="major"), distinct=True),
         "minor": Count("pk", filter=is_open & Q(severity="minor"), distinct=True),
-        "age_recent": Count("pk", filter=is_open & age_condition("lt30", today), distinct=True),
-        "age_middle": Count("pk", filter=is_open & age_condition("30-90", today), distinct=True),
-        "age_old": Count("pk", filter=is_open & age_condition("gt90", today), distinct=True),
+        "age_recent": Count(
+            "pk", filter=is_open & AGE_BUCKETS.condition("lt30", today), distinct=True
+        ),
+        "age_middle": Count(
+            "pk", filter=is_open & AGE_BUCKETS.condition("30-90", today), distinct=True
+        ),
+        "age_old": Count(
+            "pk", filter=is_open & AGE_BUCKETS.condition("gt90", today), distinct=True
+        ),
         "overdue": Count("pk", filter=late, distinct=True),
         "overdue_actions": Count("actions", filter=late, distinct=True),
     }

@@ -6,21 +6,15 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from ims.access import units_visible_to
+from ims.clausechoice import ClauseChoiceField, ClauseMultipleChoiceField
 from ims.files import check_upload
 from ims.forms import SignForm
 from ims.keptuploads import KeepsUploads, KeptFileInput
 from ims.models import Clause, Membership, OrgUnit
 from ims.models.org import PATH_SEGMENT_WIDTH
-from ims.multichoice import ClauseMultipleChoiceField
 from ims.pickers import PeopleField, PeopleScope, PersonField
 from ims.unitchoice import UnitChoiceField, UnitMultipleChoiceField
-from ims.unitfilter import (
-    CLAUSE_LABEL_FIELDS,
-    LightModelChoiceField,
-    UnitFilterField,
-    clause_label,
-    unit_only_field,
-)
+from ims.unitfilter import UnitFilterField, unit_only_field
 
 from .models import (
     AUTHOR_ROLES,
@@ -244,16 +238,6 @@ class RevisionForm(KeepsUploads, forms.Form):
         return approver
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
-
-    def clean_reason(self):
-        value = self.cleaned_data["reason"].strip()
-        if not value:
-            raise ValidationError(_("Give a reason."))
-        return value
-
-
 class PublishForm(SignForm):
     """Publishing signs the issue and names the day the revision takes effect."""
 
@@ -319,14 +303,7 @@ class RegisterFilterForm(forms.Form):
         required=False,
         choices=[("", _("All statuses")), *RevisionStatus.choices],
     )
-    clause = LightModelChoiceField(
-        label=_("Clause"),
-        queryset=Clause.objects.none(),
-        required=False,
-        empty_label=_("All clauses"),
-        label_fields=CLAUSE_LABEL_FIELDS,
-        label_from_row=clause_label,
-    )
+    clause = ClauseChoiceField(label=_("Clause"), required=False, empty_label=_("All clauses"))
     review = forms.ChoiceField(label=_("Due for review"), required=False, choices=REVIEW_CHOICES)
 
     FIELDS = ("q", "type", "unit", "unit_only", "status", "clause", "review")

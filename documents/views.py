@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from ims.access import get_object_for_user, member_roles
 from ims.exports import FORMATS, export_response
 from ims.files import serve_file
-from ims.forms import SignForm
+from ims.forms import ReasonForm, SignForm
 from ims.history import changes as record_changes
 from ims.models import OrgUnit
 from ims.models.org import PATH_SEGMENT_WIDTH
@@ -32,7 +32,6 @@ from .forms import (
     DistributionForm,
     DocumentForm,
     PublishForm,
-    ReasonForm,
     RegisterFilterForm,
     ReviewNoteForm,
     RevisionForm,

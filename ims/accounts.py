@@ -13,6 +13,8 @@ from ims.models import User
 from ims.transitions import TransitionError, record_transition
 
 ACTIVE, DEACTIVATED = User.Status.ACTIVE, User.Status.DEACTIVATED
+# The longest reason the account page accepts for deactivating or reactivating.
+REASON_MAX_LENGTH = 500
 
 
 def _change(actor, person, *, active, reason):

@@ -1,5 +1,6 @@
 import hashlib
 import time
+from typing import Any
 from urllib.parse import urlsplit
 
 from django import forms
@@ -7,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm, _unicode_ci_compare
+from django.core import validators
 from django.utils.translation import gettext_lazy as _
 
 from ims import lockout
@@ -186,9 +188,25 @@ class ProfileForm(forms.ModelForm):
 
 
 class ReasonForm(forms.Form):
+    """Why a step is taken; the reason goes to the record's history and its transition event.
+
+    Every app's steps use this form: ``required=False`` where a step may be taken without a
+    reason, ``max_length`` where the page limits how long one may be.
+    """
+
     reason = forms.CharField(
         label=_("Reason"),
-        max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("Give a reason for this change.")},
     )
+
+    def __init__(
+        self, *args: Any, required: bool = True, max_length: int | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["reason"]
+        field.required = required
+        if max_length is not None:
+            field.max_length = max_length
+            field.validators.append(validators.MaxLengthValidator(max_length))
+            field.widget.attrs.update(field.widget_attrs(field.widget))

@@ -8,15 +8,19 @@ Without JavaScript that is the whole widget: a plain list, ticked and submitted 
 and shows what is chosen as chips that can be removed; the checkboxes stay the form's data.
 
 A label can carry its depth and group: choice fields return ``OptionLabel`` (a ``str``) from
-``label_from_instance``. The options are written with ``format_html``, not one template per
-option: a clause list is 150 options on every audit form.
+``label_from_instance``, as ``ims.clausechoice.ClauseMultipleChoiceField`` does. The options are
+written with ``format_html``, not one template per option: a clause list is 150 options on every
+audit form.
 """
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from django import forms
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-
-from ims.models import Clause
 
 MAX_DEPTH = 8
 
@@ -28,7 +32,9 @@ class OptionLabel(str):
     group = ""
     chip = ""
 
-    def __new__(cls, text, depth=0, group="", chip=""):
+    def __new__(
+        cls, text: str, depth: int = 0, group: object = "", chip: object = ""
+    ) -> OptionLabel:
         label = super().__new__(cls, text)
         label.depth = max(0, min(MAX_DEPTH, int(depth)))
         label.group = str(group or "")
@@ -36,7 +42,7 @@ class OptionLabel(str):
         return label
 
 
-def _flat(choices):
+def _flat(choices: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, Any, str]]:
     """(value, label, group) for every choice, optgroups included."""
     for value, label in choices:
         if isinstance(label, (list, tuple)):
@@ -49,7 +55,9 @@ def _flat(choices):
 class MultiChoice(forms.CheckboxSelectMultiple):
     """Checkboxes named like the field, in groups, indented; filterable with JavaScript."""
 
-    def render(self, name, value, attrs=None, renderer=None):
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> str:
         final_attrs = self.build_attrs(self.attrs, attrs or {})
         id_ = final_attrs.get("id") or f"id_{name}"
         disabled = " disabled" if final_attrs.get("disabled") else ""
@@ -104,23 +112,6 @@ class MultiChoice(forms.CheckboxSelectMultiple):
             _("Nothing in the list matches."),
         )
 
-    def id_for_label(self, id_, index=None):
+    def id_for_label(self, id_: str, index: str | None = None) -> str:
         # The legend names the group; the error summary links to the list itself.
         return id_ if index is None else f"{id_}_{index}"
-
-
-class ClauseMultipleChoiceField(forms.ModelMultipleChoiceField):
-    """Clauses, listed under their criteria set and indented by their numbering."""
-
-    widget = MultiChoice
-
-    def __init__(self, queryset=None, **kwargs):
-        super().__init__(queryset=Clause.objects.none() if queryset is None else queryset, **kwargs)
-
-    def label_from_instance(self, obj):
-        return OptionLabel(
-            f"{obj.number} {obj.label}",
-            depth=obj.depth,
-            group=obj.criteria_set.label,
-            chip=f"{obj.reference} {obj.label}",  # "ISO 9001:2015 — 7.2 ...": which standard
-        )

@@ -183,15 +183,6 @@ class LightModelChoiceField(forms.ModelChoiceField):
         super().__init__(*args, **kwargs)
 
 
-def clause_label(code, number, title, title_en, title_lo):
-    """ "ISO-9001 9.2 Internal audit" from a clause row, in the active language."""
-    text = localized(SimpleNamespace(title=title, title_en=title_en, title_lo=title_lo), "title")
-    return f"{code} {number} {text}"
-
-
-CLAUSE_LABEL_FIELDS = ("criteria_set__code", "number", "title", "title_en", "title_lo")
-
-
 class UnitFilterField(forms.Field):
     """An optional unit among those the user may see; cleans to the ``OrgUnit``.
 

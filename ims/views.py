@@ -325,7 +325,7 @@ def user_detail(request, pk):
             "person": person,
             "memberships": memberships,
             "can_manage": may_manage_account(request.user, person),
-            "reason_form": ReasonForm(),
+            "reason_form": ReasonForm(max_length=accounts.REASON_MAX_LENGTH),
             "password_form": SetPasswordForm(person)
             if accounts.may_get_first_password(person)
             else None,
@@ -338,7 +338,7 @@ def user_detail(request, pk):
 def user_set_active(request, pk, active):
     person = get_object_for_user(User, request.user, pk=pk)
     require(may_manage_account(request.user, person), _("You may not change this account."))
-    form = ReasonForm(request.POST)
+    form = ReasonForm(request.POST, max_length=accounts.REASON_MAX_LENGTH)
     change = accounts.user_reactivate if active else accounts.user_deactivate
     try:
         if not form.is_valid():

@@ -6,19 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from ims.access import AUDITOR_ROLES, HEAD_ROLES, MANAGER_ROLES, units_visible_to
+from ims.clausechoice import ClauseChoiceField, ClauseMultipleChoiceField
 from ims.forms import SignForm
 from ims.keptuploads import KeepsUploads, KeptFileInput
 from ims.models import Clause, OrgUnit, Role
-from ims.multichoice import ClauseMultipleChoiceField
 from ims.pickers import PeopleScope, PersonField
 from ims.unitchoice import UnitChoiceField
-from ims.unitfilter import (
-    LightModelChoiceField,
-    UnitFilterField,
-    unit_condition,
-    unit_only_field,
-)
-from nonconformities.models import AGE_BUCKETS, CauseCategory, Nonconformity, age_condition
+from ims.unitfilter import UnitFilterField, unit_condition, unit_only_field
+from nonconformities.models import AGE_BUCKETS, CauseCategory, Nonconformity
 
 RAISE_ROLES = MANAGER_ROLES | HEAD_ROLES | AUDITOR_ROLES | {Role.STAFF}
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -26,11 +21,6 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 def text_area(rows=3):
     return forms.Textarea(attrs={"rows": rows})
-
-
-class ClauseChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.reference} {obj.label}"
 
 
 def clause_queryset():
@@ -314,24 +304,21 @@ class FilterForm(forms.Form):
     )
     unit = UnitFilterField(label=_("Unit"), empty_label=_("All"))
     unit_only = unit_only_field()
-    clause = ClauseChoiceField(label=_("Clause"), required=False, queryset=Clause.objects.none())
+    clause = ClauseChoiceField(
+        label=_("Clause"), required=False, empty_label=_("All"), with_title=False
+    )
     overdue = forms.BooleanField(label=_("Overdue actions only"), required=False)
     open = forms.BooleanField(label=_("Open only (not closed)"), required=False)
     age = forms.ChoiceField(
-        label=_("Age since reported"), required=False, choices=[("", _("All")), *AGE_BUCKETS]
+        label=_("Age since reported"),
+        required=False,
+        choices=[("", _("All")), *AGE_BUCKETS.choices],
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].bind(user)
-        self.fields["clause"] = LightModelChoiceField(
-            label=_("Clause"),
-            required=False,
-            queryset=clause_queryset(),
-            empty_label=_("All"),
-            label_fields=("criteria_set__code", "number"),
-            label_from_row=lambda code, number: f"{code} {number}",
-        )
+        self.fields["clause"].queryset = clause_queryset()
 
     def apply(self, queryset):
         from ims.search import search
@@ -352,5 +339,5 @@ class FilterForm(forms.Form):
         if data.get("open"):
             queryset = queryset.open()
         if data.get("age"):
-            queryset = queryset.filter(age_condition(data["age"]))
+            queryset = queryset.filter(AGE_BUCKETS.condition(data["age"], timezone.localdate()))
         return queryset

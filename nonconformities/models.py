@@ -20,6 +20,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from ims.access import HEAD_ROLES, MANAGER_ROLES, roles_for, units_visible_to
+from ims.ageing import AgeBucket, Ageing
 from ims.models import Clause, OrgUnit
 from ims.models.org import LocalizedLookup
 from ims.search import SearchTextField, fold_join
@@ -55,22 +56,14 @@ class NumberSequence(models.Model):
 
 
 # Age of an NC since it was reported, in the buckets the register and the dashboard share.
-AGE_BUCKETS = [
-    ("lt30", _("under 30 days")),
-    ("30-90", _("30–90 days")),
-    ("gt90", _("over 90 days")),
-]
-
-
-def age_condition(bucket, today=None):
-    """The ``Q`` selecting NCs reported in age ``bucket`` (one of ``AGE_BUCKETS``) at ``today``."""
-    today = today or timezone.localdate()
-    day30, day90 = today - timedelta(days=30), today - timedelta(days=90)
-    return {
-        "lt30": models.Q(reported_on__gt=day30),
-        "30-90": models.Q(reported_on__lte=day30, reported_on__gte=day90),
-        "gt90": models.Q(reported_on__lt=day90),
-    }[bucket]
+AGE_BUCKETS = Ageing(
+    field="reported_on",
+    buckets=(
+        AgeBucket("lt30", _("under 30 days"), 0, 29),
+        AgeBucket("30-90", _("30–90 days"), 30, 90),
+        AgeBucket("gt90", _("over 90 days"), 91),
+    ),
+)
 
 
 class NonconformityQuerySet(models.QuerySet):
