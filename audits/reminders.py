@@ -1,4 +1,4 @@
-"""Audit reminders for the core's daily pass (issue 7).
+"""Audit reminders for the core's daily pass.
 
 - team and auditees: an audit starts in 7 days, and again the day before;
 - lead auditor (for an external audit, the programme manager who records it): the report is

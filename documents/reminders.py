@@ -1,12 +1,12 @@
-"""Reminders for the daily pass (issue 7):
+"""Document reminders for the core's daily pass:
 
 - the owner of an effective document, once when its periodic review falls due within 30 days,
   and once a week while it is overdue;
 - each recipient who has not acknowledged an effective revision 7 days after it was distributed
   to them, once a week until they do.
 
-A reminder is written at most once per stage: the stage is part of the item key, and a stage
-already in the recipient's inbox is not sent again, even when a day was missed.
+Each is a ``once`` reminder whose item key names its stage (the review date, the week): the core
+sends a stage once, on the first pass on or after its day, so a missed day loses nothing.
 """
 
 from datetime import timedelta
@@ -14,7 +14,6 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from ims.models import Notification
 from ims.reminders import Reminder, lazy_format
 
 from .models import REVIEW_DUE_DAYS, Document, Revision, RevisionStatus
@@ -26,12 +25,6 @@ REPEAT_EVERY_DAYS = 7
 REVIEW_DUE = "documents.review_due"
 REVIEW_OVERDUE = "documents.review_overdue"
 ACK_OVERDUE = "documents.ack_overdue"
-
-
-def _already_sent(kind, item_key, user):
-    return Notification.objects.filter(
-        user=user, dedupe_key__startswith=f"{kind}:{item_key}:{user.pk}:"
-    ).exists()
 
 
 def review_reminders(today):
@@ -59,9 +52,7 @@ def review_reminders(today):
                 date=due.strftime("%d/%m/%Y"),
                 doc=str(document),
             )
-        if _already_sent(kind, item_key, document.owner):
-            continue
-        yield Reminder(document.owner, kind, item_key, title, url=url)
+        yield Reminder(document.owner, kind, item_key, title, url=url, once=True)
 
 
 def acknowledgement_reminders(today):
@@ -81,8 +72,6 @@ def acknowledgement_reminders(today):
                 continue
             week = ((today - since).days - ACK_AFTER_DAYS) // REPEAT_EVERY_DAYS
             item_key = f"rev-{revision.pk}-w{week}"
-            if _already_sent(ACK_OVERDUE, item_key, user):
-                continue
             yield Reminder(
                 user,
                 ACK_OVERDUE,
@@ -90,6 +79,7 @@ def acknowledgement_reminders(today):
                 lazy_format(_("Please read and acknowledge: %(doc)s"), doc=str(revision)),
                 body=revision.document.title,
                 url=url,
+                once=True,
             )
 
 

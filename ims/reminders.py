@@ -1,44 +1,55 @@
-"""The daily reminder pass: modules register providers; each reminder is sent exactly once.
+"""The daily reminder pass: apps declare their reminders; the core sends each exactly once.
 
-A provider is a function ``provider(today)`` that yields ``Reminder`` rows. The pass writes each
-to the recipient's inbox with a deduplication key (kind, item, recipient, day) that a unique
-constraint enforces, so running the pass twice, or on two workers at once, sends it once.
+An app registers a provider (``register_reminders`` from its ``AppConfig.ready()``): a function
+``provider(today)`` that yields ``Reminder`` rows, each saying who, about what and why. It only
+declares; it never looks at what was sent before. The pass writes each reminder to the
+recipient's inbox under a deduplication key that a unique constraint enforces, so running the
+pass twice, or on two workers at once, sends it once.
 
-A reminder due on a given day (an audit starts in 7 days) is a ``once`` reminder: its provider
-offers it on every pass from that day on while it still applies, and its key leaves out the day,
-so the first pass on or after the day sends it and no later pass sends it again. A missed pass
-(the worker down for a day) then loses nothing.
+- A daily reminder (``once=False``) is keyed by kind, item, recipient and day: sent once a day
+  for as long as the provider offers it.
+- A ``once`` reminder is keyed by kind, item and recipient, without the day. A reminder due on a
+  given day (an audit starts in 7 days, an action is a week overdue) is one: its provider offers
+  it on every pass from that day on while it applies, with the stage (the date, the week) in its
+  item key, so the first pass on or after the day sends it and no later pass does. A missed pass
+  (the worker down for a day) then loses nothing.
+
 Emails follow each user's choice: immediately, or in one daily digest.
 """
 
+from __future__ import annotations
+
 import hashlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.functional import lazy
+from django.utils.functional import Promise, lazy
 
 from ims.models import Notification, User
 from ims.notifications import language_of, notify, send_notification_email
 
-_providers = {}
-
 
 @dataclass(frozen=True)
 class Reminder:
-    user: object
+    """One reminder a provider declares: to whom, of which kind, about which item (with the
+    stage that makes it once-only in the key), its text and link."""
+
+    user: User
     kind: str
     item_key: str
-    title: object
-    body: object = ""
+    title: str | Promise
+    body: str | Promise = ""
     url: str = ""
     once: bool = False  # sent once ever (per kind, item and recipient), not once a day
 
-    def key_for(self, today):
+    def key_for(self, today: date) -> str:
         key = f"{self.kind}:{self.item_key}:{self.user.pk}"
         if not self.once:
             key = f"{key}:{today.isoformat()}"
@@ -48,20 +59,24 @@ class Reminder:
         return f"{key[:120]}#{hashlib.sha256(key.encode()).hexdigest()}"
 
 
-def lazy_format(template, **values):
+Provider = Callable[[date], Iterable[Reminder]]
+_providers: dict[str, Provider] = {}
+
+
+def lazy_format(template: str | Promise, **values: Any) -> Promise:
     """A lazy string: ``template % values``, translated when rendered in the recipient's language."""
     return lazy(lambda: str(template) % values, str)()
 
 
-def register_reminders(name, provider):
+def register_reminders(name: str, provider: Provider) -> None:
     _providers[name] = provider
 
 
-def providers():
+def providers() -> dict[str, Provider]:
     return dict(_providers)
 
 
-def send_reminders(today=None):
+def send_reminders(today: date | None = None) -> int:
     """Run every provider for ``today``; returns how many notifications were newly written."""
     today = today or timezone.localdate()
     written = 0
@@ -82,7 +97,7 @@ def send_reminders(today=None):
     return written
 
 
-def flush_pending_emails(window=timedelta(days=2)):
+def flush_pending_emails(window: timedelta = timedelta(days=2)) -> int:
     """Email notifications of immediate-delivery users that were not emailed (e.g. SMTP down)."""
     pending = (
         Notification.objects.filter(
@@ -97,7 +112,7 @@ def flush_pending_emails(window=timedelta(days=2)):
     return sum(1 for pk in list(pending) if send_notification_email(pk))
 
 
-def send_digests():
+def send_digests() -> int:
     """One email per digest user with every notification not yet emailed."""
     sent = 0
     users = (
@@ -126,7 +141,7 @@ def send_digests():
     return sent
 
 
-def _send_digest(user, items):
+def _send_digest(user: User, items: list[Notification]) -> None:
     with translation.override(language_of(user)):
         context = {"user": user, "items": items, "site_url": settings.SITE_URL}
         subject = render_to_string("ims/email/digest_subject.txt", context).strip()

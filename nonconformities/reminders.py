@@ -1,4 +1,4 @@
-"""NC reminders for the core's daily pass (issue 7).
+"""NC reminders for the core's daily pass.
 
 | who                  | when                                                            |
 |----------------------|-----------------------------------------------------------------|
@@ -8,7 +8,8 @@
 | director             | the action is 30 or more days overdue (once)                    |
 | planned verifier     | the effectiveness check is due and the NC awaits it (weekly)    |
 
-Each reminder is sent once per stage: a stage already notified on an earlier day is skipped, so a
+Each is a ``once`` reminder whose item key names its stage (the action, the week overdue, the
+verification round): the core sends a stage once, on the first pass on or after its day, so a
 missed day never loses an escalation and a pass run twice (or on two workers) sends it once.
 """
 
@@ -16,7 +17,7 @@ from datetime import timedelta
 
 from django.utils.translation import gettext_lazy as _
 
-from ims.models import Notification, Role
+from ims.models import Role
 from ims.reminders import Reminder, lazy_format
 from nonconformities.models import CorrectiveAction, Nonconformity, people_with_role, unit_heads
 
@@ -32,31 +33,11 @@ KINDS = (
 )
 
 
-def _already_sent():
-    """(kind, item key, user id) of every NC reminder stage already in someone's inbox."""
-    sent = set()
-    keys = Notification.objects.filter(kind__in=KINDS, dedupe_key__isnull=False).values_list(
-        "dedupe_key", flat=True
-    )
-    for key in keys.iterator():
-        parts = key.split(":")
-        if len(parts) >= 4:
-            sent.add((parts[0], ":".join(parts[1:-2]), parts[-2]))
-    return sent
-
-
 def _fmt(day):
     return day.strftime("%d/%m/%Y")
 
 
 def nc_reminders(today):
-    sent = _already_sent()
-
-    def once(user, kind, item_key, **fields):
-        if (kind, item_key, str(user.pk)) in sent:
-            return None
-        return Reminder(user=user, kind=kind, item_key=item_key, **fields)
-
     open_actions = CorrectiveAction.objects.filter(
         status=CorrectiveAction.Status.OPEN,
         nonconformity__status=Nonconformity.Status.IN_ACTION,
@@ -67,7 +48,7 @@ def nc_reminders(today):
         nc = action.nonconformity
         url = nc.get_absolute_url()
         if action.due > today:
-            reminder = once(
+            yield Reminder(
                 action.owner,
                 "nc_action_due",
                 f"action-{action.pk}",
@@ -78,15 +59,14 @@ def nc_reminders(today):
                 ),
                 body=action.description,
                 url=url,
+                once=True,
             )
-            if reminder:
-                yield reminder
             continue
         if action.due == today:
             continue
         days = (today - action.due).days
         week = (days - 1) // 7
-        reminder = once(
+        yield Reminder(
             action.owner,
             "nc_action_overdue",
             f"action-{action.pk}-w{week}",
@@ -97,9 +77,8 @@ def nc_reminders(today):
             ),
             body=action.description,
             url=url,
+            once=True,
         )
-        if reminder:
-            yield reminder
         if days >= ESCALATE_TO_HEAD_DAYS:
             stage = (days - ESCALATE_TO_HEAD_DAYS) // 7
             if nc.unit_id not in heads_cache:
@@ -107,7 +86,7 @@ def nc_reminders(today):
             for head in heads_cache[nc.unit_id]:
                 if head.pk == action.owner_id:
                     continue
-                reminder = once(
+                yield Reminder(
                     head,
                     "nc_action_escalated",
                     f"action-{action.pk}-w{stage}",
@@ -122,14 +101,13 @@ def nc_reminders(today):
                     ),
                     body=action.description,
                     url=url,
+                    once=True,
                 )
-                if reminder:
-                    yield reminder
         if days >= ESCALATE_TO_DIRECTOR_DAYS:
             if nc.unit_id not in directors_cache:
                 directors_cache[nc.unit_id] = people_with_role(nc.unit, {Role.DIRECTOR})
             for director in directors_cache[nc.unit_id]:
-                reminder = once(
+                yield Reminder(
                     director,
                     "nc_action_director",
                     f"action-{action.pk}",
@@ -144,9 +122,8 @@ def nc_reminders(today):
                     ),
                     body=action.description,
                     url=url,
+                    once=True,
                 )
-                if reminder:
-                    yield reminder
 
     awaiting = Nonconformity.objects.filter(
         status=Nonconformity.Status.AWAITING_VERIFICATION,
@@ -155,7 +132,7 @@ def nc_reminders(today):
     ).select_related("planned_verifier")
     for nc in awaiting:
         week = (today - nc.verification_due).days // 7
-        reminder = once(
+        yield Reminder(
             nc.planned_verifier,
             "nc_verification_due",
             f"nc-{nc.pk}-r{nc.round}-w{week}",
@@ -166,6 +143,5 @@ def nc_reminders(today):
             ),
             body=nc.title,
             url=nc.get_absolute_url(),
+            once=True,
         )
-        if reminder:
-            yield reminder

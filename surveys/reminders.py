@@ -1,4 +1,4 @@
-"""Reminders of the surveys module (issue 7): the quality manager hears about a campaign that
+"""Reminders of the surveys module: the quality manager hears about a campaign that
 closes in ``SURVEY_REMINDER_DAYS`` (3) days while its response rate is below
 ``SURVEY_REMINDER_RATE`` (0.5, a share of the expected responses).
 

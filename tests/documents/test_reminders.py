@@ -1,8 +1,10 @@
-"""Issue 7 reminders for documents: owners (review due / overdue), recipients (not acknowledged)."""
+"""Reminders for documents: owners (review due / overdue), recipients (not acknowledged)."""
 
+import importlib
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.apps import apps as django_apps
 
 from documents import services
 from documents.models import Distribution, add_months
@@ -112,3 +114,29 @@ def test_reminder_email_in_recipients_language(
     subjects = {m.to[0]: m.subject for m in mailoutbox}
     assert subjects[world.teacher.email].startswith("Please read and acknowledge")
     assert subjects[world.principal.email].startswith("Vui lòng đọc và xác nhận: QT-07")
+
+
+def test_a_stage_sent_on_an_earlier_day_is_not_sent_again(world, document):
+    """Stages already in the inbox from an earlier day, under the day keys they were written with
+    before reminders became once-only (rewritten by the ims data migration), are not sent again
+    on later passes; nor is a stage a pass wrote on an earlier day."""
+    migration = importlib.import_module("ims.migrations.0014_reminder_once_keys")
+    revision = document.effective_revision
+    first_ack = EFFECTIVE + timedelta(days=7)
+    first_review = REVIEW - timedelta(days=30)
+    for user, kind, item_key, day in [
+        (world.teacher, ACK_OVERDUE, f"rev-{revision.pk}-w0", first_ack),
+        (world.iso, REVIEW_DUE, f"doc-{document.pk}-{REVIEW}", first_review),
+    ]:
+        Notification.objects.create(
+            user=user, kind=kind, title="QT-07", dedupe_key=f"{kind}:{item_key}:{user.pk}:{day}"
+        )
+    migration.once_keys(django_apps, None)
+
+    send_reminders(first_ack + timedelta(days=1))
+    send_reminders(first_ack + timedelta(days=2))
+    assert _kinds(world.teacher) == [ACK_OVERDUE]
+    assert _kinds(world.principal) == [ACK_OVERDUE]  # first sent by the pass a day late
+    send_reminders(first_review + timedelta(days=1))
+    send_reminders(first_review + timedelta(days=2))
+    assert _kinds(world.iso) == [REVIEW_DUE]

@@ -1,9 +1,11 @@
 """NC reminders: due soon, overdue, escalation to unit head (7 days) and director (30 days),
 verification due; each stage sent once."""
 
+import importlib
 from datetime import timedelta
 
 import pytest
+from django.apps import apps as django_apps
 
 from ims import reminders
 from ims.models import Notification
@@ -129,3 +131,24 @@ def test_reminders_are_in_the_recipients_language(
     assert "7 days overdue" in titles["principal"]
     subjects = {m.to[0]: m.subject for m in mailoutbox}
     assert "quá hạn" in subjects[world.teacher.email]
+
+
+def test_a_stage_sent_on_an_earlier_day_is_not_sent_again(loop, world):
+    """An escalation already in the head's inbox from an earlier day, under the day key it was
+    written with before reminders became once-only (rewritten by the ims data migration), is not
+    sent again; nor is the owner's overdue notice a pass wrote on an earlier day."""
+    migration = importlib.import_module("ims.migrations.0014_reminder_once_keys")
+    loop.in_action()
+    due = loop.action.due
+    head = world.principal
+    Notification.objects.create(
+        user=head,
+        kind="nc_action_escalated",
+        title="t",
+        dedupe_key=f"nc_action_escalated:action-{loop.action.pk}-w0:{head.pk}:{due + timedelta(7)}",
+    )
+    migration.once_keys(django_apps, None)
+    run(due + timedelta(days=8))
+    run(due + timedelta(days=9))
+    assert sent("nc_action_escalated") == [("nc_action_escalated", "principal")]
+    assert sent("nc_action_overdue") == [("nc_action_overdue", "teacher")]
