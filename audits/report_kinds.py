@@ -70,19 +70,14 @@ class AuditReport(ReportKind):
         )
         return audits if user is None else audits.for_user(user)
 
-    def get_object(self, user, object_id):
-        audit = super().get_object(user, object_id)
-        audit._report_user = user
-        return audit
-
     def get_context(self, obj, params):
-        user = getattr(obj, "_report_user", None)
+        user = self.report_user(obj)
         return report_context(obj, user, lambda e: report_media_url(e.thumbnail.name))
 
     def media_names(self, obj, params):
         """Only the thumbnails of findings the requesting user may see."""
         findings = Finding.objects.filter(audit=obj)
-        user = getattr(obj, "_report_user", None)
+        user = self.report_user(obj)
         if user is not None:
             findings = findings.for_user(user)
         return list(

@@ -32,8 +32,7 @@ class DashboardReport(ReportKind):
 
     def get_object(self, user, object_id):
         unit = super().get_object(user, object_id)
-        # The numbers are those the requester sees: remember who asked, and under which root.
-        unit.report_user = user
+        # The numbers are those the requester sees (``report_user``), under their root.
         unit.report_root = None
         if user is not None:
             unit.report_root = next(
@@ -46,7 +45,7 @@ class DashboardReport(ReportKind):
         board = build(
             obj,
             year,
-            user=getattr(obj, "report_user", None),
+            user=self.report_user(obj),
             root=getattr(obj, "report_root", None) or obj,
         )
         # The units in the order the screen showed them when the report was asked for.

@@ -40,11 +40,21 @@ class ReportKind(ABC):
         """Objects ``user`` may report on (every object when ``user`` is None: operators)."""
 
     def get_object(self, user: User | None, object_id: object) -> Any:
+        """The object ``user`` asked a report of, remembering ``user`` (``report_user``): a
+        report shows what its requester may see."""
         queryset = self.queryset(user)
         try:
-            return queryset.get(pk=object_id)
+            obj = queryset.get(pk=object_id)
         except (queryset.model.DoesNotExist, ValueError, TypeError):
             raise Http404 from None
+        obj.report_user = user
+        return obj
+
+    @staticmethod
+    def report_user(obj: Any) -> User | None:
+        """Who asked for the report of ``obj``: None (everything) for an operator, or for an
+        object not loaded through ``get_object``."""
+        return getattr(obj, "report_user", None)
 
     def get_context(self, obj: Any, params: dict[str, Any]) -> dict[str, Any]:
         return {"object": obj}

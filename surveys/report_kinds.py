@@ -18,13 +18,8 @@ class SurveyReport(ReportKind):
         campaigns = Campaign.objects.select_related("version__instrument", "owner_unit")
         return campaigns if user is None else campaigns.for_user(user)
 
-    def get_object(self, user, object_id):
-        campaign = super().get_object(user, object_id)
-        campaign._report_user = user
-        return campaign
-
     def get_context(self, obj, params):
-        user = getattr(obj, "_report_user", None)
+        user = self.report_user(obj)
         scope = scope_for(obj, user, params.get("f_unit"))
         if scope is None:
             raise Http404
