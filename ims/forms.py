@@ -1,6 +1,6 @@
 import hashlib
 import time
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from django import forms
@@ -126,7 +126,7 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
                 raise forms.ValidationError(self.error_messages["too_many"], code="too_many")
         return email
 
-    def save(self, **kwargs):
+    def save(self, **kwargs: Any) -> None:  # type: ignore[override]  # takes only keywords
         site = urlsplit(settings.SITE_URL)
         kwargs["domain_override"] = site.netloc
         kwargs["use_https"] = site.scheme == "https"
@@ -204,7 +204,7 @@ class ReasonForm(forms.Form):
         self, *args: Any, required: bool = True, max_length: int | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["reason"]
+        field = cast(forms.CharField, self.fields["reason"])
         field.required = required
         if max_length is not None:
             field.max_length = max_length

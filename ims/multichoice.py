@@ -20,6 +20,7 @@ from typing import Any
 
 from django import forms
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 MAX_DEPTH = 8
@@ -57,7 +58,7 @@ class MultiChoice(forms.CheckboxSelectMultiple):
 
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
-    ) -> str:
+    ) -> SafeString:
         final_attrs = self.build_attrs(self.attrs, attrs or {})
         id_ = final_attrs.get("id") or f"id_{name}"
         disabled = " disabled" if final_attrs.get("disabled") else ""

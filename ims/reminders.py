@@ -63,7 +63,7 @@ Provider = Callable[[date], Iterable[Reminder]]
 _providers: dict[str, Provider] = {}
 
 
-def lazy_format(template: str | Promise, **values: Any) -> Promise:
+def lazy_format(template: str | Promise, **values: Any) -> str:
     """A lazy string: ``template % values``, translated when rendered in the recipient's language."""
     return lazy(lambda: str(template) % values, str)()
 
