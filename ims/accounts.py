@@ -17,7 +17,7 @@ ACTIVE, DEACTIVATED = User.Status.ACTIVE, User.Status.DEACTIVATED
 REASON_MAX_LENGTH = 500
 
 
-def _change(actor, person, *, active, reason):
+def _change(actor: User, person: User, *, active: bool, reason: str) -> User:
     with transaction.atomic():
         person = User.objects.select_for_update().get(pk=person.pk)
         if not may_manage_account(actor, person):
@@ -48,22 +48,22 @@ def _change(actor, person, *, active, reason):
     return person
 
 
-def user_deactivate(actor, person, reason):
+def user_deactivate(actor: User, person: User, reason: str) -> User:
     """The person can no longer sign in or sign; their records and signatures stay."""
     return _change(actor, person, active=False, reason=reason)
 
 
-def user_reactivate(actor, person, reason):
+def user_reactivate(actor: User, person: User, reason: str) -> User:
     return _change(actor, person, active=True, reason=reason)
 
 
-def may_get_first_password(person):
+def may_get_first_password(person: User) -> bool:
     """A manager gives a first password only to someone who cannot get one by e-mail (no address)
     or has never signed in (an imported account)."""
     return person.is_active and (not person.email or person.last_login is None)
 
 
-def user_set_first_password(actor, person, password):
+def user_set_first_password(actor: User, person: User, password: str) -> User:
     """A manager sets a password for a person who has no way to sign in yet (imported without an
     e-mail); the person must change it at their first sign-in."""
     with transaction.atomic():

@@ -1,6 +1,8 @@
 from collections.abc import Collection
+from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 from ims.access import member_roles
@@ -8,9 +10,9 @@ from ims.notifications import unread_summary
 from ims.registry import nav_items
 
 
-def ims(request):
+def ims(request: HttpRequest) -> dict[str, Any]:
     user = request.user
-    context = {
+    context: dict[str, Any] = {
         "ORGANISATION_NAME": settings.ORGANISATION_NAME,
         "LANGUAGE_CHOICES": settings.LANGUAGES,
     }

@@ -5,6 +5,9 @@ the variable and the value it could not use, so a bad deployment stops at start-
 """
 
 import os
+from collections.abc import Collection, Iterable
+from pathlib import Path
+from typing import Any, overload
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -13,7 +16,11 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
-def env_str(name, default=None, *, required=False):
+@overload
+def env_str(name: str, default: str, *, required: bool = False) -> str: ...
+@overload
+def env_str(name: str, default: None = None, *, required: bool = False) -> str | None: ...
+def env_str(name: str, default: str | None = None, *, required: bool = False) -> str | None:
     value = os.environ.get(name)
     if value is None or value == "":
         if required:
@@ -22,7 +29,7 @@ def env_str(name, default=None, *, required=False):
     return value
 
 
-def env_bool(name, default=False):
+def env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None:
         return default
@@ -34,7 +41,9 @@ def env_bool(name, default=False):
     raise ImproperlyConfigured(f"{name}={value!r} is not a boolean (use true/false, 1/0, yes/no).")
 
 
-def env_int(name, default, *, minimum=None, maximum=None):
+def env_int(
+    name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
     value = os.environ.get(name)
     if value is None or value.strip() == "":
         return default
@@ -49,21 +58,21 @@ def env_int(name, default, *, minimum=None, maximum=None):
     return number
 
 
-def env_list(name, default=()):
+def env_list(name: str, default: Iterable[str] = ()) -> list[str]:
     value = os.environ.get(name)
     if value is None:
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def env_choice(name, default, choices):
+def env_choice(name: str, default: str, choices: Collection[str]) -> str:
     value = env_str(name, default)
     if value not in choices:
         raise ImproperlyConfigured(f"{name}={value!r} must be one of: {', '.join(choices)}.")
     return value
 
 
-def redacted(url):
+def redacted(url: str) -> str:
     """``url`` with its password replaced, for error messages that end up in logs."""
     parts = urlsplit(url)
     if parts.password is None:
@@ -71,7 +80,7 @@ def redacted(url):
     return url.replace(f":{parts.password}@", ":***@", 1)
 
 
-def parse_database_url(url, *, pool=True):
+def parse_database_url(url: str, *, pool: bool = True) -> dict[str, Any]:
     """Turn ``postgres://user:pass@host:port/name`` or ``sqlite:///path`` into a DATABASES entry."""
     parts = urlsplit(url)
     if parts.scheme in {"postgres", "postgresql", "pgsql"}:
@@ -82,7 +91,7 @@ def parse_database_url(url, *, pool=True):
             port = parts.port
         except ValueError:
             raise ImproperlyConfigured(f"DATABASE_URL {redacted(url)!r} has a bad port.") from None
-        options = dict(parse_qsl(parts.query))
+        options: dict[str, Any] = dict(parse_qsl(parts.query))
         # PostgreSQL's JIT compiles the access-control subqueries for seconds per request and
         # wins nothing on these short queries (measured in bench/RESULTS.md): off by default.
         options.setdefault("options", "-c jit=off")
@@ -111,14 +120,16 @@ def parse_database_url(url, *, pool=True):
     )
 
 
-def env_database(name, default_sqlite_path, *, pool=True):
+def env_database(
+    name: str, default_sqlite_path: str | Path, *, pool: bool = True
+) -> dict[str, Any]:
     url = env_str(name)
     if url is None:
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(default_sqlite_path)}
     return parse_database_url(url, pool=pool)
 
 
-def env_redis_url(name):
+def env_redis_url(name: str) -> str | None:
     url = env_str(name)
     if url is None:
         return None

@@ -8,24 +8,31 @@ password through :func:`password_matches`, which does the same, so every place t
 password counts towards one lockout.
 """
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 
+if TYPE_CHECKING:
+    from ims.models import User
 
-def lockout_minutes():
+
+def lockout_minutes() -> int:
     """How long a paused pair waits after its last failure, in whole minutes."""
     return max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
 
 
-def is_locked_out(request):
+def is_locked_out(request: HttpRequest) -> bool:
     """Whether django-axes refused, or has just paused, the attempt made in ``request``."""
     return bool(getattr(request, "axes_locked_out", False))
 
 
-def password_matches(user, password, request=None):
+def password_matches(
+    user: "User", password: str | None, request: HttpRequest | None = None
+) -> bool:
     """True when ``password`` is ``user``'s and their (username, address) pair is not paused.
 
     Through ``authenticate()``: a paused pair is refused before the password is looked at, a
@@ -49,7 +56,9 @@ def password_matches(user, password, request=None):
     return True
 
 
-def lockout_response(request, original_response=None, credentials=None):
+def lockout_response(
+    request: HttpRequest, original_response: object = None, credentials: object = None
+) -> HttpResponseBase:
     """What ``AxesMiddleware`` answers for a paused attempt: the page the view rendered, whose
     form already says so (the login form names the pause; signing and the password change answer
     exactly as for a wrong password, so they reveal nothing more)."""

@@ -8,6 +8,8 @@ answers them from the staticfiles finders and the default storage. Every other U
 
 import logging
 import ssl
+from collections.abc import Collection, Iterable
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -24,22 +26,22 @@ class RefusedURL(ValueError):
     pass
 
 
-def report_media_url(name):
+def report_media_url(name: str) -> str:
     return f"{MEDIA_PREFIX}{name}"
 
 
-def fetcher_class():
+def fetcher_class() -> type:
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class SafeURLFetcher(URLFetcher):
-        def __init__(self, media_names=(), **kwargs):
+        def __init__(self, media_names: Iterable[str] = (), **kwargs: Any) -> None:
             # A bare SSL context: nothing goes to the network, and a default one would load
             # the system's certificates for every PDF.
             kwargs.setdefault("ssl_context", ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
             super().__init__(allowed_protocols={"https", "data"}, allow_redirects=False, **kwargs)
             self.media_names = set(media_names)
 
-        def fetch(self, url, headers=None):
+        def fetch(self, url: str, headers: Any = None) -> Any:
             if url.startswith("data:"):
                 return super().fetch(url, headers)
             body, content_type = resolve(url, self.media_names)
@@ -48,7 +50,7 @@ def fetcher_class():
     return SafeURLFetcher
 
 
-def resolve(url, media_names):
+def resolve(url: str, media_names: Collection[str]) -> tuple[bytes, str]:
     """The bytes and content type behind an allowed URL; ``RefusedURL`` for anything else."""
     parts = urlsplit(url)
     if f"{parts.scheme}://{parts.netloc}/" != BASE_URL or parts.query:
@@ -70,13 +72,13 @@ def resolve(url, media_names):
     raise RefusedURL(f"Refused URL in report: {url}")
 
 
-def _content_type(name):
+def _content_type(name: str) -> str:
     import mimetypes
 
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
-def render_pdf(html, media_names=()):
+def render_pdf(html: str, media_names: Iterable[str] = ()) -> bytes:
     """Render ``html`` to PDF bytes; resources only through the safe fetcher."""
     from weasyprint import HTML
 

@@ -6,13 +6,14 @@ without diacritics: "quy trinh" finds "Quy trình", "dao tao" finds "Đào tạo
 """
 
 import unicodedata
+from typing import Any
 
 from django.db import models
 
 _SPECIAL = str.maketrans({"đ": "d", "Đ": "d", "ð": "d"})
 
 
-def fold(text):
+def fold(text: object) -> str:
     """Lower-case ``text`` and strip diacritics (đ becomes d)."""
     if not text:
         return ""
@@ -22,11 +23,11 @@ def fold(text):
     return " ".join(stripped.casefold().split())
 
 
-def fold_join(*parts):
+def fold_join(*parts: object) -> str:
     return fold(" ".join(str(p) for p in parts if p))
 
 
-def search(queryset, query, field="search_text"):
+def search[Q: models.QuerySet[Any]](queryset: Q, query: object, field: str = "search_text") -> Q:
     """Rows of ``queryset`` whose folded ``field`` contains every word of ``query``."""
     words = fold(query).split()
     condition = models.Q()
@@ -38,7 +39,7 @@ def search(queryset, query, field="search_text"):
 class SearchTextField(models.TextField):
     """The folded text a model is searched by; the model fills it in ``save()``."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("blank", True)
         kwargs.setdefault("editable", False)
         kwargs.setdefault("default", "")

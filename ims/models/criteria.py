@@ -48,7 +48,7 @@ class CriteriaSet(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.label
 
     @property
@@ -95,7 +95,7 @@ class Clause(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.reference} {self.label}"
 
     @property

@@ -51,5 +51,5 @@ class Notification(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title

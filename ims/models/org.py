@@ -36,7 +36,7 @@ class LocalizedLookup(models.Model):
         abstract = True
         ordering = ["order", "code"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.label
 
     @property
@@ -115,7 +115,7 @@ class OrgUnit(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.label
 
     @property
@@ -225,5 +225,5 @@ class Membership(models.Model):
         ]
         indexes = [models.Index(fields=["user", "is_active"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.unit}"

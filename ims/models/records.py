@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -13,7 +14,7 @@ from ims.immutable import AppendOnlyModel, AppendOnlyQuerySet
 
 
 class ObjectRefQuerySet(AppendOnlyQuerySet):
-    def for_object(self, obj):
+    def for_object(self, obj: models.Model) -> "ObjectRefQuerySet":
         return self.filter(
             content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
             object_id=str(obj.pk),
@@ -62,11 +63,11 @@ class TransitionEvent(AppendOnlyModel):
         verbose_name_plural = _("transition events")
         indexes = [models.Index(fields=["content_type", "object_id", "created_at"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.action}: {self.from_state} → {self.to_state}"
 
 
-def content_hash(payload):
+def content_hash(payload: object) -> str:
     """SHA-256 of a canonical JSON form of ``payload`` (keys sorted, no whitespace)."""
     data = json.dumps(
         payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
@@ -115,16 +116,16 @@ class Signature(AppendOnlyModel):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return (
             f"{self.signer_name} · {self.get_meaning_display()} · {self.signed_at:%Y-%m-%d %H:%M}"
         )
 
-    def is_valid_for(self, obj):
+    def is_valid_for(self, obj: Any) -> bool:
         return content_hash(obj.signature_payload()) == self.content_sha256
 
     @property
-    def is_valid(self):
+    def is_valid(self) -> bool:
         obj = self.content_object
         return obj is not None and self.is_valid_for(obj)
 
@@ -138,5 +139,5 @@ class WorkerHeartbeat(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.hostname} {self.created_at:%Y-%m-%d %H:%M:%S}"

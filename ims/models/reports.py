@@ -67,7 +67,7 @@ class ReportJob(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.kind} {self.object_id} ({self.status})"
 
     @property

@@ -86,7 +86,7 @@ class User(AbstractUser):
             models.UniqueConstraint(Lower("username"), name="ims_user_username_ci_unique"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.display_name
 
     def set_password(self, raw_password):
