@@ -7,8 +7,8 @@ token, so it cannot be moved to another session) and compressed. Nothing is writ
 server until the response itself, so a page costs no session row and the last page costs
 only the response's INSERTs.
 
-A state too large for a cookie (long text answers) falls back to the Django session, as does
-a session opened before this change. A cookie whose signature does not verify is reported as
+A state too large for a cookie (long text answers) falls back to the Django session, which is
+also read for a session that began there. A cookie whose signature does not verify is reported as
 tampered (the caller shows a message and stores nothing).
 
 Another browser: once a page holds answers, the state is also kept on the server as an

@@ -35,7 +35,6 @@ from django.views.decorators.http import require_http_methods, require_safe
 from ims.models import OrgUnit
 from surveys import answering_state, ratelimit
 from surveys.answering import AnswerError, clean_page
-from surveys.answering_state import SESSION_KEY  # noqa: F401 - sessions opened before the cookies
 from surveys.models import LIKERT_LABELS, Campaign, OneTimeCode, SubmissionClaim, SurveyLink
 from surveys.questions import version_rules
 from surveys.services import (
