@@ -306,7 +306,8 @@ def test_every_signed_step_has_a_row():
     signing = set()
     for module in _project_services_modules():
         signing |= _signing_functions(module)
-    assert "documents.services.revisions.revision_approve" in signing  # the scan sees what it should
+    # the scan sees what it should
+    assert "documents.services.revisions.revision_approve" in signing
     rows = {f"{s.service.__module__}.{s.service.__name__}" for s in STEPS}
     missing = signing - rows
     assert not missing, f"signed steps with no separation-of-duties row: {sorted(missing)}"
