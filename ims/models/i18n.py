@@ -1,7 +1,9 @@
+from typing import Any
+
 from django.utils.translation import get_language
 
 
-def localized(obj, field):
+def localized(obj: object, field: str) -> Any:
     """The value of ``field`` in the active language, falling back to the Vietnamese one.
 
     A model keeps its Vietnamese text in ``field`` and optional translations in

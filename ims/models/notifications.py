@@ -1,13 +1,18 @@
+from typing import TYPE_CHECKING, Self
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:
+    from ims.access import AnyUser
+
 
 class NotificationQuerySet(models.QuerySet):
-    def unread(self):
+    def unread(self) -> Self:
         return self.filter(read_at__isnull=True)
 
-    def for_user(self, user):
+    def for_user(self, user: "AnyUser") -> Self:
         if not user.is_authenticated:
             return self.none()
         return self.filter(user=user)

@@ -1,16 +1,21 @@
+from typing import TYPE_CHECKING, Self
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:
+    from ims.access import AnyUser
+
 
 class ReportJobQuerySet(models.QuerySet):
-    def for_user(self, user):
+    def for_user(self, user: "AnyUser") -> Self:
         """A job is its requester's: the PDF was rendered with that person's access."""
         if not user.is_authenticated:
             return self.none()
         return self.filter(requested_by=user)
 
-    def unfinished(self):
+    def unfinished(self) -> Self:
         return self.filter(status__in=[ReportJob.Status.QUEUED, ReportJob.Status.RUNNING])
 
 
@@ -71,5 +76,5 @@ class ReportJob(models.Model):
         return f"{self.kind} {self.object_id} ({self.status})"
 
     @property
-    def is_finished(self):
+    def is_finished(self) -> bool:
         return self.status in {self.Status.DONE, self.Status.FAILED}
