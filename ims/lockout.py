@@ -25,7 +25,7 @@ def lockout_minutes() -> int:
     return max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
 
 
-def is_locked_out(request: HttpRequest) -> bool:
+def is_locked_out(request: HttpRequest | None) -> bool:
     """Whether django-axes refused, or has just paused, the attempt made in ``request``."""
     return bool(getattr(request, "axes_locked_out", False))
 
