@@ -18,7 +18,7 @@ Use in an app::
 """
 
 from collections.abc import Iterable
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from django.core.exceptions import PermissionDenied
 from django.db import migrations, models
@@ -39,13 +39,13 @@ def refuse_delete() -> NoReturn:
 class AppendOnlyQuerySet(models.QuerySet):
     """Set-based writes are refused: ``update()``, ``bulk_update()`` and ``delete()``."""
 
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any) -> NoReturn:
         refuse_change()
 
-    def bulk_update(self, objs, fields, batch_size=None):
+    def bulk_update(self, objs: Any, fields: Any, batch_size: int | None = None) -> NoReturn:
         refuse_change()
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         refuse_delete()
 
     delete.queryset_only = True  # type: ignore[attr-defined]
@@ -57,12 +57,12 @@ class AppendOnlyModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             refuse_change()
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         refuse_delete()
 
 
@@ -121,10 +121,14 @@ class RunPostgreSQL(migrations.RunSQL):
     """``RunSQL`` that runs on PostgreSQL only (SQLite has no such triggers; the Python guards
     hold there). Always give the reverse SQL."""
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+    def database_forwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
         if schema_editor.connection.vendor == "postgresql":
             super().database_forwards(app_label, schema_editor, from_state, to_state)
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+    def database_backwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
         if schema_editor.connection.vendor == "postgresql":
             super().database_backwards(app_label, schema_editor, from_state, to_state)

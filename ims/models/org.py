@@ -1,5 +1,7 @@
 """The organisation tree (any depth) and who holds which role where."""
 
+from typing import TYPE_CHECKING, Any, Self
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -10,14 +12,17 @@ from simple_history.models import HistoricalRecords
 from ims.models.i18n import localized
 from ims.search import SearchTextField, fold_join
 
+if TYPE_CHECKING:
+    from ims.access import AnyUser
+
 PATH_SEGMENT_WIDTH = 8
 
 
-def path_segment(pk):
+def path_segment(pk: int) -> str:
     return f"{pk:0{PATH_SEGMENT_WIDTH}d}/"
 
 
-def ancestor_paths(path):
+def ancestor_paths(path: str) -> list[str]:
     """The tree paths of the unit at ``path`` and of every unit above it, root first."""
     segments = [s for s in path.split("/") if s]
     return ["".join(f"{s}/" for s in segments[: i + 1]) for i in range(len(segments))]
@@ -40,7 +45,7 @@ class LocalizedLookup(models.Model):
         return self.label
 
     @property
-    def label(self):
+    def label(self) -> str:
         return localized(self, "name")
 
 
@@ -65,14 +70,14 @@ class SchoolLevel(LocalizedLookup):
 
 
 class OrgUnitQuerySet(models.QuerySet):
-    def subtree_of(self, unit):
+    def subtree_of(self, unit: "OrgUnit") -> Self:
         """The unit and everything below it, in one indexed prefix query."""
         return self.filter(path__startswith=unit.path)
 
-    def ancestors_of(self, unit):
+    def ancestors_of(self, unit: "OrgUnit") -> Self:
         return self.filter(path__in=unit.ancestor_paths()).order_by("depth")
 
-    def for_user(self, user):
+    def for_user(self, user: "AnyUser") -> Self:
         from ims.access import units_visible_to
 
         return self.filter(pk__in=units_visible_to(user).values("pk"))
@@ -119,24 +124,24 @@ class OrgUnit(models.Model):
         return self.label
 
     @property
-    def label(self):
+    def label(self) -> str:
         return localized(self, "name")
 
-    def ancestor_paths(self):
+    def ancestor_paths(self) -> list[str]:
         return ancestor_paths(self.path)
 
-    def is_within(self, other):
+    def is_within(self, other: "OrgUnit") -> bool:
         """True when this unit is ``other`` or below it."""
         return self.path.startswith(other.path)
 
-    def clean(self):
+    def clean(self) -> None:
         if self.parent_id and self.pk:
             parent = self.parent
             if parent is not None and parent.path.startswith(self.path or "\0"):
                 raise ValidationError({"parent": _("A unit cannot be placed under itself.")})
 
     @transaction.atomic
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Paths are read from the database under row locks, never from possibly stale objects:
         # two moves at once must not write a path built on an old parent path.
         locked = OrgUnit.objects.select_for_update()
@@ -164,7 +169,7 @@ class OrgUnit(models.Model):
         if old_path and old_path != self.path:
             self._move_descendants(old_path)
 
-    def _move_descendants(self, old_path):
+    def _move_descendants(self, old_path: str) -> None:
         depth_change = self.path.count("/") - old_path.count("/")
         OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
             path=Concat(models.Value(self.path), Substr("path", len(old_path) + 1)),
@@ -184,14 +189,14 @@ class Role(models.TextChoices):
 
 
 class MembershipQuerySet(models.QuerySet):
-    def active(self):
+    def active(self) -> Self:
         return self.filter(is_active=True, user__is_active=True)
 
-    def covering(self, unit):
+    def covering(self, unit: "OrgUnit") -> Self:
         """Memberships held at ``unit`` or at any unit above it."""
         return self.filter(unit__path__in=unit.ancestor_paths())
 
-    def covering_outer(self, path_ref):
+    def covering_outer(self, path_ref: Any) -> Self:
         """Memberships whose unit is an ancestor-or-self of the path in ``path_ref`` (SQL)."""
         return self.filter(unit__path=Substr(path_ref, 1, Length("unit__path")))
 

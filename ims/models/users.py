@@ -1,4 +1,4 @@
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Self
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -10,21 +10,24 @@ from simple_history.models import HistoricalRecords
 
 from ims.search import SearchTextField, fold_join
 
+if TYPE_CHECKING:
+    from ims.access import AnyUser
 
-def refuse_rename():
+
+def refuse_rename() -> NoReturn:
     raise PermissionDenied(_("A username cannot be changed, so that it is never reused."))
 
 
 class UserQuerySet(models.QuerySet):
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise PermissionDenied(_("User accounts are deactivated, never deleted."))
 
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any) -> int:
         if "username" in kwargs:
             refuse_rename()
         return super().update(**kwargs)
 
-    def for_user(self, user):
+    def for_user(self, user: "AnyUser") -> Self:
         """People this user may see: those with a membership in a unit the user can see."""
         from ims.access import units_visible_to
         from ims.models.org import Membership
@@ -89,25 +92,25 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name
 
-    def set_password(self, raw_password):
+    def set_password(self, raw_password: str | None) -> None:
         """A password the person sets themselves (change, reset) ends the duty to change the
         one their manager gave (``accounts.user_set_first_password`` sets it after this)."""
         super().set_password(raw_password)
         self.must_change_password = False
 
     @property
-    def display_name(self):
+    def display_name(self) -> str:
         return self.full_name or self.get_full_name() or self.username
 
     @classmethod
-    def from_db(cls, db, field_names, values):
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Self:
         user = super().from_db(db, field_names, values)
         user._stored_username = user.__dict__.get("username")
         return user
 
     NAME_FIELDS = frozenset({"username", "full_name", "first_name", "last_name"})
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         """A stored username never changes (PostgreSQL also refuses it by a trigger)."""
         update_fields = kwargs.get("update_fields")
         if not self._state.adding and (update_fields is None or "username" in update_fields):
@@ -123,8 +126,8 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
         self._stored_username = self.username
 
-    def folded_name(self):
+    def folded_name(self) -> str:
         return fold_join(self.username, self.full_name, self.first_name, self.last_name)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionDenied(_("User accounts are deactivated, never deleted."))
