@@ -4,6 +4,8 @@ import csv
 import datetime
 import decimal
 import io
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import formats, timezone
@@ -12,7 +14,7 @@ FORMATS = ("csv", "xlsx")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe_cell(value):
+def safe_cell(value: Any) -> Any:
     """Neutralise spreadsheet formulas in user text (CSV/formula injection)."""
     if value is None:
         return ""
@@ -31,7 +33,7 @@ XLSX_DECIMAL = "#,##0.0#"
 XLSX_INTEGER = "#,##0"
 
 
-def xlsx_number_format(value):
+def xlsx_number_format(value: Any) -> str | None:
     """The cell format for ``value`` (already through ``safe_cell``), or None for text."""
     if isinstance(value, datetime.datetime):
         return XLSX_DATETIME
@@ -46,7 +48,7 @@ def xlsx_number_format(value):
     return None
 
 
-def csv_cell(value):
+def csv_cell(value: Any) -> Any:
     """A CSV value in the user's locale: dates as dd/mm/yyyy, numbers with a decimal comma."""
     if type(value) is str:  # the common case, first: a million-row export is mostly text
         return "'" + value if value.startswith(_FORMULA_START) else value
@@ -59,7 +61,7 @@ def csv_cell(value):
 
 
 class _Echo:
-    def write(self, value):
+    def write(self, value: str) -> str:
         return value
 
 
@@ -67,7 +69,9 @@ class _Echo:
 CSV_PIECE = 64 * 1024
 
 
-def csv_stream(headers, rows, preamble=()):
+def csv_stream(
+    headers: Sequence[object], rows: Iterable[Sequence[Any]], preamble: Iterable[object] = ()
+) -> Iterator[str]:
     """The lines of a CSV file, joined into pieces of about ``CSV_PIECE`` characters: a BOM,
     each ``preamble`` line (a note in the first cell), ``headers``, then ``rows`` (an iterable,
     read as it goes: a generator is never held whole)."""
@@ -87,7 +91,13 @@ def csv_stream(headers, rows, preamble=()):
         yield "".join(piece)
 
 
-def export_response(fmt, filename, headers, rows, preamble=()):
+def export_response(
+    fmt: str,
+    filename: str,
+    headers: Sequence[object],
+    rows: Iterable[Sequence[Any]],
+    preamble: Iterable[object] = (),
+) -> HttpResponse | StreamingHttpResponse:
     """A download of ``rows`` (an iterable of sequences) with ``headers``, as CSV or XLSX,
     after the ``preamble`` lines (notes about what the file holds). CSV streams; XLSX is built
     whole, so only bounded registers offer it."""
@@ -100,7 +110,12 @@ def export_response(fmt, filename, headers, rows, preamble=()):
     return response
 
 
-def _xlsx(filename, headers, rows, preamble=()):
+def _xlsx(
+    filename: str,
+    headers: Sequence[object],
+    rows: Iterable[Sequence[Any]],
+    preamble: Iterable[object] = (),
+) -> HttpResponse:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
@@ -110,7 +125,7 @@ def _xlsx(filename, headers, rows, preamble=()):
         sheet.append([str(line)])
     sheet.append([str(h) for h in headers])
 
-    def cell(value):
+    def cell(value: Any) -> Any:
         value = safe_cell(value)
         number_format = xlsx_number_format(value)
         if number_format is None:

@@ -1,6 +1,7 @@
 """Criteria sets (standards, national accreditation criteria) and their clauses, as data."""
 
 import re
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +10,7 @@ from simple_history.models import HistoricalRecords
 from ims.models.i18n import localized
 
 
-def clause_sort_key(number):
+def clause_sort_key(number: str) -> str:
     """``"7.1.5"`` -> ``"0007.0001.0005"`` so clauses sort naturally; letters sort after digits."""
     parts = []
     for part in number.replace("-", ".").split("."):
@@ -52,11 +53,11 @@ class CriteriaSet(models.Model):
         return self.label
 
     @property
-    def label(self):
+    def label(self) -> str:
         return localized(self, "title")
 
     @property
-    def short_name(self):
+    def short_name(self) -> str:
         """The set as people write it: "ISO 9001:2015" for the code "iso-9001-2015"."""
         match = re.fullmatch(r"([a-z]+)-(\d+)-(\d{4})", self.code)
         if match:
@@ -99,18 +100,18 @@ class Clause(models.Model):
         return f"{self.reference} {self.label}"
 
     @property
-    def reference(self):
+    def reference(self) -> str:
         """The clause as people cite it: "ISO 9001:2015 — 7.2", never the set's slug."""
         return f"{self.criteria_set.short_name} — {self.number}"
 
     @property
-    def label(self):
+    def label(self) -> str:
         return localized(self, "title")
 
     @property
-    def depth(self):
+    def depth(self) -> int:
         return self.number.count(".")
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.sort_key = clause_sort_key(self.number)
         super().save(*args, **kwargs)
