@@ -15,6 +15,7 @@ The proxy in front of gunicorn keeps its own access log: README "Anonymity" says
 
 import logging
 import re
+from typing import Any
 
 from gunicorn import glogging
 
@@ -35,12 +36,12 @@ ADDRESS_ATOMS = {
 SECRET_ATOMS = {"{cookie}i", "{http_cookie}e", "{authorization}i", "{http_authorization}e"}
 
 
-def redact(text):
+def redact(text: str) -> str:
     """``text`` with every ``/s/…`` path (and what follows it up to a space or quote) hidden."""
     return SURVEY_PATH.sub(REDACTED, text)
 
 
-def is_survey_request(environ):
+def is_survey_request(environ: dict[str, Any]) -> bool:
     return any(SURVEY_PATH.search(environ.get(key, "")) for key in ("PATH_INFO", "RAW_URI"))
 
 
@@ -50,7 +51,7 @@ class RedactSurveyPaths(logging.Filter):
     Django's ``django.request`` logger would name the page of a 400 or 404 (``Not Found:
     /s/r/<token>/``)."""
 
-    def filter(self, record):
+    def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if "/s/" in message:
             record.msg, record.args = redact(message), ()
@@ -58,12 +59,12 @@ class RedactSurveyPaths(logging.Filter):
 
 
 class RedactingLogger(glogging.Logger):
-    def setup(self, cfg):
+    def setup(self, cfg: Any) -> None:
         super().setup(cfg)
         if not any(isinstance(f, RedactSurveyPaths) for f in self.error_log.filters):
             self.error_log.addFilter(RedactSurveyPaths())
 
-    def atoms(self, resp, req, environ, request_time):
+    def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> Any:
         atoms = super().atoms(resp, req, environ, request_time)
         survey = is_survey_request(environ)
         for key, value in atoms.items():

@@ -5,15 +5,16 @@ the only carrier of meaning (values are written on the bars and points).
 """
 
 import hashlib
+from collections.abc import Sequence
 
 from django.utils import formats
 from django.utils.html import escape
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 PALETTE = ["#0b5cad", "#e07b00", "#1f7a3a", "#b3261e", "#6a3fb5", "#00838f"]
 
 
-def _svg(width, height, title, desc, body):
+def _svg(width: int, height: int, title: object, desc: object, body: str) -> SafeString:
     # Ids unique per chart (from its content), so a page or PDF can hold several charts.
     uid = "chart-" + hashlib.sha1(f"{title}|{desc}|{body}".encode()).hexdigest()[:10]  # noqa: S324
     return mark_safe(  # noqa: S308 — every interpolated text is escaped below
@@ -24,7 +25,15 @@ def _svg(width, height, title, desc, body):
     )
 
 
-def bar_chart(items, *, title, desc="", maximum=None, width=640, unit=""):
+def bar_chart(
+    items: Sequence[tuple[object, float | None]],
+    *,
+    title: object,
+    desc: object = "",
+    maximum: float | None = None,
+    width: int = 640,
+    unit: str = "",
+) -> SafeString:
     """Horizontal bars. ``items`` is a list of (label, value or None); None shows as "—"."""
     row, label_width, pad = 28, 190, 8
     height = max(row * len(items) + pad * 2, 40)
@@ -51,7 +60,16 @@ def bar_chart(items, *, title, desc="", maximum=None, width=640, unit=""):
     return _svg(width, height, title, desc, "".join(parts))
 
 
-def line_chart(categories, series, *, title, desc="", width=640, height=260, maximum=None):
+def line_chart(
+    categories: Sequence[object],
+    series: Sequence[tuple[object, Sequence[float | None]]],
+    *,
+    title: object,
+    desc: object = "",
+    width: int = 640,
+    height: int = 260,
+    maximum: float | None = None,
+) -> SafeString:
     """Lines over ``categories`` (x labels). ``series`` is a list of (name, [value or None, ...])."""
     left, right, top_pad, bottom = 50, 50, 20, 60  # room for centred labels at both ends
     values = [v for _n, vals in series for v in vals if v is not None]
@@ -93,7 +111,7 @@ def line_chart(categories, series, *, title, desc="", width=640, height=260, max
     return _svg(width, height, title, desc, "".join(parts))
 
 
-def _number(value):
+def _number(value: float) -> str:
     """``value`` with at most one decimal, in the user's locale (a decimal comma in Vietnamese)."""
     if isinstance(value, float):
         value = round(value, 1)
