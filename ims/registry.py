@@ -1,6 +1,7 @@
 """Where domain apps register with the core, so the core never imports them.
 
-An app calls ``register_nav`` and ``register_reference_data`` from its ``AppConfig.ready()``;
+An app calls ``register_nav``, ``register_reference_data`` and ``register_csrf_failure`` from its
+``AppConfig.ready()``;
 ``seed_demo`` finds each app's ``demo`` module by convention (a ``seed(context)`` function and an
 ``ORDER`` number).
 """
@@ -50,3 +51,17 @@ def register_reference_data(key: str, loader: ReferenceLoader) -> None:
 
 def reference_loaders() -> list[ReferenceLoader]:
     return list(_reference_loaders.values())
+
+
+# A failed CSRF check on the pages of one URL namespace, answered by the app that owns them (a
+# respondent's page, in the respondent's language, rather than the staff error page).
+CsrfFailureView = Callable[[Any], Any]
+_csrf_failure_views: dict[str, CsrfFailureView] = {}
+
+
+def register_csrf_failure(namespace: str, view: CsrfFailureView) -> None:
+    _csrf_failure_views[namespace] = view
+
+
+def csrf_failure_view(namespace: str | None) -> CsrfFailureView | None:
+    return _csrf_failure_views.get(namespace or "")

@@ -48,6 +48,7 @@ from ims.history import changes as record_changes
 from ims.models import Membership, Notification, OrgUnit, ReportJob, User, WorkerHeartbeat
 from ims.notifications import mark_read
 from ims.pickers import MAX_CHOSEN, PICKER_LIMIT, PeopleScope
+from ims.registry import csrf_failure_view
 from ims.search import search
 from ims.transitions import TransitionError
 
@@ -477,10 +478,9 @@ def _broker_status() -> str:
 
 def csrf_failure(request, reason=""):
     match = getattr(request, "resolver_match", None)
-    if match is not None and match.namespace == "surveys_public":
-        from surveys.public_views import csrf_failure as survey_csrf_failure
-
-        return survey_csrf_failure(request)  # a respondent's page, in their language
+    app_view = csrf_failure_view(match.namespace if match is not None else None)
+    if app_view is not None:
+        return app_view(request)
     return render(
         request,
         "ims/error.html",

@@ -10,7 +10,7 @@ class SurveysConfig(AppConfig):
     extra_urls = [("s/", "surveys.public_urls")]
 
     def ready(self):
-        from ims.registry import register_nav, register_reference_data
+        from ims.registry import register_csrf_failure, register_nav, register_reference_data
         from ims.reminders import register_reminders
         from ims.reports import register_report
         from surveys.data import load_reference_data
@@ -21,6 +21,10 @@ class SurveysConfig(AppConfig):
         register_nav("surveys", _("Surveys"), "surveys:campaign_list", order=40)
         register_reminders("surveys", survey_reminders)
         register_report(SurveyReport())
+
+        from surveys.public_views import csrf_failure
+
+        register_csrf_failure("surveys_public", csrf_failure)
 
         from surveys import worklist
 
