@@ -266,3 +266,21 @@ def test_a_checklist_tap_that_fails_offline_says_so_and_keeps_the_item_honest(li
     )
     expect(page.locator(f"#item-{item_row.pk}").get_by_test_id("request-error")).to_have_count(0)
     assert ChecklistItem.objects.get(pk=item_row.pk).result == "conforming"
+
+
+def test_an_external_audit_in_the_list_reads_across_a_phone(live_server, phone):
+    """The kind's badge of an external audit sits under its title, not beside it: beside it, the
+    title's column shrank to one letter a line."""
+    world = build_world()
+    make_audit(
+        world,
+        kind=Audit.Kind.CERTIFICATION,
+        external_body="QUACERT",
+        title="Đánh giá chứng nhận lại ISO 9001:2015 và ISO 21001:2018 của Sở GD&ĐT",
+    )
+    login(phone, live_server.url, "iso")
+    phone.goto(f"{live_server.url}/audits/")
+    title = phone.get_by_role("link", name=re.compile("Đánh giá chứng nhận lại"))
+    box = _on_screen(title)
+    assert box["width"] > PHONE["width"] / 3, box  # a line of words, not a column of letters
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
