@@ -1,4 +1,4 @@
-"""Separation of duties on every signed step (issue 19 §2), as one table.
+"""Separation of duties on every signed step, as one table.
 
 Each row is a signed step of the system: the service, what its signature means, how to bring a
 record to that step, and who may and may not take it (the author, a reviewer, the approver, the

@@ -1,4 +1,4 @@
-"""The lockout cannot be turned against users (issue 18 §2): failures count per username and
+"""The lockout cannot be turned against users: failures count per username and
 client address, behind the production proxy as well, on every form that takes a password."""
 
 import pytest

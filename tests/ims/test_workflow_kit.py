@@ -86,6 +86,19 @@ def _workflow_models():
             yield model
 
 
+def test_every_model_with_a_status_declares_its_workflow():
+    """A status field people move through steps is a declared machine, never an implicit one."""
+    undeclared = [
+        model._meta.label
+        for model in apps.get_models()
+        if not model.__name__.startswith("Historical")
+        and model._meta.label not in NOT_WORKFLOWS
+        and any(f.name == "status" and f.choices for f in model._meta.concrete_fields)
+        and not isinstance(getattr(model, "workflow", None), Workflow)
+    ]
+    assert undeclared == []
+
+
 @pytest.mark.parametrize("model", list(_workflow_models()), ids=lambda m: m._meta.label)
 def test_each_declared_machine_names_real_states_and_predicates(model):
     machine = model.workflow

@@ -1,4 +1,4 @@
-"""Queries per measured page stay at most 20 and do not grow with the data (issue 9).
+"""Queries per measured page stay at most 20 and do not grow with the data.
 
 Each test seeds a province with ``seed_scale``'s generator at a small factor (two sizes, three
 times apart) and counts the queries of every page the benchmark measures, as the director of
