@@ -319,8 +319,30 @@ class Audit(models.Model):
                 may="can_close",
                 denied=_("Only the quality manager closes an audit with an issued report."),
             ),
+            # Changes of the plan and the team: recorded in the history, the state stays.
+            Step("plan_change", (Status.PLANNED,), may="can_edit_plan"),
+            Step("team_assign", (Status.PLANNED,), may="can_manage_team"),
+            Step("team_remove", (Status.PLANNED,), may="can_manage_team"),
+            Step(
+                "team_override_approve",
+                (Status.PLANNED, Status.PLAN_APPROVED),
+                may="can_approve_override",
+            ),
+            Step(
+                "external_report_attach",
+                (Status.PLANNED, Status.PLAN_APPROVED, Status.IN_PROGRESS, Status.REPORTING),
+                may="can_attach_external_report",
+            ),
         )
     )
+    # The history's names of the steps that keep the state (the others are named by their state).
+    STEP_NAMES = {
+        "plan_change": _("Plan changed"),
+        "team_assign": _("Added to the team"),
+        "team_remove": _("Removed from the team"),
+        "team_override_approve": _("Independence override approved"),
+        "external_report_attach": _("Certification body's report attached"),
+    }
     EDITABLE_STATES = (Status.PLANNED, Status.PLAN_APPROVED)
     RECORDING_STATES = (Status.IN_PROGRESS, Status.REPORTING)
 
@@ -531,6 +553,14 @@ class Audit(models.Model):
 
     def can_prepare_checklist(self, user):
         return self.status in self.EDITABLE_STATES and (self.is_manager(user) or self.is_lead(user))
+
+    def can_approve_override(self, user):
+        """An override of AUD-R1 waits for approval, and ``user`` manages this unapproved plan."""
+        return (
+            self.status in self.EDITABLE_STATES
+            and self.is_manager(user)
+            and any(m.override_pending for m in self.team_members())
+        )
 
     def can_manage_team(self, user):
         return self.status == self.Status.PLANNED and self.is_manager(user)

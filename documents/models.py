@@ -565,6 +565,8 @@ class Revision(models.Model):
         "withdraw": _("Withdrawn"),
         "distribute": _("Distribution added"),
         "undistribute": _("Distribution ended"),
+        "schedule": _("Scheduled to take effect"),
+        "remind": _("Readers reminded"),
     }
     workflow = Workflow(
         steps=(
@@ -629,6 +631,9 @@ class Revision(models.Model):
                 may="can_distribute",
                 denied=_("You may not change this distribution list."),
             ),
+            # Events of an approved or effective revision that keep its state.
+            Step("schedule", (RevisionStatus.APPROVED,)),
+            Step("remind", (RevisionStatus.EFFECTIVE,)),
         )
     )
 

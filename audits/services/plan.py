@@ -17,7 +17,6 @@ from audits.services.refusals import AuditRuleError
 from ims.history import with_reason
 from ims.notifications import notify
 from ims.reminders import lazy_format
-from ims.transitions import record_transition
 from ims.workflow import after_commit, created, lock, refuse, transition
 
 if TYPE_CHECKING:
@@ -90,13 +89,12 @@ def audit_assign_team(
                 "conflict": member.conflict,
                 "reason": override_reason,
             }
-        # A change of the team, not of the audit's state: recorded in its history only.
-        record_transition(
+        transition(
             audit,
+            "team_assign",
             actor=actor,
-            action="team_assign",
-            from_state=audit.status,
-            to_state=audit.status,
+            save=False,
+            checked=False,
             reason=f"{user.display_name} ({member.get_role_display()}). {reason}".strip(),
         )
         after_commit(
@@ -167,12 +165,12 @@ def audit_update_plan(
                 )
             )
         _check_team_independent(audit)
-        record_transition(
+        transition(
             audit,
+            "plan_change",
             actor=actor,
-            action="plan_change",
-            from_state=audit.status,
-            to_state=audit.status,
+            save=False,
+            checked=False,
             reason=_("Scope: %(units)s. Processes: %(processes)s.")
             % {
                 "units": "; ".join(u.label for u in audit.scope_units.all()),
@@ -198,12 +196,12 @@ def team_override_approve(member: AuditTeamMember, *, actor: User) -> AuditTeamM
         with_reason(member, member.override_reason).save(
             update_fields=["override_approved_by", "override_approved_at"]
         )
-        record_transition(
+        transition(
             audit,
+            "team_override_approve",
             actor=actor,
-            action="team_override_approve",
-            from_state=audit.status,
-            to_state=audit.status,
+            save=False,
+            checked=False,
             reason=_("Override approved for %(name)s: %(reason)s")
             % {"name": member.user.display_name, "reason": member.override_reason},
         )
@@ -218,12 +216,12 @@ def team_remove(member: AuditTeamMember, *, actor: User) -> AuditTeamMember:
         if not audit.can_manage_team(actor):
             refuse(_("You cannot change this audit's team."))
         member.delete()
-        record_transition(
+        transition(
             audit,
+            "team_remove",
             actor=actor,
-            action="team_remove",
-            from_state=audit.status,
-            to_state=audit.status,
+            save=False,
+            checked=False,
             reason=member.user.display_name,
         )
     return member

@@ -18,7 +18,6 @@ from audits.services.refusals import AuditRuleError
 from ims.files import ATTACHMENT_KINDS, check_upload
 from ims.models import Signature
 from ims.reminders import lazy_format
-from ims.transitions import record_transition
 from ims.workflow import after_commit, lock, refuse, signed_step, transition
 from nonconformities.services import nonconformity_raise
 
@@ -193,13 +192,12 @@ def audit_attach_external_report(audit: Audit, *, actor: User, upload: UploadedF
         audit.save(
             update_fields=["external_report", "external_report_name", "external_report_sha256"]
         )
-        # A part of the plan, not a step: the audit's state stays.
-        record_transition(
+        transition(
             audit,
+            "external_report_attach",
             actor=actor,
-            action="external_report_attach",
-            from_state=audit.status,
-            to_state=audit.status,
+            save=False,
+            checked=False,
             reason=f"{checked.name} (SHA-256 {checked.sha256})",
         )
     return audit

@@ -16,8 +16,7 @@ from documents.selectors import managed_paths, recipients
 from ims.models import Membership, User
 from ims.notifications import notify
 from ims.reminders import lazy_format
-from ims.transitions import record_transition
-from ims.workflow import lock, refuse
+from ims.workflow import lock, refuse, transition
 
 S = RevisionStatus
 ACK_NEEDS_OPENING = _(
@@ -94,13 +93,13 @@ def remind_unread(
         else:
             already += 1
     if sent:
-        # Reminding changes nothing in the revision: an event in its history, not a step.
-        record_transition(
+        # One event however many were reminded; the revision stays effective.
+        transition(
             revision,
+            "remind",
             actor=actor,
-            action="remind",
-            from_state=revision.status,
-            to_state=revision.status,
+            save=False,
+            checked=False,
             reason=str(_("%(n)s reminded") % {"n": sent}),
         )
     return sent, already

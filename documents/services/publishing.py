@@ -15,7 +15,6 @@ from documents import coverage as coverage_rollup
 from documents.models import Distribution, Document, Revision, RevisionStatus
 from ims.models import Signature, User
 from ims.reminders import lazy_format
-from ims.transitions import record_transition
 from ims.workflow import after_commit, lock, refuse, signed_step, transition
 
 from .mirror import sync_document
@@ -94,13 +93,13 @@ def revision_publish(
 def _schedule(revision: Revision, actor: User, effective_date: datetime.date) -> None:
     revision.effective_date = effective_date
     revision.save(update_fields=["effective_date"])
-    # Signed now, effective later: an event in the revision's history, not a change of state.
-    record_transition(
+    # Signed now, effective later: it stays approved until its date.
+    transition(
         revision,
+        "schedule",
         actor=actor,
-        action="schedule",
-        from_state=S.APPROVED,
-        to_state=S.APPROVED,
+        save=False,
+        checked=False,
         reason=str(
             _("To take effect on %(date)s")
             % {"date": formats.date_format(effective_date, "SHORT_DATE_FORMAT")}

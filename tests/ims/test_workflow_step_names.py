@@ -35,3 +35,17 @@ def test_nonconformity_pdf_names_steps_and_states_not_codes(world):
     with translation.override("vi"):
         opened, contained = str(labels["open"]), str(labels["contained"])
     assert f"({opened} → {contained})" in html
+
+
+def test_audit_history_names_team_changes_not_the_state_they_left_alone(world, client_for):
+    """A team change keeps the audit planned: its row says what happened, not "Planned"."""
+    from audits import services as audits
+    from audits.models import Audit, AuditTeamMember
+    from tests.audits.factories import make_audit
+
+    audit = make_audit(world, status=Audit.Status.PLANNED, team=False)
+    audits.audit_assign_team(
+        audit, actor=world.iso, user=world.auditor, role=AuditTeamMember.Role.AUDITOR
+    )
+    page = client_for(world.iso).get(audit.get_absolute_url()).content.decode()
+    assert "<strong>Đã thêm vào đoàn đánh giá</strong>" in page
