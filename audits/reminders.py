@@ -8,9 +8,11 @@ a missed pass loses nothing. When passes were missed past the day-before mark, o
 notice is sent: it supersedes the 7-day one. A rescheduled audit is announced again.
 """
 
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import date, timedelta
 
 from django.db.models import Prefetch
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import Audit, AuditTeamMember
@@ -19,7 +21,7 @@ from ims.reminders import Reminder, lazy_format
 START_NOTICE_DAYS = (7, 1)
 
 
-def _start_title(audit, days_left):
+def _start_title(audit: Audit, days_left: int) -> str | Promise:
     values = {
         "code": audit.code,
         "date": audit.planned_start.strftime("%d/%m/%Y"),
@@ -34,7 +36,7 @@ def _start_title(audit, days_left):
     )
 
 
-def audit_reminders(today):
+def audit_reminders(today: date) -> Iterator[Reminder]:
     team = Prefetch("team", queryset=AuditTeamMember.objects.select_related("user"))
     audits = (
         Audit.objects.filter(

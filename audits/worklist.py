@@ -9,10 +9,13 @@
 One query per kind of item, whatever the number of rows.
 """
 
+from collections.abc import Iterator
+from datetime import date
+
 from django.utils.translation import gettext_lazy as _
 
 from ims.access import member_roles, units_visible_to
-from ims.models import Role
+from ims.models import Role, User
 from ims.notifications import register_action_kinds
 from ims.worklist import WorkItem, register_kind, register_worklist
 
@@ -30,7 +33,7 @@ BEFORE_FIELDWORK = (S.PLANNED, S.PLAN_APPROVED)
 ACTION_KINDS = ("audits.team", "audits.report_overdue")
 
 
-def my_audits(user, today):
+def my_audits(user: User, today: date) -> Iterator[WorkItem]:
     places = (
         AuditTeamMember.objects.filter(
             user=user, audit__status__in=NOT_FINISHED, audit__kind=Audit.Kind.INTERNAL
@@ -57,7 +60,7 @@ def my_audits(user, today):
         )
 
 
-def programmes_to_approve(user, today):
+def programmes_to_approve(user: User, today: date) -> Iterator[WorkItem]:
     if Role.DIRECTOR not in member_roles(user):  # no query: the menu's roles
         return
     programmes = (
@@ -75,12 +78,12 @@ def programmes_to_approve(user, today):
         )
 
 
-def audit_work(user, today):
+def audit_work(user: User, today: date) -> Iterator[WorkItem]:
     yield from my_audits(user, today)
     yield from programmes_to_approve(user, today)
 
 
-def register():
+def register() -> None:
     register_kind(LEAD, _("Audit you lead"), order=30)
     register_kind(TEAM, _("Audit you are on the team of"), order=31)
     register_kind(PROGRAMME, _("Audit programme to approve"), order=32)

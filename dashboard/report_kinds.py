@@ -1,5 +1,8 @@
 """The dashboard, printed: one unit's subtree and school year, through the report pipeline."""
 
+from typing import Any
+
+from django.db.models import QuerySet
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -7,7 +10,7 @@ from dashboard.charts import dashboard_charts
 from dashboard.indicators import build
 from dashboard.scope import dashboard_roots
 from dashboard.table import sort_rows
-from ims.models import OrgUnit
+from ims.models import OrgUnit, User
 from ims.reports import ReportKind
 from ims.schoolyear import SchoolYear
 
@@ -17,20 +20,20 @@ class DashboardReport(ReportKind):
     label = _("Dashboard")
     template = "reports/dashboard.html"
 
-    def queryset(self, user):
+    def queryset(self, user: User | None) -> QuerySet[OrgUnit]:
         units = OrgUnit.objects.select_related("kind")
         if user is None:
             return units
         roots = dashboard_roots(user)
         if not roots:
             return units.none()
-        condition = None
-        for root in roots:
-            part = units.filter(path__startswith=root.path)
-            condition = part if condition is None else condition | part
+        first, *others = roots
+        condition = units.filter(path__startswith=first.path)
+        for root in others:
+            condition = condition | units.filter(path__startswith=root.path)
         return condition
 
-    def get_object(self, user, object_id):
+    def get_object(self, user: User | None, object_id: object) -> OrgUnit:
         unit = super().get_object(user, object_id)
         # The numbers are those the requester sees (``report_user``), under their root.
         unit.report_root = None
@@ -40,7 +43,7 @@ class DashboardReport(ReportKind):
             )
         return unit
 
-    def get_context(self, obj, params):
+    def get_context(self, obj: OrgUnit, params: dict[str, Any]) -> dict[str, Any]:
         year = SchoolYear.parse(params.get("f_year", "")) or SchoolYear.current()
         board = build(
             obj,
@@ -52,6 +55,6 @@ class DashboardReport(ReportKind):
         board.units = sort_rows(board.units, params.get("f_sort"))
         return {"board": board, "charts": dashboard_charts(board)}
 
-    def filename(self, obj, params):
+    def filename(self, obj: OrgUnit, params: dict[str, Any]) -> str:
         year = SchoolYear.parse(params.get("f_year", "")) or SchoolYear.current()
         return f"bang-dieu-khien-{slugify(obj.code)}-{year.slug}.pdf"

@@ -9,14 +9,16 @@ Each is a ``once`` reminder whose item key names its stage (the review date, the
 sends a stage once, on the first pass on or after its day, so a missed day loses nothing.
 """
 
-from datetime import timedelta
+from collections.abc import Iterator, Sequence
+from datetime import date, timedelta
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from ims.models import User
 from ims.reminders import Reminder, lazy_format
 
-from .models import REVIEW_DUE_DAYS, Document, Revision, RevisionStatus
+from .models import REVIEW_DUE_DAYS, Distribution, Document, Revision, RevisionStatus
 from .services import recipients
 
 ACK_AFTER_DAYS = 7
@@ -27,7 +29,7 @@ REVIEW_OVERDUE = "documents.review_overdue"
 ACK_OVERDUE = "documents.ack_overdue"
 
 
-def review_reminders(today):
+def review_reminders(today: date) -> Iterator[Reminder]:
     documents = Document.objects.filter(
         status=RevisionStatus.EFFECTIVE,
         next_review_date__isnull=False,
@@ -55,7 +57,7 @@ def review_reminders(today):
         yield Reminder(document.owner, kind, item_key, title, url=url, once=True)
 
 
-def acknowledgement_reminders(today):
+def acknowledgement_reminders(today: date) -> Iterator[Reminder]:
     revisions = Revision.objects.filter(
         status=RevisionStatus.EFFECTIVE,
         effective_date__lte=today - timedelta(days=ACK_AFTER_DAYS),
@@ -83,7 +85,9 @@ def acknowledgement_reminders(today):
             )
 
 
-def _distributed_on(revision, distributions, user):
+def _distributed_on(
+    revision: Revision, distributions: Sequence[Distribution], user: User
+) -> date | None:
     """The day ``user`` first received ``revision``: the earliest matching distribution entry,
     never before the revision became effective."""
     from django.utils import timezone
@@ -93,13 +97,14 @@ def _distributed_on(revision, distributions, user):
         timezone.localtime(d.created_at).date()
         for d in distributions
         if d.user_id == user.pk
-        or (d.unit_id and any(path.startswith(d.unit.path) for path in paths))
+        or (d.unit is not None and any(path.startswith(d.unit.path) for path in paths))
     ]
     if not days:
         return None
-    return max(min(days), revision.effective_date)
+    effective = revision.effective_date  # set: only effective revisions are reminded of
+    return min(days) if effective is None else max(min(days), effective)
 
 
-def document_reminders(today):
+def document_reminders(today: date) -> Iterator[Reminder]:
     yield from review_reminders(today)
     yield from acknowledgement_reminders(today)

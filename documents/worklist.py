@@ -12,20 +12,30 @@ waits for the user (with their signatures and reviewers, when some are in review
 documents to acknowledge, one for the periodic reviews.
 """
 
-from datetime import timedelta
+from collections.abc import Iterator, Sequence
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from ims.models import Signature
+from ims.models import Signature, User
 from ims.notifications import register_action_kinds
 from ims.worklist import WorkItem, register_kind, register_worklist
 
 from .models import REVIEW_DUE_DAYS, Document, Revision, RevisionStatus
 from .reminders import ACK_AFTER_DAYS, ACK_OVERDUE, REVIEW_DUE, REVIEW_OVERDUE
 from .selectors import revisions_to_acknowledge
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _Named(TypedDict):
+    named_reviewer: bool
+
 
 REVIEW = "documents.review"
 APPROVE = "documents.approve"
@@ -46,14 +56,14 @@ ACTION_KINDS = (
 )
 
 
-def _url(revision):
+def _url(revision: Revision) -> str:
     return reverse("documents:document_detail", args=[revision.document_id])
 
 
-def _signed_by(revisions, meaning):
+def _signed_by(revisions: Sequence[Revision], meaning: str) -> dict[int, set[tuple[int, str]]]:
     """``{revision id: {(signer id, content hash)}}`` of the ``meaning`` signatures on
     ``revisions`` (one query)."""
-    signed = {}
+    signed: dict[int, set[tuple[int, str]]] = {}
     rows = Signature.objects.filter(
         content_type=ContentType.objects.get_for_model(Revision),
         object_id__in=[str(r.pk) for r in revisions],
@@ -66,15 +76,15 @@ def _signed_by(revisions, meaning):
     return signed
 
 
-def _my_revisions(user):
+def _my_revisions(user: User) -> list["WithAnnotations[Revision, _Named]"]:
     """In one query, the revisions at a step that waits for ``user``: in review where she is a
     named reviewer or the approver, approved where she is the approver, and her own drafts that
     came back from review."""
     reviewer = Exists(Revision.reviewers.through.objects.filter(revision=OuterRef("pk"), user=user))
     return list(
-        Revision.objects.annotate(is_reviewer=reviewer)
+        Revision.objects.annotate(named_reviewer=reviewer)
         .filter(
-            Q(status=RevisionStatus.IN_REVIEW) & (Q(is_reviewer=True) | Q(approver=user))
+            Q(status=RevisionStatus.IN_REVIEW) & (Q(named_reviewer=True) | Q(approver=user))
             # Approved, not yet published (a scheduled one waits for its date: ``is_scheduled``).
             | Q(status=RevisionStatus.APPROVED, approver=user, effective_date__isnull=True)
             | Q(status=RevisionStatus.DRAFT, author=user, submitted_at__isnull=False)
@@ -84,16 +94,16 @@ def _my_revisions(user):
     )
 
 
-def _item(kind, revision):
+def _item(kind: str, revision: Revision) -> WorkItem:
     return WorkItem(kind, str(revision), _url(revision), unit=revision.document.owner_unit.label)
 
 
-def revision_work(user, today):
+def revision_work(user: User, today: date) -> Iterator[WorkItem]:
     revisions = _my_revisions(user)
     in_review = [r for r in revisions if r.status == RevisionStatus.IN_REVIEW]
     to_approve = {r.pk for r in in_review if r.approver_id == user.pk and r.author_id != user.pk}
     signed = _signed_by(in_review, Signature.Meaning.REVIEWED) if in_review else {}
-    reviewers = {}
+    reviewers: dict[int, set[int]] = {}
     if to_approve:
         for revision_id, reviewer_id in Revision.reviewers.through.objects.filter(
             revision__in=to_approve
@@ -110,7 +120,7 @@ def revision_work(user, today):
         digest = revision.current_hash()
         done = {signer for signer, h in signed.get(revision.pk, set()) if h == digest}
         # ``Revision.can_review``: a named reviewer who has not signed this content yet.
-        if revision.is_reviewer and user.pk not in done:
+        if revision.named_reviewer and user.pk not in done:
             yield _item(REVIEW, revision)
         # ``Revision.all_reviews_signed``: the approver's turn once every review is signed.
         names = reviewers.get(revision.pk, set())
@@ -118,10 +128,11 @@ def revision_work(user, today):
             yield _item(APPROVE, revision)
 
 
-def to_acknowledge(user, today):
+def to_acknowledge(user: User, today: date) -> Iterator[WorkItem]:
     url = reverse("documents:to_acknowledge")
     for revision in revisions_to_acknowledge(user):
-        due = revision.effective_date + timedelta(days=ACK_AFTER_DAYS)
+        effective = revision.effective_date  # set: every revision here is effective
+        due = effective + timedelta(days=ACK_AFTER_DAYS) if effective else None
         yield WorkItem(
             ACKNOWLEDGE,
             f"{revision} · {revision.document.title}",
@@ -131,7 +142,7 @@ def to_acknowledge(user, today):
         )
 
 
-def periodic_reviews(user, today):
+def periodic_reviews(user: User, today: date) -> Iterator[WorkItem]:
     documents = (
         Document.objects.filter(
             owner=user,
@@ -152,13 +163,13 @@ def periodic_reviews(user, today):
         )
 
 
-def document_work(user, today):
+def document_work(user: User, today: date) -> Iterator[WorkItem]:
     yield from revision_work(user, today)
     yield from to_acknowledge(user, today)
     yield from periodic_reviews(user, today)
 
 
-def register():
+def register() -> None:
     register_kind(REVIEW, _("Revision to review"), order=10)
     register_kind(APPROVE, _("Revision to approve"), order=11)
     register_kind(PUBLISH, _("Revision to publish"), order=12)

@@ -5,6 +5,7 @@ their demo data in their own ``demo`` module (``seed(context)``), found by ``see
 """
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from io import TextIOBase
 
@@ -104,17 +105,25 @@ ACCOUNTS = [
 class DemoContext:
     stdout: TextIOBase
     rng: random.Random = field(default_factory=lambda: random.Random(2026))
-    units: dict = field(default_factory=dict)
-    users: dict = field(default_factory=dict)
+    units: dict[str, OrgUnit] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
 
-    def log(self, message):
+    def log(self, message: str) -> None:
         self.stdout.write(message)
 
-    def schools(self):
+    def schools(self) -> list[OrgUnit]:
         return [u for u in self.units.values() if u.kind.is_school]
 
 
-def _unit(ctx, code, name, kind, parent, name_en="", levels=()):
+def _unit(
+    ctx: DemoContext,
+    code: str,
+    name: str,
+    kind: UnitKind,
+    parent: OrgUnit | None,
+    name_en: str = "",
+    levels: Iterable[str] = (),
+) -> OrgUnit:
     unit = OrgUnit.objects.filter(code=code).first()
     if unit is None:
         unit = OrgUnit(code=code, name=name, name_en=name_en, kind=kind, parent=parent)
@@ -125,7 +134,7 @@ def _unit(ctx, code, name, kind, parent, name_en="", levels=()):
     return unit
 
 
-def seed(ctx):
+def seed(ctx: DemoContext) -> None:
     kinds = {k.code: k for k in UnitKind.objects.all()}
     root = _unit(ctx, ROOT[0], ROOT[1], kinds["department"], None, ROOT[2])
     for code, name, name_en in DIVISIONS:

@@ -1,5 +1,6 @@
 import hashlib
 import time
+from collections.abc import Iterator
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -9,6 +10,8 @@ from django.contrib.auth import authenticate
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm, _unicode_ci_compare
 from django.core import validators
+from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from ims import lockout
@@ -35,7 +38,7 @@ class LoginForm(AuthenticationForm):
         required=False,
     )
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         username = (self.cleaned_data.get("username") or "").strip()
         password = self.cleaned_data.get("password")
         if not username or not password:
@@ -63,7 +66,7 @@ class AdminLoginForm(LoginForm):
         ),
     }
 
-    def confirm_login_allowed(self, user):
+    def confirm_login_allowed(self, user: User) -> None:
         super().confirm_login_allowed(user)
         if not user.is_staff:
             raise self.get_invalid_login_error()
@@ -81,11 +84,13 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
         ),
     }
 
-    def __init__(self, user, *args, request=None, **kwargs):
+    def __init__(
+        self, user: User, *args: Any, request: HttpRequest | None = None, **kwargs: Any
+    ) -> None:
         self.request = request
         super().__init__(user, *args, **kwargs)
 
-    def clean_old_password(self):
+    def clean_old_password(self) -> str:
         old_password = self.cleaned_data["old_password"]
         if not lockout.password_matches(self.user, old_password, self.request):
             raise forms.ValidationError(
@@ -108,11 +113,11 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         "too_many": _("Too many password reset requests. Try again in an hour."),
     }
 
-    def __init__(self, *args, request=None, **kwargs):
+    def __init__(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
         self.request = request
         super().__init__(*args, **kwargs)
 
-    def clean_email(self):
+    def clean_email(self) -> str:
         email = self.cleaned_data["email"]
         hour = int(time.time() // 3600)
         address = client_address(self.request) if self.request else None
@@ -132,7 +137,7 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         kwargs["use_https"] = site.scheme == "https"
         return super().save(**kwargs)
 
-    def get_users(self, email):
+    def get_users(self, email: str) -> Iterator[User]:
         email_field = User.get_email_field_name()
         candidates = User.objects.filter(**{f"{email_field}__iexact": email, "is_active": True})
         # As Django does: no match through Unicode case folding tricks.
@@ -161,7 +166,7 @@ class ImportForm(forms.Form):
         label=_("Dry run: check every row, import nothing"), required=False, initial=True
     )
 
-    def clean_file(self):
+    def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]
         if upload.size > settings.IMPORT_MAX_BYTES:
             raise forms.ValidationError(

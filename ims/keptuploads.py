@@ -21,17 +21,22 @@ A form opts in with ``KeepsUploads`` (it needs ``self.user``) and lists its file
 
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core import signing
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
+from django.forms.renderers import BaseRenderer
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from ims.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -41,11 +46,11 @@ KEEP_SECONDS = 6 * 3600
 MAX_KEPT_PER_FIELD = 10
 
 
-def _user_dir(user):
+def _user_dir(user: "User") -> str:
     return f"{KEPT_DIR}/{int(user.pk)}/"
 
 
-def keep(upload, user):
+def keep(upload: UploadedFile, user: "User") -> str:
     """Store ``upload`` for ``user``; the signed token that names it."""
     purge_expired()
     upload.seek(0)
@@ -60,7 +65,7 @@ def keep(upload, user):
     return signing.dumps(data, salt=SALT, compress=True)
 
 
-def restore(token, user):
+def restore(token: object, user: "User") -> UploadedFile | None:
     """The kept file ``token`` names, as an upload, if it is ``user``'s and not expired;
     otherwise None."""
     try:
@@ -83,7 +88,7 @@ def restore(token, user):
     return upload
 
 
-def purge_expired(now=None):
+def purge_expired(now: datetime | None = None) -> int:
     """Remove every kept file older than ``KEEP_SECONDS``."""
     limit = (now or timezone.now()) - timedelta(seconds=KEEP_SECONDS)
     try:
@@ -107,20 +112,20 @@ class KeptFileInput(forms.ClearableFileInput):
     """A file input followed by the files kept from the previous submit, each a ticked box
     named ``<name>_kept`` whose value is its token."""
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs)
-        self.owner = None
+        self.owner: User | None = None
         self.kept: list[UploadedFile] = []  # uploads restored from tokens: shown again as they are
         self.pending: list[
             UploadedFile
         ] = []  # new uploads that passed validation: kept when the form is shown
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo: dict[int, Any]) -> "KeptFileInput":
         result = super().__deepcopy__(memo)
         result.owner, result.kept, result.pending = None, [], []
         return result
 
-    def kept_files(self):
+    def kept_files(self) -> list[tuple[str, str | None]]:
         """(token, name) of every file to show back; new ones are stored now, once."""
         if self.pending and self.owner is not None:
             for upload in self.pending:
@@ -129,7 +134,13 @@ class KeptFileInput(forms.ClearableFileInput):
             self.pending = []
         return [(upload.kept_token, upload.name) for upload in self.kept]  # type: ignore[attr-defined]
 
-    def render(self, name, value, attrs=None, renderer=None):
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: BaseRenderer | None = None,
+    ) -> SafeString:
         html = super().render(name, None, attrs, renderer)
         kept = self.kept_files()
         if not kept:

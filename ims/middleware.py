@@ -1,9 +1,11 @@
 import time
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import Resolver404, resolve, reverse
@@ -15,8 +17,10 @@ from django.views.defaults import page_not_found
 
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
+GetResponse = Callable[[HttpRequest], HttpResponseBase]
 
-def language_for(request):
+
+def language_for(request: HttpRequest) -> str:
     """The signed-in user's language, else the cookie's, else Vietnamese.
 
     The browser's Accept-Language is ignored on purpose: the interface is Vietnamese unless a
@@ -32,10 +36,10 @@ def language_for(request):
 
 
 class LanguageMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         # The user is not known yet here (authentication runs later): the cookie decides until
         # process_view, which runs once the user is known.
         self._activate(request)
@@ -45,12 +49,18 @@ class LanguageMiddleware:
         translation.deactivate()
         return response
 
-    def _activate(self, request):
+    def _activate(self, request: HttpRequest) -> None:
         language = language_for(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language
 
-    def process_view(self, request, view_func, view_args, view_kwargs):
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponseBase],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> None:
         self._activate(request)
 
 
@@ -59,10 +69,10 @@ class PlainNotFoundMiddleware:
     lists every URL pattern, is never shown. Without DEBUG it does nothing (Django already
     renders ``404.html``)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if settings.DEBUG:
             try:
                 resolve(request.path_info, getattr(request, "urlconf", None))
@@ -70,7 +80,7 @@ class PlainNotFoundMiddleware:
                 return page_not_found(request, exc)
         return self.get_response(request)
 
-    def process_exception(self, request, exception):
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if settings.DEBUG and isinstance(exception, Http404):
             return page_not_found(request, exception)
         return None
@@ -84,10 +94,10 @@ class RequestSizeLimitMiddleware:
     A body without a Content-Length (chunked) is not read by Django at all.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -97,7 +107,7 @@ class RequestSizeLimitMiddleware:
         return self.get_response(request)
 
 
-def request_too_large(request):
+def request_too_large(request: HttpRequest) -> HttpResponse:
     title = _("Too much data sent at once")
     message = _(
         "A form can send at most %(limit)s at once (files included), and one file can be at most "
@@ -124,7 +134,7 @@ LAST_SEEN_KEY = "ims_last_seen"
 LAST_SEEN_RESOLUTION = 60
 
 
-def mark_active(sender, request, user, **kwargs):
+def mark_active(sender: object, request: HttpRequest | None, user: object, **kwargs: Any) -> None:
     """On sign-in (``user_logged_in``): the session starts active now."""
     if request is not None and hasattr(request, "session"):
         request.session[LAST_SEEN_KEY] = int(time.time())
@@ -134,10 +144,10 @@ class SessionIdleTimeoutMiddleware:
     """Signs a person out after ``SESSION_IDLE_SECONDS`` without a request (shared school
     computers): the next request is anonymous, with a message saying why."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.user.is_authenticated:
             now = int(time.time())
             last = request.session.get(LAST_SEEN_KEY)
@@ -156,10 +166,10 @@ class SessionIdleTimeoutMiddleware:
 class PermissionsPolicyMiddleware:
     """Sends ``PERMISSIONS_POLICY`` as the Permissions-Policy header of every response."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
@@ -172,11 +182,11 @@ class ForcePasswordChangeMiddleware:
 
     ALLOWED = ("password_change", "password_change_done", "logout", "set_language")
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
-        self.allowed_paths = None
+        self.allowed_paths: set[str] | None = None
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         user = request.user
         if user.is_authenticated and user.must_change_password:
             if self.allowed_paths is None:

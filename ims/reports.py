@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -59,7 +59,7 @@ class ReportKind(ABC):
     def get_context(self, obj: Any, params: dict[str, Any]) -> dict[str, Any]:
         return {"object": obj}
 
-    def filename(self, obj: Model, params: dict[str, Any]) -> str:
+    def filename(self, obj: Any, params: dict[str, Any]) -> str:
         return f"{self.code}-{obj.pk}.pdf"
 
     def media_names(self, obj: Any, params: dict[str, Any]) -> list[str]:

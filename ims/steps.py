@@ -9,21 +9,31 @@ it added with ``step-team``: the page shows them inside that step (``{% step_mes
 ``ims.templatetags.steps``), and the list at the top of every page leaves them out.
 """
 
+from collections.abc import Callable, Sequence
 from functools import wraps
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import BaseForm
+from django.http import HttpRequest, HttpResponseBase
 from django.utils.translation import gettext_lazy as _
 
 from ims.transitions import TransitionError
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 STEP_TAG = "step-"
 
+View = Callable[..., HttpResponseBase]
+StepError = ValidationError | PermissionDenied
 
-def returns_to_step(anchor):
-    def decorator(view):
+
+def returns_to_step(anchor: str) -> Callable[[View], View]:
+    def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request, *args, **kwargs):
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             storage = messages.get_messages(request)
             queued = getattr(storage, "_queued_messages", None)
             before = len(queued) if queued is not None else 0
@@ -43,7 +53,7 @@ def returns_to_step(anchor):
     return decorator
 
 
-def step_of(message):
+def step_of(message: object) -> str:
     """The step a message belongs to, or ''."""
     for tag in (getattr(message, "extra_tags", "") or "").split():
         if tag.startswith(STEP_TAG):
@@ -51,14 +61,14 @@ def step_of(message):
     return ""
 
 
-def refusal_messages(error):
+def refusal_messages(error: StepError) -> list[str]:
     """The reasons a service gave for refusing a step, as sentences in the user's language."""
     if isinstance(error, ValidationError):
         return [str(m) for m in error.messages]
     return [str(error) or str(_("You are not allowed to do this."))]
 
 
-def show_refusal(error, *forms):
+def show_refusal(error: StepError, *forms: BaseForm) -> None:
     """Put a refusal on the field of ``forms`` it names (the first form otherwise)."""
     form = forms[0]
     if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
@@ -69,7 +79,14 @@ def show_refusal(error, *forms):
         form.add_error(None, refusal_messages(error))
 
 
-def attempt(request, call, *, success=None, forms=(), refused=None):
+def attempt[T](
+    request: HttpRequest,
+    call: Callable[[], T],
+    *,
+    success: "StrOrPromise | None" = None,
+    forms: Sequence[BaseForm] = (),
+    refused: Callable[[list[str]], object] | None = None,
+) -> tuple[bool, T | None]:
     """Run a service step for a view: ``(True, its result)``, with ``success`` as a message; or,
     when the step is refused, ``(False, None)`` with the reason shown (on ``forms`` when given,
     else as a message) and nothing changed. Never a 500 for a refusal.

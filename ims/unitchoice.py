@@ -8,17 +8,19 @@ is not pushed to the right. A ``<select>`` indents with spaces (it can hold no m
 checkbox list indents with a class per depth (``depth-N``; the CSP allows no inline style).
 """
 
-from django import forms
-from django.forms.models import ModelChoiceIterator
+from collections.abc import Collection, Iterator
 
-from ims.models.org import ancestor_paths
+from django import forms
+from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
+
+from ims.models.org import OrgUnit, ancestor_paths
 from ims.multichoice import MultiChoice, OptionLabel
 
 INDENT = "\u00a0\u00a0\u00a0"
 MAX_DEPTH = 8
 
 
-def tree_depths(units):
+def tree_depths(units: Collection[OrgUnit]) -> dict[int, int]:
     """``{unit.pk: depth}``: how many of ``units``' own ancestors are also in ``units``."""
     listed = {u.path for u in units}
     return {
@@ -32,9 +34,10 @@ class UnitTreeIterator(ModelChoiceIterator):
 
     field: "UnitChoiceField | UnitMultipleChoiceField"
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[ModelChoiceIteratorValue | str, str]]:
         if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
+            # Lazy, as Django's own iterator yields it (the stubs say str).
+            yield ("", self.field.empty_label)  # type: ignore[misc]
         units = sorted(self.queryset, key=lambda u: u.path)
         depths = tree_depths(units)
         for unit in units:
@@ -45,7 +48,7 @@ class UnitTreeIterator(ModelChoiceIterator):
                 text = INDENT * depth + text
             yield (value, OptionLabel(text, depth=depth))
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.queryset.count() + (1 if self.field.empty_label is not None else 0)
 
 
@@ -55,7 +58,7 @@ class UnitChoiceField(forms.ModelChoiceField):
     iterator = UnitTreeIterator
     indent_with_spaces = True
 
-    def label_from_instance(self, obj):
+    def label_from_instance(self, obj: OrgUnit) -> str:
         return obj.label
 
 
@@ -66,5 +69,5 @@ class UnitMultipleChoiceField(forms.ModelMultipleChoiceField):
     indent_with_spaces = False
     widget = MultiChoice
 
-    def label_from_instance(self, obj):
+    def label_from_instance(self, obj: OrgUnit) -> str:
         return obj.label

@@ -13,11 +13,12 @@ verification round): the core sends a stage once, on the first pass on or after 
 missed day never loses an escalation and a pass run twice (or on two workers) sends it once.
 """
 
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import date, timedelta
 
 from django.utils.translation import gettext_lazy as _
 
-from ims.models import Role
+from ims.models import Role, User
 from ims.reminders import Reminder, lazy_format
 from nonconformities.models import CorrectiveAction, Nonconformity, people_with_role, unit_heads
 
@@ -33,17 +34,18 @@ KINDS = (
 )
 
 
-def _fmt(day):
+def _fmt(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-def nc_reminders(today):
+def nc_reminders(today: date) -> Iterator[Reminder]:
     open_actions = CorrectiveAction.objects.filter(
         status=CorrectiveAction.Status.OPEN,
         nonconformity__status=Nonconformity.Status.IN_ACTION,
         due__lte=today + timedelta(days=DUE_SOON_DAYS),
     ).select_related("owner", "nonconformity", "nonconformity__unit")
-    heads_cache, directors_cache = {}, {}
+    heads_cache: dict[int, list[User]] = {}
+    directors_cache: dict[int, list[User]] = {}
     for action in open_actions:
         nc = action.nonconformity
         url = nc.get_absolute_url()

@@ -1,21 +1,27 @@
 """The NC report: description, containment, root cause, actions, verification."""
 
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from ims.models import TransitionEvent, User
 from ims.reports import ReportKind
 from ims.signatures import signatures_for
 from ims.transitions import history_of, labelled
 from nonconformities.models import CauseEntry, CorrectiveAction, Nonconformity
 
 
-def _labelled(events):
+def _labelled(events: Iterable[TransitionEvent]) -> list[TransitionEvent]:
     """The NC's steps named, with its and its actions' states in words (never raw codes)."""
-    events = labelled(events, Nonconformity)
-    action_labels = dict(CorrectiveAction.Status.choices)
-    for event in events:
+    named = labelled(events, Nonconformity)
+    action_labels: dict[str | Promise, str | Promise] = dict(CorrectiveAction.Status.choices)
+    for event in named:
         event.from_label = action_labels.get(event.from_label, event.from_label)
         event.to_label = action_labels.get(event.to_label, event.to_label)
-    return events
+    return named
 
 
 class NonconformityReport(ReportKind):
@@ -23,13 +29,13 @@ class NonconformityReport(ReportKind):
     label = _("Nonconformity report")
     template = "reports/nonconformity.html"
 
-    def queryset(self, user):
+    def queryset(self, user: User | None) -> QuerySet[Nonconformity]:
         ncs = Nonconformity.objects.select_related(
             "unit", "reported_by", "contained_by", "planned_verifier", "closed_by", "repeat_of"
         )
         return ncs if user is None else ncs.for_user(user)
 
-    def get_context(self, obj, params):
+    def get_context(self, obj: Nonconformity, params: dict[str, Any]) -> dict[str, Any]:
         causes = list(obj.causes.select_related("category"))
         return {
             "nc": obj,
@@ -42,5 +48,5 @@ class NonconformityReport(ReportKind):
             "events": _labelled(history_of(obj)),
         }
 
-    def filename(self, obj, params):
+    def filename(self, obj: Nonconformity, params: dict[str, Any]) -> str:
         return f"{obj.number}.pdf"

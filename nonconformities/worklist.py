@@ -10,11 +10,14 @@
 Three queries at most, whatever the number of rows.
 """
 
+from collections.abc import Iterator
+from datetime import date
+
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from ims.access import HEAD_ROLES, member_roles, units_visible_to
-from ims.models import Role
+from ims.models import Role, User
 from ims.notifications import register_action_kinds
 from ims.worklist import WorkItem, register_kind, register_worklist
 
@@ -49,11 +52,11 @@ ACTION_KINDS = (
 )
 
 
-def _title(nc):
+def _title(nc: Nonconformity) -> str:
     return f"{nc.number} {nc.title}"
 
 
-def steps_and_closures(user, today):
+def steps_and_closures(user: User, today: date) -> Iterator[WorkItem]:
     """One query: open NCs whose containment was assigned to her, NCs of units she heads at a
     step of the loop, and verified NCs she may close (``Nonconformity.can_close``: a head or
     the quality manager, never the opener nor an owner of one of its actions)."""
@@ -67,7 +70,7 @@ def steps_and_closures(user, today):
         condition |= (
             Q(status=S.VERIFIED, unit__in=units_visible_to(user, CLOSER_ROLES))
             & ~Q(reported_by=user)
-            & ~owned
+            & Q(~owned)
         )
     ncs = (
         Nonconformity.objects.filter(condition).select_related("unit").order_by("reported_on", "pk")
@@ -87,7 +90,7 @@ def steps_and_closures(user, today):
         yield WorkItem(kind, _title(nc), nc.get_absolute_url(), unit=nc.unit.label, due=due)
 
 
-def my_actions(user, today):
+def my_actions(user: User, today: date) -> Iterator[WorkItem]:
     for action in open_actions_of(user):
         nc = action.nonconformity
         yield WorkItem(
@@ -99,20 +102,20 @@ def my_actions(user, today):
         )
 
 
-def my_verifications(user, today):
+def my_verifications(user: User, today: date) -> Iterator[WorkItem]:
     for nc in verifications_of(user):
         yield WorkItem(
             VERIFY, _title(nc), nc.get_absolute_url(), unit=nc.unit.label, due=nc.verification_due
         )
 
 
-def nonconformity_work(user, today):
+def nonconformity_work(user: User, today: date) -> Iterator[WorkItem]:
     yield from steps_and_closures(user, today)
     yield from my_actions(user, today)
     yield from my_verifications(user, today)
 
 
-def register():
+def register() -> None:
     register_kind(CONTAIN_ASSIGNED, _("Containment assigned to you"), order=19)
     register_kind(CONTAIN, _("NC awaiting containment"), order=20)
     register_kind(ANALYSE, _("NC awaiting root cause"), order=21)

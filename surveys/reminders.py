@@ -5,7 +5,8 @@ closes in ``SURVEY_REMINDER_DAYS`` (3) days while its response rate is below
 A ``once`` reminder: the first daily pass on or after that day sends it (while the campaign is
 still open and the rate still low), and no later pass does; a missed pass loses nothing."""
 
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import Sum
@@ -17,7 +18,7 @@ from ims.reminders import Reminder, lazy_format
 from surveys.models import Campaign, UnitTally
 
 
-def survey_reminders(today):
+def survey_reminders(today: date) -> Iterator[Reminder]:
     days = getattr(settings, "SURVEY_REMINDER_DAYS", 3)
     threshold = getattr(settings, "SURVEY_REMINDER_RATE", 0.5)
     campaigns = Campaign.objects.filter(

@@ -1,8 +1,12 @@
 """The PDF report of a campaign's results (kind ``survey``), with suppression applied."""
 
+from typing import Any
+
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from ims.models import User
 from ims.reports import ReportKind
 from surveys.charts import results_charts
 from surveys.models import Campaign
@@ -14,11 +18,11 @@ class SurveyReport(ReportKind):
     label = _("Satisfaction survey results")
     template = "reports/survey.html"
 
-    def queryset(self, user):
+    def queryset(self, user: User | None) -> QuerySet[Campaign]:
         campaigns = Campaign.objects.select_related("version__instrument", "owner_unit")
         return campaigns if user is None else campaigns.for_user(user)
 
-    def get_context(self, obj, params):
+    def get_context(self, obj: Campaign, params: dict[str, Any]) -> dict[str, Any]:
         user = self.report_user(obj)
         scope = scope_for(obj, user, params.get("f_unit"))
         if scope is None:
@@ -31,5 +35,5 @@ class SurveyReport(ReportKind):
             "charts": results_charts(results, history),
         }
 
-    def filename(self, obj, params):
+    def filename(self, obj: Campaign, params: dict[str, Any]) -> str:
         return f"khao-sat-{obj.pk}.pdf"

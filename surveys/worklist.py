@@ -13,7 +13,8 @@ A few queries whatever the number of units and campaigns: the user's units, the 
 answers there, their figures (``results.releases``), the answers per unit the user manages,
 and the results already acted on."""
 
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
@@ -22,7 +23,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from ims.access import member_roles
-from ims.models import Membership
+from ims.models import Membership, OrgUnit, User
 from ims.notifications import register_action_kinds
 from ims.worklist import WorkItem, register_kind, register_worklist
 
@@ -35,7 +36,7 @@ LOW_RESULT = "surveys.low_result"
 ACTION_KINDS = ("survey_low_response",)
 
 
-def _scopes(user):
+def _scopes(user: User) -> list[OrgUnit]:
     """The units where ``user`` manages, keeping only the outermost (a subtree counts once)."""
     units = sorted(
         {
@@ -46,14 +47,14 @@ def _scopes(user):
         },
         key=lambda pair: pair[0],
     )
-    outermost = []
+    outermost: list[OrgUnit] = []
     for path, unit in units:
         if not any(path.startswith(kept.path) for kept in outermost):
             outermost.append(unit)
     return outermost
 
 
-def low_results(user, today):
+def low_results(user: User, today: date) -> Iterator[WorkItem]:
     if not member_roles(user) & MANAGE_ROLES:  # no query: the menu's roles
         return
     scopes = _scopes(user)
@@ -103,7 +104,7 @@ def low_results(user, today):
         )
 
 
-def register():
+def register() -> None:
     register_kind(LOW_RESULT, _("Survey result below the threshold"), order=40)
     register_worklist("surveys", low_results)
     register_action_kinds(*ACTION_KINDS)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ims.immutable import AppendOnlyModel, AppendOnlyQuerySet
@@ -53,9 +54,9 @@ class TransitionEvent(AppendOnlyModel):
 
     objects = ObjectRefQuerySet.as_manager()
     # Set by ``ims.transitions.labelled`` for the transitions table.
-    step_name: str
-    from_label: str
-    to_label: str
+    step_name: str | Promise
+    from_label: str | Promise
+    to_label: str | Promise
 
     class Meta:
         ordering = ["created_at", "pk"]

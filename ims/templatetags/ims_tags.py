@@ -1,6 +1,11 @@
+from datetime import datetime
+from typing import Any
+
 from django import template
+from django.db.models import Model
+from django.template import Context
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
 from ims.signatures import signatures_for
@@ -10,7 +15,7 @@ register = template.Library()
 
 
 @register.inclusion_tag("ims/partials/signatures.html")
-def signature_table(obj):
+def signature_table(obj: Model) -> dict[str, Any]:
     """Every signature of ``obj`` with whether it still matches the record as it is now."""
     return {"signatures": signatures_for(obj)}
 
@@ -25,7 +30,7 @@ _AGO_UNITS = (  # (minutes in the unit, how it is said)
 
 
 @register.filter
-def ago(moment):
+def ago(moment: datetime | None) -> str:
     """How long ago ``moment`` was, as people say it: "vừa xong" within a minute (never
     "0 phút"), else "3 giờ trước" (the largest unit only)."""
     if not moment:
@@ -41,13 +46,13 @@ def ago(moment):
 
 
 @register.inclusion_tag("ims/partials/transitions.html")
-def transition_table(obj):
+def transition_table(obj: Model) -> dict[str, Any]:
     """The workflow steps of ``obj``; states shown with the labels of its model's ``Status``."""
     return {"events": labelled(history_of(obj), type(obj))}
 
 
 @register.simple_tag(takes_context=True)
-def query_string(context, **changes):
+def query_string(context: Context, **changes: Any) -> str:
     """The current query string with ``changes`` applied (``None`` removes a key)."""
     params = context["request"].GET.copy()
     for key, value in changes.items():
@@ -60,7 +65,7 @@ def query_string(context, **changes):
 
 
 @register.filter
-def css_string(value):
+def css_string(value: object) -> SafeString:
     """``value`` escaped for the inside of a double-quoted CSS string (page headers in PDFs)."""
     escaped = []
     for char in str(value):
