@@ -14,15 +14,19 @@ Names are matched like every other search (``ims.search``): "nguyen van an" find
 """
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import Any, Self
 
 from django import forms
 from django.core import signing
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.forms.renderers import BaseRenderer
 from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from ims.models import Membership, User
+from ims.models import Membership, OrgUnit, User
 from ims.models.org import ancestor_paths
 from ims.search import search
 
@@ -45,18 +49,18 @@ class PeopleScope:
     roles)`` pairs: a role held at one of those units (an authority matrix, where each role
     counts at its own places)."""
 
-    subtrees: tuple = ()
-    units: tuple = ()
-    offices: tuple = ()
-    roles: tuple = ()
-    exclude: tuple = ()
+    subtrees: tuple[str, ...] = ()
+    units: tuple[str, ...] = ()
+    offices: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    exclude: tuple[int, ...] = ()
     everyone: bool = False
-    grants: tuple = ()
+    grants: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
 
     # --- building scopes -----------------------------------------------------------------
 
     @classmethod
-    def around(cls, actor, **kwargs):
+    def around(cls, actor: User, **kwargs: Any) -> Self:
         """The people ``actor`` works with: everyone in the subtrees of the actor's units, the
         members of the units above them and of the offices of their organisation (a school's
         staff name a division head or the director), never another school's staff."""
@@ -72,31 +76,31 @@ class PeopleScope:
         )
 
     @classmethod
-    def within(cls, actor, **kwargs):
+    def within(cls, actor: User, **kwargs: Any) -> Self:
         """The people in the subtrees of ``actor``'s units (those the actor sees)."""
         if actor.is_superuser:
             return cls(everyone=True, **kwargs)
         return cls(subtrees=tuple(sorted(_actor_paths(actor))), **kwargs)
 
     @classmethod
-    def of_unit(cls, unit, **kwargs):
+    def of_unit(cls, unit: OrgUnit, **kwargs: Any) -> Self:
         """The people of ``unit`` and below it, the members of the units above it and of the
         offices of its organisation; never another school's staff."""
         above = tuple(p for p in ancestor_paths(unit.path) if p != unit.path)
         return cls(subtrees=(unit.path,), units=above, offices=(_root(unit.path),), **kwargs)
 
     @classmethod
-    def organisation_of(cls, unit, **kwargs):
+    def organisation_of(cls, unit: OrgUnit, **kwargs: Any) -> Self:
         """Everyone in the organisation tree ``unit`` belongs to."""
         return cls(subtrees=(_root(unit.path),), **kwargs)
 
-    def excluding(self, *people):
-        ids = {getattr(p, "pk", p) for p in people if p is not None}
+    def excluding(self, *people: User | int | None) -> Self:
+        ids = {p if isinstance(p, int) else p.pk for p in people if p is not None}
         return replace(self, exclude=tuple(sorted({*self.exclude, *ids})))
 
     # --- queries ---------------------------------------------------------------------------
 
-    def memberships(self):
+    def memberships(self) -> QuerySet[Membership]:
         """The active memberships that put a person in this scope (not correlated)."""
         memberships = Membership.objects.active()
         if not self.everyone:
@@ -117,7 +121,7 @@ class PeopleScope:
             memberships = memberships.filter(granted)
         return memberships
 
-    def people(self):
+    def people(self) -> QuerySet[User]:
         """Everyone this scope lets a form assign (one query, an ``EXISTS`` per person)."""
         people = User.objects.filter(is_active=True)
         if not self.everyone or self.roles or self.grants:
@@ -126,7 +130,7 @@ class PeopleScope:
             people = people.exclude(pk__in=list(self.exclude))
         return people
 
-    def with_units(self, people):
+    def with_units(self, people: QuerySet[User]) -> QuerySet[User]:
         """``people`` with ``scope_memberships`` (their active memberships in scope, with units)
         prefetched: what a result line shows to tell two people of the same name apart."""
         return people.prefetch_related(
@@ -137,7 +141,7 @@ class PeopleScope:
             )
         )
 
-    def search(self, query, limit=PICKER_LIMIT):
+    def search(self, query: str, limit: int = PICKER_LIMIT) -> list[User]:
         """At most ``limit`` + 1 people matching every word of ``query`` (the one extra says
         "there are more")."""
         if not query.strip():
@@ -147,7 +151,7 @@ class PeopleScope:
 
     # --- the token the search box carries ----------------------------------------------------
 
-    def token(self, actor):
+    def token(self, actor: User) -> str:
         data = [self.subtrees, self.units, self.offices, self.roles, self.exclude]
         payload = {"u": actor.pk, "s": data, "e": self.everyone}
         if self.grants:
@@ -155,7 +159,7 @@ class PeopleScope:
         return signing.dumps(payload, salt=SCOPE_SALT, compress=True)
 
     @classmethod
-    def from_token(cls, token, actor):
+    def from_token(cls, token: str, actor: User) -> Self:
         """The scope a form signed for ``actor``; ``signing.BadSignature`` (or its subclass
         ``SignatureExpired``) when the token is forged, another user's, or too old."""
         data = signing.loads(token, salt=SCOPE_SALT, max_age=TOKEN_MAX_AGE)
@@ -166,25 +170,25 @@ class PeopleScope:
         return cls(subtrees, units, offices, roles, exclude, bool(data["e"]), grants)
 
 
-def _actor_paths(actor):
+def _actor_paths(actor: User) -> set[str]:
     cached = getattr(actor, "_ims_membership_paths", None)
     if cached is None:
         cached = set(
             Membership.objects.active().filter(user=actor).values_list("unit__path", flat=True)
         )
-        actor._ims_membership_paths = cached
+        actor._ims_membership_paths = cached  # type: ignore[attr-defined]
     return cached
 
 
-def _root(path):
+def _root(path: str) -> str:
     return path.split("/", 1)[0] + "/"
 
 
-def _ids(values):
+def _ids(values: Iterable[object]) -> list[int] | None:
     """Positive integer ids from submitted strings; ``None`` when one is not an id."""
-    ids = []
-    for value in values:
-        value = getattr(value, "pk", value)
+    ids: list[int] = []
+    for item in values:
+        value = getattr(item, "pk", item)
         if value in (None, ""):
             continue
         try:
@@ -207,21 +211,21 @@ class PersonPicker(forms.Widget):
 
     template_name = "ims/widgets/person_picker.html"
 
-    def __init__(self, attrs=None, many=False):
+    def __init__(self, attrs: dict[str, Any] | None = None, many: bool = False) -> None:
         super().__init__(attrs)
         self.many = many
-        self.scope = None
-        self.actor = None
-        self.candidates = []  # offered after a typed name matched several people
+        self.scope: PeopleScope | None = None
+        self.actor: User | None = None
+        self.candidates: list[User] = []  # offered after a typed name matched several people
 
-    def value_from_datadict(self, data, files, name):
+    def value_from_datadict(self, data: Mapping[str, Any], files: Any, name: str) -> dict[str, Any]:
         values = data.getlist(name) if hasattr(data, "getlist") else _as_list(data.get(name))
         return {"ids": [v for v in values if v not in (None, "")], "q": data.get(f"{name}_q", "")}
 
-    def value_omitted_from_data(self, data, files, name):
+    def value_omitted_from_data(self, data: Mapping[str, Any], files: Any, name: str) -> bool:
         return name not in data and f"{name}_q" not in data
 
-    def _chosen(self, value):
+    def _chosen(self, value: object) -> list[User]:
         if isinstance(value, dict):
             # Submitted ids: only those the scope allows are shown again (a forged id never
             # reveals a name).
@@ -237,7 +241,7 @@ class PersonPicker(forms.Widget):
         found = {p.pk: p for p in scope.with_units(people.filter(pk__in=ids))}
         return [found[pk] for pk in ids if pk in found]
 
-    def get_context(self, name, value, attrs):
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
         chosen = self._chosen(value)
         chosen_ids = {p.pk for p in chosen}
@@ -256,7 +260,13 @@ class PersonPicker(forms.Widget):
         )
         return context
 
-    def render(self, name, value, attrs=None, renderer=None):
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: BaseRenderer | None = None,
+    ) -> SafeString:
         # The project's template directory, not the form renderer's app directories.
         return render_to_string(self.template_name, self.get_context(name, value, attrs))
 
@@ -277,27 +287,29 @@ class PersonField(forms.Field):
         "several": _("Several people match “%(query)s”: choose one."),
     }
 
-    def __init__(self, **kwargs):
+    widget: PersonPicker
+
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("widget", PersonPicker(many=self.many))
         super().__init__(**kwargs)
-        self.scope = None
+        self.scope: PeopleScope | None = None
 
-    def bind(self, actor, scope):
+    def bind(self, actor: User, scope: PeopleScope) -> None:
         self.scope = scope
         self.widget.actor = actor
         self.widget.scope = scope
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo: dict[int, Any]) -> "PersonField":
         result = super().__deepcopy__(memo)  # type: ignore[misc]
         result.widget.candidates = []
         return result
 
-    def prepare_value(self, value):
+    def prepare_value(self, value: Any) -> Any:
         if isinstance(value, (list, tuple, set)):
             return [getattr(v, "pk", v) for v in value]
         return getattr(value, "pk", value)
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> tuple[list[int], str]:
         if not isinstance(value, dict):
             value = {"ids": _as_list(value), "q": ""}
         ids = _ids(value.get("ids") or [])
@@ -306,10 +318,10 @@ class PersonField(forms.Field):
         query = str(value.get("q") or "").strip()[:100]
         return ids, query
 
-    def validate(self, value):
+    def validate(self, value: Any) -> None:
         pass  # ``clean`` knows whether anyone was chosen
 
-    def clean(self, value):
+    def clean(self, value: Any) -> User | list[User] | None:
         ids, query = self.to_python(value)
         people = self.scope.people() if self.scope is not None else User.objects.none()
         chosen = list(people.filter(pk__in=ids)) if ids else []
@@ -330,7 +342,7 @@ class PersonField(forms.Field):
             return [] if self.many else None
         return chosen if self.many else chosen[0]
 
-    def _resolve(self, query, exclude):
+    def _resolve(self, query: str, exclude: list[User]) -> User:
         found = self.scope.search(query) if self.scope is not None else []
         found = [p for p in found if p.pk not in {c.pk for c in exclude}]
         if len(found) == 1:
@@ -344,7 +356,7 @@ class PersonField(forms.Field):
             self.error_messages["several"], code="several", params={"query": query}
         )
 
-    def has_changed(self, initial, data):
+    def has_changed(self, initial: Any, data: Any) -> bool:
         before = set(_ids(_as_list(initial)) or [])
         if isinstance(data, dict):
             submitted = set(_ids(data.get("ids") or []) or [])
@@ -352,7 +364,7 @@ class PersonField(forms.Field):
         return set(_ids(_as_list(data)) or []) != before
 
 
-def _as_list(value):
+def _as_list(value: object) -> list[Any]:
     return list(value) if isinstance(value, (list, tuple, set)) else [value]
 
 

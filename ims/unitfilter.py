@@ -13,23 +13,28 @@ may see; anything else is a form error, never a 500 and never a hint that the un
 """
 
 import hashlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import SimpleNamespace
+from typing import Any
 
 from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.forms.models import ModelChoiceIterator
+from django.forms.renderers import BaseRenderer
 from django.forms.utils import flatatt
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape, format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermission
 
+from ims.access import AnyUser
 from ims.cache import replace_token, tokens
 from ims.models import Membership, OrgUnit
 from ims.models.i18n import localized
@@ -41,12 +46,12 @@ INDENT = "\u00a0\u00a0\u00a0"
 
 @receiver(post_save, sender=OrgUnit, dispatch_uid="ims.unitfilter.saved")
 @receiver(post_delete, sender=OrgUnit, dispatch_uid="ims.unitfilter.deleted")
-def units_changed(sender, **kwargs):
+def units_changed(sender: type[OrgUnit], **kwargs: Any) -> None:
     """Every cached option list is stale."""
     replace_token(VERSION_KEY)
 
 
-def _scope(user):
+def _scope(user: AnyUser | None) -> str:
     """What the user's visible units are derived from: their active memberships' unit paths
     (each covers its subtree) and their per-unit grants. One query."""
     if user is None or user.is_superuser:
@@ -73,11 +78,11 @@ def _scope(user):
     return "|".join(sorted(set(paths.union(grants, all=True))))
 
 
-def _units(user):
+def _units(user: AnyUser | None) -> QuerySet[OrgUnit]:
     return OrgUnit.objects.all() if user is None else OrgUnit.objects.for_user(user)
 
 
-def _build_options(user):
+def _build_options(user: AnyUser | None) -> str:
     rows = list(_units(user).order_by("path").values_list("pk", "depth", "name", "name_en"))
     top = min((depth for _pk, depth, _name, _name_en in rows), default=0)
     return "".join(
@@ -91,7 +96,7 @@ def _build_options(user):
     )
 
 
-def unit_options(user):
+def unit_options(user: AnyUser | None) -> str:
     """The ``<option>`` markup of the units ``user`` may see, in tree order (cached)."""
     (version,) = tokens(VERSION_KEY)
     scope = _scope(user)
@@ -109,16 +114,22 @@ def unit_options(user):
 class UnitSelect(forms.Widget):
     """A ``<select>`` whose options come from ``unit_options`` (cached markup)."""
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs)
-        self.user = None
+        self.user: AnyUser | None = None
         self.empty_label: str | Promise = ""
 
-    def format_value(self, value):
+    def format_value(self, value: Any) -> str:
         value = getattr(value, "pk", value)
         return "" if value in (None, "") else str(value)
 
-    def render(self, name, value, attrs=None, renderer=None):
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: BaseRenderer | None = None,
+    ) -> SafeString:
         selected = self.format_value(value)
         options = unit_options(self.user)
         if selected:
@@ -132,7 +143,7 @@ class UnitSelect(forms.Widget):
         # ``format_html`` escape the rest.
         return mark_safe(f"<select{flatatt(final_attrs)}>{empty}{options}</select>")  # noqa: S308
 
-    def value_from_datadict(self, data, files, name):
+    def value_from_datadict(self, data: Mapping[str, Any], files: Any, name: str) -> Any:
         return data.get(name)
 
 
@@ -143,7 +154,13 @@ class LightSelect(forms.Select):
     the rest of the page through the per-option widget templates).
     """
 
-    def render(self, name, value, attrs=None, renderer=None):
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: BaseRenderer | None = None,
+    ) -> SafeString:
         choices = list(iter(self.choices))  # iter(): no COUNT query for list()'s length hint
         if any(isinstance(label, (list, tuple)) for _value, label in choices):
             return super().render(name, value, attrs, renderer)  # option groups
@@ -162,9 +179,10 @@ class RowChoiceIterator(ModelChoiceIterator):
 
     field: "LightModelChoiceField"
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[Any, str]]:
         if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
+            # Lazy, as Django's own iterator yields it (the stubs say str).
+            yield ("", self.field.empty_label)  # type: ignore[misc]
         for row in self.queryset.values_list("pk", *self.field.label_fields):
             yield (row[0], self.field.label_from_row(*row[1:]))
 
@@ -177,7 +195,13 @@ class LightModelChoiceField(forms.ModelChoiceField):
     iterator = RowChoiceIterator
     widget = LightSelect
 
-    def __init__(self, *args, label_fields, label_from_row, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        label_fields: Iterable[str],
+        label_from_row: Callable[..., str],
+        **kwargs: Any,
+    ) -> None:
         self.label_fields = tuple(label_fields)
         self.label_from_row = label_from_row
         super().__init__(*args, **kwargs)
@@ -195,20 +219,20 @@ class UnitFilterField(forms.Field):
         "invalid_choice": _("Choose a unit from the list; this one is not available to you."),
     }
 
-    def __init__(self, *, empty_label=None, **kwargs):
+    def __init__(self, *, empty_label: str | Promise | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
-        self.user = None
+        self.user: AnyUser | None = None
         self.widget.empty_label = _("All units") if empty_label is None else empty_label
 
-    def bind(self, user):
+    def bind(self, user: AnyUser | None) -> None:
         self.user = user
         self.widget.user = user
 
-    def prepare_value(self, value):
+    def prepare_value(self, value: Any) -> Any:
         return getattr(value, "pk", value)
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> OrgUnit | None:
         value = getattr(value, "pk", value)
         if value in self.empty_values:
             return None
@@ -221,16 +245,16 @@ class UnitFilterField(forms.Field):
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return unit
 
-    def has_changed(self, initial, data):
+    def has_changed(self, initial: Any, data: Any) -> bool:
         return self.prepare_value(initial) != self.prepare_value(data)
 
 
-def unit_only_field():
+def unit_only_field() -> forms.BooleanField:
     """The registers' "this unit only" box: without it, a unit filter selects its subtree."""
     return forms.BooleanField(label=_("This unit only, not the units below it"), required=False)
 
 
-def unit_condition(field, unit, only=False):
+def unit_condition(field: str, unit: OrgUnit, only: bool = False) -> dict[str, Any]:
     """Filter keywords selecting the records whose ``field`` (a foreign key to ``OrgUnit``) is
     ``unit`` itself (``only``) or any unit of its subtree."""
     return {field: unit} if only else {f"{field}__path__startswith": unit.path}
