@@ -9,13 +9,15 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import CharField, Model, Prefetch
 from django.db.models.functions import Lower
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -43,34 +45,46 @@ class ImportFileError(Exception):
     """The file as a whole cannot be read."""
 
 
+class Row(dict[str, str]):
+    """A data row: each cell's text under its lower-case header; ``line``: its line in the file."""
+
+    line: int
+
+
 @dataclass
 class RowResult:
     line: int
     key: str
-    errors: list = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
     action: str = ""
 
 
 @dataclass
 class ImportResult:
     kind: str
-    rows: list
-    file_errors: list = field(default_factory=list)
+    rows: list[RowResult]
+    file_errors: list[str] = field(default_factory=list)
     applied: bool = False
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         return not self.file_errors and not any(row.errors for row in self.rows)
 
     @property
-    def error_rows(self):
+    def error_rows(self) -> list[RowResult]:
         return [row for row in self.rows if row.errors]
 
-    def count(self, action):
+    def count(self, action: str) -> int:
         return sum(1 for row in self.rows if row.action == action)
 
 
-def read_table(data, filename=""):
+# A checked row with what it resolved to: (result, row, kind, level codes, active) for a unit,
+# (result, row, unit, role, language) for a membership.
+ParsedUnit = tuple[RowResult, Row, UnitKind | None, list[str], bool]
+ParsedUser = tuple[RowResult, Row, OrgUnit | None, str, str]
+
+
+def read_table(data: bytes, filename: str = "") -> list[Row]:
     """Rows of the file as a list of dicts with lower-case headers; type from the content."""
     if not data:
         raise ImportFileError(_("The file is empty."))
@@ -82,11 +96,11 @@ def read_table(data, filename=""):
     return rows
 
 
-def _normalise_header(value):
+def _normalise_header(value: object) -> str:
     return str(value or "").strip().lower().replace(" ", "_")
 
 
-def _read_csv(data):
+def _read_csv(data: bytes) -> list[Row]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -109,7 +123,7 @@ def _read_csv(data):
     return _rows_from_table(table)
 
 
-def _read_xlsx(data):
+def _read_xlsx(data: bytes) -> list[Row]:
     from openpyxl import load_workbook
 
     damaged = ImportFileError(_("The XLSX workbook is damaged or not a workbook."))
@@ -119,7 +133,7 @@ def _read_xlsx(data):
                 raise damaged
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            table = []
+            table: list[Sequence[object]] = []
             for row in workbook.worksheets[0].iter_rows(values_only=True):
                 if all(cell is None or not str(cell).strip() for cell in row):
                     continue  # formatted but empty rows do not count towards the limit
@@ -135,22 +149,20 @@ def _read_xlsx(data):
     return _rows_from_table(table)
 
 
-def _rows_from_table(table):
-    table = [row for row in table if any(str(cell).strip() for cell in row)]
+def _rows_from_table(cells: Sequence[Sequence[object]]) -> list[Row]:
+    table = [row for row in cells if any(str(cell).strip() for cell in row)]
     if not table:
         raise ImportFileError(_("The file is empty."))
     headers = [_normalise_header(h) for h in table[0]]
     rows = []
     for number, values in enumerate(table[1:], start=2):
-        row: dict[str, str | int] = {
-            h: str(v).strip() for h, v in zip(headers, values, strict=False) if h
-        }
-        row["__line__"] = number
+        row = Row((h, str(v).strip()) for h, v in zip(headers, values, strict=False) if h)
+        row.line = number
         rows.append(row)
     return rows
 
 
-def _parse_bool(value):
+def _parse_bool(value: str) -> bool:
     lowered = value.strip().lower()
     if lowered in {"", "1", "true", "yes", "x", "có", "co"}:
         return True
@@ -159,18 +171,21 @@ def _parse_bool(value):
     raise ValueError(value)
 
 
-def _check_lengths(result, row, columns):
+def _check_lengths(
+    result: RowResult, row: Row, columns: Iterable[tuple[str, type[Model], str]]
+) -> None:
     """Each ``(column, model, field)`` value fits its database column: reported on the row,
     naming the field (PostgreSQL would refuse the row with a DataError: a 500)."""
     for column, model, name in columns:
-        column_field = model._meta.get_field(name)
+        column_field = cast(CharField, model._meta.get_field(name))  # text columns only
+        limit = column_field.max_length
         value = row.get(column, "")
-        if value and len(value) > column_field.max_length:
+        if value and limit is not None and len(value) > limit:
             result.errors.append(
                 _("%(field)s is longer than %(max)s characters (%(length)s).")
                 % {
                     "field": capfirst(column_field.verbose_name),
-                    "max": column_field.max_length,
+                    "max": limit,
                     "length": len(value),
                 }
             )
@@ -184,7 +199,7 @@ USER_LENGTHS = (
 )
 
 
-def _check_columns(rows, required):
+def _check_columns(rows: list[Row], required: Iterable[str]) -> None:
     present = set(rows[0]) if rows else set()
     missing = [column for column in required if column not in present]
     if missing:
@@ -193,7 +208,9 @@ def _check_columns(rows, required):
         )
 
 
-def import_units(data, *, user, dry_run=True, filename=""):
+def import_units(
+    data: bytes, *, user: User, dry_run: bool = True, filename: str = ""
+) -> ImportResult:
     try:
         rows = read_table(data, filename)
         _check_columns(rows, UNIT_REQUIRED)
@@ -201,11 +218,12 @@ def import_units(data, *, user, dry_run=True, filename=""):
         return ImportResult("units", [], [str(error)])
     kinds = {k.code: k for k in UnitKind.objects.all()}
     levels = {lv.code: lv for lv in SchoolLevel.objects.all()}
-    codes_in_file = {}
-    results, parsed = [], []
+    codes_in_file: dict[str, Row] = {}
+    results: list[RowResult] = []
+    parsed: list[ParsedUnit] = []
     for row in rows:
         code = row.get("code", "")
-        result = RowResult(row["__line__"], code)
+        result = RowResult(row.line, code)
         results.append(result)
         if not code:
             result.errors.append(_("Code is empty."))
@@ -276,7 +294,14 @@ def import_units(data, *, user, dry_run=True, filename=""):
     return outcome
 
 
-def _check_unit_authority(user, result, row, codes_in_file, existing, visible):
+def _check_unit_authority(
+    user: User,
+    result: RowResult,
+    row: Row,
+    codes_in_file: dict[str, Row],
+    existing: dict[str, OrgUnit],
+    visible: set[str],
+) -> None:
     """Changing a unit needs the manager role on it; placing one needs it on both parents."""
     code, parent_code = row.get("code", ""), row.get("parent_code", "")
     if parent_code and parent_code == code:
@@ -312,12 +337,15 @@ def _check_unit_authority(user, result, row, codes_in_file, existing, visible):
         result.errors.append(_("You may not add units under %(code)s.") % {"code": parent_code})
 
 
-def _check_cycles(parsed, codes_in_file, existing):
+def _check_cycles(
+    parsed: list[ParsedUnit], codes_in_file: dict[str, Row], existing: dict[str, OrgUnit]
+) -> None:
     parents = {
         row["code"]: row.get("parent_code", "") for _r, row, *_rest in parsed if row.get("code")
     }
     for result, row, *_rest in parsed:
-        seen, code = set(), row.get("code")
+        seen: set[str] = set()
+        code = row.get("code")
         while code in parents and parents[code]:
             if code in seen:
                 result.errors.append(_("The parent chain loops back to this unit."))
@@ -332,11 +360,12 @@ def _check_cycles(parsed, codes_in_file, existing):
                 result.errors.append(_("A unit cannot be placed under itself."))
 
 
-def _parent_first(parsed, codes_in_file):
+def _parent_first(parsed: list[ParsedUnit], codes_in_file: dict[str, Row]) -> list[ParsedUnit]:
     by_code = {row["code"]: item for item in parsed for row in [item[1]]}
-    ordered, done = [], set()
+    ordered: list[ParsedUnit] = []
+    done: set[str] = set()
 
-    def visit(code):
+    def visit(code: str) -> None:
         if code in done or code not in by_code:
             return
         done.add(code)
@@ -348,7 +377,9 @@ def _parent_first(parsed, codes_in_file):
     return ordered
 
 
-def import_users(data, *, user, dry_run=True, filename=""):
+def import_users(
+    data: bytes, *, user: User, dry_run: bool = True, filename: str = ""
+) -> ImportResult:
     try:
         rows = read_table(data, filename)
         _check_columns(rows, USER_REQUIRED)
@@ -358,11 +389,13 @@ def import_users(data, *, user, dry_run=True, filename=""):
     units = {u.code: u for u in units_visible_to(user).filter(code__in=unit_codes)}
     paths = manager_paths(user)
     languages = {code for code, _name in settings.LANGUAGES}
-    results, parsed, seen = [], [], set()
+    results: list[RowResult] = []
+    parsed: list[ParsedUser] = []
+    seen: set[tuple[str, str, str]] = set()
     names: dict[str, str] = {}
     for row in rows:
         username = row.get("username", "")
-        result = RowResult(row["__line__"], username)
+        result = RowResult(row.line, username)
         results.append(result)
         if not USERNAME_RE.match(username):
             result.errors.append(_("Username must be 1–150 letters, digits or . @ + - _."))
@@ -428,7 +461,7 @@ def import_users(data, *, user, dry_run=True, filename=""):
     return outcome
 
 
-def _check_existing_people(user, parsed, paths):
+def _check_existing_people(user: User, parsed: list[ParsedUser], paths: list[str]) -> None:
     """An import may touch an existing account only where the importer manages all of it.
 
     Otherwise a manager of one school could rename a colleague elsewhere or give them a role.
