@@ -1,6 +1,8 @@
 from axes.utils import reset as axes_reset
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
@@ -24,15 +26,15 @@ admin.site.login_form = AdminLoginForm
 
 
 class NoDeleteMixin:
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
 class ReadOnlyAdmin(NoDeleteMixin, admin.ModelAdmin):
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -41,7 +43,7 @@ class MembershipInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["unit"]
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -56,13 +58,15 @@ class UserAdmin(NoDeleteMixin, SimpleHistoryAdmin, BaseUserAdmin):
     inlines = [MembershipInline]
     actions = ["unlock"]
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: User | None = None
+    ) -> list[str] | tuple[str, ...]:
         """A username is chosen once, at creation: it is never renamed, so never reused."""
         fields = super().get_readonly_fields(request, obj)
         return [*fields, "username"] if obj is not None else fields
 
     @admin.action(description=_("Unlock the selected accounts"))
-    def unlock(self, request, queryset):
+    def unlock(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         """End the sign-in pauses of these usernames from every address (django-axes)."""
         for username in queryset.values_list("username", flat=True):
             axes_reset(username=username)

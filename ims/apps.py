@@ -6,7 +6,7 @@ class ImsConfig(AppConfig):
     name = "ims"
     verbose_name = _("Integrated management system")
 
-    def ready(self):
+    def ready(self) -> None:
         from ims.criteria import load_reference_data
         from ims.registry import register_nav, register_reference_data
 

@@ -3,13 +3,17 @@
 Called by the data migration (with historical models) and by ``manage.py load_reference_data``.
 """
 
+from collections.abc import Mapping
 from typing import Any
+
+from django.apps.registry import Apps
+from django.db.models import Model
 
 from ims.data.criteria import CRITERIA_SETS, MAPPINGS_9001_21001, SCHOOL_LEVELS, UNIT_KINDS
 from ims.models.criteria import clause_sort_key
 
 
-def load_reference_data(apps):
+def load_reference_data(apps: Apps) -> None:
     UnitKind = apps.get_model("ims", "UnitKind")
     SchoolLevel = apps.get_model("ims", "SchoolLevel")
     for code, name, name_en, name_lo, is_school, order in UNIT_KINDS:
@@ -36,7 +40,7 @@ def load_reference_data(apps):
         left[a].mapped_to.add(right[b])
 
 
-def load_criteria_set(apps, data):
+def load_criteria_set(apps: Apps, data: Mapping[str, Any]) -> Model:
     CriteriaSet = apps.get_model("ims", "CriteriaSet")
     Clause = apps.get_model("ims", "Clause")
     criteria_set, _created = CriteriaSet.objects.update_or_create(

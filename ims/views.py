@@ -1,19 +1,22 @@
 from datetime import timedelta
-from typing import cast
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.core import signing
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Prefetch, Q
 from django.http import (
+    FileResponse,
     Http404,
+    HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
+    HttpResponseBase,
     HttpResponseRedirect,
     JsonResponse,
 )
@@ -25,6 +28,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.middleware import HtmxDetails
 
 from ims import accounts, imports, reports, worklist
 from ims.access import (
@@ -55,11 +59,18 @@ from ims.transitions import TransitionError
 PAGE_SIZE = 50
 
 
+class SignedInRequest(HttpRequest):
+    """The request a ``login_required`` view receives: a signed-in user, htmx details."""
+
+    user: User
+    htmx: HtmxDetails
+
+
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
-    def form_valid(self, form):
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
         # Unticked: the session cookie ends with the browser (shared computers).
         keep = form.cleaned_data.get("remember")
@@ -72,7 +83,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     form_class = PasswordChangeForm
 
-    def get_form_kwargs(self):
+    def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "request": self.request}
 
 
@@ -81,19 +92,19 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     form_class = PasswordResetForm
 
-    def get_form_kwargs(self):
+    def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "request": self.request}
 
 
 @login_required
-def home(request):
+def home(request: SignedInRequest) -> HttpResponse:
     """Everyone, managers included, starts on their task list ("Việc của tôi"); the dashboard
     stays one click away in the menu for those who may open it."""
     return redirect("ims:tasks")
 
 
 @login_required
-def tasks(request):
+def tasks(request: SignedInRequest) -> HttpResponse:
     """Everything waiting for the signed-in user, from every app's provider (``ims.worklist``):
     overdue first, then by due date; ``?kind=`` keeps one kind."""
     items = worklist.collect(request.user)
@@ -115,7 +126,7 @@ def tasks(request):
     )
 
 
-def _safe_next(request, fallback="/"):
+def _safe_next(request: HttpRequest, fallback: str = "/") -> str:
     target = request.POST.get("next") or request.headers.get("referer") or fallback
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
@@ -123,7 +134,7 @@ def _safe_next(request, fallback="/"):
 
 
 @require_POST
-def set_language(request):
+def set_language(request: HttpRequest) -> HttpResponse:
     """Switch the interface language; an unknown code changes nothing and says so."""
     code = request.POST.get("language", "")
     supported = dict(settings.LANGUAGES)
@@ -146,7 +157,7 @@ def set_language(request):
 
 
 @login_required
-def notification_list(request):
+def notification_list(request: SignedInRequest) -> HttpResponse:
     """The inbox, in two parts: what needs the user ("action") and what is for information."""
     mine = Notification.objects.for_user(request.user)
     queryset = mine
@@ -178,7 +189,7 @@ def notification_list(request):
 
 @login_required
 @require_POST
-def notification_read(request):
+def notification_read(request: SignedInRequest) -> HttpResponse:
     ids = [int(i) for i in request.POST.getlist("id") if i.isdecimal()]
     count = mark_read(request.user, ids if ids else None)
     messages.success(request, _("%(n)s notification(s) marked as read.") % {"n": count})
@@ -186,7 +197,7 @@ def notification_read(request):
 
 
 @login_required
-def notification_open(request, pk):
+def notification_open(request: SignedInRequest, pk: int) -> HttpResponse:
     notification = get_object_for_user(Notification, request.user, pk=pk)
     if notification.read_at is None:
         mark_read(request.user, [notification.pk])
@@ -199,7 +210,7 @@ def notification_open(request, pk):
 
 
 @login_required
-def unit_list(request):
+def unit_list(request: SignedInRequest) -> HttpResponse:
     form = UnitFilterForm(request.GET or None)
     units = (
         OrgUnit.objects.for_user(request.user)
@@ -220,7 +231,7 @@ def unit_list(request):
 
 
 @login_required
-def unit_detail(request, pk):
+def unit_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     unit = get_object_for_user(
         OrgUnit.objects.select_related("kind", "parent"), request.user, pk=pk
     )
@@ -241,7 +252,7 @@ def unit_detail(request, pk):
 
 
 @login_required
-def user_list(request):
+def user_list(request: SignedInRequest) -> HttpResponse:
     show_deactivated = request.GET.get("status") == "deactivated"
     people = (
         User.objects.for_user(request.user)
@@ -267,14 +278,14 @@ def user_list(request):
 
 @login_required
 @require_GET
-def people_search(request):
+def people_search(request: SignedInRequest) -> HttpResponse:
     """A people picker's search: the people the form's signed scope allows, at most
     ``PICKER_LIMIT`` matching the typed words, after those already ticked (kept ticked)."""
     name = request.GET.get("picker_name", "")
     # A field's name, with its form's prefix when it has one ("r12-owner").
     if not name.replace("-", "_").isidentifier() or len(name) > 40:
         return HttpResponseBadRequest(_("This search needs the form it belongs to."))
-    context = {
+    context: dict[str, Any] = {
         "name": name,
         "input_type": "checkbox" if request.GET.get("picker_many") else "radio",
         "limit": PICKER_LIMIT,
@@ -307,7 +318,7 @@ def people_search(request):
     return _choices_response(context)
 
 
-def _choices_response(context):
+def _choices_response(context: dict[str, Any]) -> HttpResponse:
     # A fragment: rendered without the page's context processors (menus, unread counts).
     response = HttpResponse(render_to_string("ims/partials/people_choices.html", context))
     patch_vary_headers(response, ("HX-Request",))
@@ -315,7 +326,7 @@ def _choices_response(context):
 
 
 @login_required
-def user_detail(request, pk):
+def user_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     person = get_object_for_user(User, request.user, pk=pk)
     memberships = person.memberships.filter(
         unit__in=OrgUnit.objects.for_user(request.user)
@@ -337,7 +348,7 @@ def user_detail(request, pk):
 
 @login_required
 @require_POST
-def user_set_active(request, pk, active):
+def user_set_active(request: SignedInRequest, pk: int, active: bool) -> HttpResponse:
     person = get_object_for_user(User, request.user, pk=pk)
     require(may_manage_account(request.user, person), _("You may not change this account."))
     form = ReasonForm(request.POST, max_length=accounts.REASON_MAX_LENGTH)
@@ -358,7 +369,7 @@ def user_set_active(request, pk, active):
 
 @login_required
 @require_POST
-def user_first_password(request, pk):
+def user_first_password(request: SignedInRequest, pk: int) -> HttpResponse:
     """A manager gives a first password to someone imported without an e-mail."""
     person = get_object_for_user(User, request.user, pk=pk)
     require(may_manage_account(request.user, person), _("You may not change this account."))
@@ -379,7 +390,7 @@ def user_first_password(request, pk):
 
 
 @login_required
-def profile(request):
+def profile(request: SignedInRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -390,7 +401,7 @@ def profile(request):
 
 
 @login_required
-def import_view(request):
+def import_view(request: SignedInRequest) -> HttpResponse:
     require(
         bool(member_roles(request.user) & MANAGER_ROLES),
         _("Only directors and quality managers import."),
@@ -421,7 +432,7 @@ def import_view(request):
 
 @never_cache
 @require_GET
-def healthz(request):
+def healthz(request: HttpRequest) -> HttpResponse:
     """Database, broker and worker status as JSON: 200 when healthy, 503 when not.
 
     With a broker (``REDIS_URL``, tasks not run in the request), work waits for the Celery
@@ -476,7 +487,7 @@ def _broker_status() -> str:
     return "ok"
 
 
-def csrf_failure(request, reason=""):
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponseBase:
     match = getattr(request, "resolver_match", None)
     app_view = csrf_failure_view(match.namespace if match is not None else None)
     if app_view is not None:
@@ -499,7 +510,7 @@ def csrf_failure(request, reason=""):
 
 @login_required
 @require_POST
-def report_request_view(request):
+def report_request_view(request: SignedInRequest) -> HttpResponse:
     """Queue a PDF of an object the user may see; the job page polls until it is ready."""
     params = {k: v for k, v in request.POST.items() if k.startswith("f_")}
     job = reports.report_request(
@@ -511,7 +522,7 @@ def report_request_view(request):
 
 
 @login_required
-def report_job(request, pk):
+def report_job(request: SignedInRequest, pk: int) -> HttpResponse:
     job = get_object_for_user(ReportJob, request.user, pk=pk)
     template = "ims/partials/report_job.html" if request.htmx else "ims/report_job.html"
     response = render(request, template, {"job": job, "kind": reports.report_kinds().get(job.kind)})
@@ -521,7 +532,7 @@ def report_job(request, pk):
 
 @login_required
 @require_POST
-def report_retry_view(request, pk):
+def report_retry_view(request: SignedInRequest, pk: int) -> HttpResponse:
     job = get_object_for_user(ReportJob, request.user, pk=pk)
     if not reports.report_retry(job):
         messages.error(request, _("Only a failed report can be retried."))
@@ -529,7 +540,7 @@ def report_retry_view(request, pk):
 
 
 @login_required
-def report_download(request, pk):
+def report_download(request: SignedInRequest, pk: int) -> FileResponse:
     job = get_object_for_user(ReportJob, request.user, pk=pk)
     if job.status != ReportJob.Status.DONE:
         raise Http404

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -10,7 +12,7 @@ class Command(BaseCommand):
         "Load or refresh reference data: unit kinds, school levels, clause trees, each app's lists."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
             for loader in reference_loaders():
                 loader(apps)

@@ -1,4 +1,7 @@
+from argparse import ArgumentParser
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
@@ -10,7 +13,7 @@ from ims.reports import render_report, report_kind, report_kinds
 class Command(BaseCommand):
     help = "Render a report to PDF synchronously: manage.py report <kind> <id> -o FILE.pdf"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "kind", help="report kind (e.g. audit, nonconformity, survey, register, unit)"
         )
@@ -22,7 +25,16 @@ class Command(BaseCommand):
             "--param", action="append", default=[], help="filter key=value (repeatable)"
         )
 
-    def handle(self, kind, object_id, output, username=None, language="vi", param=(), **options):
+    def handle(
+        self,
+        kind: str,
+        object_id: str,
+        output: str,
+        username: str | None = None,
+        language: str = "vi",
+        param: Iterable[str] = (),
+        **options: Any,
+    ) -> None:
         try:
             report = report_kind(kind)
         except Http404:

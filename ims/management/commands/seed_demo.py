@@ -1,4 +1,7 @@
 import importlib
+from argparse import ArgumentParser
+from types import ModuleType
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
@@ -10,7 +13,7 @@ from django.utils.module_loading import module_has_submodule
 from ims import demo
 
 
-def demo_modules():
+def demo_modules() -> list[ModuleType]:
     """Each installed app's ``demo`` module, in their declared ``ORDER``."""
     modules = []
     for config in apps.get_app_configs():
@@ -22,14 +25,14 @@ def demo_modules():
 class Command(BaseCommand):
     help = "Build the demo province (Sở GD&ĐT Sơn La) with demo accounts (password 'demo')."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--force",
             action="store_true",
             help="Run even with DEBUG off (never on a production database).",
         )
 
-    def handle(self, *args, force=False, **options):
+    def handle(self, *args: Any, force: bool = False, **options: Any) -> None:
         if not settings.DEBUG and not force:
             raise CommandError(
                 "seed_demo creates accounts with a known password; it refuses to run with DEBUG "
