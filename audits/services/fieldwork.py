@@ -38,20 +38,14 @@ def audit_start(audit: Audit, *, actor: User) -> Audit:
 def audit_finish_fieldwork(audit: Audit, *, actor: User) -> Audit:
     with transaction.atomic():
         audit = lock(audit)
-        if not audit.can_finish_fieldwork(actor):
-            refuse(_("Only the lead auditor ends the fieldwork."))
         audit.fieldwork_ended_at = timezone.now()
-        return transition(
-            audit, "finish_fieldwork", actor=actor, fields=("fieldwork_ended_at",), checked=False
-        )
+        return transition(audit, "finish_fieldwork", actor=actor, fields=("fieldwork_ended_at",))
 
 
 def audit_resume_fieldwork(audit: Audit, *, actor: User, reason: str = "") -> Audit:
     with transaction.atomic():
         audit = lock(audit)
-        if not audit.can_resume_fieldwork(actor):
-            refuse(_("Only the lead auditor resumes the fieldwork."))
-        return transition(audit, "resume_fieldwork", actor=actor, reason=reason, checked=False)
+        return transition(audit, "resume_fieldwork", actor=actor, reason=reason)
 
 
 # --- checklist -----------------------------------------------------------------------------------
