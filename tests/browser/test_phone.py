@@ -2,6 +2,7 @@
 it is working, typed text survives a failed submit, and a checklist tap that fails says so."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -270,7 +271,7 @@ def test_a_checklist_tap_that_fails_offline_says_so_and_keeps_the_item_honest(li
 
 def test_an_external_audit_in_the_list_reads_across_a_phone(live_server, phone):
     """The kind's badge of an external audit sits under its title, not beside it: beside it, the
-    title's column shrank to one letter a line."""
+    title's column shrank to one letter a line. An overdue report's badge wraps under the state."""
     world = build_world()
     make_audit(
         world,
@@ -278,8 +279,11 @@ def test_an_external_audit_in_the_list_reads_across_a_phone(live_server, phone):
         external_body="QUACERT",
         title="Đánh giá chứng nhận lại ISO 9001:2015 và ISO 21001:2018 của Sở GD&ĐT",
     )
+    late = make_audit(world, status=Audit.Status.IN_PROGRESS)
+    Audit.objects.filter(pk=late.pk).update(report_due=timezone.localdate() - timedelta(days=3))
     login(phone, live_server.url, "iso")
     phone.goto(f"{live_server.url}/audits/")
+    _on_screen(phone.locator("td .badge.bad"))  # the report overdue: under the state, whole
     title = phone.get_by_role("link", name=re.compile("Đánh giá chứng nhận lại"))
     box = _on_screen(title)
     assert box["width"] > PHONE["width"] / 3, box  # a line of words, not a column of letters
