@@ -121,8 +121,7 @@ def revision_take_effect(
         )
         if document_id is None:
             return None
-        Document.objects.select_for_update().get(pk=document_id)
-        revision = lock(Revision(pk=revision_id), "document")
+        revision = _lock_document_first(Revision(pk=revision_id, document_id=document_id))
         when = revision.effective_date
         if not revision.is_scheduled or when is None or when > today:
             return None
