@@ -48,6 +48,8 @@ def test_nc_loop_from_containment_to_signed_closure(live_server, page):
     expect(page.get_by_test_id("nc-status")).to_have_text("Đã phân tích nguyên nhân gốc")
     page.fill("textarea[name=extent_check]", "Đã rà soát kế hoạch của các phòng khác: đầy đủ.")
     page.get_by_test_id("nc-extent").click()
+    # wait for the step to land: its swap would otherwise clear the action form typed next
+    expect(page.get_by_test_id("nc-status")).to_have_text("Đã xem xét phạm vi")
     # A bad due date: a clear message, nothing saved.
     page.fill("textarea[name=description]", "Bổ sung hạn trình ký vào quy trình QT-12.")
     pick_person(page, "owner", "teacher", "teacher")
