@@ -289,8 +289,10 @@ def audit_edit(request, pk):
 
 def _detail_context(request, audit):
     user = request.user
-    checklist = audit.checklist.prefetch_related("clauses__criteria_set").annotate(
-        finding_count=Count("findings")
+    checklist = list(
+        audit.checklist.prefetch_related("clauses__criteria_set").annotate(
+            finding_count=Count("findings")
+        )
     )
     cited = FindingEvidence.objects.filter(revision__isnull=False).select_related(
         "revision__document"
@@ -309,6 +311,7 @@ def _detail_context(request, audit):
     return {
         "audit": audit,
         "checklist": checklist,
+        "progress": _progress(checklist),
         # The checklist is the audit's, not one unit's: its notes and counts are for those who
         # read the full report; others see the findings of their own units only.
         "show_checklist": audit.shows_all_findings(user),
@@ -505,12 +508,22 @@ def checklist_item(request, pk, item_pk):
     )
 
 
+def _progress(items):
+    """How many of the checklist's items have a result: "N of M items checked"."""
+    checked = sum(1 for i in items if i.result != ChecklistItem.Result.NOT_CHECKED)
+    return {"checked": checked, "total": len(items)}
+
+
 def _checklist_item_fragment(request, audit, item, error=None):
-    """The item's card alone, for htmx: one tap updates it in place on a slow network."""
+    """The item's card alone, for htmx: one tap updates it in place on a slow network, and the
+    progress count with it (an out-of-band swap)."""
     item = (
         audit.checklist.prefetch_related("clauses__criteria_set")
         .annotate(finding_count=Count("findings"))
         .get(pk=item.pk)
+    )
+    progress = audit.checklist.aggregate(
+        total=Count("pk"), checked=Count("pk", filter=~Q(result=ChecklistItem.Result.NOT_CHECKED))
     )
     response = render(
         request,
@@ -520,6 +533,7 @@ def _checklist_item_fragment(request, audit, item, error=None):
             "item": item,
             "can_record": audit.can_record(request.user),
             "error": error,
+            "progress": progress,
         },
     )
     patch_vary_headers(response, ("HX-Request",))
@@ -582,8 +596,15 @@ def finding_create(request, pk):
         if ok:
             # The next finding defaults to the unit this one was recorded at.
             request.session[_recording_key(audit)] = finding.unit_id
+            if item is not None:
+                # Started from a checklist item: back to that item, to go on down the list.
+                return redirect(_item_url(audit, item))
             return redirect(finding)
     return render(request, "audits/finding_form.html", {"audit": audit, "form": form, "item": item})
+
+
+def _item_url(audit, item):
+    return reverse("audits:audit_detail", args=[audit.pk]) + f"#item-{item.pk}"
 
 
 def _recording_key(audit):

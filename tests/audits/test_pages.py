@@ -109,7 +109,8 @@ def test_phone_flow_mark_not_conforming_then_record_finding_with_photo(world, cl
         },
     )
     finding = Finding.objects.get()
-    assert response["Location"] == finding.get_absolute_url()
+    # back to the item it came from, to go on down the checklist
+    assert response["Location"] == audit.get_absolute_url() + f"#item-{item.pk}"
     assert finding.checklist_item == item and finding.evidence.get().kind == "photo"
     assert ChecklistItem.objects.get(pk=item.pk).result == "nonconforming"
     page = client.get(finding.get_absolute_url()).content.decode()

@@ -50,6 +50,8 @@ def test_auditor_records_minor_nc_with_photo_and_lead_issues_report(
     page.get_by_test_id("today-audit").get_by_role("link", name="Mở").click()
 
     item = page.get_by_test_id("checklist-item").filter(has_text="7.1.3")
+    item_pk = audit.checklist.get(clause__number="7.1.3").pk
+    expect(item.get_by_test_id("mark-nonconforming")).to_have_attribute("aria-pressed", "false")
     item.get_by_test_id("mark-nonconforming").click()  # tap 1
     expect(page.get_by_role("heading", name="Ghi phát hiện")).to_be_visible()
     expect(page.get_by_label("Điểm không phù hợp nhỏ")).to_be_checked()
@@ -62,6 +64,13 @@ def test_auditor_records_minor_nc_with_photo_and_lead_issues_report(
         files=[{"name": "anh.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes((800, 600))}]
     )
     page.get_by_test_id("finding-save").click()  # tap 3
+    # back on the checklist, at the item: its answer filled, the others outlined
+    expect(page).to_have_url(re.compile(rf"#item-{item_pk}$"))
+    item = page.get_by_test_id("checklist-item").filter(has_text="7.1.3")
+    expect(item.get_by_test_id("mark-nonconforming")).to_have_attribute("aria-pressed", "true")
+    expect(item.get_by_test_id("mark-conforming")).to_have_attribute("aria-pressed", "false")
+    expect(page.get_by_test_id("checklist-progress")).to_have_attribute("data-checked", "1")
+    page.get_by_test_id("finding").get_by_role("link").first.click()
     expect(page.get_by_test_id("finding-statement")).to_contain_text("thiếu ánh sáng")
     expect(page.get_by_test_id("finding-photos").locator("img")).to_have_count(1)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
