@@ -23,3 +23,8 @@ class AuditsConfig(AppConfig):
         from audits import worklist
 
         worklist.register()
+
+        from audits.api import router
+        from ims.registry import register_api_router
+
+        register_api_router("audits", "/", router)

@@ -5,6 +5,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -943,6 +945,9 @@ class Finding(models.Model):
         editable=False,
     )
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Raised by every change through the sync API: a device's update names the version it saw
+    # (``If-Match``), so a change based on an older one is refused, never applied silently.
+    version = models.PositiveIntegerField(default=1, editable=False)
     search_text = SearchTextField()
 
     workflow = Workflow(
@@ -1088,3 +1093,67 @@ def revision_label(revision):
         "number": revision.number,
         "title": revision.document.title,
     }
+
+
+# --- photos arriving from a device (offline sync, ADR 0006) --------------------------------------
+
+PHOTO_CHUNK_MAX_BYTES = 512 * 1024
+
+
+class FindingPhotoUpload(models.Model):
+    """A photo a device declared with a finding, arriving in chunks. Its id is the photo's UUID
+    and becomes the id of the ``FindingEvidence`` once the photo is complete; the row stays, with
+    ``completed_at``, as the record that the declared photo arrived."""
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="photo_uploads")
+    # The whole file's size and base64 SHA-256, as the device declared them with its first chunk.
+    size = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    digest = models.CharField(max_length=44, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("photo upload")
+        verbose_name_plural = _("photo uploads")
+        constraints = [
+            # Size and digest arrive together, with the first chunk.
+            models.CheckConstraint(
+                condition=(models.Q(size__isnull=True) & models.Q(digest=""))
+                | (models.Q(size__gt=0) & ~models.Q(digest="")),
+                name="audits_photoupload_size_with_digest",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(completed_at__isnull=True) | models.Q(size__isnull=False),
+                name="audits_photoupload_complete_has_size",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.pk)
+
+
+class FindingPhotoChunk(models.Model):
+    """One chunk of an upload, keyed by where it starts: a chunk sent twice is stored once."""
+
+    upload = models.ForeignKey(FindingPhotoUpload, on_delete=models.CASCADE, related_name="chunks")
+    start = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["upload", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["upload", "start"], name="audits_photochunk_unique"),
+            models.CheckConstraint(
+                condition=GreaterThan(Length("data"), 0)
+                & LessThanOrEqual(Length("data"), PHOTO_CHUNK_MAX_BYTES),
+                name="audits_photochunk_size",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.upload_id} @ {self.start}"

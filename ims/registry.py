@@ -1,7 +1,7 @@
 """Where domain apps register with the core, so the core never imports them.
 
-An app calls ``register_nav``, ``register_reference_data`` and ``register_csrf_failure`` from its
-``AppConfig.ready()``;
+An app calls ``register_nav``, ``register_reference_data``, ``register_csrf_failure`` and
+``register_api_router`` from its ``AppConfig.ready()``;
 ``seed_demo`` finds each app's ``demo`` module by convention (a ``seed(context)`` function and an
 ``ORDER`` number).
 """
@@ -65,3 +65,15 @@ def register_csrf_failure(namespace: str, view: CsrfFailureView) -> None:
 
 def csrf_failure_view(namespace: str | None) -> CsrfFailureView | None:
     return _csrf_failure_views.get(namespace or "")
+
+
+# Routers of the API (``ims.api``): each app's django-ninja ``Router`` and its path prefix.
+_api_routers: dict[str, tuple[str, Any]] = {}
+
+
+def register_api_router(key: str, prefix: str, router: Any) -> None:
+    _api_routers[key] = (prefix, router)
+
+
+def api_routers() -> list[tuple[str, Any]]:
+    return list(_api_routers.values())

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "ninja",  # Swagger UI from its own static files (/api/v1/docs), no CDN
     "ims",
     "documents",
     "audits",

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from ims import views
+from ims.api import api_urls
 
 ims_patterns = (
     [
@@ -77,6 +78,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("admin/", admin.site.urls),
+    path("api/v1/", api_urls()),
 ]
 
 # Domain apps are mounted from their AppConfig (``url_prefix``, and ``extra_urls``: pairs of

@@ -11,6 +11,7 @@ record's marker on the page) or ``Hide(marker)`` (200 and the marker absent). A 
 outsider's POST must also leave every transition event as it was.
 """
 
+import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import SimpleNamespace
@@ -46,6 +47,7 @@ EXEMPT = {
     "surveys_public:thanks": "anonymous answering (tests/surveys/test_answering*.py)",
     "surveys_public:answer": "anonymous answering, guarded by its random token",
     "surveys_public:start": "anonymous answering, guarded by the campaign's public code",
+    "api:api-root": "django-ninja's root: 404 to everyone, names the docs",
 }
 EXEMPT_PREFIXES = {
     "admin:": "Django admin: staff only, Django's own permission checks (tests/*/test_admin.py)",
@@ -276,6 +278,31 @@ CASES = {
     "surveys:question_delete": post(
         lambda o: {"pk": o.instrument.pk, "number": o.version.number, "question_pk": o.question.pk}
     ),
+    # --- API (tests/api/) -------------------------------------------------------------------
+    "api:openapi-json": Case(owner=200, member=200, outsider=200),
+    "api:openapi-view": Case(owner=200, member=200, outsider=200),
+    "api:audits_mine": Case(owner=200, member=200, outsider=200),
+    "api:audit_workspace": Case(lambda o: {"audit_id": o.audit.pk}),
+    "api:finding_list": Case(
+        owner=See("FINDING-TH1"), member=See("FINDING-TH1"), outsider=Hide("FINDING-TH1")
+    ),
+    "api:finding": Case(lambda o: {"finding_id": o.finding.pk}),
+    # A photo the finding was not declared with: 404 to everyone (tests/api/test_photo_chunks.py).
+    "api:finding_photo": Case(
+        lambda o: {"finding_id": o.finding.pk, "photo_id": o.photo.pk},
+        owner=404,
+        member=404,
+        outsider=404,
+    ),
+    "api:checklist_item": Case(
+        lambda o: {"item_id": o.item.pk},
+        method="put",
+        data=lambda o: json.dumps({"result": "conforming", "note": "Đủ hồ sơ"}),
+        owner=403,
+        member=403,
+        outsider=404,
+        state=lambda o: o.item.__class__.objects.values_list("result", "version").get(pk=o.item.pk),
+    ),
     # --- dashboard ---------------------------------------------------------------------------
     "dashboard:index": Case(owner=200, member=(200, 403), outsider=(Hide("TH1 ·"), 200, 403)),
 }
@@ -427,6 +454,6 @@ def test_access_case(name, world, objects, client_for):
         before = (TransitionEvent.objects.count(), state(objects))
         response = getattr(client_for(user), case.method)(url, data)
         _check(response, getattr(case, role), role, name)
-        if role != "owner" and case.method == "post":
+        if role != "owner" and case.method in ("post", "put"):
             after = (TransitionEvent.objects.count(), state(objects))
             assert after == before, f"{name}: the {role} changed what they may not"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -58,31 +59,29 @@ def finding_record(
         if existing.audit_id != audit.pk:
             raise ValidationError(_("This finding id belongs to another audit."))
         return existing
-    clauses = list(clauses)
-    notes = [n.strip() for n in notes if n and n.strip()]
-    references = [r.strip() for r in references if r and r.strip()]
-    cited = [r for r in revisions if r is not None]
     photos = [p for p in photos if p]
-    statement = (statement or "").strip()
-    if not statement:
-        raise ValidationError(_("Write the finding's statement."))
-    if not clauses:
-        raise AuditRuleError(_("AUD-R3: a finding cites at least one clause."))
-    if not (notes or references or cited or photos):
-        raise AuditRuleError(_("AUD-R3: a finding needs at least one evidence item."))
-    _check_citable(actor, cited)
-    if len(photos) > MAX_PHOTOS_PER_FINDING:
-        raise ValidationError(
-            _("At most %(n)s photos per finding.") % {"n": MAX_PHOTOS_PER_FINDING}
-        )
+    fields = clean_finding_fields(
+        actor=actor,
+        statement=statement,
+        clauses=clauses,
+        notes=notes,
+        references=references,
+        revisions=revisions,
+        photo_count=len(photos),
+    )
+    statement, clauses, notes, references, cited = (
+        fields.statement,
+        fields.clauses,
+        fields.notes,
+        fields.references,
+        fields.revisions,
+    )
     processed = [process_photo(p) for p in photos]  # all photos checked before anything is saved
     with FilesRemovedOnFailure() as stored, transaction.atomic():
         audit = lock(audit)
         if not audit.can_record(actor):
             refuse(_("Only the audit team records findings, during the audit."))
-        _check_in_scope(audit, unit, clauses)
-        if checklist_item is not None and checklist_item.audit_id != audit.pk:
-            raise ValidationError(_("This checklist item belongs to another audit."))
+        check_finding_place(audit, unit=unit, clauses=clauses, checklist_item=checklist_item)
         # A second send of the same finding waited on the audit's lock: it finds the first one.
         again = Finding.objects.filter(pk=finding_id).first()
         if again is not None:
@@ -129,6 +128,63 @@ def finding_record(
     return finding
 
 
+@dataclass(frozen=True)
+class FindingFields:
+    """A finding's fields as recorded: trimmed, empty evidence left out."""
+
+    statement: str
+    clauses: list[Clause]
+    notes: list[str]
+    references: list[str]
+    revisions: list[Revision]
+
+
+def clean_finding_fields(
+    *,
+    actor: User,
+    statement: str,
+    clauses: Iterable[Clause],
+    notes: Iterable[str] = (),
+    references: Iterable[str] = (),
+    revisions: Iterable[Revision | None] = (),
+    photo_count: int = 0,
+) -> FindingFields:
+    """AUD-R3 and the checks of a finding's own fields, shared by the page and the sync API:
+    a statement, at least one clause, at least one evidence item (a photo counts), citable
+    revisions, at most ``MAX_PHOTOS_PER_FINDING`` photos."""
+    clauses = list(clauses)
+    notes = [n.strip() for n in notes if n and n.strip()]
+    references = [r.strip() for r in references if r and r.strip()]
+    cited = [r for r in revisions if r is not None]
+    statement = (statement or "").strip()
+    if not statement:
+        raise ValidationError(_("Write the finding's statement."))
+    if not clauses:
+        raise AuditRuleError(_("AUD-R3: a finding cites at least one clause."))
+    if not (notes or references or cited or photo_count):
+        raise AuditRuleError(_("AUD-R3: a finding needs at least one evidence item."))
+    _check_citable(actor, cited)
+    if photo_count > MAX_PHOTOS_PER_FINDING:
+        raise ValidationError(
+            _("At most %(n)s photos per finding.") % {"n": MAX_PHOTOS_PER_FINDING}
+        )
+    return FindingFields(statement, clauses, notes, references, cited)
+
+
+def check_finding_place(
+    audit: Audit,
+    *,
+    unit: OrgUnit,
+    clauses: list[Clause],
+    checklist_item: ChecklistItem | None,
+) -> None:
+    """The unit within the audit's scope, the clauses among its criteria, the checklist item
+    of this audit."""
+    _check_in_scope(audit, unit, clauses)
+    if checklist_item is not None and checklist_item.audit_id != audit.pk:
+        raise ValidationError(_("This checklist item belongs to another audit."))
+
+
 def _parse_uuid(value: uuid.UUID | str) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
@@ -154,11 +210,17 @@ def _check_in_scope(audit: Audit, unit: OrgUnit, clauses: list[Clause]) -> None:
 
 
 def _store_photo(
-    finding: Finding, photo: ProcessedPhoto, actor: User, stored: list[FieldFile]
+    finding: Finding,
+    photo: ProcessedPhoto,
+    actor: User,
+    stored: list[FieldFile],
+    evidence_id: uuid.UUID | None = None,
 ) -> FindingEvidence:
     """Write the photo and its thumbnail, then the row; ``stored`` collects the file names so
-    the caller can remove them if the transaction does not commit."""
+    the caller can remove them if the transaction does not commit. ``evidence_id``: the
+    photo's id from the device (sync API)."""
     evidence = FindingEvidence(
+        id=evidence_id or uuid.uuid4(),
         finding=finding,
         kind=FindingEvidence.Kind.PHOTO,
         sha256=photo.sha256,
