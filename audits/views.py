@@ -3,11 +3,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.http import parse_etags, quote_etag
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -743,9 +744,20 @@ def revision_picker(request):
     return response
 
 
+# A photo's bytes never change under its id (a replaced photo is a new evidence item), so the
+# browser keeps it for a year without asking again. ``private``: no shared cache stores it;
+# ``Vary: Cookie`` (the session): after signing out, or for the next person on a shared
+# computer, the browser asks the server again, which checks access.
+PHOTO_CACHE_CONTROL = f"private, max-age={365 * 24 * 3600}, immutable"
+
+
 @login_required
 def photo(request, pk, size="full"):
-    """A finding photo, only for people who may see the finding; anyone else gets 404."""
+    """A finding photo, only for people who may see the finding; anyone else gets 404.
+
+    Cached privately by the browser; ``If-None-Match`` with its ETag (the stored file's SHA-256)
+    answers 304 without opening the file, after the same access check.
+    """
     try:
         evidence = FindingEvidence.objects.get(
             pk=pk,
@@ -754,8 +766,19 @@ def photo(request, pk, size="full"):
         )
     except (FindingEvidence.DoesNotExist, ValidationError, ValueError):
         raise Http404 from None
-    field = evidence.thumbnail if size == "thumb" else evidence.photo
-    return serve_file(field, filename=f"{evidence.pk}.jpg", inline=True)
+    thumb = size == "thumb"
+    etag = quote_etag(f"{evidence.sha256 or evidence.pk}{'-thumb' if thumb else ''}")
+    # Weak comparison (RFC 9110 13.1.2): a proxy that compresses may have made the tag weak.
+    sent = {tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))}
+    if etag in sent or "*" in sent:
+        response: HttpResponseBase = HttpResponseNotModified()
+    else:
+        field = evidence.thumbnail if thumb else evidence.photo
+        response = serve_file(field, filename=f"{evidence.pk}.jpg", inline=True)
+    response["ETag"] = etag
+    response["Cache-Control"] = PHOTO_CACHE_CONTROL
+    patch_vary_headers(response, ("Cookie",))
+    return response
 
 
 # --- external audits ----------------------------------------------------------------------------
