@@ -277,6 +277,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # No URL serves MEDIA_ROOT; the prefix exists only because Django requires one.
 MEDIA_URL = "/_private_media_not_served/"
+# Static files in production: ``collectstatic`` writes hashed names plus gzip and Brotli copies,
+# and WhiteNoise serves them compressed and cached for a year (README "Deploying behind a
+# proxy"). ``make run`` (DEBUG) and the tests use the plain storage: no collectstatic needed.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
