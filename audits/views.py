@@ -288,13 +288,20 @@ def audit_edit(request, pk):
     return render(request, "audits/form.html", {"form": form, "title": audit.code, "back": audit})
 
 
+# The checklist is worked on (and shown on the audit's page) during fieldwork and the report.
+CHECKLIST_SHOWN = (Audit.Status.IN_PROGRESS, Audit.Status.REPORTING)
+
+
 def _detail_context(request, audit):
     user = request.user
-    checklist = list(
-        audit.checklist.prefetch_related("clauses__criteria_set").annotate(
-            finding_count=Count("findings")
-        )
+    checklist = audit.checklist.prefetch_related("clauses__criteria_set").annotate(
+        finding_count=Count("findings")
     )
+    show_checklist = audit.shows_all_findings(user)
+    progress = None
+    if show_checklist and audit.status in CHECKLIST_SHOWN:
+        checklist = list(checklist)  # read once, for the items and their count
+        progress = _progress(checklist)
     cited = FindingEvidence.objects.filter(revision__isnull=False).select_related(
         "revision__document"
     )
@@ -312,10 +319,10 @@ def _detail_context(request, audit):
     return {
         "audit": audit,
         "checklist": checklist,
-        "progress": _progress(checklist),
+        "progress": progress,
         # The checklist is the audit's, not one unit's: its notes and counts are for those who
         # read the full report; others see the findings of their own units only.
-        "show_checklist": audit.shows_all_findings(user),
+        "show_checklist": show_checklist,
         "findings": findings,
         "team": audit.team_members(),
         "today": timezone.localdate(),
