@@ -2,6 +2,7 @@ import uuid
 
 from django import forms
 from django.db.models import Exists, Min, OuterRef, Q
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -36,13 +37,28 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class PhotoInput(KeptFileInput):
-    """Opens the phone's camera; several photos can be chosen."""
+    """Several photos from the gallery (or the files), plus a "Take a photo" button that opens
+    the camera. Both inputs carry the field's name, so the photos of both arrive together; a
+    ``capture`` attribute on the first would force the camera and hide photos taken earlier."""
 
     allow_multiple_selected = True
+    camera_label = _("Take a photo")
 
     def __init__(self, attrs=None):
-        super().__init__(
-            {"accept": "image/jpeg,image/png", "capture": "environment", **(attrs or {})}
+        super().__init__({"accept": "image/*", **(attrs or {})})
+
+    def render(self, name, value, attrs=None, renderer=None):
+        html = super().render(name, value, attrs, renderer)
+        camera_id = f"{(attrs or {}).get('id') or 'id_' + name}_camera"
+        return format_html(
+            '<div class="photo-inputs">{}<label class="camera" for="{}">'
+            '📷 {}<input type="file" name="{}" id="{}" accept="image/*" capture="environment" '
+            'data-testid="camera-input"></label></div>',
+            html,
+            camera_id,
+            self.camera_label,
+            name,
+            camera_id,
         )
 
 
@@ -344,8 +360,11 @@ class FindingForm(KeepsUploads, forms.Form):
 
 
 class EvidenceForm(KeepsUploads, forms.Form):
-    kept_upload_fields = ("photo",)
+    kept_upload_fields = ("photos",)
 
+    # Made when the form is shown: the evidence's id, so a form sent twice (a retry on a weak
+    # network, a reload) stores its evidence once. (Without it, a page from before: a new id.)
+    evidence_id = forms.UUIDField(widget=forms.HiddenInput, required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=FindingEvidence.Kind.choices)
     text = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -354,22 +373,14 @@ class EvidenceForm(KeepsUploads, forms.Form):
     reference = forms.CharField(
         label=_("External document"), required=False, max_length=200, help_text=EXTERNAL_HELP
     )
-    photo = forms.FileField(
-        label=_("Photo"),
-        required=False,
-        widget=KeptFileInput(attrs={"accept": "image/jpeg,image/png", "capture": "environment"}),
-    )
+    photos = PhotosField(label=_("Photos"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         self.user = user
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("evidence_id", uuid.uuid4())
         super().__init__(*args, **kwargs)
         self.restore_kept()
-
-    def clean_photo(self):
-        photo = self.cleaned_data.get("photo")
-        if photo:
-            check_photo(photo)  # a bad photo is refused here, so it is never kept
-        return photo
 
     def clean(self):
         data = super().clean()

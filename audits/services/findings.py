@@ -257,6 +257,12 @@ class FilesRemovedOnFailure:
         return False
 
 
+def evidence_ids(evidence_id: uuid.UUID, count: int) -> list[uuid.UUID]:
+    """The ids of ``count`` evidence items sent with one form: the form's id, then ids derived
+    from it, the same on every send of that form."""
+    return [evidence_id, *(uuid.uuid5(evidence_id, str(i)) for i in range(1, count))]
+
+
 def finding_add_evidence(
     finding: Finding,
     *,
@@ -266,34 +272,66 @@ def finding_add_evidence(
     reference: str = "",
     revision: Revision | None = None,
     photo: Any = None,
+    photos: Iterable[Any] = (),
+    evidence_id: uuid.UUID | str | None = None,
 ) -> FindingEvidence:
-    processed = None
+    """Add a note, a document or photos to an open finding; the first item added is returned.
+
+    ``evidence_id`` comes from the form (made when it was shown): the same form sent again
+    (a retry, a reload) adds nothing and returns what the first send stored. Several photos
+    take ids derived from it (``evidence_ids``)."""
+    first_id = _parse_uuid(evidence_id) if evidence_id else uuid.uuid4()
+    photos = [p for p in [photo, *photos] if p]
+    processed: list[ProcessedPhoto] = []
     if kind == FindingEvidence.Kind.PHOTO:
-        if photo is None:
+        if not photos:
             raise ValidationError(_("Choose a photo."))
-        processed = process_photo(photo)
+        if len(photos) > MAX_PHOTOS_PER_FINDING:
+            raise ValidationError(
+                _("At most %(n)s photos per finding.") % {"n": MAX_PHOTOS_PER_FINDING}
+            )
     elif kind == FindingEvidence.Kind.NOTE and not text.strip():
         raise ValidationError(_("Write the note."))
     elif kind == FindingEvidence.Kind.DOCUMENT and not (reference.strip() or revision):
         raise ValidationError(_("Choose the document revision, or name the external document."))
     elif kind not in FindingEvidence.Kind.values:
         raise ValidationError(_("Choose a kind of evidence."))
+    if kind == FindingEvidence.Kind.PHOTO:
+        # every photo checked before anything is stored, outside the finding's lock
+        processed = [process_photo(p) for p in photos]
+    ids = evidence_ids(first_id, len(processed) or 1)
     with FilesRemovedOnFailure() as stored, transaction.atomic():
         finding = lock(finding, "audit")
         if not finding.can_add_evidence(actor):
             refuse(_("Only the audit team adds evidence, during the audit."))
-        if processed is not None:
+        # Sent before: the finding's lock made this send wait for the first one to commit.
+        again = FindingEvidence.objects.filter(pk=first_id).first()
+        if again is not None:
+            if again.finding_id != finding.pk:
+                raise ValidationError(_("This form was sent for another finding: reload it."))
+            return again
+        if kind == FindingEvidence.Kind.PHOTO:
             count = finding.evidence.filter(kind=FindingEvidence.Kind.PHOTO).count()
             if count >= MAX_PHOTOS_PER_FINDING:
                 raise ValidationError(
                     _("This finding already has %(n)s photos, the most allowed.")
                     % {"n": MAX_PHOTOS_PER_FINDING}
                 )
-            return _store_photo(finding, processed, actor, stored)
+            if count + len(processed) > MAX_PHOTOS_PER_FINDING:
+                raise ValidationError(
+                    _("A finding has at most %(n)s photos: add %(left)s more at most.")
+                    % {"n": MAX_PHOTOS_PER_FINDING, "left": MAX_PHOTOS_PER_FINDING - count}
+                )
+            added = [
+                _store_photo(finding, one, actor, stored, evidence_id=id_)
+                for one, id_ in zip(processed, ids, strict=True)
+            ]
+            return added[0]
         if kind != FindingEvidence.Kind.DOCUMENT:
             revision, reference = None, ""
         _check_citable(actor, [revision] if revision else [])
         return FindingEvidence.objects.create(
+            id=first_id,
             finding=finding,
             kind=kind,
             text=text.strip(),

@@ -56,12 +56,12 @@ def test_evidence_photo_survives_a_refused_step_and_the_page_returns_to_evidence
     url = reverse("audits:finding_evidence_add", args=[finding.pk])
     # a photo sent as a "note" without text: refused by the service, the photo is kept
     photo = SimpleUploadedFile("bang.jpg", jpeg_bytes())
-    response = client.post(url, {"kind": "note", "text": "", "photo": photo})
+    response = client.post(url, {"kind": "note", "text": "", "photos": photo})
     assert response.status_code == 400
     page = response.content.decode()
     assert "error-summary" in page
-    (token,) = _tokens(page, "photo")
-    response = client.post(url, {"kind": "photo", "photo_kept": token})
+    (token,) = _tokens(page, "photos")
+    response = client.post(url, {"kind": "photo", "photos_kept": token})
     assert response.status_code == 302
     assert response["Location"].endswith("#evidence")
     assert finding.evidence.filter(kind=FindingEvidence.Kind.PHOTO).count() == 1

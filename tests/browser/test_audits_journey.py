@@ -55,12 +55,14 @@ def test_auditor_records_minor_nc_with_photo_and_lead_issues_report(
     item.get_by_test_id("mark-nonconforming").click()  # tap 1
     expect(page.get_by_role("heading", name="Ghi phát hiện")).to_be_visible()
     expect(page.get_by_label("Điểm không phù hợp nhỏ")).to_be_checked()
-    photo_input = page.locator("input[type=file][name=photos]")
-    expect(photo_input).to_have_attribute("capture", "environment")
+    # several photos from the gallery, or one from the camera
+    photo_input = page.locator("input[type=file][name=photos][multiple]")
+    expect(photo_input).not_to_have_attribute("capture", re.compile(".*"))
+    expect(page.get_by_test_id("camera-input")).to_have_attribute("capture", "environment")
     page.get_by_label("Nội dung phát hiện").fill(
         "Phòng học lớp 2B thiếu ánh sáng, hai bóng đèn hỏng."
     )
-    photo_input.set_input_files(  # tap 2: the camera
+    photo_input.set_input_files(  # tap 2: the gallery
         files=[{"name": "anh.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes((800, 600))}]
     )
     page.get_by_test_id("finding-save").click()  # tap 3
