@@ -1,12 +1,15 @@
 from django.urls import path
 
-from audits import views
+from audits import views, workspace
 
 app_name = "audits"
 
 urlpatterns = [
     path("", views.audit_list, name="audit_list"),
     path("today/", views.audit_today, name="audit_today"),
+    path("workspace/", workspace.workspace, name="workspace"),
+    path("workspace/manifest.webmanifest", workspace.manifest, name="workspace_manifest"),
+    path("workspace/sw.js", workspace.service_worker, name="workspace_sw"),
     path("new/", views.audit_create, name="audit_create"),
     path("programmes/", views.programme_list, name="programme_list"),
     path("programmes/new/", views.programme_create, name="programme_create"),

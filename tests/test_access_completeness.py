@@ -43,6 +43,9 @@ EXEMPT = {
     "password_reset_done": "static confirmation page",
     "password_reset_confirm": "guarded by the signed token (Django's own tests)",
     "password_reset_complete": "static confirmation page",
+    "javascript-catalog": "the interface's translations, the same for everyone",
+    "audits:workspace_manifest": "the web app manifest: names the app, no data",
+    "audits:workspace_sw": "the workspace's service worker script: the shell's file list, no data",
     "surveys_public:enter": "anonymous answering (tests/surveys/test_answering*.py)",
     "surveys_public:thanks": "anonymous answering (tests/surveys/test_answering*.py)",
     "surveys_public:answer": "anonymous answering, guarded by its random token",
@@ -201,6 +204,11 @@ CASES = {
         owner=(200, 403), member=(200, 403), outsider=(Hide("QT-TH-77"), 403)
     ),
     "audits:photo": Case(pk("photo")),
+    # The offline workspace's shell holds no data (it reads the sync API, which checks access):
+    # every signed-in person gets the same empty page, and no audit of another school shows.
+    "audits:workspace": Case(
+        owner=Hide("DG-TH-01"), member=Hide("DG-TH-01"), outsider=Hide("DG-TH-01")
+    ),
     "audits:external_report": Case(
         pk("external_audit"), owner=See("%PDF-"), member=See("%PDF-"), outsider=404
     ),
