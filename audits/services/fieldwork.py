@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,12 +56,17 @@ def _generate_checklist(audit: Audit, templates: Iterable[ChecklistTemplate] = (
     """Items from the audit's clauses, then from template questions citing them. Idempotent."""
     existing = set(audit.checklist.values_list("key", flat=True))
     order = audit.checklist.count()
-    clause_ids = set()
+    in_scope = Q()
     created = 0
     for clause in audit.clauses.select_related("criteria_set").order_by(
         "criteria_set__code", "sort_key"
     ):
-        clause_ids.add(clause.pk)
+        # A template question belongs when it cites one of the audit's clauses or a clause
+        # below one (the audit cites 7.5.3, the question 7.5.3.2): a bank of questions for every
+        # clause adds only the ones this audit is about.
+        in_scope |= Q(clauses__criteria_set_id=clause.criteria_set_id) & (
+            Q(clauses__number=clause.number) | Q(clauses__number__startswith=f"{clause.number}.")
+        )
         key = f"clause:{clause.pk}"
         if key in existing:
             continue
@@ -75,7 +81,10 @@ def _generate_checklist(audit: Audit, templates: Iterable[ChecklistTemplate] = (
         )
         item.clauses.add(clause)
         created += 1
-    questions = ChecklistQuestion.objects.filter(template__in=templates).prefetch_related("clauses")
+    questions = ChecklistQuestion.objects.filter(template__in=templates)
+    if in_scope:
+        questions = questions.filter(pk__in=ChecklistQuestion.objects.filter(in_scope).values("pk"))
+    questions = questions.prefetch_related("clauses")
     for question in questions:
         key = f"question:{question.pk}"
         if key in existing:

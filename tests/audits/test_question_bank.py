@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from audits.models import ChecklistQuestion, ChecklistTemplate
 from audits.question_bank.loader import (
@@ -20,6 +21,7 @@ from audits.question_bank.loader import (
 )
 from ims.data.criteria import CRITERIA_SETS
 from ims.models import OrgUnit
+from tests.audits.factories import make_audit
 
 SCHOOL, DEPARTMENT = BANK_FILES
 SCHOOL_TITLE = "Câu hỏi đánh giá tại trường — ISO 21001/ISO 9001"
@@ -250,6 +252,50 @@ def test_the_command_loads_and_reports_and_refuses_a_bad_file(world, tmp_path):
     with pytest.raises(CommandError, match="Nothing was loaded. broken.yaml"):
         call_command("load_question_bank", "--file", str(broken), stdout=io.StringIO())
     assert _snapshot() == before
+
+
+# --- the checklist of an audit that picks a bank template ------------------------------------------
+
+
+def test_an_audit_that_picks_the_school_bank_gets_the_questions_of_its_clauses(world, client_for):
+    load_question_bank()
+    template = ChecklistTemplate.objects.get(unit=world.root, title=SCHOOL_TITLE)
+    audit = make_audit(world)  # ISO 9001 7.1.3, 7.5.3 and 8.5.1
+    response = client_for(world.iso).post(
+        reverse("audits:checklist_generate", args=[audit.pk]), {"templates": [template.pk]}
+    )
+    assert response.status_code == 302
+    expected = [
+        question
+        for question in read_bank(SCHOOL).questions
+        if any(
+            code == "iso-9001-2015"
+            and (number in ("7.1.3", "8.5.1") or number.startswith("7.5.3."))
+            for code, number in question.clauses
+        )
+    ]
+    assert len(expected) >= 8
+    items = {item.question: item for item in audit.checklist.prefetch_related("clauses")}
+    for question in expected:
+        item = items[question.text]
+        assert {(c.criteria_set.code, c.number) for c in item.clauses.all()} == set(
+            question.clauses
+        )
+    assert any("Quan sát 2 phòng học" in text for text in items)
+    # questions about other clauses stay in the bank, not on this audit's checklist
+    assert not any("xem xét của lãnh đạo gần nhất" in text for text in items)
+    assert len(items) == 3 + len(expected)
+
+
+def test_picking_the_bank_twice_adds_its_questions_once(world):
+    from audits import services
+
+    load_question_bank()
+    template = ChecklistTemplate.objects.get(unit=world.root, title=DEPARTMENT_TITLE)
+    audit = make_audit(world)
+    added = services.audit_generate_checklist(audit, actor=world.iso, templates=[template])
+    assert added > 3
+    assert services.audit_generate_checklist(audit, actor=world.iso, templates=[template]) == 0
 
 
 def test_the_bank_files_ship_with_the_package():
