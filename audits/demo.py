@@ -25,6 +25,7 @@ from audits.models import (
     FindingGrade,
     Process,
 )
+from audits.question_bank.loader import load_question_bank
 from audits.selectors import team_conflicts
 from ims.demo import DEMO_PASSWORD, PRINCIPAL2_SCHOOL, PRINCIPAL_SCHOOL, ROOT
 from ims.models import Clause
@@ -296,6 +297,7 @@ def seed(ctx):
     grades = {g.code: g for g in FindingGrade.objects.all()}
     processes = _processes(ctx)
     _template(ctx, by_number)
+    load_question_bank()
     root = ctx.units[ROOT[0]]
     users = ctx.users
     past_year = SchoolYear(2025)

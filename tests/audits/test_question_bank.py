@@ -298,6 +298,21 @@ def test_picking_the_bank_twice_adds_its_questions_once(world):
     assert services.audit_generate_checklist(audit, actor=world.iso, templates=[template]) == 0
 
 
+def test_the_demo_offers_the_bank_on_its_root(db):
+    from audits import demo as audits_demo
+    from ims import demo
+
+    context = demo.DemoContext(stdout=io.StringIO())
+    demo.seed(context)
+    audits_demo.seed(context)
+    root = context.units[demo.ROOT[0]]
+    titles = set(ChecklistTemplate.objects.filter(unit=root).values_list("title", flat=True))
+    assert {SCHOOL_TITLE, DEPARTMENT_TITLE} <= titles
+    assert ChecklistQuestion.objects.filter(
+        template__unit=root, template__title=SCHOOL_TITLE
+    ).count() == len(read_bank(SCHOOL).questions)
+
+
 def test_the_bank_files_ship_with_the_package():
     assert all(Path(path).is_file() for path in BANK_FILES)
     assert all(path.parent.name == "question_bank" for path in BANK_FILES)
