@@ -995,6 +995,13 @@ class Finding(models.Model):
     def can_add_evidence(self, user):
         return self.status == self.Status.OPEN and self.audit.can_record(user)
 
+    @property
+    def photos_pending(self):
+        """How many photos declared by a device (sync API) have not all arrived yet."""
+        if not hasattr(self, "_photos_pending"):
+            self._photos_pending = self.photo_uploads.filter(completed_at__isnull=True).count()
+        return self._photos_pending
+
     def can_close(self, user):
         return (
             self.status == self.Status.OPEN

@@ -9,6 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from ims.forms import AdminLoginForm
 from ims.models import (
+    ApiToken,
     Clause,
     CriteriaSet,
     Membership,
@@ -121,3 +122,15 @@ class SignatureAdmin(ReadOnlyAdmin):
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ["created_at", "user", "kind", "title", "read_at"]
     list_filter = ["kind"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Read-only: a token is created and revoked by its owner on *My settings*. The digest is
+    not shown."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "prefix", "user__username"]
+    fields = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = fields

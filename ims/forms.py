@@ -192,6 +192,17 @@ class ProfileForm(forms.ModelForm):
         fields = ["phone", "language", "email_delivery"]
 
 
+class ApiTokenForm(forms.Form):
+    """A new personal API token: only its name, which says what uses it."""
+
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=100,
+        help_text=_("What uses it, e.g. “tablet of the audit team”."),
+        error_messages={"required": _("Name the token (what uses it).")},
+    )
+
+
 class ReasonForm(forms.Form):
     """Why a step is taken; the reason goes to the record's history and its transition event.
 

@@ -37,6 +37,8 @@ ims_patterns = (
             name="user_first_password",
         ),
         path("me/", views.profile, name="profile"),
+        path("me/tokens/", views.api_token_create_view, name="api_token_create"),
+        path("me/tokens/<int:pk>/revoke/", views.api_token_revoke_view, name="api_token_revoke"),
         path("reports/request/", views.report_request_view, name="report_request"),
         path("reports/<int:pk>/", views.report_job, name="report_job"),
         path("reports/<int:pk>/retry/", views.report_retry_view, name="report_retry"),

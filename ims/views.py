@@ -7,6 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Prefetch, Q
@@ -20,7 +21,7 @@ from django.http import (
     HttpResponseRedirect,
     JsonResponse,
 )
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
@@ -40,6 +41,7 @@ from ims.access import (
 )
 from ims.files import serve_file
 from ims.forms import (
+    ApiTokenForm,
     ImportForm,
     LoginForm,
     PasswordChangeForm,
@@ -49,11 +51,20 @@ from ims.forms import (
     UnitFilterForm,
 )
 from ims.history import changes as record_changes
-from ims.models import Membership, Notification, OrgUnit, ReportJob, User, WorkerHeartbeat
+from ims.models import (
+    ApiToken,
+    Membership,
+    Notification,
+    OrgUnit,
+    ReportJob,
+    User,
+    WorkerHeartbeat,
+)
 from ims.notifications import mark_read
 from ims.pickers import MAX_CHOSEN, PICKER_LIMIT, PeopleScope
 from ims.registry import csrf_failure_view
 from ims.search import search
+from ims.tokens import api_token_create, api_token_revoke
 from ims.transitions import TransitionError
 
 PAGE_SIZE = 50
@@ -397,7 +408,55 @@ def profile(request: SignedInRequest) -> HttpResponse:
         translation.activate(form.instance.language)
         messages.success(request, _("Your settings are saved."))
         return redirect("ims:profile")
-    return render(request, "ims/profile.html", {"form": form})
+    return _profile_page(request, form=form)
+
+
+def _profile_page(
+    request: SignedInRequest,
+    *,
+    form: ProfileForm | None = None,
+    token_form: ApiTokenForm | None = None,
+    new_token: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """*My settings*: the person's settings and their API tokens (their own only)."""
+    return render(
+        request,
+        "ims/profile.html",
+        {
+            "form": form or ProfileForm(instance=request.user),
+            "token_form": token_form or ApiTokenForm(),
+            "tokens": ApiToken.objects.for_user(request.user).filter(revoked_at__isnull=True),
+            "new_token": new_token,
+        },
+        status=status,
+    )
+
+
+@never_cache
+@login_required
+@require_POST
+def api_token_create_view(request: SignedInRequest) -> HttpResponse:
+    """A new token, shown once on the page this answers with (never stored, never redirected)."""
+    token_form = ApiTokenForm(request.POST)
+    if not token_form.is_valid():
+        return _profile_page(request, token_form=token_form, status=400)
+    try:
+        _token, raw = api_token_create(actor=request.user, name=token_form.cleaned_data["name"])
+    except ValidationError as error:
+        for message in error.messages:
+            token_form.add_error("name", message)
+        return _profile_page(request, token_form=token_form, status=400)
+    return _profile_page(request, new_token=raw)
+
+
+@login_required
+@require_POST
+def api_token_revoke_view(request: SignedInRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken.objects.for_user(request.user), pk=pk)
+    api_token_revoke(token, actor=request.user)
+    messages.success(request, _("The token “%(name)s” is revoked.") % {"name": token.name})
+    return redirect("ims:profile")
 
 
 @login_required

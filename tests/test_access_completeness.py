@@ -25,6 +25,7 @@ from audits.models import Audit
 from documents.models import Distribution
 from ims.models import Notification, ReportJob, TransitionEvent
 from ims.pickers import PeopleScope
+from ims.tokens import api_token_create
 from surveys.services import free_text_grant
 from tests.audits.factories import checklist_item, jpeg_bytes, make_audit, make_finding
 from tests.documents.factories import draft_of, effective_document, make_document, pdf_upload
@@ -124,7 +125,17 @@ CASES = {
     "ims:user_deactivate": post(pk("teacher_user")),
     "ims:user_reactivate": post(pk("teacher_user")),
     "ims:user_first_password": post(pk("teacher_user")),
-    "ims:profile": Case(owner=200, member=200, outsider=200),
+    "ims:profile": Case(
+        owner=See("TOKEN-TH1"), member=Hide("TOKEN-TH1"), outsider=Hide("TOKEN-TH1")
+    ),
+    # Everyone creates their own tokens: an empty name is refused (tests/api/test_token_page.py).
+    "ims:api_token_create": post(owner=400, member=400, outsider=400),
+    "ims:api_token_revoke": post(
+        pk("token"),
+        owner=302,
+        member=404,
+        state=lambda o: o.token.__class__.objects.active().count(),
+    ),
     "password_change": Case(owner=200, member=200, outsider=200),
     "password_change_done": Case(owner=200, member=200, outsider=200),
     "ims:report_request": post(owner=(302, 400, 404), outsider=(400, 404)),
@@ -402,6 +413,7 @@ def objects(world, settings, tmp_path):
     instrument.title = "INSTRUMENT-TH1"
     instrument.save(update_fields=["title"])
     return SimpleNamespace(
+        token=api_token_create(actor=world.principal, name="TOKEN-TH1")[0],
         school=world.school,
         teacher_user=world.teacher,
         notification=Notification.objects.create(user=world.principal, title="notice", url="/"),
