@@ -234,7 +234,7 @@ async function auditView(id) {
     h("dl", { class: "fields" },
       h("dt", {}, t("Objectives")), h("dd", {}, audit.plan || audit.objectives || "—"),
       h("dt", {}, t("Audited units")), h("dd", {}, scopeOf(b).map(labelOf).join("; ") || "—"),
-      h("dt", {}, t("Criteria")), h("dd", {}, criteriaOf(b).map((c) => h("div", {}, c)))),
+      h("dt", {}, t("Criteria")), h("dd", {}, criteriaOf(b).map((c) => h("div", {}, c))),
       h("dt", {}, t("Places")), h("dd", {}, audit.places || "—"),
       h("dt", {}, t("Auditees")), h("dd", {}, (audit.auditees || []).map(labelOf).join("; ") || "—"),
       h("dt", {}, t("Audit team")), h("dd", {}, (audit.team || []).map(labelOf).join("; ") || "—")));

@@ -78,6 +78,12 @@ export class Outbox {
         }]);
       }
     }
+    // Photos the auditor removed while editing leave with the finding's new version.
+    for (const r of await this.records()) {
+      if (r.kind === "photo" && r.findingId === id && !photoIds.includes(r.id)) {
+        writes.push(["outbox", r.id, "delete"], ["blobs", r.id, "delete"]);
+      }
+    }
     writes.push(["outbox", {
       ...(existing || {}), id, kind: "finding", auditId, seq, state: STATES.QUEUED,
       body: { ...body, photos: photoIds }, ifMatch, attempts: 0, nextAt: 0, error: null,
