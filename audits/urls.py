@@ -19,6 +19,7 @@ urlpatterns = [
     path("<int:pk>/", views.audit_detail, name="audit_detail"),
     path("<int:pk>/edit/", views.audit_edit, name="audit_edit"),
     path("<int:pk>/step/<slug:step>/", views.audit_step, name="audit_step"),
+    path("<int:pk>/finish/", views.audit_finish, name="audit_finish"),
     path("<int:pk>/team/", views.team_add, name="team_add"),
     path(
         "<int:pk>/team/<int:member_pk>/approve/",

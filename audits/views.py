@@ -372,6 +372,14 @@ def audit_step(request, pk, step):
     if step not in STEPS:
         messages.error(request, _("Unknown step."))
         return redirect(audit)
+    if (
+        step == "finish"
+        and not request.POST.get("confirm")
+        and _unchecked(audit).exists()
+        and "finish_fieldwork" in allowed_steps(audit, request.user)
+    ):
+        # Items left unchecked: the lead sees which before ending fieldwork.
+        return redirect("audits:audit_finish", pk=audit.pk)
     service, success = STEPS[step]
     kwargs = {}
     if step in {"approve_plan", "revise_plan", "resume", "close"}:
@@ -379,6 +387,33 @@ def audit_step(request, pk, step):
         kwargs["reason"] = form.cleaned_data["reason"] if form.is_valid() else ""
     attempt(request, lambda: service(audit, actor=request.user, **kwargs), success=success)
     return redirect(audit)
+
+
+def _unchecked(audit):
+    return audit.checklist.filter(result=ChecklistItem.Result.NOT_CHECKED)
+
+
+@login_required
+def audit_finish(request, pk):
+    """Ending fieldwork with checklist items unchecked: how many and which (each a link to the
+    item), then the step itself if the lead confirms."""
+    audit = get_object_for_user(_audits().prefetch_related(TEAM), request.user, pk=pk)
+    require(
+        "finish_fieldwork" in allowed_steps(audit, request.user),
+        _("Only the lead auditor ends the fieldwork."),
+    )
+    unchecked = list(_unchecked(audit).prefetch_related("clauses__criteria_set"))
+    total = audit.checklist.count()
+    return render(
+        request,
+        "audits/audit_finish.html",
+        {
+            "audit": audit,
+            "unchecked": unchecked,
+            "total": total,
+            "checked": total - len(unchecked),
+        },
+    )
 
 
 @login_required

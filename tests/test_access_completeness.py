@@ -189,6 +189,9 @@ CASES = {
     "audits:audit_detail": Case(pk("audit")),
     "audits:audit_edit": Case(pk("audit"), owner=(200, 403), member=403),
     "audits:audit_step": post(lambda o: {"pk": o.audit.pk, "step": "start"}),
+    "audits:audit_finish": Case(
+        pk("audit"), owner=(200, 403), member=403, people={"owner": "leadauditor"}
+    ),
     "audits:team_add": post(pk("audit")),
     "audits:team_override_approve": post(
         lambda o: {"pk": o.audit.pk, "member_pk": o.team_member.pk}

@@ -83,6 +83,11 @@ def test_auditor_records_minor_nc_with_photo_and_lead_issues_report(
     login(page, live_server.url, "leadauditor")
     page.goto(f"{live_server.url}{audit.get_absolute_url()}")
     page.get_by_test_id("audit-finish").click()
+    # two items were left unchecked: the lead sees them and ends fieldwork anyway
+    expect(page.get_by_test_id("unchecked-count")).to_have_attribute("data-unchecked", "2")
+    expect(page.get_by_test_id("unchecked-items").get_by_role("link")).to_have_count(2)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.get_by_test_id("audit-finish-confirm").click()
     expect(page.get_by_test_id("audit-status")).to_have_text("Đang lập báo cáo")
     page.get_by_test_id("report-edit").click()
     expect(page.get_by_test_id("report-missing").first).to_contain_text("kết luận")
