@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -120,9 +122,14 @@ def finding_list(request):
     )
 
 
+UPCOMING_DAYS = 7  # "My audits today" lists the next week's audits apart
+
+
 @login_required
 def audit_today(request):
-    """An auditor's day: audits in progress first, then reporting, then the next ones planned."""
+    """An auditor's day: today's audits (fieldwork today), then those starting in the next
+    ``UPCOMING_DAYS`` days, then the others still open (in progress first, then reporting, then
+    planned)."""
     user = request.user
     order = Case(
         When(status=Audit.Status.IN_PROGRESS, then=Value(0)),
@@ -140,9 +147,27 @@ def audit_today(request):
         .annotate(rank=order)
     )
     today = timezone.localdate()
+    week_end = today + timedelta(days=UPCOMING_DAYS)
     # In each group, the audit nearest to today first: today's audit, then the next ones.
     audits = sorted(audits, key=lambda a: (a.rank, abs((a.planned_start - today).days), a.code))
-    return render(request, "audits/today.html", {"audits": audits, "today": today})
+    on_today = [a for a in audits if a.planned_start <= today <= a.planned_end]
+    upcoming = sorted(
+        (a for a in audits if today < a.planned_start <= week_end),
+        key=lambda a: (a.planned_start, a.code),
+    )
+    others = [a for a in audits if a not in on_today and a not in upcoming]
+    return render(
+        request,
+        "audits/today.html",
+        {
+            "audits": audits,
+            "on_today": on_today,
+            "upcoming": upcoming,
+            "others": others,
+            "today": today,
+            "week_end": week_end,
+        },
+    )
 
 
 @login_required
