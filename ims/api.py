@@ -156,7 +156,10 @@ def _answer(
         body["errors"] = errors
     if current is not None:
         body["current"] = current
-    return api.create_response(request, body, status=status)
+    response = api.create_response(request, body, status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
 
 
 @api.exception_handler(ApiError)

@@ -17,6 +17,7 @@ def test_no_credentials_is_401_with_the_error_format(world):
     assert response.status_code == 401
     assert set(response.json()) == {"detail", "code"}
     assert response.json()["code"] == "not_authenticated"
+    assert response["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_a_session_write_without_csrf_is_refused(world, audit, api_for):
