@@ -9,6 +9,7 @@ import json
 import os
 import random
 import re
+from pathlib import Path
 
 # Playwright's offline mode does not stop a service worker's own fetches; with this, routes
 # see (and can abort) them too. It must be set before the Playwright driver starts.
@@ -349,3 +350,67 @@ def test_a_new_release_waits_for_the_auditor_and_keeps_audits_and_unsent_work(
     expect(page.get_by_test_id("device-finding")).to_have_count(1)
     expect(page.get_by_test_id("outbox-count")).to_have_text("2")
     assert page.evaluate("caches.keys()") == ["ims-workspace-shell-new-release"], old_caches
+
+
+def test_unsent_work_exported_to_a_file_is_imported_elsewhere_and_creates_nothing_twice(
+    live_server, browser, phone_context, audit_today
+):
+    world, audit = audit_today
+    page = phone_context.new_page()
+    prepare(page, live_server.url, audit)
+    go_offline(phone_context)
+    page.reload()
+    record_finding(
+        page,
+        "8.5.1",
+        "Điểm lưu ý",
+        "Sổ theo dõi bán trú thiếu chữ ký phụ huynh.",
+        [
+            {"name": f"so-{k}.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes((900, 700))}
+            for k in range(2)
+        ],
+    )
+    page.get_by_test_id("outbox-link").click()
+    with page.expect_download() as download:
+        page.get_by_test_id("export").click()
+    data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert data["format"] == "ims-audit-outbox"
+    assert sorted(r["kind"] for r in data["records"]) == ["finding", "photo", "photo"]
+    assert len(data["photos"]) == 2
+    exported = download.value.path()
+
+    # Back online but signed out: the work stays on the device and the page asks to sign in.
+    go_online(phone_context)
+    phone_context.clear_cookies()
+    page.reload()
+    expect(page.get_by_test_id("sign-in-again")).to_be_visible(timeout=20_000)
+    expect(page.get_by_test_id("outbox-count")).to_have_text("3")
+    shot(page, "sign-in-again")
+    assert Finding.objects.count() == 0
+
+    # Two other computers import the same file: one finding and two photos on the server.
+    for n in range(2):
+        other = browser.new_context(locale="vi-VN")
+        desk = other.new_page()
+        login(desk, live_server.url, "auditor")
+        desk.goto(f"{live_server.url}/audits/workspace/#/outbox")
+        desk.get_by_test_id("import-file").set_input_files(exported)
+        expect(desk.get_by_test_id("import-status")).to_contain_text("3")
+        expect(desk.get_by_test_id("outbox-count")).to_have_text("0", timeout=30_000)
+        if n == 0:
+            shot(desk, "import")
+        other.close()
+        finding = Finding.objects.get()
+        assert finding.evidence.filter(kind=FindingEvidence.Kind.PHOTO).count() == 2
+
+    # A file that is not an export adds nothing.
+    other = browser.new_context(locale="vi-VN")
+    desk = other.new_page()
+    login(desk, live_server.url, "auditor")
+    desk.goto(f"{live_server.url}/audits/workspace/#/outbox")
+    desk.get_by_test_id("import-file").set_input_files(
+        files=[{"name": "x.json", "mimeType": "application/json", "buffer": b'{"a": 1}'}]
+    )
+    expect(desk.get_by_test_id("import-status")).to_be_visible()
+    expect(desk.get_by_test_id("outbox-count")).to_have_text("0")
+    other.close()

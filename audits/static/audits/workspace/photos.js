@@ -17,20 +17,28 @@ export async function downscale(file) {
   } catch (error) {
     throw new Error("not-an-image");
   }
-  const scale = Math.min(1, LONGEST / Math.max(bitmap.width, bitmap.height));
-  const width = Math.max(1, Math.round(bitmap.width * scale));
-  const height = Math.max(1, Math.round(bitmap.height * scale));
-  const canvas = document.createElement("canvas");
-  canvas.width = width;
-  canvas.height = height;
-  canvas.getContext("2d").drawImage(bitmap, 0, 0, width, height);
-  if (bitmap.close) bitmap.close();
-  let blob = null;
-  for (const quality of QUALITIES) {
-    blob = await toBlob(canvas, quality);
-    if (blob.size <= TARGET_BYTES) break;
+  let longest = LONGEST;
+  let result = null;
+  // A very detailed photo may stay large at the lowest quality: make it smaller, down to 800 px.
+  for (;;) {
+    const scale = Math.min(1, longest / Math.max(bitmap.width, bitmap.height));
+    const width = Math.max(1, Math.round(bitmap.width * scale));
+    const height = Math.max(1, Math.round(bitmap.height * scale));
+    const canvas = document.createElement("canvas");
+    canvas.width = width;
+    canvas.height = height;
+    canvas.getContext("2d").drawImage(bitmap, 0, 0, width, height);
+    let blob = null;
+    for (const quality of QUALITIES) {
+      blob = await toBlob(canvas, quality);
+      if (blob.size <= TARGET_BYTES) break;
+    }
+    result = { blob, width, height };
+    if (blob.size <= TARGET_BYTES * 1.5 || longest <= 800) break;
+    longest = Math.round(longest * 0.8);
   }
-  return { blob, width, height };
+  if (bitmap.close) bitmap.close();
+  return result;
 }
 
 // RFC 9530 Repr-Digest value of the whole file.
