@@ -80,3 +80,19 @@ def test_the_settings_page_has_flat_queries(world, client_for, django_assert_max
     with django_assert_max_num_queries(5):
         response = client.get(reverse("ims:profile"))
     assert response.text.count("<details><summary>") == 5
+
+
+def test_the_admin_lists_tokens_read_only_without_the_digest(world, client_for):
+    token, _raw = api_token_create(actor=world.auditor, name="TOKEN-ADMIN")
+    world.director.is_staff = world.director.is_superuser = True
+    world.director.save(update_fields=["is_staff", "is_superuser"])
+    admin = client_for(world.director)
+    listing = admin.get(reverse("admin:ims_apitoken_changelist"))
+    assert listing.status_code == 200 and "TOKEN-ADMIN" in listing.text
+    detail = admin.get(reverse("admin:ims_apitoken_change", args=[token.pk]))
+    assert detail.status_code == 200 and token.digest not in detail.text
+    assert admin.get(reverse("admin:ims_apitoken_add")).status_code == 403
+    response = admin.post(reverse("admin:ims_apitoken_change", args=[token.pk]), {"name": "y"})
+    assert response.status_code == 403
+    token.refresh_from_db()
+    assert token.name == "TOKEN-ADMIN"
