@@ -25,7 +25,7 @@ from audits.models import (
     FindingGrade,
     Process,
 )
-from audits.question_bank.loader import load_question_bank
+from audits.question_bank.loader import load_question_bank, read_banks
 from audits.selectors import team_conflicts
 from ims.demo import DEMO_PASSWORD, PRINCIPAL2_SCHOOL, PRINCIPAL_SCHOOL, ROOT
 from ims.models import Clause
@@ -347,7 +347,10 @@ def seed(ctx):
     current = SchoolYear.current()
     live = programme if current == past_year else _programme(ctx, root, current, approve=False)
     tag = current.slug[2:4] + current.slug[7:9]
-    _audit(
+    # The auditors' field days: one audit in progress today, its checklist partly worked
+    # through, and one next week with its plan approved and checklist prepared, ready to take
+    # offline. Both follow today's date when the demo runs again on a later day.
+    today_audit = _audit(
         ctx,
         live,
         code=f"DG-{tag}-01",
@@ -362,7 +365,10 @@ def seed(ctx):
         grades=grades,
         by_number=by_number,
         counter=counter,
+        templates=_templates(ctx, "school.yaml"),
+        checked=CHECKED_TODAY,
     )
+    _follow_today(today_audit, today, Audit.Status.IN_PROGRESS)
     reporting = _audit(
         ctx,
         live,
@@ -380,7 +386,7 @@ def seed(ctx):
         counter=counter,
         leave_conclusions_blank=True,
     )
-    _audit(
+    next_week = _audit(
         ctx,
         live,
         code=f"DG-{tag}-03",
@@ -396,6 +402,8 @@ def seed(ctx):
         by_number=by_number,
         counter=counter,
     )
+    _follow_today(next_week, today + timedelta(days=7), Audit.Status.PLAN_APPROVED)
+    _prepare_checklist(next_week, ctx.users["leadauditor"], _templates(ctx, "department.yaml"))
     _audit(
         ctx,
         live,
@@ -419,6 +427,39 @@ def seed(ctx):
     )
 
 
+DEMO_TEMPLATE_TITLE = "Bộ câu hỏi đánh giá nội bộ trường phổ thông"
+
+# How many checklist items of today's audit are already answered (besides its findings').
+CHECKED_TODAY = 4
+
+
+def _templates(ctx, bank_file):
+    """The demo's own questions and those of one bank of the question bank (``school.yaml``,
+    ``department.yaml``)."""
+    bank = next(b for b in read_banks() if b.path.name == bank_file)
+    return list(
+        ChecklistTemplate.objects.filter(
+            unit=ctx.units[ROOT[0]], title__in=[DEMO_TEMPLATE_TITLE, bank.title]
+        )
+    )
+
+
+def _prepare_checklist(audit, lead, templates):
+    """The lead prepares the checklist of an approved plan (idempotent: only missing items)."""
+    if audit.status in Audit.EDITABLE_STATES and audit.is_lead(lead):
+        services.audit_generate_checklist(audit, actor=lead, templates=templates)
+
+
+def _follow_today(audit, start, state):
+    """A live demo audit still in its seeded state keeps its place around today: the demo run
+    again on a later day moves its dates (the plan's length kept), nothing else."""
+    if audit.status != state or audit.planned_start == start:
+        return
+    length = audit.planned_end - audit.planned_start
+    audit.planned_start, audit.planned_end = start, start + length
+    audit.save(update_fields=["planned_start", "planned_end"])
+
+
 def _processes(ctx):
     result = {}
     for code, name, unit_code, owner in PROCESSES:
@@ -436,7 +477,7 @@ def _processes(ctx):
 
 def _template(ctx, by_number):
     template, created = ChecklistTemplate.objects.get_or_create(
-        title="Bộ câu hỏi đánh giá nội bộ trường phổ thông",
+        title=DEMO_TEMPLATE_TITLE,
         defaults={"unit": ctx.units[ROOT[0]]},
     )
     if created:
@@ -492,6 +533,8 @@ def _audit(
     approve_override=True,
     leave_conclusions_blank=False,
     finding_units=None,
+    templates=(),
+    checked=0,
 ):
     existing = Audit.objects.filter(code=code).first()
     if existing is not None:
@@ -540,6 +583,8 @@ def _audit(
         return audit
     services.audit_start(audit, actor=lead)
     audit.refresh_from_db()
+    if templates:
+        services.audit_generate_checklist(audit, actor=lead, templates=templates)
     items = list(audit.checklist.prefetch_related("clauses"))
     recorded_at = timezone.make_aware(datetime.combine(audit.planned_start, time(9, 30)))
     for i in range(findings):
@@ -567,9 +612,12 @@ def _audit(
             created_at=recorded_at + timedelta(minutes=20 * i)
         )
     counter["findings"] += findings
-    for item in audit.checklist.filter(result="not_checked"):
+    for n, item in enumerate(audit.checklist.filter(result="not_checked")):
         if state != "in_progress":
             services.checklist_item_record(item, actor=auditor, result="conforming")
+        elif n < checked:  # a few answered already: the rest is the day's work
+            result = "not_applicable" if n % 4 == 3 else "conforming"
+            services.checklist_item_record(item, actor=auditor, result=result)
     if state == "in_progress":
         return audit
     services.audit_finish_fieldwork(audit, actor=lead)

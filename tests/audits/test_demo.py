@@ -80,3 +80,57 @@ def test_certification_audit_shows_each_school_only_its_own_findings(db, client_
         f for f in register.context["page"].paginator.object_list if f.audit.code == "DG-CERT-2526"
     ]
     assert listed and {f.unit.code for f in listed} == {PRINCIPAL_SCHOOL}
+
+
+def _field_days(users):
+    """The in-progress audit of today and the approved one of next week, for both auditors."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    result = {}
+    for name in ("leadauditor", "auditor"):
+        mine = Audit.objects.filter(team__user=users[name])
+        result[name] = (
+            mine.get(status="in_progress", planned_start__lte=today, planned_end__gte=today),
+            mine.get(
+                status="plan_approved",
+                planned_start__gt=today,
+                planned_start__lte=today + timedelta(days=7),
+            ),
+        )
+    return result
+
+
+def test_both_auditors_have_an_audit_today_and_one_next_week_ready_to_prepare(db, client_for):
+    from django.urls import reverse
+
+    users = _seed().users
+    days = _field_days(users)
+    assert days["leadauditor"] == days["auditor"]
+    in_progress, next_week = days["auditor"]
+    # today's checklist is partly worked through: some answered, the rest to do
+    results = list(in_progress.checklist.values_list("result", flat=True))
+    assert results.count("not_checked") > 0 and len(set(results)) >= 3
+    # questions from the bank, not only one generic question per clause
+    assert in_progress.checklist.filter(key__startswith="question:").count() > 10
+    assert next_week.checklist.filter(key__startswith="question:").exists()
+    page = client_for(users["auditor"]).get(reverse("audits:audit_today"))
+    assert in_progress in page.context["on_today"] and next_week in page.context["upcoming"]
+
+
+def test_the_field_days_follow_today_when_the_demo_runs_again(db, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    users = _seed().users
+    first = _counts()
+    later = timezone.localdate() + timedelta(days=3)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: later)
+    _seed()
+    assert _counts() == first
+    in_progress, next_week = _field_days(users)["auditor"]
+    assert in_progress.planned_start == later
+    assert next_week.planned_start == later + timedelta(days=7)
