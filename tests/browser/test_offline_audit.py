@@ -78,6 +78,7 @@ def prepare(page, base_url, audit):
     page.goto(f"{base_url}{audit.get_absolute_url()}")
     page.get_by_test_id("prepare-offline").get_by_role("button").click()
     expect(page.locator("[data-prepare-status][data-state=done]")).to_be_visible(timeout=20_000)
+    shot(page, "prepare")
     page.get_by_test_id("open-workspace").click()
     expect(page.get_by_test_id("checklist-item")).to_have_count(audit.checklist.count())
 
@@ -188,6 +189,10 @@ def test_auditor_records_offline_reloads_and_syncs_each_finding_and_photo_once(
     page.wait_for_timeout(1000)
     assert Finding.objects.count() == 3
     assert FindingEvidence.objects.filter(kind=FindingEvidence.Kind.PHOTO).count() == 6
+
+    page.locator(".ws-brand").click()  # the workspace's home: the audits on this device
+    expect(page.get_by_test_id("prepared-audit")).to_have_count(1)
+    shot(page, "home")
 
 
 def test_a_photo_upload_cut_in_the_middle_resumes_where_it_stopped(
