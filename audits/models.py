@@ -1123,6 +1123,8 @@ class FindingPhotoUpload(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["created_at", "pk"]
         verbose_name = _("photo upload")

@@ -12,12 +12,21 @@ from audits.models import (
 )
 from tests.audits.factories import fill_report, make_audit, make_finding
 
+# Models without history, each with the reason.
+NO_HISTORY = {
+    # The bytes of a photo on its way from a device: deleted once the photo is stored as
+    # evidence (which has history); its upload row keeps the history of the arrival.
+    "FindingPhotoChunk",
+}
+
 
 def test_every_audits_model_has_history():
     models = [
         m
         for m in apps.get_app_config("audits").get_models()
-        if not m.__name__.startswith("Historical") and not m._meta.auto_created
+        if not m.__name__.startswith("Historical")
+        and not m._meta.auto_created
+        and m.__name__ not in NO_HISTORY
     ]
     missing = [
         m.__name__ for m in models if not hasattr(m._meta, "simple_history_manager_attribute")
