@@ -385,8 +385,8 @@ def test_unsent_work_exported_to_a_file_is_imported_elsewhere_and_creates_nothin
     exported = download.value.path()
 
     # Back online but signed out: the work stays on the device and the page asks to sign in.
+    phone_context.clear_cookies()  # first: coming online starts a sync at once
     go_online(phone_context)
-    phone_context.clear_cookies()
     page.reload()
     expect(page.get_by_test_id("sign-in-again")).to_be_visible(timeout=20_000)
     expect(page.get_by_test_id("outbox-count")).to_have_text("3")
@@ -419,3 +419,42 @@ def test_unsent_work_exported_to_a_file_is_imported_elsewhere_and_creates_nothin
     expect(desk.get_by_test_id("import-status")).to_be_visible()
     expect(desk.get_by_test_id("outbox-count")).to_have_text("0")
     other.close()
+
+
+def test_opening_the_workspace_online_prepares_my_audits_of_the_next_7_days(
+    live_server, phone_context, audit_today
+):
+    world, audit = audit_today
+    next_week = timezone.localdate() + timezone.timedelta(days=6)
+    later = make_audit(
+        world,
+        status=Audit.Status.PLAN_APPROVED,
+        title="Đánh giá nội bộ Trường Tiểu học Chiềng Sinh",
+        planned_start=next_week,
+        planned_end=next_week,
+        scope=[world.school2],
+    )
+    too_late = make_audit(
+        world,
+        status=Audit.Status.PLAN_APPROVED,
+        title="Đánh giá tháng sau",
+        planned_start=next_week + timezone.timedelta(days=20),
+        planned_end=next_week + timezone.timedelta(days=20),
+    )
+    page = phone_context.new_page()
+    login(page, live_server.url, "auditor")
+    page.goto(f"{live_server.url}/audits/workspace/")
+    expect(page.get_by_test_id("prepared-audit")).to_have_count(2, timeout=20_000)
+    # Another visit, offline: both are on the device; the one a month away is not.
+    page.goto(f"{live_server.url}/audits/workspace/")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    expect(page.get_by_test_id("prepared-audit")).to_have_count(2)
+    go_offline(phone_context)
+    page.reload()
+    expect(page.get_by_test_id("prepared-audit")).to_have_count(2)
+    expect(page.get_by_test_id("prepared-audit").filter(has_text=later.code)).to_be_visible()
+    expect(page.get_by_test_id("prepared-audit").filter(has_text=too_late.code)).to_have_count(0)
+    page.get_by_test_id("prepared-audit").filter(has_text=audit.code).get_by_role(
+        "link", name=audit.code
+    ).click()
+    expect(page.get_by_test_id("checklist-item")).to_have_count(3)

@@ -416,6 +416,14 @@ async function findingView(auditId, itemId, findingId) {
   );
 }
 
+let importMessage = "";
+// The view may have been redrawn while the file was read: write into the one on screen.
+function setImportMessage(message) {
+  importMessage = message;
+  const status = document.querySelector("[data-testid=import-status]");
+  if (status) status.textContent = message;
+}
+
 async function outboxView() {
   const records = await outbox.records();
   const counts = await outbox.counts();
@@ -435,17 +443,18 @@ async function outboxView() {
     r.state === STATES.ATTENTION && r.kind !== "photo" ? h("a", { class: "btn small", href: `#/conflict/${r.id}`, testid: "resolve" }, t("Resolve")) : null,
     r.state === STATES.ATTENTION && r.kind === "photo" ? h("button", { class: "btn small", type: "button", onclick: () => outbox.retry(r.id) }, t("Try again")) : null));
   const importInput = h("input", { type: "file", accept: "application/json,.json", id: "ws-import", class: "visually-hidden", testid: "import-file" });
-  const importStatus = h("p", { class: "small", role: "status", testid: "import-status" });
+  // The outbox view is redrawn as items are sent: the import's result is kept across redraws.
+  const importStatus = h("p", { class: "small", role: "status", testid: "import-status" }, importMessage);
   importInput.addEventListener("change", async () => {
     const file = importInput.files[0];
     importInput.value = "";
     if (!file) return;
     try {
       const added = await outbox.importFile(JSON.parse(await file.text()), base64ToBytes);
-      importStatus.textContent = fmt(nt("%s item added to send.", "%s items added to send.", added), [added]);
+      setImportMessage(fmt(nt("%s item added to send.", "%s items added to send.", added), [added]));
       outbox.sync({ now: true });
     } catch (error) {
-      importStatus.textContent = t("This file is not an export of unsent work. Nothing was added.");
+      setImportMessage(t("This file is not an export of unsent work. Nothing was added."));
     }
   });
   show(
