@@ -458,3 +458,11 @@ def test_opening_the_workspace_online_prepares_my_audits_of_the_next_7_days(
         "link", name=audit.code
     ).click()
     expect(page.get_by_test_id("checklist-item")).to_have_count(3)
+
+    # Someone else signs in on this browser: the auditor's audits are not shown to them.
+    go_online(phone_context)
+    phone_context.clear_cookies()
+    login(page, live_server.url, "principal")
+    page.goto(f"{live_server.url}/audits/workspace/")
+    expect(page.get_by_test_id("prepare-status")).not_to_be_empty()
+    expect(page.get_by_test_id("prepared-audit")).to_have_count(0)

@@ -10,7 +10,8 @@ import { uuid } from "./db.js";
 const root = document.getElementById("ws");
 const view = document.getElementById("ws-view");
 const API = root.dataset.api;
-const outbox = new Outbox(API);
+const USER = root.dataset.user;
+const outbox = new Outbox(API, USER);
 const t = (s) => (window.gettext ? window.gettext(s) : s);
 const nt = (s, p, n) => (window.ngettext ? window.ngettext(s, p, n) : n === 1 ? s : p);
 // interpolate("%s of %s", [1, 2]) or interpolate("%(a)s", {a: 1}, true), as Django's catalogue does.
@@ -135,7 +136,7 @@ async function storageLine() {
 // --- views ----------------------------------------------------------------------------------------
 
 async function homeView() {
-  const list = (await loadBundles()).sort((a, b) => String(a.bundle.audit.planned_start).localeCompare(String(b.bundle.audit.planned_start)));
+  const list = (await loadBundles(USER)).sort((a, b) => String(a.bundle.audit.planned_start).localeCompare(String(b.bundle.audit.planned_start)));
   const status = h("p", { class: "small muted", role: "status", testid: "prepare-status" });
   const cards = list.map(({ id, bundle: b, preparedAt }) =>
     h("article", { class: "card ws-audit", testid: "prepared-audit" },
@@ -157,7 +158,7 @@ async function autoPrepare(status) {
   if (!navigator.onLine) return;
   try {
     if (status) status.textContent = t("Preparing your audits of the next 7 days…");
-    const prepared = await prepareMine(API, 7);
+    const prepared = await prepareMine(API, USER, 7);
     if (status) status.textContent = fmt(nt("%s audit ready offline.", "%s audits ready offline.", prepared.length), [prepared.length]);
     if (location.hash === "" || location.hash === "#/") route();
   } catch (error) {
@@ -177,7 +178,7 @@ function localItemState(records, item) {
 }
 
 async function auditView(id) {
-  const stored = await loadBundle(id);
+  const stored = await loadBundle(id, USER);
   if (!stored) {
     show(h("h1", {}, t("This audit is not on this device")),
       h("p", {}, t("Open it online and tap \"Prepare for offline\".")),
@@ -274,7 +275,7 @@ async function auditView(id) {
 // The finding form. Its photos stay in memory (and in the preview) through validation errors;
 // they are written to IndexedDB with the finding in one transaction.
 async function findingView(auditId, itemId, findingId) {
-  const stored = await loadBundle(auditId);
+  const stored = await loadBundle(auditId, USER);
   if (!stored) return auditView(auditId);
   const b = stored.bundle;
   const existing = findingId ? await get("outbox", findingId) : null;
@@ -427,7 +428,7 @@ function setImportMessage(message) {
 async function outboxView() {
   const records = await outbox.records();
   const counts = await outbox.counts();
-  const bundles = new Map((await loadBundles()).map((x) => [x.id, x.bundle]));
+  const bundles = new Map((await loadBundles(USER)).map((x) => [x.id, x.bundle]));
   const describe = (r) => {
     if (r.kind === "finding") return [t("Finding"), ": ", r.body.statement];
     if (r.kind === "item") {
@@ -486,7 +487,7 @@ async function exportUnsent() {
 async function conflictView(recordId) {
   const record = await get("outbox", recordId);
   if (!record) { location.hash = "#/outbox"; return; }
-  const stored = await loadBundle(record.auditId);
+  const stored = await loadBundle(record.auditId, USER);
   const b = stored ? stored.bundle : { clauses: [], grades: [], units: [], audit: {} };
   const clauses = clauseMap(b);
   const grades = new Map(gradesOf(b).map((g) => [g.code, g]));

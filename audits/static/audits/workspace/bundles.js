@@ -21,10 +21,11 @@ export async function apiGet(api, path) {
   return body;
 }
 
-export async function prepareAudit(api, auditId) {
+// ``user``: the signed-in person; the workspace shows a person only the audits they prepared.
+export async function prepareAudit(api, auditId, user) {
   const bundle = await apiGet(api, `audits/${auditId}/workspace`);
   const id = Number((bundle.audit && bundle.audit.id) || auditId);
-  await put("bundles", { id, bundle, preparedAt: new Date().toISOString() });
+  await put("bundles", { id, bundle, preparedAt: new Date().toISOString(), user: String(user || "") });
   return bundle;
 }
 
@@ -34,14 +35,18 @@ function listOf(data) {
 }
 
 // The auditor's audits of today and the next ``days`` days.
-export async function prepareMine(api, days = 7) {
+export async function prepareMine(api, user, days = 7) {
   const audits = listOf(await apiGet(api, `audits/mine?days=${days}`));
   const prepared = [];
   for (const audit of audits) {
-    prepared.push(await prepareAudit(api, audit.id));
+    prepared.push(await prepareAudit(api, audit.id, user));
   }
   return prepared;
 }
 
-export const bundle = (id) => get("bundles", Number(id));
-export const bundles = () => all("bundles");
+const mine = (stored, user) => stored && (!stored.user || stored.user === String(user || ""));
+export const bundle = async (id, user) => {
+  const stored = await get("bundles", Number(id));
+  return mine(stored, user) ? stored : undefined;
+};
+export const bundles = async (user) => (await all("bundles")).filter((stored) => mine(stored, user));

@@ -28,7 +28,7 @@ async function prepare(button) {
   status.textContent = button.dataset.busy;
   try {
     const registration = await navigator.serviceWorker.register(button.dataset.sw, { scope: button.dataset.scope });
-    await prepareAudit(button.dataset.api, button.dataset.prepareAudit);
+    await prepareAudit(button.dataset.api, button.dataset.prepareAudit, document.body.dataset.user);
     await activated(registration);
     if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
     status.textContent = "✓ " + button.dataset.done;

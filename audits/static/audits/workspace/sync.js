@@ -20,8 +20,11 @@ class NetworkError extends Error {}
 export class SignInNeeded extends Error {}
 
 export class Outbox {
-  constructor(api) {
+  // ``user``: the signed-in person. Work recorded on this browser by someone else is neither
+  // shown nor sent under this person's session (a shared computer).
+  constructor(api, user) {
     this.api = api;
+    this.user = String(user || "");
     this.running = false;
     this.failures = 0;
     this.timer = null;
@@ -35,7 +38,7 @@ export class Outbox {
   changed() { for (const listener of this.listeners) listener(); }
 
   async records() {
-    const records = await all("outbox");
+    const records = (await all("outbox")).filter((r) => !r.user || r.user === this.user);
     return records.sort((a, b) => a.seq - b.seq);
   }
 
@@ -72,7 +75,7 @@ export class Outbox {
       if (photo.blob) {
         writes.push(["blobs", { id: photo.id, blob: photo.blob }]);
         writes.push(["outbox", {
-          id: photo.id, kind: "photo", findingId: id, auditId, seq: await nextSeq(),
+          id: photo.id, kind: "photo", findingId: id, auditId, user: this.user, seq: await nextSeq(),
           state: STATES.QUEUED, size: photo.blob.size, digest: photo.digest, sentBytes: 0,
           attempts: 0, nextAt: 0, createdAt: now,
         }]);
@@ -85,7 +88,7 @@ export class Outbox {
       }
     }
     writes.push(["outbox", {
-      ...(existing || {}), id, kind: "finding", auditId, seq, state: STATES.QUEUED,
+      ...(existing || {}), id, kind: "finding", auditId, user: this.user, seq, state: STATES.QUEUED,
       body: { ...body, photos: photoIds }, ifMatch, attempts: 0, nextAt: 0, error: null,
       conflict: null, createdAt: (existing && existing.createdAt) || now, updatedAt: now,
     }]);
@@ -100,7 +103,7 @@ export class Outbox {
       if (current && current.state === STATES.SENDING) return { ...current, pendingBody: body };
       const ifMatch = current && current.state === STATES.SENT ? current.version : (current ? current.ifMatch : version);
       return {
-        id, kind: "item", itemId, auditId, seq: current && current.state !== STATES.SENT ? current.seq : seq,
+        id, kind: "item", itemId, auditId, user: this.user, seq: current && current.state !== STATES.SENT ? current.seq : seq,
         state: STATES.QUEUED, body, ifMatch, version: current ? current.version : version,
         attempts: 0, nextAt: 0, error: null, conflict: null,
         createdAt: new Date().toISOString(),
@@ -387,7 +390,7 @@ export class Outbox {
     for (const r of data.records) {
       const existing = await get("outbox", r.id);
       if (existing) continue;
-      const writes = [["outbox", { ...r, seq: await nextSeq(), state: STATES.QUEUED, attempts: 0, nextAt: 0, error: null, imported: true }]];
+      const writes = [["outbox", { ...r, user: this.user, seq: await nextSeq(), state: STATES.QUEUED, attempts: 0, nextAt: 0, error: null, imported: true }]];
       if (r.kind === "photo") {
         writes.push(["blobs", { id: r.id, blob: new Blob([base64ToBytes(data.photos[r.id])], { type: "image/jpeg" }) }]);
       }
