@@ -579,7 +579,8 @@ def checklist_item_put(
     """The checklist result from a device: ``(item, changed)``. The same answer again changes
     nothing; a different one needs the item's current version, through ``checklist_item_record``.
     """
-    if (item.result, item.note, item.evidence) == (result, note.strip(), evidence.strip()):
+    wanted = (result, note.strip(), evidence.strip())
+    if (item.result, item.note, item.evidence) == wanted:
         return item, False
     if not item.audit.can_record(actor):
         refuse(_("Only the audit team records results, during the audit."))
@@ -598,4 +599,7 @@ def checklist_item_put(
             True,
         )
     except StaleChecklistItem as stale:
+        # A retry that crossed its first copy: the item already holds this answer.
+        if (stale.item.result, stale.item.note, stale.item.evidence) == wanted:
+            return stale.item, False
         raise ChecklistConflict(stale.item) from None

@@ -3,6 +3,7 @@
 import pytest
 
 from audits.models import ChecklistItem
+from audits.services.sync import ChecklistConflict, checklist_item_put
 from tests.audits.factories import checklist_item
 
 pytestmark = pytest.mark.django_db
@@ -60,3 +61,15 @@ def test_an_outsider_gets_404_and_a_member_403(world, item, api_for, token_api_f
     assert put(api_for(world.teacher), item, body, 0).status_code == 403
     item.refresh_from_db()
     assert item.version == 0
+
+
+def test_a_retry_that_crossed_its_first_copy_is_200_not_a_conflict(world, item):
+    """The retry read the item before the first copy committed: same answer, old version."""
+    before = ChecklistItem.objects.get(pk=item.pk)  # what the retry read: version 0
+    checklist_item_put(item, actor=world.auditor, result="conforming", note="Đủ", if_match=0)
+    again, changed = checklist_item_put(
+        before, actor=world.auditor, result="conforming", note="Đủ", if_match=0
+    )
+    assert not changed and again.version == 1
+    with pytest.raises(ChecklistConflict):  # a different answer on the old version still is one
+        checklist_item_put(before, actor=world.auditor, result="not_applicable", if_match=0)
