@@ -6,6 +6,7 @@ Every read goes through ``for_user``; every write through ``audits.services.sync
 import re
 import uuid
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,10 +21,13 @@ from audits.models import (
     AuditTeamMember,
     ChecklistItem,
     Finding,
+    FindingEvidence,
     FindingGrade,
     revision_label,
 )
 from audits.services import sync
+from documents.compare import extract_text
+from documents.models import Revision
 from ims.api import ERRORS, ApiError, ErrorOut
 from ims.models import Clause, OrgUnit
 
@@ -31,6 +35,8 @@ router = Router(tags=["audits"])
 
 FINDINGS_PER_PAGE = 50
 EARLIER_FINDINGS_YEARS = 3
+CITED_TEXTS = 20  # revisions whose text the bundle carries
+CITED_TEXT_CHARS = 20_000
 
 
 # --- schemas ----------------------------------------------------------------------------------
@@ -141,6 +147,7 @@ class GradeOut(Schema):
 class RevisionOut(Schema):
     id: int
     label: str
+    text: str = Field("", description="The text of a revision cited as evidence, else empty.")
 
 
 class EarlierFindingOut(Schema):
@@ -313,6 +320,7 @@ def audit_workspace(request: HttpRequest, audit_id: int):
         .prefetch_related(Prefetch("clauses", queryset=Clause.objects.only("pk")))
         .order_by("-created_at")[:200]
     )
+    texts = _cited_texts(user, revisions, [audit.pk], earlier)
     return {
         "audit": {
             "id": audit.pk,
@@ -347,7 +355,10 @@ def audit_workspace(request: HttpRequest, audit_id: int):
             for g in FindingGrade.objects.all()
         ],
         "units": [{"id": u.pk, "code": u.code, "name": u.label, "path": u.path} for u in units],
-        "revisions": [{"id": r.pk, "label": str(revision_label(r))} for r in revisions],
+        "revisions": [
+            {"id": r.pk, "label": str(revision_label(r)), "text": texts.get(r.pk, "")}
+            for r in revisions
+        ],
         "earlier_findings": [
             {
                 "id": f.pk,
@@ -364,6 +375,30 @@ def audit_workspace(request: HttpRequest, audit_id: int):
         "permissions": {"can_record": audit.can_record(user)},
         "generated_at": timezone.now(),
     }
+
+
+def _cited_texts(
+    user: Any, revisions: list[Revision], audit_ids: list[int], earlier: list[Finding]
+) -> dict[int, str]:
+    """The text of the revisions cited as evidence by this audit's findings and the earlier
+    ones, to read on site: at most ``CITED_TEXTS`` revisions, each cut at ``CITED_TEXT_CHARS``.
+    The cited revisions join ``revisions`` (they are citable: the caller may see them)."""
+    cited = (
+        FindingEvidence.objects.filter(
+            Q(finding__audit_id__in=audit_ids) | Q(finding__in=[f.pk for f in earlier]),
+            revision__isnull=False,
+        )
+        .values_list("revision_id", flat=True)
+        .distinct()
+    )
+    listed = {r.pk for r in revisions}
+    texts = {}
+    for revision in citable_revisions(user).filter(pk__in=cited)[:CITED_TEXTS]:
+        if revision.pk not in listed:
+            revisions.insert(0, revision)
+        lines = extract_text(revision).lines
+        texts[revision.pk] = "\n".join(lines)[:CITED_TEXT_CHARS]
+    return texts
 
 
 # --- findings ---------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from audits.models import Audit, ChecklistItem
+from audits.models import Audit, ChecklistItem, Finding, FindingEvidence
 from tests.audits.factories import make_audit, make_finding
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +100,19 @@ def test_the_findings_list_is_paged_and_filtered_with_flat_queries(
     assert page["count"] == 30 and len(page["results"]) == 30
     assert api.get(f"/findings/?audit={big_audit.pk}").json()["count"] == 0
     assert api_for(world.principal2).get("/findings/").json()["count"] == 0
+
+
+def test_the_bundle_carries_the_text_of_revisions_cited_as_evidence(world, big_audit, api_for):
+    """Read on site with no network: the procedure an earlier finding cited, as text."""
+    from tests.documents.factories import effective_document
+
+    cited = effective_document(world, code="QT-07", title="Quy trình kiểm soát hồ sơ")
+    revision = cited.revisions.get()
+    finding = Finding.objects.filter(audit__code="DG-CU").first()
+    FindingEvidence.objects.create(
+        finding=finding, kind="document", revision=revision, created_by=world.auditor
+    )
+    bundle = api_for(world.auditor).get(f"/audits/{big_audit.pk}/workspace").json()
+    texts = {r["id"]: r["text"] for r in bundle["revisions"]}
+    assert "QT" in texts[revision.pk]  # the sample PDF's own text
+    assert not any(text for pk, text in texts.items() if pk != revision.pk)
