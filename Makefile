@@ -25,6 +25,7 @@ messages: $(STAMP)
 
 makemessages: $(STAMP)
 	$(PY) manage.py makemessages -l vi -l en -l lo --ignore=.venv --ignore=static --ignore=tests --no-obsolete
+	$(PY) manage.py makemessages -d djangojs -l vi -l en -l lo --ignore=.venv --ignore=static/vendor --ignore=staticfiles --ignore=tests --ignore=node_modules --no-obsolete
 
 migrate: $(STAMP)
 	$(PY) manage.py migrate --noinput -v0
