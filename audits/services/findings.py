@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -326,11 +327,12 @@ def finding_add_evidence(
                 _store_photo(finding, one, actor, stored, evidence_id=id_)
                 for one, id_ in zip(processed, ids, strict=True)
             ]
+            _bump_version(finding)
             return added[0]
         if kind != FindingEvidence.Kind.DOCUMENT:
             revision, reference = None, ""
         _check_citable(actor, [revision] if revision else [])
-        return FindingEvidence.objects.create(
+        evidence = FindingEvidence.objects.create(
             id=first_id,
             finding=finding,
             kind=kind,
@@ -339,6 +341,14 @@ def finding_add_evidence(
             revision=revision,
             created_by=actor,
         )
+        _bump_version(finding)
+        return evidence
+
+
+def _bump_version(finding: Finding) -> None:
+    """Evidence added on the page changes the finding a device may hold: its next PUT based on
+    the older version is a conflict shown to the auditor (ADR 0006), not a silent overwrite."""
+    Finding.objects.filter(pk=finding.pk).update(version=F("version") + 1)
 
 
 def finding_close(finding: Finding, *, actor: User, reason: str = "") -> Finding:

@@ -5,8 +5,10 @@ import re
 import uuid
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from audits import services
 from audits.models import MAX_PHOTOS_PER_FINDING, Audit, Finding, FindingEvidence
@@ -91,9 +93,13 @@ def test_a_note_sent_twice_is_stored_once(world, client_for, finding):
     evidence_id = _evidence_id(client.get(finding.get_absolute_url()).content.decode())
     url = reverse("audits:finding_evidence_add", args=[finding.pk])
     data = {"evidence_id": evidence_id, "kind": "note", "text": "Phỏng vấn tổ trưởng"}
+    version = finding.version
     client.post(url, data)
     client.post(url, data)
     assert finding.evidence.filter(text="Phỏng vấn tổ trưởng").count() == 1
+    # A device holding the older version now gets a conflict, not a silent overwrite.
+    finding.refresh_from_db()
+    assert finding.version == version + 1
 
 
 def test_an_id_used_on_another_finding_is_refused_and_stores_nothing(world, audit, finding):
@@ -102,7 +108,7 @@ def test_an_id_used_on_another_finding_is_refused_and_stores_nothing(world, audi
     services.finding_add_evidence(
         finding, actor=world.auditor, kind="note", text="a", evidence_id=evidence_id
     )
-    with pytest.raises(Exception, match="reload"):
+    with translation.override("en"), pytest.raises(ValidationError, match="reload"):
         services.finding_add_evidence(
             other, actor=world.auditor, kind="note", text="b", evidence_id=evidence_id
         )
