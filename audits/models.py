@@ -774,7 +774,16 @@ class AuditTeamMember(models.Model):
 
 class ChecklistTemplateQuerySet(models.QuerySet):
     def for_user(self, user):
-        return self.filter(unit__in=units_visible_to(user))
+        """Templates of the units the user sees, and of the units above theirs: the
+        Department's question bank serves every school's auditors."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        above = models.Exists(
+            Membership.objects.active().filter(
+                user=user, unit__path__startswith=models.OuterRef("unit__path")
+            )
+        )
+        return self.filter(models.Q(unit__in=units_visible_to(user)) | above)
 
 
 class ChecklistTemplate(models.Model):

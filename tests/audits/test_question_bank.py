@@ -316,3 +316,16 @@ def test_the_demo_offers_the_bank_on_its_root(db):
 def test_the_bank_files_ship_with_the_package():
     assert all(Path(path).is_file() for path in BANK_FILES)
     assert all(path.parent.name == "question_bank" for path in BANK_FILES)
+
+
+def test_every_school_sees_the_departments_bank_but_not_another_schools_template(world):
+    """The bank sits on the root: a principal picks it for the school's own audits. A
+    template of school 2 stays school 2's."""
+    load_question_bank()
+    own = ChecklistTemplate.objects.create(unit=world.school2, title="Câu hỏi riêng trường 2")
+    titles = set(
+        ChecklistTemplate.objects.for_user(world.principal).values_list("title", flat=True)
+    )
+    assert any("tại trường" in t for t in titles)
+    assert own.title not in titles
+    assert own in ChecklistTemplate.objects.for_user(world.principal2)
