@@ -99,24 +99,7 @@ def finding_record(
             created_by=actor,
         )
         finding.clauses.set(clauses)
-        for text in notes:
-            FindingEvidence.objects.create(
-                finding=finding, kind=FindingEvidence.Kind.NOTE, text=text, created_by=actor
-            )
-        for reference in references:
-            FindingEvidence.objects.create(
-                finding=finding,
-                kind=FindingEvidence.Kind.DOCUMENT,
-                reference=reference,
-                created_by=actor,
-            )
-        for revision in cited:
-            FindingEvidence.objects.create(
-                finding=finding,
-                kind=FindingEvidence.Kind.DOCUMENT,
-                revision=revision,
-                created_by=actor,
-            )
+        add_written_evidence(finding, notes, references, cited, actor)
         for photo in processed:
             _store_photo(finding, photo, actor, stored)
         if checklist_item is not None and grade.is_nonconformity:
@@ -184,6 +167,32 @@ def check_finding_place(
     _check_in_scope(audit, unit, clauses)
     if checklist_item is not None and checklist_item.audit_id != audit.pk:
         raise ValidationError(_("This checklist item belongs to another audit."))
+
+
+def add_written_evidence(
+    finding: Finding,
+    notes: Iterable[str],
+    references: Iterable[str],
+    revisions: Iterable[Revision],
+    actor: User,
+) -> None:
+    """Notes, external references and cited revisions, each its own evidence item (with its
+    history row), in this order; the caller holds the finding's lock."""
+    for text in notes:
+        FindingEvidence.objects.create(
+            finding=finding, kind=FindingEvidence.Kind.NOTE, text=text, created_by=actor
+        )
+    for reference in references:
+        FindingEvidence.objects.create(
+            finding=finding,
+            kind=FindingEvidence.Kind.DOCUMENT,
+            reference=reference,
+            created_by=actor,
+        )
+    for revision in revisions:
+        FindingEvidence.objects.create(
+            finding=finding, kind=FindingEvidence.Kind.DOCUMENT, revision=revision, created_by=actor
+        )
 
 
 def _parse_uuid(value: uuid.UUID | str) -> uuid.UUID:

@@ -44,6 +44,7 @@ from audits.services.fieldwork import StaleChecklistItem, checklist_item_record
 from audits.services.findings import (
     FilesRemovedOnFailure,
     _store_photo,
+    add_written_evidence,
     check_finding_place,
     clean_finding_fields,
 )
@@ -290,7 +291,7 @@ def _create(
         checklist_item=resolved.checklist_item,
     )
     finding.clauses.set(fields.clauses)
-    _add_evidence(finding, fields.notes, fields.references, fields.revisions, actor)
+    add_written_evidence(finding, fields.notes, fields.references, fields.revisions, actor)
     _declare_photos(finding, body.photos, actor)
     if resolved.checklist_item is not None and resolved.grade.is_nonconformity:
         ChecklistItem.objects.filter(pk=resolved.checklist_item.pk).update(
@@ -300,41 +301,6 @@ def _create(
         )
     created(finding, "finding_record", actor=actor)
     return finding
-
-
-def _add_evidence(
-    finding: Finding,
-    notes: Iterable[str],
-    references: Iterable[str],
-    revisions: Iterable[Revision],
-    actor: User,
-) -> None:
-    FindingEvidence.objects.bulk_create(
-        [
-            FindingEvidence(
-                finding=finding, kind=FindingEvidence.Kind.NOTE, text=text, created_by=actor
-            )
-            for text in notes
-        ]
-        + [
-            FindingEvidence(
-                finding=finding,
-                kind=FindingEvidence.Kind.DOCUMENT,
-                reference=reference,
-                created_by=actor,
-            )
-            for reference in references
-        ]
-        + [
-            FindingEvidence(
-                finding=finding,
-                kind=FindingEvidence.Kind.DOCUMENT,
-                revision=revision,
-                created_by=actor,
-            )
-            for revision in revisions
-        ]
-    )
 
 
 def _declare_photos(finding: Finding, photo_ids: Iterable[uuid.UUID], actor: User) -> None:
@@ -399,7 +365,7 @@ def _update(
         new_notes = wanted["notes"] - Counter(state["notes"])
         new_references = wanted["references"] - Counter(state["references"])
         stored_revisions = set(state["revisions"])
-        _add_evidence(
+        add_written_evidence(
             finding,
             new_notes.elements(),
             new_references.elements(),

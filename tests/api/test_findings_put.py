@@ -138,3 +138,16 @@ def test_get_returns_the_put_shape_with_version_and_etag(world, audit, api_for):
     for key in ("audit", "grade", "clauses", "unit", "statement", "notes", "photos"):
         assert data[key] == body[key], key
     assert data["status"] == "open" and data["photos_pending"] == []
+
+
+def test_evidence_sent_through_the_api_has_its_history_like_the_pages(world, audit, api_for):
+    """The audit trail does not depend on the channel: every evidence item has a history row."""
+    pk = new_id()
+    body = finding_body(audit, world)
+    body["references"] = ["Thông tư 32/2020/TT-BGDĐT"]
+    response = api_for(world.auditor).put(f"/findings/{pk}", body)
+    assert response.status_code == 201, response.content
+    items = FindingEvidence.objects.filter(finding_id=pk)
+    assert items.count() == 2
+    for item in items:
+        assert FindingEvidence.history.filter(id=item.pk).count() == 1
