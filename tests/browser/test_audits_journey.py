@@ -47,7 +47,7 @@ def test_auditor_records_minor_nc_with_photo_and_lead_issues_report(
     login(page, live_server.url, "auditor")
     page.goto(f"{live_server.url}/audits/today/")
     expect(page.get_by_role("heading", name="Cuộc đánh giá của tôi hôm nay")).to_be_visible()
-    page.get_by_test_id("today-audit").get_by_role("link", name="Mở").click()
+    page.get_by_test_id("today-audit").get_by_role("link", name="Mở", exact=True).click()
 
     item = page.get_by_test_id("checklist-item").filter(has_text="7.1.3")
     item_pk = audit.checklist.get(clause__number="7.1.3").pk
