@@ -304,9 +304,18 @@ async function findingView(auditId, itemId, findingId) {
       h("input", { type: "radio", name: "grade", value: g.code, checked: g.code === defaultGrade }), " ", labelOf(g))));
 
   const chosenClauses = new Set((body.clauses || (item ? (item.clauses || []).map((c) => (typeof c === "object" ? c.id : c)) : [])).map(Number));
+  // One group per standard: ISO 9001 7.1.3 and ISO 21001 7.1.3 are different clauses.
+  const clauseGroups = new Map();
+  for (const c of clauses.values()) {
+    const key = c.criteria_title || c.criteria_set || "";
+    if (!clauseGroups.has(key)) clauseGroups.set(key, []);
+    clauseGroups.get(key).push(c);
+  }
   const clauseBox = h("fieldset", { class: "field" }, h("legend", {}, t("Clauses")),
-    [...clauses.values()].map((c) => h("label", { class: "ws-choice" },
-      h("input", { type: "checkbox", name: "clauses", value: c.id, checked: chosenClauses.has(Number(c.id)) }), " ", clauseLabel(c))));
+    [...clauseGroups].map(([title, group]) => h("div", { class: "ws-group", testid: "clause-group" },
+      clauseGroups.size > 1 && title ? h("p", { class: "ws-group-title" }, title) : null,
+      group.map((c) => h("label", { class: "ws-choice" },
+        h("input", { type: "checkbox", name: "clauses", value: c.id, checked: chosenClauses.has(Number(c.id)) }), " ", clauseLabel(c))))));
 
   const units = unitsOf(b);
   const scope = scopeOf(b);
