@@ -16,7 +16,7 @@ from audits.services.refusals import AuditRuleError
 from ims.workflow import lock, refuse, transition
 
 if TYPE_CHECKING:
-    from ims.models import User
+    from ims.models import Clause, User
 
 
 def audit_start(audit: Audit, *, actor: User) -> Audit:
@@ -58,9 +58,10 @@ def _generate_checklist(audit: Audit, templates: Iterable[ChecklistTemplate] = (
     order = audit.checklist.count()
     in_scope = Q()
     created = 0
-    for clause in audit.clauses.select_related("criteria_set").order_by(
-        "criteria_set__code", "sort_key"
-    ):
+    audit_clauses = list(
+        audit.clauses.select_related("criteria_set").order_by("criteria_set__code", "sort_key")
+    )
+    for clause in audit_clauses:
         # A template question belongs when it cites one of the audit's clauses or a clause
         # below one (the audit cites 7.5.3, the question 7.5.3.2): a bank of questions for every
         # clause adds only the ones this audit is about.
@@ -93,9 +94,27 @@ def _generate_checklist(audit: Audit, templates: Iterable[ChecklistTemplate] = (
         item = ChecklistItem.objects.create(
             audit=audit, key=key, question=question.text, order=order
         )
-        item.clauses.set(question.clauses.all())
+        item.clauses.set(
+            _audit_clauses_of(question, audit_clauses) if audit_clauses else question.clauses.all()
+        )
         created += 1
     return created
+
+
+def _audit_clauses_of(question: ChecklistQuestion, audit_clauses: list[Clause]) -> list[Clause]:
+    """The audit's clauses a question is about: its own clause or the one above it (the audit
+    cites 7.5.3, the question 7.5.3.2), in the audit's standards only. A finding recorded from
+    the item cites only the audit's criteria (AUD-R3 and the scope check), so the item offers
+    no other."""
+    return [
+        clause
+        for clause in audit_clauses
+        if any(
+            cited.criteria_set_id == clause.criteria_set_id
+            and (cited.number == clause.number or cited.number.startswith(f"{clause.number}."))
+            for cited in question.clauses.all()
+        )
+    ]
 
 
 def audit_generate_checklist(

@@ -10,7 +10,7 @@ import yaml
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from audits.models import ChecklistQuestion, ChecklistTemplate
+from audits.models import Audit, ChecklistQuestion, ChecklistTemplate
 from audits.question_bank.loader import (
     BANK_FILES,
     QuestionBankError,
@@ -276,11 +276,21 @@ def test_an_audit_that_picks_the_school_bank_gets_the_questions_of_its_clauses(w
     ]
     assert len(expected) >= 8
     items = {item.question: item for item in audit.checklist.prefetch_related("clauses")}
+    audit_numbers = ("7.1.3", "7.5.3", "8.5.1")
     for question in expected:
         item = items[question.text]
-        assert {(c.criteria_set.code, c.number) for c in item.clauses.all()} == set(
-            question.clauses
-        )
+        # The item cites the audit's clauses the question is about, in the audit's standard
+        # only (7.5.3.2 → 7.5.3; an ISO 21001 clause of the question is not offered).
+        about = {
+            audit_number
+            for code, number in question.clauses
+            for audit_number in audit_numbers
+            if code == "iso-9001-2015"
+            and (number == audit_number or number.startswith(f"{audit_number}."))
+        }
+        assert {(c.criteria_set.code, c.number) for c in item.clauses.all()} == {
+            ("iso-9001-2015", n) for n in about
+        }
     assert any("Quan sát 2 phòng học" in text for text in items)
     # questions about other clauses stay in the bank, not on this audit's checklist
     assert not any("xem xét của lãnh đạo gần nhất" in text for text in items)
@@ -329,3 +339,28 @@ def test_every_school_sees_the_departments_bank_but_not_another_schools_template
     assert any("tại trường" in t for t in titles)
     assert own.title not in titles
     assert own in ChecklistTemplate.objects.for_user(world.principal2)
+
+
+def test_a_finding_from_any_bank_item_cites_clauses_the_audit_accepts(world):
+    """A finding recorded from a bank question's item, with the item's clauses, is accepted:
+    the bank cites both standards and sub-clauses, the audit only its own criteria."""
+    from audits import services
+    from tests.audits.factories import grade
+
+    load_question_bank()
+    template = ChecklistTemplate.objects.get(unit=world.root, title=SCHOOL_TITLE)
+    audit = make_audit(world, status=Audit.Status.IN_PROGRESS)
+    services.audit_generate_checklist(audit, actor=world.auditor, templates=[template])
+    bank_items = audit.checklist.filter(key__startswith="question:").prefetch_related("clauses")
+    assert bank_items.exists()
+    for item in bank_items:
+        services.finding_record(
+            audit,
+            actor=world.auditor,
+            grade=grade("observation"),
+            clauses=list(item.clauses.all()),
+            unit=world.school,
+            statement=f"Phát hiện từ câu hỏi {item.pk}",
+            checklist_item=item,
+            notes=["Quan sát tại trường"],
+        )
